@@ -1,0 +1,1 @@
+SELECT 'scsm ' || extversion AS installed FROM pg_extension WHERE extname = 'scsm';

@@ -1,0 +1,1 @@
+-- demo organisation: filled in by the register work

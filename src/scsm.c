@@ -1,0 +1,49 @@
+/*-------------------------------------------------------------------------
+ *
+ * scsm.c
+ *	  Module entry point of the scsm extension: module magic and the
+ *	  scsm.* configuration parameters.
+ *
+ * Every run-time setting of the extension lives under the reserved
+ * "scsm." prefix, so a typo in postgresql.conf is reported instead of
+ * silently creating a placeholder.
+ *
+ * src/scsm.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/guc.h"
+
+#include "scsm.h"
+
+PG_MODULE_MAGIC;
+
+/* Longest time, in milliseconds, between a commit and the seal covering it */
+int			scsm_seal_interval_ms = 10000;
+
+void		_PG_init(void);
+
+/*
+ * Define the scsm.* parameters.  Called once per backend when the library
+ * is loaded, either through shared_preload_libraries or on first use.
+ */
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("scsm.seal_interval",
+							"Longest time between a commit and the seal that covers it.",
+							"The tamper window: rows committed to protected tables are "
+							"sealed into a block at most this long after commit.",
+							&scsm_seal_interval_ms,
+							10000,
+							100,
+							3600 * 1000,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("scsm");
+}
