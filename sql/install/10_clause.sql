@@ -1,0 +1,2 @@
+-- SHIM (not committed)
+CREATE DOMAIN scsm.clause AS text;

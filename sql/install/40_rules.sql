@@ -1,0 +1,472 @@
+-- 40_rules.sql: rules of the standard that a CHECK or FOREIGN KEY cannot hold.
+--
+-- Each rule raises its own SQLSTATE in class 23 (integrity constraint
+-- violation) with an implementation-defined subclass "S":  23S01 ... 23S15.
+-- docs/errors.md lists them.  Messages are written for a security manager.
+
+-- Is the person appointed, on the given day, to a role with the given flag?
+CREATE FUNCTION scsm.holds_role(p_org bigint, p_person bigint, p_day date, p_flag text)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = scsm, pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (
+        SELECT 1
+          FROM scsm.appointment a
+          JOIN scsm.role r USING (org_id, role_id)
+         WHERE a.org_id = p_org AND a.person_id = p_person
+           AND a.valid_from <= p_day AND (a.valid_until IS NULL OR a.valid_until >= p_day)
+           AND CASE p_flag
+                   WHEN 'top_management' THEN r.is_top_management
+                   WHEN 'sms_lead' THEN r.is_sms_lead
+                   WHEN 'objectives_lead' THEN r.is_objectives_lead
+                   WHEN 'any' THEN true
+                   ELSE false
+               END)
+$$;
+COMMENT ON FUNCTION scsm.holds_role(bigint, bigint, date, text) IS
+    'True if the person is appointed on that day to a role with the flag top_management, sms_lead, objectives_lead or any';
+
+-- 4.2: a policy version becomes current only when endorsed by an appointed
+-- top-management member; the version it replaces becomes superseded.
+CREATE FUNCTION scsm.tg_policy_version_rules() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = scsm, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.status IN ('superseded', 'withdrawn') AND NEW.status <> OLD.status THEN
+        RAISE EXCEPTION 'a superseded or withdrawn policy version cannot be brought back'
+            USING ERRCODE = '23S02',
+                  DETAIL = format('Version %s of policy %s is %s.', OLD.version, OLD.policy_id, OLD.status),
+                  HINT = 'Create a new version with the wording you want and have it endorsed.';
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.status <> 'draft' AND NEW.body IS DISTINCT FROM OLD.body THEN
+        RAISE EXCEPTION 'the wording of an endorsed policy version cannot change'
+            USING ERRCODE = '23S02',
+                  DETAIL = format('Version %s of policy %s is %s.', OLD.version, OLD.policy_id, OLD.status),
+                  HINT = 'Create a new version instead.';
+    END IF;
+    IF NEW.status = 'current' AND (TG_OP = 'INSERT' OR OLD.status <> 'current') THEN
+        IF NEW.endorsed_by IS NULL THEN
+            RAISE EXCEPTION 'a policy version cannot become current before top management endorses it'
+                USING ERRCODE = '23S01',
+                      DETAIL = format('Version %s of policy %s has no endorsement.', NEW.version, NEW.policy_id),
+                      HINT = 'Set endorsed_by and endorsed_on to an appointed top-management member and the date.';
+        END IF;
+        IF NOT scsm.holds_role(NEW.org_id, NEW.endorsed_by, NEW.endorsed_on, 'top_management') THEN
+            RAISE EXCEPTION 'a policy must be endorsed by an appointed member of top management'
+                USING ERRCODE = '23S01',
+                      DETAIL = format('Person %s held no top-management appointment on %s.', NEW.endorsed_by, NEW.endorsed_on),
+                      HINT = 'Appoint the person to a role marked is_top_management, or have such a member endorse it.';
+        END IF;
+        UPDATE scsm.policy_version
+           SET status = 'superseded'
+         WHERE org_id = NEW.org_id AND policy_id = NEW.policy_id AND status = 'current'
+           AND version <> NEW.version;
+        IF NEW.effective_from IS NULL THEN
+            NEW.effective_from := NEW.endorsed_on;
+        END IF;
+        IF NEW.next_review_due IS NULL THEN
+            NEW.next_review_due := (NEW.effective_from + (SELECT review_interval FROM scsm.policy
+                                                           WHERE org_id = NEW.org_id AND policy_id = NEW.policy_id))::date;
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_policy_version_rules() IS 'Trigger: endorsement before a policy version becomes current (4.2 h)';
+CREATE TRIGGER policy_version_rules BEFORE INSERT OR UPDATE ON scsm.policy_version
+    FOR EACH ROW EXECUTE FUNCTION scsm.tg_policy_version_rules();
+
+-- 4.3.3 / 4.3.4: objectives derive from a policy in force, targets from a live objective.
+CREATE FUNCTION scsm.tg_objective_rules() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = scsm, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'objective' THEN
+        IF TG_OP = 'INSERT' OR NEW.policy_id <> OLD.policy_id THEN
+            IF NOT EXISTS (SELECT 1 FROM scsm.policy_version
+                            WHERE org_id = NEW.org_id AND policy_id = NEW.policy_id AND status = 'current') THEN
+                RAISE EXCEPTION 'an objective must derive from a policy that is in force'
+                    USING ERRCODE = '23S03',
+                          DETAIL = format('Policy %s has no current, endorsed version.', NEW.policy_id),
+                          HINT = 'Have top management endorse a version of the policy first.';
+            END IF;
+        END IF;
+    ELSE
+        IF TG_OP = 'INSERT' OR NEW.objective_id <> OLD.objective_id THEN
+            IF NOT EXISTS (SELECT 1 FROM scsm.objective
+                            WHERE org_id = NEW.org_id AND objective_id = NEW.objective_id AND status = 'active') THEN
+                RAISE EXCEPTION 'a target must belong to an active objective'
+                    USING ERRCODE = '23S03',
+                          DETAIL = format('Objective %s is achieved or withdrawn.', NEW.objective_id),
+                          HINT = 'Attach the target to an active objective.';
+            END IF;
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_objective_rules() IS 'Trigger: objectives derive from a policy in force; targets from an active objective (4.3.3, 4.3.4)';
+CREATE TRIGGER objective_rules BEFORE INSERT OR UPDATE ON scsm.objective
+    FOR EACH ROW EXECUTE FUNCTION scsm.tg_objective_rules();
+CREATE TRIGGER target_rules BEFORE INSERT OR UPDATE ON scsm.target
+    FOR EACH ROW EXECUTE FUNCTION scsm.tg_objective_rules();
+
+-- 4.5.3: proposed actions go through risk assessment before implementation,
+-- unless implementing at once forestalls imminent exposure; an action is closed
+-- only once its effectiveness is confirmed.
+CREATE FUNCTION scsm.tg_corrective_action_rules() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = scsm, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.status IN ('implemented', 'verified', 'closed') THEN
+        IF NEW.implemented_on IS NULL THEN
+            NEW.implemented_on := current_date;
+        END IF;
+        IF NOT NEW.emergency AND (NEW.risk_reviewed_on IS NULL OR NEW.risk_reviewed_on > NEW.implemented_on) THEN
+            RAISE EXCEPTION 'this action cannot be implemented before it has been through risk review'
+                USING ERRCODE = '23S04',
+                      DETAIL = format('Action %s (%s) has no risk review dated on or before %s.',
+                                      NEW.action_id, NEW.kind, NEW.implemented_on),
+                      HINT = 'Record risk_reviewed_on and risk_review, or mark it an emergency with a justification if waiting would expose people or the public to imminent harm.';
+        END IF;
+    END IF;
+    IF NEW.status = 'risk_reviewed' AND NEW.risk_reviewed_on IS NULL THEN
+        RAISE EXCEPTION 'an action marked risk-reviewed needs the review recorded'
+            USING ERRCODE = '23S04',
+                  DETAIL = format('Action %s has no risk_reviewed_on.', NEW.action_id),
+                  HINT = 'Fill in risk_reviewed_on and risk_review.';
+    END IF;
+    IF NEW.status IN ('verified', 'closed') AND NEW.effectiveness_checked_on IS NULL THEN
+        RAISE EXCEPTION 'an action cannot be verified or closed before its effectiveness is checked'
+            USING ERRCODE = '23S05',
+                  DETAIL = format('Action %s has no effectiveness check.', NEW.action_id),
+                  HINT = 'Record effectiveness_checked_on and whether it was effective.';
+    END IF;
+    IF NEW.status = 'closed' AND NOT NEW.effective THEN
+        RAISE EXCEPTION 'an ineffective action cannot be closed'
+            USING ERRCODE = '23S05',
+                  DETAIL = format('Action %s was found not effective on %s.', NEW.action_id, NEW.effectiveness_checked_on),
+                  HINT = 'Raise a new corrective action, or cancel this one with a reason.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_corrective_action_rules() IS 'Trigger: risk review before implementation unless emergency; effectiveness before closure (4.5.3)';
+CREATE TRIGGER corrective_action_rules BEFORE INSERT OR UPDATE ON scsm.corrective_action
+    FOR EACH ROW EXECUTE FUNCTION scsm.tg_corrective_action_rules();
+
+-- 4.5.3: a nonconformity closes only when its actions are done; a nonconformity
+-- from an audit matches the finding it comes from.
+CREATE FUNCTION scsm.tg_nonconformity_rules() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = scsm, pg_catalog, pg_temp
+AS $$
+DECLARE
+    f record;
+    open_actions int;
+BEGIN
+    IF NEW.finding_id IS NOT NULL THEN
+        SELECT kind, clause INTO f FROM scsm.audit_finding WHERE org_id = NEW.org_id AND finding_id = NEW.finding_id;
+        IF f.kind NOT IN ('minor_nc', 'major_nc') THEN
+            RAISE EXCEPTION 'only a nonconformity finding can open a nonconformity'
+                USING ERRCODE = '23S06',
+                      DETAIL = format('Finding %s is a %s.', NEW.finding_id, f.kind),
+                      HINT = 'Record the finding as minor_nc or major_nc first.';
+        END IF;
+        IF (f.kind = 'major_nc') <> (NEW.severity = 'major') THEN
+            RAISE EXCEPTION 'the nonconformity''s severity must match its audit finding'
+                USING ERRCODE = '23S06',
+                      DETAIL = format('Finding %s is a %s but the nonconformity says %s.', NEW.finding_id, f.kind, NEW.severity);
+        END IF;
+        IF NEW.clause IS NULL THEN
+            NEW.clause := f.clause;
+        END IF;
+    END IF;
+    IF NEW.closed_on IS NOT NULL AND (TG_OP = 'INSERT' OR OLD.closed_on IS NULL) THEN
+        SELECT count(*) INTO open_actions
+          FROM scsm.corrective_action
+         WHERE org_id = NEW.org_id AND nc_id = NEW.nc_id AND status NOT IN ('verified', 'closed', 'cancelled');
+        IF open_actions > 0 OR NOT EXISTS (SELECT 1 FROM scsm.corrective_action
+                                            WHERE org_id = NEW.org_id AND nc_id = NEW.nc_id
+                                              AND status IN ('verified', 'closed')) THEN
+            RAISE EXCEPTION 'a nonconformity cannot be closed before its corrective actions are verified'
+                USING ERRCODE = '23S07',
+                      DETAIL = format('Nonconformity %s has %s open action(s) and needs at least one verified.', NEW.nc_id, open_actions),
+                      HINT = 'Verify the effectiveness of its corrective actions first.';
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_nonconformity_rules() IS 'Trigger: nonconformity matches its finding; closes only after verified actions (4.5.3 d, e)';
+CREATE TRIGGER nonconformity_rules BEFORE INSERT OR UPDATE ON scsm.nonconformity
+    FOR EACH ROW EXECUTE FUNCTION scsm.tg_nonconformity_rules();
+
+-- 4.4.6: consider the threats and risks of a change before implementing it.
+CREATE FUNCTION scsm.tg_change_request_rules() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = scsm, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.status IN ('approved', 'implemented') AND NEW.risk_assessed_on IS NULL THEN
+        RAISE EXCEPTION 'a change cannot be % before its security risks are assessed', NEW.status
+            USING ERRCODE = '23S08',
+                  DETAIL = format('Change %s "%s" has no risk assessment.', NEW.change_id, NEW.title),
+                  HINT = 'Record risk_assessed_on, risk_assessed_by and risk_assessment first.';
+    END IF;
+    IF NEW.status = 'implemented' THEN
+        IF NEW.implemented_on IS NULL THEN
+            NEW.implemented_on := current_date;
+        END IF;
+        IF NEW.risk_assessed_on > NEW.implemented_on THEN
+            RAISE EXCEPTION 'a change cannot be implemented before its security risks are assessed'
+                USING ERRCODE = '23S08',
+                      DETAIL = format('Change %s was assessed on %s, after implementation on %s.',
+                                      NEW.change_id, NEW.risk_assessed_on, NEW.implemented_on),
+                      HINT = 'The assessment must come first.';
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_change_request_rules() IS 'Trigger: risk assessment before a change is approved or implemented (4.4.6)';
+CREATE TRIGGER change_request_rules BEFORE INSERT OR UPDATE ON scsm.change_request
+    FOR EACH ROW EXECUTE FUNCTION scsm.tg_change_request_rules();
+
+-- 4.5.1: a measurement taken with equipment needs that equipment in calibration.
+CREATE FUNCTION scsm.tg_measurement_rules() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = scsm, pg_catalog, pg_temp
+AS $$
+DECLARE
+    last_cal record;
+BEGIN
+    IF NEW.equipment_id IS NOT NULL THEN
+        SELECT performed_on, result, next_due INTO last_cal
+          FROM scsm.calibration
+         WHERE org_id = NEW.org_id AND equipment_id = NEW.equipment_id AND kind = 'calibration'
+           AND performed_on <= NEW.measured_at::date
+         ORDER BY performed_on DESC, calibration_id DESC
+         LIMIT 1;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'this measurement uses equipment that had never been calibrated'
+                USING ERRCODE = '23S09',
+                      DETAIL = format('Equipment %s has no calibration on or before %s.', NEW.equipment_id, NEW.measured_at::date),
+                      HINT = 'Record the calibration first, or record the measurement without the equipment.';
+        ELSIF last_cal.result = 'fail' THEN
+            RAISE EXCEPTION 'this measurement uses equipment that failed its last calibration'
+                USING ERRCODE = '23S09',
+                      DETAIL = format('Equipment %s failed calibration on %s.', NEW.equipment_id, last_cal.performed_on);
+        ELSIF last_cal.next_due < NEW.measured_at::date THEN
+            RAISE EXCEPTION 'this measurement uses equipment whose calibration had expired'
+                USING ERRCODE = '23S09',
+                      DETAIL = format('Equipment %s was due for calibration on %s; the measurement is from %s.',
+                                      NEW.equipment_id, last_cal.next_due, NEW.measured_at::date),
+                      HINT = 'Calibrate the equipment and measure again.';
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_measurement_rules() IS 'Trigger: measurements reference equipment in calibration (4.5.1 e)';
+CREATE TRIGGER measurement_rules BEFORE INSERT ON scsm.measurement
+    FOR EACH ROW EXECUTE FUNCTION scsm.tg_measurement_rules();
+
+-- 4.4.5: approving a document version makes the previous one obsolete; the
+-- text of an approved or obsolete version never changes.
+CREATE FUNCTION scsm.tg_document_version_rules() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = scsm, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.status IN ('approved', 'obsolete') THEN
+        IF NEW.content IS DISTINCT FROM OLD.content OR NEW.version <> OLD.version
+           OR NEW.approved_by IS DISTINCT FROM OLD.approved_by OR NEW.approved_on IS DISTINCT FROM OLD.approved_on THEN
+            RAISE EXCEPTION 'an approved document version cannot be edited'
+                USING ERRCODE = '23S10',
+                      DETAIL = format('Version %s of document %s is %s.', OLD.version, OLD.document_id, OLD.status),
+                      HINT = 'Create a new version and have it approved.';
+        END IF;
+        IF OLD.status = 'obsolete' AND NEW.status <> 'obsolete' THEN
+            RAISE EXCEPTION 'an obsolete document version cannot be brought back into use'
+                USING ERRCODE = '23S10',
+                      DETAIL = format('Version %s of document %s is obsolete.', OLD.version, OLD.document_id),
+                      HINT = 'Create a new version with the same content and approve it.';
+        END IF;
+    END IF;
+    IF NEW.status = 'approved' AND (TG_OP = 'INSERT' OR OLD.status <> 'approved') THEN
+        IF EXISTS (SELECT 1 FROM scsm.document_version
+                    WHERE org_id = NEW.org_id AND document_id = NEW.document_id
+                      AND version > NEW.version AND status IN ('approved', 'obsolete')) THEN
+            RAISE EXCEPTION 'an older document version cannot be approved over a newer one'
+                USING ERRCODE = '23S10',
+                      DETAIL = format('Document %s already has an approved version above %s.', NEW.document_id, NEW.version);
+        END IF;
+        UPDATE scsm.document_version SET status = 'obsolete'
+         WHERE org_id = NEW.org_id AND document_id = NEW.document_id AND status = 'approved' AND version <> NEW.version;
+        IF NEW.next_review_due IS NULL THEN
+            NEW.next_review_due := (NEW.approved_on + (SELECT review_interval FROM scsm.document
+                                                        WHERE org_id = NEW.org_id AND document_id = NEW.document_id))::date;
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_document_version_rules() IS 'Trigger: approval obsoletes the previous version; approved text is frozen (4.4.5 b, d)';
+CREATE TRIGGER document_version_rules BEFORE INSERT OR UPDATE ON scsm.document_version
+    FOR EACH ROW EXECUTE FUNCTION scsm.tg_document_version_rules();
+
+-- 4.6: management reviews are held by top management; 4.4.1 a: one system lead at a time.
+CREATE FUNCTION scsm.tg_management_review_rules() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = scsm, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT scsm.holds_role(NEW.org_id, NEW.chair, NEW.held_on, 'top_management') THEN
+        RAISE EXCEPTION 'a management review must be chaired by a member of top management'
+            USING ERRCODE = '23S11',
+                  DETAIL = format('Person %s held no top-management appointment on %s.', NEW.chair, NEW.held_on),
+                  HINT = 'Record the top-management member who chaired the review.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_management_review_rules() IS 'Trigger: management review chaired by top management (4.6)';
+CREATE TRIGGER management_review_rules BEFORE INSERT OR UPDATE ON scsm.management_review
+    FOR EACH ROW EXECUTE FUNCTION scsm.tg_management_review_rules();
+
+CREATE FUNCTION scsm.tg_appointment_rules() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = scsm, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF (SELECT is_sms_lead FROM scsm.role WHERE org_id = NEW.org_id AND role_id = NEW.role_id) AND EXISTS (
+        SELECT 1 FROM scsm.appointment a
+         WHERE a.org_id = NEW.org_id AND a.role_id = NEW.role_id AND a.appointment_id <> NEW.appointment_id
+           AND daterange(a.valid_from, a.valid_until, '[]') && daterange(NEW.valid_from, NEW.valid_until, '[]')) THEN
+        RAISE EXCEPTION 'only one person at a time can hold the role responsible for the whole system'
+            USING ERRCODE = '23S12',
+                  DETAIL = format('Role %s already has an appointment overlapping %s to %s.',
+                                  NEW.role_id, NEW.valid_from, coalesce(NEW.valid_until::text, 'open end')),
+                  HINT = 'End the current appointment (valid_until) before the new one starts.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_appointment_rules() IS 'Trigger: a single holder of the system-lead role at any time (4.4.1 a)';
+CREATE TRIGGER appointment_rules BEFORE INSERT OR UPDATE ON scsm.appointment
+    FOR EACH ROW EXECUTE FUNCTION scsm.tg_appointment_rules();
+
+-- 4.5.5: auditors are independent of the activity they audit; findings belong
+-- to audits that are under way or done.
+CREATE FUNCTION scsm.tg_audit_rules() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = scsm, pg_catalog, pg_temp
+AS $$
+DECLARE
+    a record;
+    conflict text;
+BEGIN
+    IF TG_TABLE_NAME = 'audit_finding' THEN
+        SELECT status INTO a FROM scsm.audit WHERE org_id = NEW.org_id AND audit_id = NEW.audit_id;
+        IF a.status NOT IN ('in_progress', 'completed') THEN
+            RAISE EXCEPTION 'findings can only be recorded for an audit under way or completed'
+                USING ERRCODE = '23S13',
+                      DETAIL = format('Audit %s is %s.', NEW.audit_id, a.status),
+                      HINT = 'Set the audit in_progress first.';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF TG_TABLE_NAME = 'audit' THEN
+        a := NEW;
+        SELECT string_agg(format('person %s holds role "%s"', ap.person_id, r.name), '; ') INTO conflict
+          FROM scsm.appointment ap JOIN scsm.role r USING (org_id, role_id)
+         WHERE ap.org_id = NEW.org_id AND ap.person_id = NEW.lead_auditor
+           AND r.site_id = NEW.site_id
+           AND ap.valid_from <= NEW.planned_for AND (ap.valid_until IS NULL OR ap.valid_until >= NEW.planned_for);
+    ELSE
+        SELECT * INTO a FROM scsm.audit WHERE org_id = NEW.org_id AND audit_id = NEW.audit_id;
+        SELECT string_agg(format('person %s holds role "%s"', ap.person_id, r.name), '; ') INTO conflict
+          FROM scsm.appointment ap JOIN scsm.role r USING (org_id, role_id)
+         WHERE ap.org_id = NEW.org_id AND ap.person_id = NEW.person_id
+           AND r.site_id = a.site_id
+           AND ap.valid_from <= a.planned_for AND (ap.valid_until IS NULL OR ap.valid_until >= a.planned_for);
+    END IF;
+    IF conflict IS NOT NULL THEN
+        RAISE EXCEPTION 'an auditor cannot audit a site they are responsible for'
+            USING ERRCODE = '23S14',
+                  DETAIL = format('For audit of site %s: %s.', a.site_id, conflict),
+                  HINT = 'Choose an auditor independent of the activity audited.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_audit_rules() IS 'Trigger: auditor independence; findings only for audits under way (4.5.5)';
+CREATE TRIGGER audit_rules BEFORE INSERT OR UPDATE ON scsm.audit
+    FOR EACH ROW EXECUTE FUNCTION scsm.tg_audit_rules();
+CREATE TRIGGER audit_team_rules BEFORE INSERT OR UPDATE ON scsm.audit_team_member
+    FOR EACH ROW EXECUTE FUNCTION scsm.tg_audit_rules();
+CREATE TRIGGER audit_finding_rules BEFORE INSERT ON scsm.audit_finding
+    FOR EACH ROW EXECUTE FUNCTION scsm.tg_audit_rules();
+
+-- 4.4.7: an incident or emergency at a site calls for a review of that site's plans.
+CREATE FUNCTION scsm.tg_incident_flags_plans() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = scsm, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.kind IN ('incident', 'emergency') THEN
+        UPDATE scsm.emergency_plan SET needs_review = true
+         WHERE org_id = NEW.org_id AND (site_id = NEW.site_id OR site_id IS NULL) AND NOT needs_review;
+    END IF;
+    IF NEW.risk_id IS NOT NULL THEN
+        UPDATE scsm.risk SET needs_review = true
+         WHERE org_id = NEW.org_id AND risk_id = NEW.risk_id AND NOT needs_review;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_incident_flags_plans() IS
+    'Trigger: an incident flags the site''s emergency plans and its risk for review (4.4.7, 4.3.1)';
+CREATE TRIGGER incident_flags_plans AFTER INSERT ON scsm.incident
+    FOR EACH ROW EXECUTE FUNCTION scsm.tg_incident_flags_plans();
+
+-- An emergency plan counts as reviewed when last_reviewed_on moves forward.
+CREATE FUNCTION scsm.tg_plan_reviewed() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = scsm, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.last_reviewed_on > OLD.last_reviewed_on AND NEW.needs_review = OLD.needs_review THEN
+        NEW.needs_review := false;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_plan_reviewed() IS 'Trigger: recording a review clears the review flag of an emergency plan';
+CREATE TRIGGER emergency_plan_reviewed BEFORE UPDATE ON scsm.emergency_plan
+    FOR EACH ROW EXECUTE FUNCTION scsm.tg_plan_reviewed();
+
+-- Risk: default next review date from the review interval.
+CREATE FUNCTION scsm.tg_risk_defaults() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = scsm, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.next_review_due IS NULL OR (TG_OP = 'UPDATE' AND NEW.assessed_on > OLD.assessed_on
+                                       AND NEW.next_review_due = OLD.next_review_due) THEN
+        NEW.next_review_due := (NEW.assessed_on + NEW.review_interval)::date;
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.assessed_on > OLD.assessed_on AND NEW.needs_review = OLD.needs_review THEN
+        NEW.needs_review := false;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_risk_defaults() IS 'Trigger: next review date of a risk from its assessment date and interval';
+CREATE TRIGGER risk_defaults BEFORE INSERT OR UPDATE ON scsm.risk
+    FOR EACH ROW EXECUTE FUNCTION scsm.tg_risk_defaults();
