@@ -39,6 +39,8 @@ PG_FUNCTION_INFO_V1(scsm_clause_eq);
 PG_FUNCTION_INFO_V1(scsm_clause_ne);
 PG_FUNCTION_INFO_V1(scsm_clause_ge);
 PG_FUNCTION_INFO_V1(scsm_clause_gt);
+PG_FUNCTION_INFO_V1(scsm_clause_larger);
+PG_FUNCTION_INFO_V1(scsm_clause_smaller);
 PG_FUNCTION_INFO_V1(scsm_clause_hash);
 PG_FUNCTION_INFO_V1(scsm_clause_hash_extended);
 PG_FUNCTION_INFO_V1(scsm_clause_contains);
@@ -414,6 +416,26 @@ CLAUSE_CMP_OP(scsm_clause_eq, r == 0)
 CLAUSE_CMP_OP(scsm_clause_ne, r != 0)
 CLAUSE_CMP_OP(scsm_clause_ge, r >= 0)
 CLAUSE_CMP_OP(scsm_clause_gt, r > 0)
+
+/* Transition function of max(clause). */
+Datum
+scsm_clause_larger(PG_FUNCTION_ARGS)
+{
+	Datum		a = PG_GETARG_DATUM(0);
+	Datum		b = PG_GETARG_DATUM(1);
+
+	return clause_cmp_internal(DatumGetClauseP(a), DatumGetClauseP(b)) >= 0 ? a : b;
+}
+
+/* Transition function of min(clause). */
+Datum
+scsm_clause_smaller(PG_FUNCTION_ARGS)
+{
+	Datum		a = PG_GETARG_DATUM(0);
+	Datum		b = PG_GETARG_DATUM(1);
+
+	return clause_cmp_internal(DatumGetClauseP(a), DatumGetClauseP(b)) <= 0 ? a : b;
+}
 
 /*
  * Hash over the whole struct.  Consistent with equality because every

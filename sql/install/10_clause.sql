@@ -122,6 +122,28 @@ CREATE OPERATOR CLASS scsm.clause_ops
         FUNCTION 1 scsm.clause_cmp(scsm.clause, scsm.clause),
         FUNCTION 2 scsm.clause_sortsupport(internal);
 
+CREATE FUNCTION scsm.clause_larger(scsm.clause, scsm.clause) RETURNS scsm.clause
+    AS 'MODULE_PATHNAME', 'scsm_clause_larger'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION scsm.clause_larger(scsm.clause, scsm.clause) IS
+    'The later of two clause references in natural order (transition function of max)';
+CREATE FUNCTION scsm.clause_smaller(scsm.clause, scsm.clause) RETURNS scsm.clause
+    AS 'MODULE_PATHNAME', 'scsm_clause_smaller'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION scsm.clause_smaller(scsm.clause, scsm.clause) IS
+    'The earlier of two clause references in natural order (transition function of min)';
+
+CREATE AGGREGATE scsm.max(scsm.clause) (
+    SFUNC = scsm.clause_larger, STYPE = scsm.clause,
+    SORTOP = OPERATOR(scsm.>), COMBINEFUNC = scsm.clause_larger, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE scsm.max(scsm.clause) IS 'Latest clause reference in natural order';
+CREATE AGGREGATE scsm.min(scsm.clause) (
+    SFUNC = scsm.clause_smaller, STYPE = scsm.clause,
+    SORTOP = OPERATOR(scsm.<), COMBINEFUNC = scsm.clause_smaller, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE scsm.min(scsm.clause) IS 'Earliest clause reference in natural order';
+
 -- hashing
 
 CREATE FUNCTION scsm.clause_hash(scsm.clause) RETURNS integer
