@@ -30,7 +30,7 @@ SCSM_CRON_DB=scsm_demo cluster_start "$dir" "$port"
 as_pg "$PGBIN/pg_ctl" -D "$dir/data" -w restart -l "$dir/server.log" >/dev/null
 
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'DROP DATABASE IF EXISTS scsm_demo WITH (FORCE)' -c 'CREATE DATABASE scsm_demo'
-psql -X -q -v ON_ERROR_STOP=1 -d scsm_demo -c 'CREATE EXTENSION scsm'
+psql -X -q -v ON_ERROR_STOP=1 -d scsm_demo -c 'CREATE EXTENSION scsm' -c 'ALTER DATABASE scsm_demo SET search_path = "$user", public, scsm'
 psql -X -q -v ON_ERROR_STOP=1 -d scsm_demo -f demo/demo.sql
 psql -X -v ON_ERROR_STOP=1 -d scsm_demo -f demo/dashboard.sql
 

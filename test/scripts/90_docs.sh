@@ -2,7 +2,8 @@
 # Docs are kept true by running them: every ```sql block of every docs/*.md
 # page runs, in page order, in a fresh database that has scsm and the demo
 # organisation loaded (template scsm_docs_tpl).  A page passes when all its
-# blocks run without error.  Blocks whose info string is anything other than
+# blocks run without error.  The database has search_path "$user", public, scsm
+# as docs/getting-started.md recommends.  Blocks whose info string is anything other than
 # plain "sql" (e.g. ```text, ```sh) are not run.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,7 +15,8 @@ echo "1..${#pages[@]}"
 
 psql -X -q -d postgres -c 'DROP DATABASE IF EXISTS scsm_docs_tpl' >/dev/null 2>&1
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE DATABASE scsm_docs_tpl' >/dev/null
-psql -X -q -v ON_ERROR_STOP=1 -d scsm_docs_tpl -c 'CREATE EXTENSION scsm' >/dev/null
+psql -X -q -v ON_ERROR_STOP=1 -d scsm_docs_tpl -c 'CREATE EXTENSION scsm' \
+  -c 'ALTER DATABASE scsm_docs_tpl SET search_path = "$user", public, scsm' >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -d scsm_docs_tpl -f demo/demo.sql >/dev/null 2>"$SCSM_TEST_WORK/docs_tpl.err" \
   || { echo "# demo failed to load:"; sed 's/^/# /' "$SCSM_TEST_WORK/docs_tpl.err"; }
 
