@@ -35,7 +35,8 @@ for page in "${pages[@]}"; do
   fi
   db=scsm_doc_$n
   psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
-  psql -X -q -d postgres -c "CREATE DATABASE $db TEMPLATE scsm_docs_tpl" >/dev/null
+  psql -X -q -d postgres -c "CREATE DATABASE $db TEMPLATE scsm_docs_tpl" \
+    -c "ALTER DATABASE $db SET search_path = \"\$user\", public, scsm" >/dev/null
   if out=$(psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$sqlfile" 2>&1 >/dev/null); then
     echo "ok $n - $page: its SQL examples run"
   else
