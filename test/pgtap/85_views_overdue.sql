@@ -2,7 +2,7 @@
 -- hand-built register.  Dates are relative to current_date so the expected
 -- values below are derived from the data, not from the views.
 BEGIN;
-SELECT plan(30);
+SELECT plan(31);
 
 -- Two organizations: 900 carries the data, 901 is empty but a year old.
 INSERT INTO scsm.organization (org_id, name, short_name) VALUES (900, 'Alpha Terminal', 'alpha_t');
@@ -209,6 +209,16 @@ SELECT is((SELECT count(*)::int FROM scsm.v_training_gap WHERE org_id = 900 AND 
           3, 'a person appointed today has gaps, due today');
 SELECT ok(NOT EXISTS (SELECT 1 FROM scsm.v_overdue WHERE org_id = 900 AND owner_id = 5),
           'gaps due today are not yet overdue');
+-- a record that ran out before the person took the role: due from the appointment
+INSERT INTO scsm.person (org_id, person_id, full_name) VALUES (900, 6, 'Fay Late');
+INSERT INTO scsm.training_record (org_id, person_id, competence_id, completed_on, valid_until)
+VALUES (900, 6, 1, current_date - 500, current_date - 50);
+INSERT INTO scsm.appointment (org_id, role_id, person_id, valid_from) VALUES (900, 2, 6, current_date - 5);
+SELECT results_eq($$SELECT gap, expired_on, due_on, days_overdue FROM scsm.v_training_gap
+                     WHERE org_id = 900 AND person_id = 6 AND competence_id = 1$$,
+                  $$VALUES ('expired', current_date - 50, current_date - 5, 5)$$,
+                  'a record expired before the appointment is due from the appointment');
+DELETE FROM scsm.appointment WHERE org_id = 900 AND person_id = 6;
 
 -- ---------------------------------------------------------------- v_kpi_status
 SELECT set_eq(
