@@ -794,3 +794,26 @@ SELECT p.org_id,
          ON c.edition = p.edition AND c.clause = ('4.6.' || p.item)::scsm.clause;
 COMMENT ON VIEW scsm.v_management_review_input IS
     'Input pack for the next management review, items a)-h) of 4.6, computed from the register since the last review';
+
+-- Column descriptions for BI tools (full text: docs/views.md).
+COMMENT ON COLUMN scsm.v_clause_conformance.clause IS 'Heading of clause 4 (4.1 ... 4.6)';
+COMMENT ON COLUMN scsm.v_clause_conformance.evidence_count IS 'Register rows serving the heading or a heading below it (sum of evidence)';
+COMMENT ON COLUMN scsm.v_clause_conformance.evidence IS 'Per-source evidence counts, see scsm.v_clause_evidence';
+COMMENT ON COLUMN scsm.v_clause_conformance.last_audit_on IS 'Latest completed audit of the system whose clauses contain the heading';
+COMMENT ON COLUMN scsm.v_clause_conformance.last_audit_result IS 'Worst finding of that audit at or below the heading: major_nc, minor_nc, observation, opportunity or conforming';
+COMMENT ON COLUMN scsm.v_clause_conformance.open_nonconformities IS 'Nonconformities not closed, at or below the heading';
+COMMENT ON COLUMN scsm.v_clause_conformance.open_major_nonconformities IS 'Major ones among the open nonconformities';
+COMMENT ON COLUMN scsm.v_clause_conformance.overdue_items IS 'Rows of scsm.v_overdue at or below the heading';
+COMMENT ON COLUMN scsm.v_clause_conformance.status IS
+    'nonconforming (open major NC), else attention (open NC, overdue item, never audited or audited over 12 months ago), else no_evidence, else conforming';
+COMMENT ON COLUMN scsm.v_overdue.kind IS 'What is overdue: target, programme, corrective_action, policy_review, calibration, training, ...';
+COMMENT ON COLUMN scsm.v_overdue.ref_table IS 'Table (schema scsm) of the row to act on';
+COMMENT ON COLUMN scsm.v_overdue.ref_id IS 'Key of that row within the organization';
+COMMENT ON COLUMN scsm.v_overdue.due_on IS 'When it was due';
+COMMENT ON COLUMN scsm.v_overdue.days_overdue IS 'current_date - due_on';
+COMMENT ON COLUMN scsm.v_overdue.owner_id IS 'Person who should act (for training: the person lacking the competence)';
+COMMENT ON COLUMN scsm.v_overdue.detail IS 'Extra facts per kind';
+COMMENT ON COLUMN scsm.v_management_review_input.item IS 'Input a) ... h) of 4.6';
+COMMENT ON COLUMN scsm.v_management_review_input.since IS 'Start of the window: last management review, else 12 months back';
+COMMENT ON COLUMN scsm.v_management_review_input.item_count IS 'Register rows the item summarizes';
+COMMENT ON COLUMN scsm.v_management_review_input.summary IS 'Figures of the item (keys in docs/views.md)';
