@@ -1,7 +1,7 @@
 -- 40_rules.sql: rules of the standard that a CHECK or FOREIGN KEY cannot hold.
 --
 -- Each rule raises its own SQLSTATE in class 23 (integrity constraint
--- violation) with an implementation-defined subclass "S":  23S01 ... 23S15.
+-- violation) with an implementation-defined subclass "S":  23S01 ... 23S14.
 -- docs/errors.md lists them.  Messages are written for a security manager.
 
 -- Is the person appointed, on the given day, to a role with the given flag?
@@ -40,14 +40,22 @@ BEGIN
                   DETAIL = format('Version %s of policy %s is %s.', OLD.version, OLD.policy_id, OLD.status),
                   HINT = 'Create a new version with the wording you want and have it endorsed.';
     END IF;
-    IF TG_OP = 'UPDATE' AND OLD.status <> 'draft' AND NEW.body IS DISTINCT FROM OLD.body THEN
+    IF TG_OP = 'UPDATE' AND OLD.status <> 'draft' AND NEW.status = 'draft' THEN
+        RAISE EXCEPTION 'an endorsed policy version cannot return to draft'
+            USING ERRCODE = '23S02',
+                  DETAIL = format('Version %s of policy %s is %s.', OLD.version, OLD.policy_id, OLD.status),
+                  HINT = 'Create a new version instead.';
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.status <> 'draft'
+       AND (NEW.body IS DISTINCT FROM OLD.body OR NEW.version <> OLD.version OR NEW.policy_id <> OLD.policy_id
+            OR NEW.endorsed_by IS DISTINCT FROM OLD.endorsed_by OR NEW.endorsed_on IS DISTINCT FROM OLD.endorsed_on) THEN
         RAISE EXCEPTION 'the wording of an endorsed policy version cannot change'
             USING ERRCODE = '23S02',
                   DETAIL = format('Version %s of policy %s is %s.', OLD.version, OLD.policy_id, OLD.status),
                   HINT = 'Create a new version instead.';
     END IF;
     IF NEW.status = 'current' AND (TG_OP = 'INSERT' OR OLD.status <> 'current') THEN
-        IF NEW.endorsed_by IS NULL THEN
+        IF NEW.endorsed_by IS NULL OR NEW.endorsed_on IS NULL THEN
             RAISE EXCEPTION 'a policy version cannot become current before top management endorses it'
                 USING ERRCODE = '23S01',
                       DETAIL = format('Version %s of policy %s has no endorsement.', NEW.version, NEW.policy_id),
@@ -86,7 +94,10 @@ AS $$
 BEGIN
     IF TG_TABLE_NAME = 'objective' THEN
         IF TG_OP = 'INSERT' OR NEW.policy_id <> OLD.policy_id THEN
-            IF NOT EXISTS (SELECT 1 FROM scsm.policy_version
+            -- a policy that does not exist (or belongs to another organization) is the
+            -- foreign key's business (23503), not this rule's
+            IF EXISTS (SELECT 1 FROM scsm.policy WHERE org_id = NEW.org_id AND policy_id = NEW.policy_id)
+               AND NOT EXISTS (SELECT 1 FROM scsm.policy_version
                             WHERE org_id = NEW.org_id AND policy_id = NEW.policy_id AND status = 'current') THEN
                 RAISE EXCEPTION 'an objective must derive from a policy that is in force'
                     USING ERRCODE = '23S03',
@@ -96,8 +107,8 @@ BEGIN
         END IF;
     ELSE
         IF TG_OP = 'INSERT' OR NEW.objective_id <> OLD.objective_id THEN
-            IF NOT EXISTS (SELECT 1 FROM scsm.objective
-                            WHERE org_id = NEW.org_id AND objective_id = NEW.objective_id AND status = 'active') THEN
+            IF EXISTS (SELECT 1 FROM scsm.objective
+                        WHERE org_id = NEW.org_id AND objective_id = NEW.objective_id AND status <> 'active') THEN
                 RAISE EXCEPTION 'a target must belong to an active objective'
                     USING ERRCODE = '23S03',
                           DETAIL = format('Objective %s is achieved or withdrawn.', NEW.objective_id),
@@ -122,6 +133,12 @@ LANGUAGE plpgsql
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.status IN ('closed', 'cancelled') AND NEW.status <> OLD.status THEN
+        RAISE EXCEPTION 'a closed or cancelled action cannot be reopened'
+            USING ERRCODE = '23S05',
+                  DETAIL = format('Action %s is %s.', OLD.action_id, OLD.status),
+                  HINT = 'Raise a new action instead.';
+    END IF;
     IF NEW.status IN ('implemented', 'verified', 'closed') THEN
         IF NEW.implemented_on IS NULL THEN
             NEW.implemented_on := current_date;
@@ -212,11 +229,23 @@ LANGUAGE plpgsql
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF NEW.status = 'assessed' AND NEW.risk_assessed_on IS NULL THEN
+        RAISE EXCEPTION 'a change marked assessed needs its risk assessment recorded'
+            USING ERRCODE = '23S08',
+                  DETAIL = format('Change %s "%s" has no risk assessment.', NEW.change_id, NEW.title),
+                  HINT = 'Record risk_assessed_on, risk_assessed_by and risk_assessment first.';
+    END IF;
     IF NEW.status IN ('approved', 'implemented') AND NEW.risk_assessed_on IS NULL THEN
         RAISE EXCEPTION 'a change cannot be % before its security risks are assessed', NEW.status
             USING ERRCODE = '23S08',
                   DETAIL = format('Change %s "%s" has no risk assessment.', NEW.change_id, NEW.title),
                   HINT = 'Record risk_assessed_on, risk_assessed_by and risk_assessment first.';
+    END IF;
+    IF NEW.status IN ('approved', 'implemented') AND NEW.approved_by IS NULL THEN
+        RAISE EXCEPTION 'a change cannot be % without recording who approved it', NEW.status
+            USING ERRCODE = '23S08',
+                  DETAIL = format('Change %s "%s" has no approver.', NEW.change_id, NEW.title),
+                  HINT = 'Set approved_by to the person who approved the change after its risk assessment.';
     END IF;
     IF NEW.status = 'implemented' THEN
         IF NEW.implemented_on IS NULL THEN
@@ -273,7 +302,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION scsm.tg_measurement_rules() IS 'Trigger: measurements reference equipment in calibration (4.5.1 e)';
-CREATE TRIGGER measurement_rules BEFORE INSERT ON scsm.measurement
+CREATE TRIGGER measurement_rules BEFORE INSERT OR UPDATE OF equipment_id, measured_at ON scsm.measurement
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_measurement_rules();
 
 -- 4.4.5: approving a document version makes the previous one obsolete; the
@@ -284,7 +313,7 @@ SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
     IF TG_OP = 'UPDATE' AND OLD.status IN ('approved', 'obsolete') THEN
-        IF NEW.content IS DISTINCT FROM OLD.content OR NEW.version <> OLD.version
+        IF NEW.content IS DISTINCT FROM OLD.content OR NEW.version <> OLD.version OR NEW.document_id <> OLD.document_id
            OR NEW.approved_by IS DISTINCT FROM OLD.approved_by OR NEW.approved_on IS DISTINCT FROM OLD.approved_on THEN
             RAISE EXCEPTION 'an approved document version cannot be edited'
                 USING ERRCODE = '23S10',
@@ -372,6 +401,9 @@ DECLARE
     conflict text;
 BEGIN
     IF TG_TABLE_NAME = 'audit_finding' THEN
+        IF TG_OP = 'UPDATE' AND NEW.audit_id = OLD.audit_id THEN
+            RETURN NEW;
+        END IF;
         SELECT status INTO a FROM scsm.audit WHERE org_id = NEW.org_id AND audit_id = NEW.audit_id;
         IF a.status NOT IN ('in_progress', 'completed') THEN
             RAISE EXCEPTION 'findings can only be recorded for an audit under way or completed'
@@ -385,7 +417,10 @@ BEGIN
         a := NEW;
         SELECT string_agg(format('person %s holds role "%s"', ap.person_id, r.name), '; ') INTO conflict
           FROM scsm.appointment ap JOIN scsm.role r USING (org_id, role_id)
-         WHERE ap.org_id = NEW.org_id AND ap.person_id = NEW.lead_auditor
+         WHERE ap.org_id = NEW.org_id
+           AND (ap.person_id = NEW.lead_auditor
+                OR (TG_OP = 'UPDATE' AND ap.person_id IN (SELECT t.person_id FROM scsm.audit_team_member t
+                                                           WHERE t.org_id = NEW.org_id AND t.audit_id = NEW.audit_id)))
            AND r.site_id = NEW.site_id
            AND ap.valid_from <= NEW.planned_for AND (ap.valid_until IS NULL OR ap.valid_until >= NEW.planned_for);
     ELSE
@@ -410,7 +445,7 @@ CREATE TRIGGER audit_rules BEFORE INSERT OR UPDATE ON scsm.audit
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_audit_rules();
 CREATE TRIGGER audit_team_rules BEFORE INSERT OR UPDATE ON scsm.audit_team_member
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_audit_rules();
-CREATE TRIGGER audit_finding_rules BEFORE INSERT ON scsm.audit_finding
+CREATE TRIGGER audit_finding_rules BEFORE INSERT OR UPDATE ON scsm.audit_finding
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_audit_rules();
 
 -- 4.4.7: an incident or emergency at a site calls for a review of that site's plans.
@@ -470,3 +505,9 @@ $$;
 COMMENT ON FUNCTION scsm.tg_risk_defaults() IS 'Trigger: next review date of a risk from its assessment date and interval';
 CREATE TRIGGER risk_defaults BEFORE INSERT OR UPDATE ON scsm.risk
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_risk_defaults();
+
+-- Indexes the rule triggers above look rows up by (foreign keys that have no
+-- index of their own starting with these columns).
+CREATE INDEX ON scsm.corrective_action (org_id, nc_id);   -- closing a nonconformity (23S07)
+CREATE INDEX ON scsm.appointment (org_id, role_id);       -- single system lead (23S12)
+CREATE INDEX ON scsm.emergency_plan (org_id, site_id);    -- incident flags plans for review
