@@ -3,6 +3,8 @@
 -- Each rule raises its own SQLSTATE in class 23 (integrity constraint
 -- violation) with an implementation-defined subclass "S":  23S01 ... 23S14.
 -- docs/errors.md lists them.  Messages are written for a security manager.
+-- Dates in DETAIL texts are written as YYYY-MM-DD whatever the session's
+-- DateStyle, so a message reads the same for every user and in every log.
 
 -- Is the person appointed, on the given day, to a role with the given flag?
 CREATE FUNCTION scsm.holds_role(p_org bigint, p_person bigint, p_day date, p_flag text)
@@ -64,7 +66,7 @@ BEGIN
         IF NOT scsm.holds_role(NEW.org_id, NEW.endorsed_by, NEW.endorsed_on, 'top_management') THEN
             RAISE EXCEPTION 'a policy must be endorsed by an appointed member of top management'
                 USING ERRCODE = '23S01',
-                      DETAIL = format('Person %s held no top-management appointment on %s.', NEW.endorsed_by, NEW.endorsed_on),
+                      DETAIL = format('Person %s held no top-management appointment on %s.', NEW.endorsed_by, to_char(NEW.endorsed_on, 'YYYY-MM-DD')),
                       HINT = 'Appoint the person to a role marked is_top_management, or have such a member endorse it.';
         END IF;
         UPDATE scsm.policy_version
@@ -147,7 +149,7 @@ BEGIN
             RAISE EXCEPTION 'this action cannot be implemented before it has been through risk review'
                 USING ERRCODE = '23S04',
                       DETAIL = format('Action %s (%s) has no risk review dated on or before %s.',
-                                      NEW.action_id, NEW.kind, NEW.implemented_on),
+                                      NEW.action_id, NEW.kind, to_char(NEW.implemented_on, 'YYYY-MM-DD')),
                       HINT = 'Record risk_reviewed_on and risk_review, or mark it an emergency with a justification if waiting would expose people or the public to imminent harm.';
         END IF;
     END IF;
@@ -166,7 +168,7 @@ BEGIN
     IF NEW.status = 'closed' AND NOT NEW.effective THEN
         RAISE EXCEPTION 'an ineffective action cannot be closed'
             USING ERRCODE = '23S05',
-                  DETAIL = format('Action %s was found not effective on %s.', NEW.action_id, NEW.effectiveness_checked_on),
+                  DETAIL = format('Action %s was found not effective on %s.', NEW.action_id, to_char(NEW.effectiveness_checked_on, 'YYYY-MM-DD')),
                   HINT = 'Raise a new corrective action, or cancel this one with a reason.';
     END IF;
     RETURN NEW;
@@ -191,7 +193,7 @@ BEGIN
         IF f.kind NOT IN ('minor_nc', 'major_nc') THEN
             RAISE EXCEPTION 'only a nonconformity finding can open a nonconformity'
                 USING ERRCODE = '23S06',
-                      DETAIL = format('Finding %s is a %s.', NEW.finding_id, f.kind),
+                      DETAIL = format('Finding %s is recorded as %s.', NEW.finding_id, f.kind),
                       HINT = 'Record the finding as minor_nc or major_nc first.';
         END IF;
         IF (f.kind = 'major_nc') <> (NEW.severity = 'major') THEN
@@ -255,7 +257,8 @@ BEGIN
             RAISE EXCEPTION 'a change cannot be implemented before its security risks are assessed'
                 USING ERRCODE = '23S08',
                       DETAIL = format('Change %s was assessed on %s, after implementation on %s.',
-                                      NEW.change_id, NEW.risk_assessed_on, NEW.implemented_on),
+                                      NEW.change_id, to_char(NEW.risk_assessed_on, 'YYYY-MM-DD'),
+                                      to_char(NEW.implemented_on, 'YYYY-MM-DD')),
                       HINT = 'The assessment must come first.';
         END IF;
     END IF;
@@ -284,17 +287,18 @@ BEGIN
         IF NOT FOUND THEN
             RAISE EXCEPTION 'this measurement uses equipment that had never been calibrated'
                 USING ERRCODE = '23S09',
-                      DETAIL = format('Equipment %s has no calibration on or before %s.', NEW.equipment_id, NEW.measured_at::date),
+                      DETAIL = format('Equipment %s has no calibration on or before %s.', NEW.equipment_id, to_char(NEW.measured_at::date, 'YYYY-MM-DD')),
                       HINT = 'Record the calibration first, or record the measurement without the equipment.';
         ELSIF last_cal.result = 'fail' THEN
             RAISE EXCEPTION 'this measurement uses equipment that failed its last calibration'
                 USING ERRCODE = '23S09',
-                      DETAIL = format('Equipment %s failed calibration on %s.', NEW.equipment_id, last_cal.performed_on);
+                      DETAIL = format('Equipment %s failed calibration on %s.', NEW.equipment_id, to_char(last_cal.performed_on, 'YYYY-MM-DD'));
         ELSIF last_cal.next_due < NEW.measured_at::date THEN
             RAISE EXCEPTION 'this measurement uses equipment whose calibration had expired'
                 USING ERRCODE = '23S09',
                       DETAIL = format('Equipment %s was due for calibration on %s; the measurement is from %s.',
-                                      NEW.equipment_id, last_cal.next_due, NEW.measured_at::date),
+                                      NEW.equipment_id, to_char(last_cal.next_due, 'YYYY-MM-DD'),
+                                      to_char(NEW.measured_at::date, 'YYYY-MM-DD')),
                       HINT = 'Calibrate the equipment and measure again.';
         END IF;
     END IF;
@@ -358,7 +362,7 @@ BEGIN
     IF NOT scsm.holds_role(NEW.org_id, NEW.chair, NEW.held_on, 'top_management') THEN
         RAISE EXCEPTION 'a management review must be chaired by a member of top management'
             USING ERRCODE = '23S11',
-                  DETAIL = format('Person %s held no top-management appointment on %s.', NEW.chair, NEW.held_on),
+                  DETAIL = format('Person %s held no top-management appointment on %s.', NEW.chair, to_char(NEW.held_on, 'YYYY-MM-DD')),
                   HINT = 'Record the top-management member who chaired the review.';
     END IF;
     RETURN NEW;
@@ -380,7 +384,8 @@ BEGIN
         RAISE EXCEPTION 'only one person at a time can hold the role responsible for the whole system'
             USING ERRCODE = '23S12',
                   DETAIL = format('Role %s already has an appointment overlapping %s to %s.',
-                                  NEW.role_id, NEW.valid_from, coalesce(NEW.valid_until::text, 'open end')),
+                                  NEW.role_id, to_char(NEW.valid_from, 'YYYY-MM-DD'),
+                                  coalesce(to_char(NEW.valid_until, 'YYYY-MM-DD'), 'open end')),
                   HINT = 'End the current appointment (valid_until) before the new one starts.';
     END IF;
     RETURN NEW;
