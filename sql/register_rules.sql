@@ -31,6 +31,20 @@ UPDATE scsm.policy_version SET body = 'Edited later' WHERE org_id = 9001 AND pol
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 UPDATE scsm.policy_version SET status = 'draft' WHERE org_id = 9001 AND policy_id = 1 AND version = 2;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+INSERT INTO scsm.policy_version (org_id, policy_id, version, body, status, commits_to_improvement, commits_to_compliance,
+                                 endorsed_by, endorsed_on)
+VALUES (9001, 1, 3, 'Withdrawn idea', 'withdrawn', true, true, NULL, NULL);
+UPDATE scsm.policy_version SET status = 'current' WHERE org_id = 9001 AND policy_id = 1 AND version = 3;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- an old draft cannot be endorsed over the newer current version
+INSERT INTO scsm.policy (org_id, policy_id, title) VALUES (9001, 3, 'Data policy');
+INSERT INTO scsm.policy_version (org_id, policy_id, version, body, commits_to_improvement, commits_to_compliance)
+VALUES (9001, 3, 1, 'Old draft', true, true), (9001, 3, 2, 'New text', true, true);
+UPDATE scsm.policy_version SET status = 'current', endorsed_by = 1, endorsed_on = '2025-01-05'
+ WHERE org_id = 9001 AND policy_id = 3 AND version = 2;
+UPDATE scsm.policy_version SET status = 'current', endorsed_by = 1, endorsed_on = '2025-02-05'
+ WHERE org_id = 9001 AND policy_id = 3 AND version = 1;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- 23S03 (4.3.3, 4.3.4): objectives from a policy in force, targets from an active objective
 INSERT INTO scsm.policy (org_id, policy_id, title) VALUES (9001, 2, 'Draft data policy');

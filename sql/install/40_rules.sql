@@ -69,6 +69,14 @@ BEGIN
                       DETAIL = format('Person %s held no top-management appointment on %s.', NEW.endorsed_by, to_char(NEW.endorsed_on, 'YYYY-MM-DD')),
                       HINT = 'Appoint the person to a role marked is_top_management, or have such a member endorse it.';
         END IF;
+        IF EXISTS (SELECT 1 FROM scsm.policy_version
+                    WHERE org_id = NEW.org_id AND policy_id = NEW.policy_id
+                      AND version > NEW.version AND status IN ('current', 'superseded')) THEN
+            RAISE EXCEPTION 'an older policy version cannot replace a newer one'
+                USING ERRCODE = '23S02',
+                      DETAIL = format('Policy %s already has an endorsed version above %s.', NEW.policy_id, NEW.version),
+                      HINT = 'Create a new version with a higher number and have it endorsed.';
+        END IF;
         UPDATE scsm.policy_version
            SET status = 'superseded'
          WHERE org_id = NEW.org_id AND policy_id = NEW.policy_id AND status = 'current'
@@ -165,8 +173,10 @@ BEGIN
                   DETAIL = format('Action %s has no effectiveness check.', NEW.action_id),
                   HINT = 'Record effectiveness_checked_on and whether it was effective.';
     END IF;
-    IF NEW.status = 'closed' AND NOT NEW.effective THEN
-        RAISE EXCEPTION 'an ineffective action cannot be closed'
+    -- verified means the effectiveness was confirmed (4.5.3 e); a verified
+    -- action is what lets a nonconformity close (23S07)
+    IF NEW.status IN ('verified', 'closed') AND NOT NEW.effective THEN
+        RAISE EXCEPTION 'an ineffective action cannot be verified or closed'
             USING ERRCODE = '23S05',
                   DETAIL = format('Action %s was found not effective on %s.', NEW.action_id, to_char(NEW.effectiveness_checked_on, 'YYYY-MM-DD')),
                   HINT = 'Raise a new corrective action, or cancel this one with a reason.';
@@ -376,8 +386,17 @@ CREATE FUNCTION scsm.tg_appointment_rules() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
+DECLARE
+    is_lead boolean;
 BEGIN
-    IF (SELECT is_sms_lead FROM scsm.role WHERE org_id = NEW.org_id AND role_id = NEW.role_id) AND EXISTS (
+    SELECT is_sms_lead INTO is_lead FROM scsm.role WHERE org_id = NEW.org_id AND role_id = NEW.role_id;
+    IF is_lead THEN
+        -- two transactions appointing different people at once would each miss
+        -- the other's row; serialize appointments to the lead role of one
+        -- organization (transaction-level lock, released at commit)
+        PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('scsm.appointment.sms_lead ' || NEW.org_id, 0));
+    END IF;
+    IF is_lead AND EXISTS (
         SELECT 1 FROM scsm.appointment a
          WHERE a.org_id = NEW.org_id AND a.role_id = NEW.role_id AND a.appointment_id <> NEW.appointment_id
            AND daterange(a.valid_from, a.valid_until, '[]') && daterange(NEW.valid_from, NEW.valid_until, '[]')) THEN
@@ -472,7 +491,7 @@ END
 $$;
 COMMENT ON FUNCTION scsm.tg_incident_flags_plans() IS
     'Trigger: an incident flags the site''s emergency plans and its risk for review (4.4.7, 4.3.1)';
-CREATE TRIGGER incident_flags_plans AFTER INSERT ON scsm.incident
+CREATE TRIGGER incident_flags_plans AFTER INSERT OR UPDATE OF kind, site_id, risk_id ON scsm.incident
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_incident_flags_plans();
 
 -- An emergency plan counts as reviewed when last_reviewed_on moves forward.

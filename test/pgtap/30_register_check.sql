@@ -4,7 +4,7 @@
 -- triggers 23S04-23S07, 23S09, 23S11, 23S13, 23S14, their side effects, and the
 -- CHECK / foreign-key constraints.
 BEGIN;
-SELECT plan(68);
+SELECT plan(71);
 \i test/fixtures/register_fixture.sql
 SELECT pg_temp.register_fixture(9001, 'harbour_a');
 SELECT pg_temp.register_fixture_other(9002, 'other_b');
@@ -49,8 +49,12 @@ SELECT throws_ok($$UPDATE scsm.corrective_action SET status = 'verified' WHERE o
     'verification needs an effectiveness check (4.5.3 e)');
 SELECT throws_ok($$UPDATE scsm.corrective_action SET status = 'closed', effectiveness_checked_on = '2025-05-01', effective = false
                    WHERE org_id = 9001 AND action_id = 10$$,
-    '23S05', 'an ineffective action cannot be closed',
+    '23S05', 'an ineffective action cannot be verified or closed',
     'an ineffective action cannot be closed');
+SELECT throws_ok($$UPDATE scsm.corrective_action SET status = 'verified', effectiveness_checked_on = '2025-05-01', effective = false
+                   WHERE org_id = 9001 AND action_id = 10$$,
+    '23S05', 'an ineffective action cannot be verified or closed',
+    'nor verified (a verified action is what lets a nonconformity close)');
 SELECT throws_ok($$UPDATE scsm.corrective_action SET effectiveness_checked_on = '2025-05-01' WHERE org_id = 9001 AND action_id = 10$$,
     '23514', 'new row for relation "corrective_action" violates check constraint "effectiveness_complete"',
     'an effectiveness check says whether it was effective');
@@ -205,6 +209,10 @@ SELECT lives_ok($$INSERT INTO scsm.incident (org_id, kind, title, description, o
     'a false alarm at the north terminal');
 SELECT is((SELECT needs_review FROM scsm.emergency_plan WHERE org_id = 9001 AND plan_id = 1), false,
     'a false alarm does not call for a plan review');
+SELECT lives_ok($$UPDATE scsm.incident SET kind = 'incident' WHERE org_id = 9001 AND title = 'Alarm'$$,
+    'the false alarm turns out to be a real intrusion');
+SELECT is((SELECT needs_review FROM scsm.emergency_plan WHERE org_id = 9001 AND plan_id = 1), true,
+    'reclassifying it as an incident flags the site''s plan');
 
 -- 4.5.5 / 23S14: auditor independence
 SELECT throws_ok($$INSERT INTO scsm.audit (org_id, audit_id, site_id, clauses, planned_for, lead_auditor) VALUES (9001, 10, 1, '{4.4.6}', '2025-09-01', 4)$$,

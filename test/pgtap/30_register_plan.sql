@@ -3,7 +3,7 @@
 -- 4.3.5 programmes): rule triggers 23S01-23S03, their side effects, the
 -- CHECK / NOT NULL constraints, and foreign keys across organizations.
 BEGIN;
-SELECT plan(50);
+SELECT plan(53);
 \i test/fixtures/register_fixture.sql
 SELECT pg_temp.register_fixture(9001, 'harbour_a');
 SELECT pg_temp.register_fixture_other(9002, 'other_b');
@@ -68,6 +68,20 @@ SELECT throws_ok($$UPDATE scsm.policy_version SET status = 'draft' WHERE org_id 
 SELECT lives_ok($$INSERT INTO scsm.policy_version (org_id, policy_id, version, body) VALUES (9001, 1, 3, 'First draft');
                   UPDATE scsm.policy_version SET body = 'Second draft' WHERE org_id = 9001 AND policy_id = 1 AND version = 3$$,
     'a draft can be edited');
+SELECT throws_ok($$INSERT INTO scsm.policy_version (org_id, policy_id, version, body) VALUES (9002, 1, 1, 'x')$$,
+    '23503', 'insert or update on table "policy_version" violates foreign key constraint "policy_version_org_id_policy_id_fkey"',
+    'a version of a policy that does not exist is refused');
+INSERT INTO scsm.policy (org_id, policy_id, title) VALUES (9001, 3, 'Data policy');
+INSERT INTO scsm.policy_version (org_id, policy_id, version, body, commits_to_improvement, commits_to_compliance)
+VALUES (9001, 3, 1, 'Old draft', true, true),
+       (9001, 3, 2, 'New text', true, true);
+UPDATE scsm.policy_version SET status = 'current', endorsed_by = 1, endorsed_on = '2025-01-05' WHERE org_id = 9001 AND policy_id = 3 AND version = 2;
+SELECT throws_ok($$UPDATE scsm.policy_version SET status = 'current', endorsed_by = 1, endorsed_on = '2025-02-05'
+                   WHERE org_id = 9001 AND policy_id = 3 AND version = 1$$,
+    '23S02', 'an older policy version cannot replace a newer one',
+    'an old draft cannot be endorsed over a newer current version');
+SELECT is((SELECT string_agg(version || ':' || status, ' ' ORDER BY version) FROM scsm.policy_version WHERE org_id = 9001 AND policy_id = 3),
+    '1:draft 2:current', 'the newer version stays current');
 SELECT throws_ok($$INSERT INTO scsm.policy_version (org_id, policy_id, version, body, endorsed_by) VALUES (9001, 1, 4, 'x', 1)$$,
     '23514', 'new row for relation "policy_version" violates check constraint "endorsement_complete"',
     'an endorsement names both who and when');
