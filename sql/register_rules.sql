@@ -54,6 +54,9 @@ INSERT INTO scsm.objective (org_id, objective_id, policy_id, title, owner, statu
 INSERT INTO scsm.target (org_id, target_id, objective_id, title, metric, target_value, due_date, owner)
 VALUES (9001, 10, 11, 'Late target', 'x', 1, '2026-06-30', 2);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+INSERT INTO scsm.programme (org_id, programme_id, title, objective_id, responsible, authority, means, start_date, due_date)
+VALUES (9001, 10, 'Late programme', 11, 2, 'Budget holder', 'Scanners', '2025-01-01', '2025-12-31');
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- 23S04 (4.5.3): risk review before implementation, unless an emergency
 INSERT INTO scsm.corrective_action (org_id, action_id, kind, risk_id, description, owner, due_on)
@@ -68,6 +71,8 @@ UPDATE scsm.corrective_action SET status = 'implemented', implemented_on = '2025
        risk_reviewed_on = '2025-03-01', risk_review = 'Cameras do not blind the crane drivers'
  WHERE org_id = 9001 AND action_id = 10;
 UPDATE scsm.corrective_action SET status = 'verified' WHERE org_id = 9001 AND action_id = 10;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE scsm.corrective_action SET status = 'proposed' WHERE org_id = 9001 AND action_id = 10;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 UPDATE scsm.corrective_action SET status = 'closed', effectiveness_checked_on = '2025-05-01', effective = false
  WHERE org_id = 9001 AND action_id = 10;
@@ -115,6 +120,10 @@ UPDATE scsm.change_request SET status = 'implemented', approved_by = 1, implemen
        risk_assessed_on = '2025-02-01', risk_assessed_by = 2, risk_assessment = 'Outage during swap'
  WHERE org_id = 9001 AND change_id = 10;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE scsm.change_request SET status = 'approved', approved_by = 1, risk_assessed_on = '2025-02-01', risk_assessed_by = 2,
+       risk_assessment = 'Outage during swap' WHERE org_id = 9001 AND change_id = 10;
+UPDATE scsm.change_request SET status = 'proposed' WHERE org_id = 9001 AND change_id = 10;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
 
 -- 23S09 (4.5.1 e): measurements taken with equipment need it in calibration
 INSERT INTO scsm.measurement (org_id, measurement_id, kpi_id, measured_at, value, equipment_id)
@@ -149,6 +158,13 @@ VALUES (9001, 10, '2025-06-15', 3, 'Suitable', 'Adequate', 'Mostly effective', '
 -- 23S12 (4.4.1 a): one holder of the system-lead role at a time
 INSERT INTO scsm.appointment (org_id, appointment_id, role_id, person_id, valid_from) VALUES (9001, 10, 2, 1, '2024-01-01');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+-- a role with two overlapping holders cannot become the system lead (after the
+-- current lead role gives up the flag: only one lead role per organization)
+UPDATE scsm.role SET is_sms_lead = false WHERE org_id = 9001 AND role_id = 2;
+INSERT INTO scsm.appointment (org_id, appointment_id, role_id, person_id, valid_from) VALUES (9001, 11, 1, 2, '2024-01-01');
+UPDATE scsm.role SET is_sms_lead = true WHERE org_id = 9001 AND role_id = 1;
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+UPDATE scsm.role SET is_sms_lead = true WHERE org_id = 9001 AND role_id = 2;
 
 -- 23S14 (4.5.5): auditors independent of the activity audited
 INSERT INTO scsm.audit (org_id, audit_id, site_id, clauses, planned_for, lead_auditor) VALUES (9001, 10, 1, '{4.4.6}', '2025-09-01', 4);

@@ -119,20 +119,22 @@ BEGIN
         IF TG_OP = 'INSERT' OR NEW.objective_id <> OLD.objective_id THEN
             IF EXISTS (SELECT 1 FROM scsm.objective
                         WHERE org_id = NEW.org_id AND objective_id = NEW.objective_id AND status <> 'active') THEN
-                RAISE EXCEPTION 'a target must belong to an active objective'
+                RAISE EXCEPTION 'a % must belong to an active objective', TG_TABLE_NAME
                     USING ERRCODE = '23S03',
                           DETAIL = format('Objective %s is achieved or withdrawn.', NEW.objective_id),
-                          HINT = 'Attach the target to an active objective.';
+                          HINT = format('Attach the %s to an active objective.', TG_TABLE_NAME);
             END IF;
         END IF;
     END IF;
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION scsm.tg_objective_rules() IS 'Trigger: objectives derive from a policy in force; targets from an active objective (4.3.3, 4.3.4)';
+COMMENT ON FUNCTION scsm.tg_objective_rules() IS 'Trigger: objectives derive from a policy in force; targets and programmes serve an active objective (4.3.3-4.3.5)';
 CREATE TRIGGER objective_rules BEFORE INSERT OR UPDATE ON scsm.objective
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_objective_rules();
 CREATE TRIGGER target_rules BEFORE INSERT OR UPDATE ON scsm.target
+    FOR EACH ROW EXECUTE FUNCTION scsm.tg_objective_rules();
+CREATE TRIGGER programme_rules BEFORE INSERT OR UPDATE ON scsm.programme
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_objective_rules();
 
 -- 4.5.3: proposed actions go through risk assessment before implementation,
@@ -148,6 +150,14 @@ BEGIN
             USING ERRCODE = '23S05',
                   DETAIL = format('Action %s is %s.', OLD.action_id, OLD.status),
                   HINT = 'Raise a new action instead.';
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.status <> 'cancelled'
+       AND array_position(ARRAY['proposed', 'risk_reviewed', 'implemented', 'verified', 'closed'], NEW.status)
+         < array_position(ARRAY['proposed', 'risk_reviewed', 'implemented', 'verified', 'closed'], OLD.status) THEN
+        RAISE EXCEPTION 'an action cannot go back to an earlier status'
+            USING ERRCODE = '23S05',
+                  DETAIL = format('Action %s is %s and cannot become %s.', OLD.action_id, OLD.status, NEW.status),
+                  HINT = 'Record what happened on the action as it stands, or cancel it and raise a new one.';
     END IF;
     IF NEW.status IN ('implemented', 'verified', 'closed') THEN
         IF NEW.implemented_on IS NULL THEN
@@ -241,6 +251,15 @@ LANGUAGE plpgsql
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.status <> OLD.status
+       AND (OLD.status IN ('implemented', 'rejected')
+            OR array_position(ARRAY['proposed', 'assessed', 'approved', 'implemented'], NEW.status)
+             < array_position(ARRAY['proposed', 'assessed', 'approved', 'implemented'], OLD.status)) THEN
+        RAISE EXCEPTION 'a change cannot go back to an earlier status'
+            USING ERRCODE = '23S08',
+                  DETAIL = format('Change %s "%s" is %s and cannot become %s.', OLD.change_id, OLD.title, OLD.status, NEW.status),
+                  HINT = 'Raise a new change request instead.';
+    END IF;
     IF NEW.status = 'assessed' AND NEW.risk_assessed_on IS NULL THEN
         RAISE EXCEPTION 'a change marked assessed needs its risk assessment recorded'
             USING ERRCODE = '23S08',
@@ -529,6 +548,33 @@ $$;
 COMMENT ON FUNCTION scsm.tg_risk_defaults() IS 'Trigger: next review date of a risk from its assessment date and interval';
 CREATE TRIGGER risk_defaults BEFORE INSERT OR UPDATE ON scsm.risk
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_risk_defaults();
+
+-- 4.4.1 a: one role per organization is the system lead (so 23S12 on its
+-- appointments means one person); turning the flag on for a role that already
+-- has overlapping holders is refused like an overlapping appointment.
+CREATE UNIQUE INDEX role_one_sms_lead ON scsm.role (org_id) WHERE is_sms_lead;
+
+CREATE FUNCTION scsm.tg_role_rules() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = scsm, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.is_sms_lead AND NOT OLD.is_sms_lead AND EXISTS (
+        SELECT 1 FROM scsm.appointment a JOIN scsm.appointment b
+               ON b.org_id = a.org_id AND b.role_id = a.role_id AND b.appointment_id > a.appointment_id
+         WHERE a.org_id = NEW.org_id AND a.role_id = NEW.role_id
+           AND daterange(a.valid_from, a.valid_until, '[]') && daterange(b.valid_from, b.valid_until, '[]')) THEN
+        RAISE EXCEPTION 'only one person at a time can hold the role responsible for the whole system'
+            USING ERRCODE = '23S12',
+                  DETAIL = format('Role %s has appointments with overlapping periods.', NEW.role_id),
+                  HINT = 'End all but one appointment before making this role the system lead.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_role_rules() IS 'Trigger: a role becomes the system lead only if its appointments do not overlap (4.4.1 a)';
+CREATE TRIGGER role_rules BEFORE UPDATE OF is_sms_lead ON scsm.role
+    FOR EACH ROW EXECUTE FUNCTION scsm.tg_role_rules();
 
 -- Indexes the rule triggers above look rows up by (foreign keys that have no
 -- index of their own starting with these columns).

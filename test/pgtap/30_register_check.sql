@@ -4,7 +4,7 @@
 -- triggers 23S04-23S07, 23S09, 23S11, 23S13, 23S14, their side effects, and the
 -- CHECK / foreign-key constraints.
 BEGIN;
-SELECT plan(71);
+SELECT plan(72);
 \i test/fixtures/register_fixture.sql
 SELECT pg_temp.register_fixture(9001, 'harbour_a');
 SELECT pg_temp.register_fixture_other(9002, 'other_b');
@@ -44,6 +44,9 @@ SELECT throws_ok($$UPDATE scsm.corrective_action SET risk_reviewed_on = NULL, ri
     '23S04', 'this action cannot be implemented before it has been through risk review',
     'the review of an implemented action cannot be erased');
 -- 23S05: effectiveness before verification and closure
+SELECT throws_ok($$UPDATE scsm.corrective_action SET status = 'proposed' WHERE org_id = 9001 AND action_id = 10$$,
+    '23S05', 'an action cannot go back to an earlier status',
+    'an implemented action cannot go back to proposed');
 SELECT throws_ok($$UPDATE scsm.corrective_action SET status = 'verified' WHERE org_id = 9001 AND action_id = 10$$,
     '23S05', 'an action cannot be verified or closed before its effectiveness is checked',
     'verification needs an effectiveness check (4.5.3 e)');

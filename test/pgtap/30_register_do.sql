@@ -4,7 +4,7 @@
 -- plans and exercises): rule triggers 23S08, 23S10, 23S12, their side effects,
 -- and the CHECK / foreign-key constraints.
 BEGIN;
-SELECT plan(57);
+SELECT plan(60);
 \i test/fixtures/register_fixture.sql
 SELECT pg_temp.register_fixture(9001, 'harbour_a');
 SELECT pg_temp.register_fixture_other(9002, 'other_b');
@@ -35,6 +35,13 @@ SELECT throws_ok($$INSERT INTO scsm.appointment (org_id, appointment_id, role_id
 SELECT throws_ok($$INSERT INTO scsm.appointment (org_id, appointment_id, role_id, person_id) VALUES (9001, 12, 3, 50)$$,
     '23503', 'insert or update on table "appointment" violates foreign key constraint "appointment_org_id_person_id_fkey"',
     'a person of another organization cannot be appointed');
+SELECT throws_ok($$INSERT INTO scsm.role (org_id, name, responsibilities, authority, is_top_management, is_sms_lead)
+                   VALUES (9001, 'Deputy lead', 'x', 'y', true, true)$$,
+    '23505', 'duplicate key value violates unique constraint "role_one_sms_lead"',
+    'one role per organization is the system lead');
+SELECT throws_ok($$UPDATE scsm.role SET is_top_management = true, is_sms_lead = true WHERE org_id = 9001 AND role_id = 3$$,
+    '23S12', 'only one person at a time can hold the role responsible for the whole system',
+    'a role with two overlapping holders cannot be made the system lead');
 SELECT throws_ok($$INSERT INTO scsm.role (org_id, name, responsibilities, authority, is_sms_lead) VALUES (9001, 'Lead', 'x', 'y', true)$$,
     '23514', 'new row for relation "role" violates check constraint "sms_lead_is_top_management"',
     'the system lead is a member of top management (4.4.1 a)');
@@ -69,6 +76,9 @@ SELECT throws_ok($$UPDATE scsm.change_request SET status = 'implemented', implem
     'an implementation dated before the assessment is refused');
 SELECT lives_ok($$UPDATE scsm.change_request SET status = 'implemented', implemented_on = '2025-03-01' WHERE org_id = 9001 AND change_id = 10$$,
     'the change is implemented after its assessment');
+SELECT throws_ok($$UPDATE scsm.change_request SET status = 'approved' WHERE org_id = 9001 AND change_id = 10$$,
+    '23S08', 'a change cannot go back to an earlier status',
+    'an implemented change stays implemented');
 SELECT throws_ok($$UPDATE scsm.change_request SET risk_id = 50 WHERE org_id = 9001 AND change_id = 10$$,
     '23503', 'insert or update on table "change_request" violates foreign key constraint "change_request_org_id_risk_id_fkey"',
     'a change cannot point at a risk of another organization');

@@ -3,7 +3,7 @@
 -- 4.3.5 programmes): rule triggers 23S01-23S03, their side effects, the
 -- CHECK / NOT NULL constraints, and foreign keys across organizations.
 BEGIN;
-SELECT plan(53);
+SELECT plan(55);
 \i test/fixtures/register_fixture.sql
 SELECT pg_temp.register_fixture(9001, 'harbour_a');
 SELECT pg_temp.register_fixture_other(9002, 'other_b');
@@ -138,9 +138,17 @@ SELECT lives_ok($$INSERT INTO scsm.programme (org_id, programme_id, title, objec
     'a programme for an objective and one of its targets');
 SELECT throws_ok($$INSERT INTO scsm.programme (org_id, programme_id, title, objective_id, target_id, responsible, authority, means,
                                               start_date, due_date)
-                   VALUES (9001, 11, 'Mixed up', 10, 1, 2, 'x', 'y', '2025-01-01', '2025-12-31')$$,
+                   VALUES (9001, 11, 'Mixed up', 1, 10, 2, 'x', 'y', '2025-01-01', '2025-12-31')$$,
     '23503', 'insert or update on table "programme" violates foreign key constraint "programme_org_id_objective_id_target_id_fkey"',
     'a programme cannot pair an objective with a target of another objective');
+SELECT throws_ok($$INSERT INTO scsm.programme (org_id, programme_id, title, objective_id, responsible, authority, means,
+                                              start_date, due_date)
+                   VALUES (9001, 13, 'For a done objective', 10, 2, 'x', 'y', '2025-01-01', '2025-12-31')$$,
+    '23S03', 'a programme must belong to an active objective',
+    'a programme cannot serve an achieved objective');
+SELECT throws_ok($$UPDATE scsm.programme SET objective_id = 10, target_id = NULL WHERE org_id = 9001 AND programme_id = 10$$,
+    '23S03', 'a programme must belong to an active objective',
+    'nor be moved to one by UPDATE');
 SELECT throws_ok($$INSERT INTO scsm.programme (org_id, programme_id, title, objective_id, responsible, authority, means,
                                               start_date, due_date)
                    VALUES (9001, 12, 'Backwards', 1, 2, 'x', 'y', '2025-12-31', '2025-01-01')$$,
