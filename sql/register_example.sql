@@ -2,6 +2,15 @@
 -- empty database, in the order a user would do it.  docs/data-model.md shows
 -- the same statements; this test keeps them working.
 -- Ids come from the identity columns and are carried in psql variables (\gset).
+-- It runs in a database of its own, so the sequences it uses do not shift the
+-- ids other tests in the shared regression database see.
+SELECT current_database() AS regress_db \gset
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS scsm_regress_register_example;
+RESET client_min_messages;
+CREATE DATABASE scsm_regress_register_example;
+\c scsm_regress_register_example
+CREATE EXTENSION scsm;
 
 -- 4.1 the organization, its sites, people and the scope of the system
 INSERT INTO scsm.organization (name, short_name, sector)
@@ -173,3 +182,6 @@ SELECT status, effective_from, next_review_due FROM scsm.policy_version WHERE or
 SELECT status, implemented_on FROM scsm.change_request WHERE org_id = :org;
 SELECT closed_on FROM scsm.nonconformity WHERE org_id = :org;
 SELECT needs_review FROM scsm.emergency_plan WHERE org_id = :org;
+
+\c :regress_db
+DROP DATABASE scsm_regress_register_example;

@@ -4,6 +4,15 @@
 -- integrity errors the register raises (23502, 23503, 23505, 23514).
 -- The fixture uses fixed ids and dates, so the output does not depend on
 -- sequences or on today's date.
+-- It runs in a database of its own, so the sequences it uses do not shift the
+-- ids other tests in the shared regression database see.
+SELECT current_database() AS regress_db \gset
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS scsm_regress_register_rules;
+RESET client_min_messages;
+CREATE DATABASE scsm_regress_register_rules;
+\c scsm_regress_register_rules
+CREATE EXTENSION scsm;
 \set SHOW_CONTEXT never
 \i test/fixtures/register_fixture.sql
 SELECT pg_temp.register_fixture(9001, 'harbour_a');
@@ -198,3 +207,6 @@ UPDATE scsm.risk SET residual_likelihood = 5, residual_consequence = 2 WHERE org
 INSERT INTO scsm.corrective_action (org_id, action_id, kind, description, owner, due_on, status, emergency, implemented_on)
 VALUES (9001, 30, 'preventive', 'Close the gate', 2, '2025-04-01', 'implemented', true, '2025-04-01');
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
+
+\c :regress_db
+DROP DATABASE scsm_regress_register_rules;

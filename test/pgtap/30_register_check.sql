@@ -264,5 +264,6 @@ SELECT throws_ok($$INSERT INTO scsm.management_review_output (org_id, review_id,
     '23514', 'new row for relation "management_review_output" violates check constraint "action_has_owner"',
     'an action from a review has an owner and a due date');
 
+SELECT pg_temp.register_fixture_end();
 SELECT * FROM finish();
 ROLLBACK;

@@ -208,5 +208,6 @@ SELECT lives_ok($$UPDATE scsm.emergency_plan SET last_reviewed_on = '2025-04-15'
 SELECT is((SELECT needs_review FROM scsm.emergency_plan WHERE org_id = 9001 AND plan_id = 1), false,
     'recording the review clears the flag');
 
+SELECT pg_temp.register_fixture_end();
 SELECT * FROM finish();
 ROLLBACK;

@@ -214,5 +214,6 @@ SELECT throws_ok($$INSERT INTO scsm.outsourced_process (org_id, name, provider, 
     '23503', 'insert or update on table "outsourced_process" violates foreign key constraint "outsourced_process_org_id_responsible_fkey"',
     'an outsourced process answers to a person of the same organization');
 
+SELECT pg_temp.register_fixture_end();
 SELECT * FROM finish();
 ROLLBACK;
