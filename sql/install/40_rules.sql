@@ -462,8 +462,10 @@ BEGIN
           FROM scsm.appointment ap JOIN scsm.role r USING (org_id, role_id)
          WHERE ap.org_id = NEW.org_id
            AND (ap.person_id = NEW.lead_auditor
-                OR (TG_OP = 'UPDATE' AND ap.person_id IN (SELECT t.person_id FROM scsm.audit_team_member t
-                                                           WHERE t.org_id = NEW.org_id AND t.audit_id = NEW.audit_id)))
+                -- moving the audit to another site or day re-checks its team
+                OR (TG_OP = 'UPDATE' AND (NEW.site_id IS DISTINCT FROM OLD.site_id OR NEW.planned_for <> OLD.planned_for)
+                    AND ap.person_id IN (SELECT t.person_id FROM scsm.audit_team_member t
+                                           WHERE t.org_id = NEW.org_id AND t.audit_id = NEW.audit_id)))
            AND r.site_id = NEW.site_id
            AND ap.valid_from <= NEW.planned_for AND (ap.valid_until IS NULL OR ap.valid_until >= NEW.planned_for);
     ELSE
