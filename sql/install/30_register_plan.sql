@@ -260,6 +260,7 @@ CREATE TABLE scsm.target (
     status          text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'met', 'missed', 'withdrawn')),
     created_at      timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (org_id, target_id),
+    UNIQUE (org_id, objective_id, target_id),
     FOREIGN KEY (org_id, objective_id) REFERENCES scsm.objective (org_id, objective_id),
     FOREIGN KEY (org_id, owner) REFERENCES scsm.person (org_id, person_id)
 );
@@ -287,7 +288,8 @@ CREATE TABLE scsm.programme (
     created_at      timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (org_id, programme_id),
     FOREIGN KEY (org_id, objective_id) REFERENCES scsm.objective (org_id, objective_id),
-    FOREIGN KEY (org_id, target_id) REFERENCES scsm.target (org_id, target_id),
+    -- the target, if named, belongs to the programme's objective
+    FOREIGN KEY (org_id, objective_id, target_id) REFERENCES scsm.target (org_id, objective_id, target_id),
     FOREIGN KEY (org_id, responsible) REFERENCES scsm.person (org_id, person_id),
     CONSTRAINT programme_period CHECK (due_date >= start_date)
 );

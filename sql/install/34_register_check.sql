@@ -253,7 +253,7 @@ CREATE TABLE scsm.corrective_action (
     FOREIGN KEY (org_id, owner) REFERENCES scsm.person (org_id, person_id),
     CONSTRAINT action_has_cause CHECK (kind = 'preventive' OR nc_id IS NOT NULL OR incident_id IS NOT NULL
                                        OR review_output_id IS NOT NULL),
-    CONSTRAINT emergency_is_justified CHECK (NOT emergency OR length(emergency_justification) > 0),
+    CONSTRAINT emergency_is_justified CHECK (NOT emergency OR coalesce(length(btrim(emergency_justification)), 0) > 0),
     CONSTRAINT review_complete CHECK ((risk_reviewed_on IS NULL) = (risk_review IS NULL)),
     CONSTRAINT effectiveness_complete CHECK ((effectiveness_checked_on IS NULL) = (effective IS NULL))
 );

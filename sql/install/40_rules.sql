@@ -1,8 +1,10 @@
 -- 40_rules.sql: rules of the standard that a CHECK or FOREIGN KEY cannot hold.
 --
 -- Each rule raises its own SQLSTATE in class 23 (integrity constraint
--- violation) with an implementation-defined subclass "S":  23S01 ... 23S15.
+-- violation) with an implementation-defined subclass "S":  23S01 ... 23S14.
 -- docs/errors.md lists them.  Messages are written for a security manager.
+-- Dates in DETAIL texts are written as YYYY-MM-DD whatever the session's
+-- DateStyle, so a message reads the same for every user and in every log.
 
 -- Is the person appointed, on the given day, to a role with the given flag?
 CREATE FUNCTION scsm.holds_role(p_org bigint, p_person bigint, p_day date, p_flag text)
@@ -30,7 +32,7 @@ COMMENT ON FUNCTION scsm.holds_role(bigint, bigint, date, text) IS
 -- 4.2: a policy version becomes current only when endorsed by an appointed
 -- top-management member; the version it replaces becomes superseded.
 CREATE FUNCTION scsm.tg_policy_version_rules() RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -40,14 +42,22 @@ BEGIN
                   DETAIL = format('Version %s of policy %s is %s.', OLD.version, OLD.policy_id, OLD.status),
                   HINT = 'Create a new version with the wording you want and have it endorsed.';
     END IF;
-    IF TG_OP = 'UPDATE' AND OLD.status <> 'draft' AND NEW.body IS DISTINCT FROM OLD.body THEN
+    IF TG_OP = 'UPDATE' AND OLD.status <> 'draft' AND NEW.status = 'draft' THEN
+        RAISE EXCEPTION 'an endorsed policy version cannot return to draft'
+            USING ERRCODE = '23S02',
+                  DETAIL = format('Version %s of policy %s is %s.', OLD.version, OLD.policy_id, OLD.status),
+                  HINT = 'Create a new version instead.';
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.status <> 'draft'
+       AND (NEW.body IS DISTINCT FROM OLD.body OR NEW.version <> OLD.version OR NEW.policy_id <> OLD.policy_id
+            OR NEW.endorsed_by IS DISTINCT FROM OLD.endorsed_by OR NEW.endorsed_on IS DISTINCT FROM OLD.endorsed_on) THEN
         RAISE EXCEPTION 'the wording of an endorsed policy version cannot change'
             USING ERRCODE = '23S02',
                   DETAIL = format('Version %s of policy %s is %s.', OLD.version, OLD.policy_id, OLD.status),
                   HINT = 'Create a new version instead.';
     END IF;
     IF NEW.status = 'current' AND (TG_OP = 'INSERT' OR OLD.status <> 'current') THEN
-        IF NEW.endorsed_by IS NULL THEN
+        IF NEW.endorsed_by IS NULL OR NEW.endorsed_on IS NULL THEN
             RAISE EXCEPTION 'a policy version cannot become current before top management endorses it'
                 USING ERRCODE = '23S01',
                       DETAIL = format('Version %s of policy %s has no endorsement.', NEW.version, NEW.policy_id),
@@ -56,8 +66,16 @@ BEGIN
         IF NOT scsm.holds_role(NEW.org_id, NEW.endorsed_by, NEW.endorsed_on, 'top_management') THEN
             RAISE EXCEPTION 'a policy must be endorsed by an appointed member of top management'
                 USING ERRCODE = '23S01',
-                      DETAIL = format('Person %s held no top-management appointment on %s.', NEW.endorsed_by, NEW.endorsed_on),
+                      DETAIL = format('Person %s held no top-management appointment on %s.', NEW.endorsed_by, to_char(NEW.endorsed_on, 'YYYY-MM-DD')),
                       HINT = 'Appoint the person to a role marked is_top_management, or have such a member endorse it.';
+        END IF;
+        IF EXISTS (SELECT 1 FROM scsm.policy_version
+                    WHERE org_id = NEW.org_id AND policy_id = NEW.policy_id
+                      AND version > NEW.version AND status IN ('current', 'superseded')) THEN
+            RAISE EXCEPTION 'an older policy version cannot replace a newer one'
+                USING ERRCODE = '23S02',
+                      DETAIL = format('Policy %s already has an endorsed version above %s.', NEW.policy_id, NEW.version),
+                      HINT = 'Create a new version with a higher number and have it endorsed.';
         END IF;
         UPDATE scsm.policy_version
            SET status = 'superseded'
@@ -80,13 +98,16 @@ CREATE TRIGGER policy_version_rules BEFORE INSERT OR UPDATE ON scsm.policy_versi
 
 -- 4.3.3 / 4.3.4: objectives derive from a policy in force, targets from a live objective.
 CREATE FUNCTION scsm.tg_objective_rules() RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
     IF TG_TABLE_NAME = 'objective' THEN
         IF TG_OP = 'INSERT' OR NEW.policy_id <> OLD.policy_id THEN
-            IF NOT EXISTS (SELECT 1 FROM scsm.policy_version
+            -- a policy that does not exist (or belongs to another organization) is the
+            -- foreign key's business (23503), not this rule's
+            IF EXISTS (SELECT 1 FROM scsm.policy WHERE org_id = NEW.org_id AND policy_id = NEW.policy_id)
+               AND NOT EXISTS (SELECT 1 FROM scsm.policy_version
                             WHERE org_id = NEW.org_id AND policy_id = NEW.policy_id AND status = 'current') THEN
                 RAISE EXCEPTION 'an objective must derive from a policy that is in force'
                     USING ERRCODE = '23S03',
@@ -96,32 +117,48 @@ BEGIN
         END IF;
     ELSE
         IF TG_OP = 'INSERT' OR NEW.objective_id <> OLD.objective_id THEN
-            IF NOT EXISTS (SELECT 1 FROM scsm.objective
-                            WHERE org_id = NEW.org_id AND objective_id = NEW.objective_id AND status = 'active') THEN
-                RAISE EXCEPTION 'a target must belong to an active objective'
+            IF EXISTS (SELECT 1 FROM scsm.objective
+                        WHERE org_id = NEW.org_id AND objective_id = NEW.objective_id AND status <> 'active') THEN
+                RAISE EXCEPTION 'a % must belong to an active objective', TG_TABLE_NAME
                     USING ERRCODE = '23S03',
                           DETAIL = format('Objective %s is achieved or withdrawn.', NEW.objective_id),
-                          HINT = 'Attach the target to an active objective.';
+                          HINT = format('Attach the %s to an active objective.', TG_TABLE_NAME);
             END IF;
         END IF;
     END IF;
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION scsm.tg_objective_rules() IS 'Trigger: objectives derive from a policy in force; targets from an active objective (4.3.3, 4.3.4)';
+COMMENT ON FUNCTION scsm.tg_objective_rules() IS 'Trigger: objectives derive from a policy in force; targets and programmes serve an active objective (4.3.3-4.3.5)';
 CREATE TRIGGER objective_rules BEFORE INSERT OR UPDATE ON scsm.objective
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_objective_rules();
 CREATE TRIGGER target_rules BEFORE INSERT OR UPDATE ON scsm.target
+    FOR EACH ROW EXECUTE FUNCTION scsm.tg_objective_rules();
+CREATE TRIGGER programme_rules BEFORE INSERT OR UPDATE ON scsm.programme
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_objective_rules();
 
 -- 4.5.3: proposed actions go through risk assessment before implementation,
 -- unless implementing at once forestalls imminent exposure; an action is closed
 -- only once its effectiveness is confirmed.
 CREATE FUNCTION scsm.tg_corrective_action_rules() RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF TG_OP = 'UPDATE' AND OLD.status IN ('closed', 'cancelled') AND NEW.status <> OLD.status THEN
+        RAISE EXCEPTION 'a closed or cancelled action cannot be reopened'
+            USING ERRCODE = '23S05',
+                  DETAIL = format('Action %s is %s.', OLD.action_id, OLD.status),
+                  HINT = 'Raise a new action instead.';
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.status <> 'cancelled'
+       AND array_position(ARRAY['proposed', 'risk_reviewed', 'implemented', 'verified', 'closed'], NEW.status)
+         < array_position(ARRAY['proposed', 'risk_reviewed', 'implemented', 'verified', 'closed'], OLD.status) THEN
+        RAISE EXCEPTION 'an action cannot go back to an earlier status'
+            USING ERRCODE = '23S05',
+                  DETAIL = format('Action %s is %s and cannot become %s.', OLD.action_id, OLD.status, NEW.status),
+                  HINT = 'Record what happened on the action as it stands, or cancel it and raise a new one.';
+    END IF;
     IF NEW.status IN ('implemented', 'verified', 'closed') THEN
         IF NEW.implemented_on IS NULL THEN
             NEW.implemented_on := current_date;
@@ -130,7 +167,7 @@ BEGIN
             RAISE EXCEPTION 'this action cannot be implemented before it has been through risk review'
                 USING ERRCODE = '23S04',
                       DETAIL = format('Action %s (%s) has no risk review dated on or before %s.',
-                                      NEW.action_id, NEW.kind, NEW.implemented_on),
+                                      NEW.action_id, NEW.kind, to_char(NEW.implemented_on, 'YYYY-MM-DD')),
                       HINT = 'Record risk_reviewed_on and risk_review, or mark it an emergency with a justification if waiting would expose people or the public to imminent harm.';
         END IF;
     END IF;
@@ -146,10 +183,12 @@ BEGIN
                   DETAIL = format('Action %s has no effectiveness check.', NEW.action_id),
                   HINT = 'Record effectiveness_checked_on and whether it was effective.';
     END IF;
-    IF NEW.status = 'closed' AND NOT NEW.effective THEN
-        RAISE EXCEPTION 'an ineffective action cannot be closed'
+    -- verified means the effectiveness was confirmed (4.5.3 e); a verified
+    -- action is what lets a nonconformity close (23S07)
+    IF NEW.status IN ('verified', 'closed') AND NOT NEW.effective THEN
+        RAISE EXCEPTION 'an ineffective action cannot be verified or closed'
             USING ERRCODE = '23S05',
-                  DETAIL = format('Action %s was found not effective on %s.', NEW.action_id, NEW.effectiveness_checked_on),
+                  DETAIL = format('Action %s was found not effective on %s.', NEW.action_id, to_char(NEW.effectiveness_checked_on, 'YYYY-MM-DD')),
                   HINT = 'Raise a new corrective action, or cancel this one with a reason.';
     END IF;
     RETURN NEW;
@@ -162,7 +201,7 @@ CREATE TRIGGER corrective_action_rules BEFORE INSERT OR UPDATE ON scsm.correctiv
 -- 4.5.3: a nonconformity closes only when its actions are done; a nonconformity
 -- from an audit matches the finding it comes from.
 CREATE FUNCTION scsm.tg_nonconformity_rules() RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -174,7 +213,7 @@ BEGIN
         IF f.kind NOT IN ('minor_nc', 'major_nc') THEN
             RAISE EXCEPTION 'only a nonconformity finding can open a nonconformity'
                 USING ERRCODE = '23S06',
-                      DETAIL = format('Finding %s is a %s.', NEW.finding_id, f.kind),
+                      DETAIL = format('Finding %s is recorded as %s.', NEW.finding_id, f.kind),
                       HINT = 'Record the finding as minor_nc or major_nc first.';
         END IF;
         IF (f.kind = 'major_nc') <> (NEW.severity = 'major') THEN
@@ -208,15 +247,36 @@ CREATE TRIGGER nonconformity_rules BEFORE INSERT OR UPDATE ON scsm.nonconformity
 
 -- 4.4.6: consider the threats and risks of a change before implementing it.
 CREATE FUNCTION scsm.tg_change_request_rules() RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.status <> OLD.status
+       AND (OLD.status IN ('implemented', 'rejected')
+            OR array_position(ARRAY['proposed', 'assessed', 'approved', 'implemented'], NEW.status)
+             < array_position(ARRAY['proposed', 'assessed', 'approved', 'implemented'], OLD.status)) THEN
+        RAISE EXCEPTION 'a change cannot go back to an earlier status'
+            USING ERRCODE = '23S08',
+                  DETAIL = format('Change %s "%s" is %s and cannot become %s.', OLD.change_id, OLD.title, OLD.status, NEW.status),
+                  HINT = 'Raise a new change request instead.';
+    END IF;
+    IF NEW.status = 'assessed' AND NEW.risk_assessed_on IS NULL THEN
+        RAISE EXCEPTION 'a change marked assessed needs its risk assessment recorded'
+            USING ERRCODE = '23S08',
+                  DETAIL = format('Change %s "%s" has no risk assessment.', NEW.change_id, NEW.title),
+                  HINT = 'Record risk_assessed_on, risk_assessed_by and risk_assessment first.';
+    END IF;
     IF NEW.status IN ('approved', 'implemented') AND NEW.risk_assessed_on IS NULL THEN
         RAISE EXCEPTION 'a change cannot be % before its security risks are assessed', NEW.status
             USING ERRCODE = '23S08',
                   DETAIL = format('Change %s "%s" has no risk assessment.', NEW.change_id, NEW.title),
                   HINT = 'Record risk_assessed_on, risk_assessed_by and risk_assessment first.';
+    END IF;
+    IF NEW.status IN ('approved', 'implemented') AND NEW.approved_by IS NULL THEN
+        RAISE EXCEPTION 'a change cannot be % without recording who approved it', NEW.status
+            USING ERRCODE = '23S08',
+                  DETAIL = format('Change %s "%s" has no approver.', NEW.change_id, NEW.title),
+                  HINT = 'Set approved_by to the person who approved the change after its risk assessment.';
     END IF;
     IF NEW.status = 'implemented' THEN
         IF NEW.implemented_on IS NULL THEN
@@ -226,7 +286,8 @@ BEGIN
             RAISE EXCEPTION 'a change cannot be implemented before its security risks are assessed'
                 USING ERRCODE = '23S08',
                       DETAIL = format('Change %s was assessed on %s, after implementation on %s.',
-                                      NEW.change_id, NEW.risk_assessed_on, NEW.implemented_on),
+                                      NEW.change_id, to_char(NEW.risk_assessed_on, 'YYYY-MM-DD'),
+                                      to_char(NEW.implemented_on, 'YYYY-MM-DD')),
                       HINT = 'The assessment must come first.';
         END IF;
     END IF;
@@ -239,7 +300,7 @@ CREATE TRIGGER change_request_rules BEFORE INSERT OR UPDATE ON scsm.change_reque
 
 -- 4.5.1: a measurement taken with equipment needs that equipment in calibration.
 CREATE FUNCTION scsm.tg_measurement_rules() RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -255,17 +316,18 @@ BEGIN
         IF NOT FOUND THEN
             RAISE EXCEPTION 'this measurement uses equipment that had never been calibrated'
                 USING ERRCODE = '23S09',
-                      DETAIL = format('Equipment %s has no calibration on or before %s.', NEW.equipment_id, NEW.measured_at::date),
+                      DETAIL = format('Equipment %s has no calibration on or before %s.', NEW.equipment_id, to_char(NEW.measured_at::date, 'YYYY-MM-DD')),
                       HINT = 'Record the calibration first, or record the measurement without the equipment.';
         ELSIF last_cal.result = 'fail' THEN
             RAISE EXCEPTION 'this measurement uses equipment that failed its last calibration'
                 USING ERRCODE = '23S09',
-                      DETAIL = format('Equipment %s failed calibration on %s.', NEW.equipment_id, last_cal.performed_on);
+                      DETAIL = format('Equipment %s failed calibration on %s.', NEW.equipment_id, to_char(last_cal.performed_on, 'YYYY-MM-DD'));
         ELSIF last_cal.next_due < NEW.measured_at::date THEN
             RAISE EXCEPTION 'this measurement uses equipment whose calibration had expired'
                 USING ERRCODE = '23S09',
                       DETAIL = format('Equipment %s was due for calibration on %s; the measurement is from %s.',
-                                      NEW.equipment_id, last_cal.next_due, NEW.measured_at::date),
+                                      NEW.equipment_id, to_char(last_cal.next_due, 'YYYY-MM-DD'),
+                                      to_char(NEW.measured_at::date, 'YYYY-MM-DD')),
                       HINT = 'Calibrate the equipment and measure again.';
         END IF;
     END IF;
@@ -273,18 +335,18 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION scsm.tg_measurement_rules() IS 'Trigger: measurements reference equipment in calibration (4.5.1 e)';
-CREATE TRIGGER measurement_rules BEFORE INSERT ON scsm.measurement
+CREATE TRIGGER measurement_rules BEFORE INSERT OR UPDATE OF equipment_id, measured_at ON scsm.measurement
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_measurement_rules();
 
 -- 4.4.5: approving a document version makes the previous one obsolete; the
 -- text of an approved or obsolete version never changes.
 CREATE FUNCTION scsm.tg_document_version_rules() RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
     IF TG_OP = 'UPDATE' AND OLD.status IN ('approved', 'obsolete') THEN
-        IF NEW.content IS DISTINCT FROM OLD.content OR NEW.version <> OLD.version
+        IF NEW.content IS DISTINCT FROM OLD.content OR NEW.version <> OLD.version OR NEW.document_id <> OLD.document_id
            OR NEW.approved_by IS DISTINCT FROM OLD.approved_by OR NEW.approved_on IS DISTINCT FROM OLD.approved_on THEN
             RAISE EXCEPTION 'an approved document version cannot be edited'
                 USING ERRCODE = '23S10',
@@ -322,14 +384,14 @@ CREATE TRIGGER document_version_rules BEFORE INSERT OR UPDATE ON scsm.document_v
 
 -- 4.6: management reviews are held by top management; 4.4.1 a: one system lead at a time.
 CREATE FUNCTION scsm.tg_management_review_rules() RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
     IF NOT scsm.holds_role(NEW.org_id, NEW.chair, NEW.held_on, 'top_management') THEN
         RAISE EXCEPTION 'a management review must be chaired by a member of top management'
             USING ERRCODE = '23S11',
-                  DETAIL = format('Person %s held no top-management appointment on %s.', NEW.chair, NEW.held_on),
+                  DETAIL = format('Person %s held no top-management appointment on %s.', NEW.chair, to_char(NEW.held_on, 'YYYY-MM-DD')),
                   HINT = 'Record the top-management member who chaired the review.';
     END IF;
     RETURN NEW;
@@ -340,18 +402,28 @@ CREATE TRIGGER management_review_rules BEFORE INSERT OR UPDATE ON scsm.managemen
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_management_review_rules();
 
 CREATE FUNCTION scsm.tg_appointment_rules() RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
+DECLARE
+    is_lead boolean;
 BEGIN
-    IF (SELECT is_sms_lead FROM scsm.role WHERE org_id = NEW.org_id AND role_id = NEW.role_id) AND EXISTS (
+    SELECT is_sms_lead INTO is_lead FROM scsm.role WHERE org_id = NEW.org_id AND role_id = NEW.role_id;
+    IF is_lead THEN
+        -- two transactions appointing different people at once would each miss
+        -- the other's row; serialize appointments to the lead role of one
+        -- organization (transaction-level lock, released at commit)
+        PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('scsm.appointment.sms_lead ' || NEW.org_id, 0));
+    END IF;
+    IF is_lead AND EXISTS (
         SELECT 1 FROM scsm.appointment a
          WHERE a.org_id = NEW.org_id AND a.role_id = NEW.role_id AND a.appointment_id <> NEW.appointment_id
            AND daterange(a.valid_from, a.valid_until, '[]') && daterange(NEW.valid_from, NEW.valid_until, '[]')) THEN
         RAISE EXCEPTION 'only one person at a time can hold the role responsible for the whole system'
             USING ERRCODE = '23S12',
                   DETAIL = format('Role %s already has an appointment overlapping %s to %s.',
-                                  NEW.role_id, NEW.valid_from, coalesce(NEW.valid_until::text, 'open end')),
+                                  NEW.role_id, to_char(NEW.valid_from, 'YYYY-MM-DD'),
+                                  coalesce(to_char(NEW.valid_until, 'YYYY-MM-DD'), 'open end')),
                   HINT = 'End the current appointment (valid_until) before the new one starts.';
     END IF;
     RETURN NEW;
@@ -364,7 +436,7 @@ CREATE TRIGGER appointment_rules BEFORE INSERT OR UPDATE ON scsm.appointment
 -- 4.5.5: auditors are independent of the activity they audit; findings belong
 -- to audits that are under way or done.
 CREATE FUNCTION scsm.tg_audit_rules() RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -372,6 +444,9 @@ DECLARE
     conflict text;
 BEGIN
     IF TG_TABLE_NAME = 'audit_finding' THEN
+        IF TG_OP = 'UPDATE' AND NEW.audit_id = OLD.audit_id THEN
+            RETURN NEW;
+        END IF;
         SELECT status INTO a FROM scsm.audit WHERE org_id = NEW.org_id AND audit_id = NEW.audit_id;
         IF a.status NOT IN ('in_progress', 'completed') THEN
             RAISE EXCEPTION 'findings can only be recorded for an audit under way or completed'
@@ -385,7 +460,12 @@ BEGIN
         a := NEW;
         SELECT string_agg(format('person %s holds role "%s"', ap.person_id, r.name), '; ') INTO conflict
           FROM scsm.appointment ap JOIN scsm.role r USING (org_id, role_id)
-         WHERE ap.org_id = NEW.org_id AND ap.person_id = NEW.lead_auditor
+         WHERE ap.org_id = NEW.org_id
+           AND (ap.person_id = NEW.lead_auditor
+                -- moving the audit to another site or day re-checks its team
+                OR (TG_OP = 'UPDATE' AND (NEW.site_id IS DISTINCT FROM OLD.site_id OR NEW.planned_for <> OLD.planned_for)
+                    AND ap.person_id IN (SELECT t.person_id FROM scsm.audit_team_member t
+                                           WHERE t.org_id = NEW.org_id AND t.audit_id = NEW.audit_id)))
            AND r.site_id = NEW.site_id
            AND ap.valid_from <= NEW.planned_for AND (ap.valid_until IS NULL OR ap.valid_until >= NEW.planned_for);
     ELSE
@@ -410,12 +490,12 @@ CREATE TRIGGER audit_rules BEFORE INSERT OR UPDATE ON scsm.audit
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_audit_rules();
 CREATE TRIGGER audit_team_rules BEFORE INSERT OR UPDATE ON scsm.audit_team_member
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_audit_rules();
-CREATE TRIGGER audit_finding_rules BEFORE INSERT ON scsm.audit_finding
+CREATE TRIGGER audit_finding_rules BEFORE INSERT OR UPDATE ON scsm.audit_finding
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_audit_rules();
 
 -- 4.4.7: an incident or emergency at a site calls for a review of that site's plans.
 CREATE FUNCTION scsm.tg_incident_flags_plans() RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -432,12 +512,12 @@ END
 $$;
 COMMENT ON FUNCTION scsm.tg_incident_flags_plans() IS
     'Trigger: an incident flags the site''s emergency plans and its risk for review (4.4.7, 4.3.1)';
-CREATE TRIGGER incident_flags_plans AFTER INSERT ON scsm.incident
+CREATE TRIGGER incident_flags_plans AFTER INSERT OR UPDATE OF kind, site_id, risk_id ON scsm.incident
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_incident_flags_plans();
 
 -- An emergency plan counts as reviewed when last_reviewed_on moves forward.
 CREATE FUNCTION scsm.tg_plan_reviewed() RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -453,7 +533,7 @@ CREATE TRIGGER emergency_plan_reviewed BEFORE UPDATE ON scsm.emergency_plan
 
 -- Risk: default next review date from the review interval.
 CREATE FUNCTION scsm.tg_risk_defaults() RETURNS trigger
-LANGUAGE plpgsql
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -470,3 +550,36 @@ $$;
 COMMENT ON FUNCTION scsm.tg_risk_defaults() IS 'Trigger: next review date of a risk from its assessment date and interval';
 CREATE TRIGGER risk_defaults BEFORE INSERT OR UPDATE ON scsm.risk
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_risk_defaults();
+
+-- 4.4.1 a: one role per organization is the system lead (so 23S12 on its
+-- appointments means one person); turning the flag on for a role that already
+-- has overlapping holders is refused like an overlapping appointment.
+CREATE UNIQUE INDEX role_one_sms_lead ON scsm.role (org_id) WHERE is_sms_lead;
+
+CREATE FUNCTION scsm.tg_role_rules() RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = scsm, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.is_sms_lead AND NOT OLD.is_sms_lead AND EXISTS (
+        SELECT 1 FROM scsm.appointment a JOIN scsm.appointment b
+               ON b.org_id = a.org_id AND b.role_id = a.role_id AND b.appointment_id > a.appointment_id
+         WHERE a.org_id = NEW.org_id AND a.role_id = NEW.role_id
+           AND daterange(a.valid_from, a.valid_until, '[]') && daterange(b.valid_from, b.valid_until, '[]')) THEN
+        RAISE EXCEPTION 'only one person at a time can hold the role responsible for the whole system'
+            USING ERRCODE = '23S12',
+                  DETAIL = format('Role %s has appointments with overlapping periods.', NEW.role_id),
+                  HINT = 'End all but one appointment before making this role the system lead.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_role_rules() IS 'Trigger: a role becomes the system lead only if its appointments do not overlap (4.4.1 a)';
+CREATE TRIGGER role_rules BEFORE UPDATE OF is_sms_lead ON scsm.role
+    FOR EACH ROW EXECUTE FUNCTION scsm.tg_role_rules();
+
+-- Indexes the rule triggers above look rows up by (foreign keys that have no
+-- index of their own starting with these columns).
+CREATE INDEX ON scsm.corrective_action (org_id, nc_id);   -- closing a nonconformity (23S07)
+CREATE INDEX ON scsm.appointment (org_id, role_id);       -- single system lead (23S12)
+CREATE INDEX ON scsm.emergency_plan (org_id, site_id);    -- incident flags plans for review
