@@ -2,7 +2,14 @@
 --
 -- Each rule raises its own SQLSTATE in class 23 (integrity constraint
 -- violation) with an implementation-defined subclass "S":  23S01 ... 23S14.
--- docs/errors.md lists them.  Messages are written for a security manager.
+-- docs/errors.md lists them.
+--
+-- The trigger functions are SECURITY DEFINER (owner: the superuser who created
+-- the extension) with a pinned search_path: a rule must see every row it
+-- depends on and apply its side effects (superseding a policy version,
+-- obsoleting a document version, flagging emergency plans) even when row-level
+-- security hides those rows from the user who fired it.  They cannot be called
+-- except as triggers.  Messages are written for a security manager.
 -- Dates in DETAIL texts are written as YYYY-MM-DD whatever the session's
 -- DateStyle, so a message reads the same for every user and in every log.
 
@@ -32,7 +39,7 @@ COMMENT ON FUNCTION scsm.holds_role(bigint, bigint, date, text) IS
 -- 4.2: a policy version becomes current only when endorsed by an appointed
 -- top-management member; the version it replaces becomes superseded.
 CREATE FUNCTION scsm.tg_policy_version_rules() RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -98,7 +105,7 @@ CREATE TRIGGER policy_version_rules BEFORE INSERT OR UPDATE ON scsm.policy_versi
 
 -- 4.3.3 / 4.3.4: objectives derive from a policy in force, targets from a live objective.
 CREATE FUNCTION scsm.tg_objective_rules() RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -141,7 +148,7 @@ CREATE TRIGGER programme_rules BEFORE INSERT OR UPDATE ON scsm.programme
 -- unless implementing at once forestalls imminent exposure; an action is closed
 -- only once its effectiveness is confirmed.
 CREATE FUNCTION scsm.tg_corrective_action_rules() RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -201,7 +208,7 @@ CREATE TRIGGER corrective_action_rules BEFORE INSERT OR UPDATE ON scsm.correctiv
 -- 4.5.3: a nonconformity closes only when its actions are done; a nonconformity
 -- from an audit matches the finding it comes from.
 CREATE FUNCTION scsm.tg_nonconformity_rules() RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -247,7 +254,7 @@ CREATE TRIGGER nonconformity_rules BEFORE INSERT OR UPDATE ON scsm.nonconformity
 
 -- 4.4.6: consider the threats and risks of a change before implementing it.
 CREATE FUNCTION scsm.tg_change_request_rules() RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -300,7 +307,7 @@ CREATE TRIGGER change_request_rules BEFORE INSERT OR UPDATE ON scsm.change_reque
 
 -- 4.5.1: a measurement taken with equipment needs that equipment in calibration.
 CREATE FUNCTION scsm.tg_measurement_rules() RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -341,7 +348,7 @@ CREATE TRIGGER measurement_rules BEFORE INSERT OR UPDATE OF equipment_id, measur
 -- 4.4.5: approving a document version makes the previous one obsolete; the
 -- text of an approved or obsolete version never changes.
 CREATE FUNCTION scsm.tg_document_version_rules() RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -384,7 +391,7 @@ CREATE TRIGGER document_version_rules BEFORE INSERT OR UPDATE ON scsm.document_v
 
 -- 4.6: management reviews are held by top management; 4.4.1 a: one system lead at a time.
 CREATE FUNCTION scsm.tg_management_review_rules() RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -402,7 +409,7 @@ CREATE TRIGGER management_review_rules BEFORE INSERT OR UPDATE ON scsm.managemen
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_management_review_rules();
 
 CREATE FUNCTION scsm.tg_appointment_rules() RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -436,7 +443,7 @@ CREATE TRIGGER appointment_rules BEFORE INSERT OR UPDATE ON scsm.appointment
 -- 4.5.5: auditors are independent of the activity they audit; findings belong
 -- to audits that are under way or done.
 CREATE FUNCTION scsm.tg_audit_rules() RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -495,7 +502,7 @@ CREATE TRIGGER audit_finding_rules BEFORE INSERT OR UPDATE ON scsm.audit_finding
 
 -- 4.4.7: an incident or emergency at a site calls for a review of that site's plans.
 CREATE FUNCTION scsm.tg_incident_flags_plans() RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -517,7 +524,7 @@ CREATE TRIGGER incident_flags_plans AFTER INSERT OR UPDATE OF kind, site_id, ris
 
 -- An emergency plan counts as reviewed when last_reviewed_on moves forward.
 CREATE FUNCTION scsm.tg_plan_reviewed() RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -533,7 +540,7 @@ CREATE TRIGGER emergency_plan_reviewed BEFORE UPDATE ON scsm.emergency_plan
 
 -- Risk: default next review date from the review interval.
 CREATE FUNCTION scsm.tg_risk_defaults() RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -557,7 +564,7 @@ CREATE TRIGGER risk_defaults BEFORE INSERT OR UPDATE ON scsm.risk
 CREATE UNIQUE INDEX role_one_sms_lead ON scsm.role (org_id) WHERE is_sms_lead;
 
 CREATE FUNCTION scsm.tg_role_rules() RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
