@@ -1060,7 +1060,7 @@ SELECT pg_temp.org(), v.kind, v.subject, current_date - v.days, pg_temp.person(v
     ('exercise', 'Evaluation of the cyber tabletop exercise', 138, 'Ravi Castellano', NULL, NULL, 'Cyber incident%', -150, false, 'Manual gate procedure unknown to the night shift.', true, 'internal'),
     ('exercise', 'Evaluation of the radiation alarm drill', 188, 'Kofi Mensah', NULL, NULL, 'Radiation alarm%', -200, true, 'Isolation area within 8 minutes.', false, 'internal'),
     ('performance', 'Quarterly security performance review, first quarter', 270, 'Ingrid Valstad', NULL, NULL, NULL, NULL, true, 'KPIs within thresholds except radiation alarm resolution.', false, 'internal'),
-    ('performance', 'Quarterly security performance review, second quarter', 180, 'Ingrid Valstad', NULL, NULL, NULL, NULL, false, 'Incident count above threshold in the storm month.', false, 'internal'),
+    ('performance', 'Quarterly security performance review, second quarter', 180, 'Ingrid Valstad', NULL, NULL, NULL, NULL, false, 'Incident count reached the threshold in the storm month.', false, 'internal'),
     ('performance', 'Quarterly security performance review, third quarter', 90, 'Ingrid Valstad', NULL, NULL, NULL, NULL, true, 'Training KPI improving; depot CCTV below threshold.', false, 'internal'),
     ('policy_conformance', 'Annual check of operations against the policy', 60, 'Ingrid Valstad', NULL, NULL, NULL, NULL, true, 'Operations at both sites follow the policy; cyber and drones not named in it.', false, 'internal'),
     ('lessons_learned', 'Lessons learned from the storm surge', 150, 'Mateo Ferreira', NULL, NULL, NULL, NULL, true, 'Barrier lists checked twice a year; mobile CCTV towers proved their value.', false, 'internal'),
@@ -1247,7 +1247,7 @@ SELECT pg_temp.org(), v.kind,
     ('corrective', 'Radiation alarms resolved%', NULL, 'Radiation portal monitors missing%', NULL, 'Second responder on call for radiation alarms at night.', 'Kofi Mensah', 30, 'proposed', NULL, NULL, false, NULL, NULL, NULL, NULL, NULL),
     ('corrective', NULL, NULL, 'Intrusion across%', 'Add the drone threat%', 'Assess drones over the stack as a risk and link controls.', 'Ingrid Valstad', -10, 'verified', -45, 'Assessment itself introduces no risk.', false, NULL, -40, -12, true, NULL),
     ('preventive', NULL, 'Drone flown%', 'Intrusion across%', NULL, 'Trial radio-frequency drone detection over the container stack.', 'Pieter Okafor', 45, 'proposed', NULL, NULL, false, NULL, NULL, NULL, NULL, NULL),
-    ('mitigation', NULL, 'Seal discrepancy on a bonded%', 'Release of bonded goods%', NULL, 'Hold the container and request a customs inspection.', 'Elise Norberg', -15, 'implemented', -17, 'Hold delays the customer by a day; acceptable.', false, NULL, -16, NULL, NULL, NULL),
+    ('mitigation', NULL, 'Seal discrepancy on a bonded%', 'Release of bonded goods%', NULL, 'Hold the container and request a customs inspection.', 'Elise Norberg', 15, 'implemented', -17, 'Hold delays the customer by a day; acceptable.', false, NULL, -16, NULL, NULL, NULL),
     ('mitigation', NULL, 'Fake haulier e-mail%', 'Leakage of cargo manifests%', NULL, 'Warn hauliers; PIN changes only through the haulier portal.', 'Ravi Castellano', 7, 'proposed', NULL, NULL, false, NULL, NULL, NULL, NULL, NULL)
   ) AS v(kind, nc, i, r, o, descr, owner, due, status, reviewed, review, emergency, justification, implemented, checked, effective, proc_changes);
 
