@@ -12,6 +12,11 @@
 #   SCSM_SKIP_DEPS=1          do not check or install Debian packages
 #   PG_CONFIG=...             pg_config of the PostgreSQL 15 to build against
 set -euo pipefail
+# Installing packages and files under /usr, and starting a server as the
+# postgres OS user, need root: a sudoer gets there through sudo.
+if [ "$(id -u)" -ne 0 ]; then
+  exec sudo -E bash "$0" "$@"
+fi
 cd "$(dirname "$0")/.."
 top=$PWD
 dir=$top/demo/cluster
