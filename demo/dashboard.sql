@@ -82,9 +82,16 @@ SELECT o.name AS organisation, v.kind, v.clause, left(v.title, 60) AS item, v.du
 
 \if :has_review_input
 \echo '== Input pack for the next management review (4.6 a-h)'
-SELECT o.name AS organisation, m.item, m.heading, m.since, m.item_count AS items, left(m.summary, 70) AS summary
+-- summary may be text or a jsonb object: an object shows its scalar fields.
+SELECT o.name AS organisation, m.item, m.heading, m.since, m.item_count AS items,
+       left(coalesce((SELECT string_agg(e.key || ' ' || e.value, ', ' ORDER BY e.key)
+                        FROM pg_catalog.jsonb_each(s.j) e
+                       WHERE pg_catalog.jsonb_typeof(s.j) = 'object'
+                         AND pg_catalog.jsonb_typeof(e.value) IN ('number', 'string', 'boolean')),
+                     s.j #>> '{}'), 100) AS summary
   FROM scsm.v_management_review_input m
   JOIN scsm.organization o USING (org_id)
+ CROSS JOIN LATERAL (SELECT pg_catalog.to_jsonb(m.summary) AS j) s
  ORDER BY o.name, m.org_id, m.item;
 \else
 \echo '(scsm.v_management_review_input is not installed: no review input pack)'

@@ -404,6 +404,7 @@ INSERT INTO demo_docv VALUES
   ('BGT-POL-01', 2, 'approved', 320, 'Maren Holtzer', 'Scope extended to Ellmoor.'),
   ('BGT-SCO-01', 1, 'approved', 900, 'Maren Holtzer', 'First issue.'),
   ('BGT-SCO-01', 2, 'approved', 400, 'Maren Holtzer', 'Ellmoor depot and rail shuttle added.'),
+  ('BGT-SCO-01', 3, 'approved', 30, 'Maren Holtzer', 'Annual review: outsourced calibration named; boundaries unchanged.'),
   ('BGT-PFSP-01', 1, 'approved', 800, 'Pieter Okafor', 'Approved by the port authority.'),
   ('BGT-PFSP-01', 2, 'approved', 380, 'Pieter Okafor', 'Five-yearly reassessment.'),
   ('BGT-PFSP-01', 3, 'approved', 90, 'Pieter Okafor', 'New truck gate lanes 5 and 6.'),
@@ -411,6 +412,7 @@ INSERT INTO demo_docv VALUES
   ('BGT-PRO-01', 2, 'approved', 150, 'Samir Haddou', 'Seal photo at the gate; PIN release.'),
   ('BGT-PRO-01', 3, 'rejected', NULL, NULL, 'Proposed dropping the second seal check at night: rejected.'),
   ('BGT-PRO-02', 1, 'approved', 500, 'Pieter Okafor', 'First issue.'),
+  ('BGT-PRO-02', 2, 'approved', 120, 'Pieter Okafor', 'Night-time response to radiation alarms.'),
   ('BGT-PRO-03', 1, 'approved', 420, 'Pieter Okafor', 'First issue.'),
   ('BGT-PRO-04', 1, 'approved', 350, 'Elise Norberg', 'First issue.'),
   ('BGT-PRO-04', 2, 'approved', 30, 'Elise Norberg', 'Two-person seal verification before release (major nonconformity).'),
@@ -420,7 +422,7 @@ INSERT INTO demo_docv VALUES
   ('BGT-PRO-07', 2, 'approved', 200, 'Ingrid Valstad', 'Near misses and false alarms reported too.'),
   ('BGT-PRO-08', 1, 'approved', 280, 'Ravi Castellano', 'First issue.'),
   ('BGT-PRO-09', 1, 'approved', 100, 'Clara Whitfield', 'First issue.'),
-  ('BGT-PRO-10', 1, 'approved', 365, 'Kofi Mensah', 'First issue.'),
+  ('BGT-PRO-10', 1, 'approved', 340, 'Kofi Mensah', 'First issue.'),
   ('BGT-EMP-01', 1, 'approved', 400, 'Mateo Ferreira', 'First issue.'),
   ('BGT-EMP-01', 2, 'approved', 60, 'Mateo Ferreira', 'Electrical rooms and flood barriers after the storm surge.'),
   ('BGT-EMP-02', 1, 'approved', 330, 'Lena Dorsch', 'First issue.'),
@@ -681,7 +683,7 @@ SELECT pg_temp.org(), pg_temp.objective(v.o), v.title, v.metric, v.val, v.unit, 
     ('Keep screening%', 'CCTV available 99 % of the time at the terminal', 'terminal CCTV availability', 99, '%', 'at_least', 200, 'Terminal CCTV%', 'Kofi Mensah', 60, 'open'),
     ('Make all staff%', '95 % of staff with valid security training', 'staff with valid security training', 95, '%', 'at_least', 90, 'Staff with valid%', 'Oskar Lindqvist', 60, 'open'),
     ('Make all staff%', 'Every contract guard vetted and trained before the first shift', 'contract guards vetted and trained before first shift', 100, '%', 'at_least', -100, NULL, 'Pieter Okafor', 100, 'met'),
-    ('Keep ISPS compliance%', 'No major nonconformity in external audits', 'major nonconformities in external audits', 0, 'count', 'at_most', 150, NULL, 'Elise Norberg', 200, 'open'),
+    ('Keep ISPS compliance%', 'No major nonconformity in external audits', 'major nonconformities in external audits', 0, 'count', 'at_most', 150, NULL, 'Elise Norberg', 150, 'open'),
     ('Strengthen cyber%', 'Phishing simulation click rate at most 5 %', 'share of staff clicking in phishing simulations', 5, '%', 'at_most', 180, NULL, 'Ravi Castellano', 30, 'open')
   ) AS v(o, title, metric, val, unit, dir, due, kpi, owner, reviewed, status);
 
@@ -1086,7 +1088,7 @@ SELECT pg_temp.org(), v.kind,
     ('supplier', NULL, '{4.4.6}', -200, -198, 'Pieter Okafor', 'completed', 'Guarding contractor vets guards well; no reserve pool for sickness.', -190),
     ('internal', NULL, '{4.3.3,4.3.4,4.3.5,4.4.1,4.6}', -160, -158, 'Jonas Mbeki', 'completed', 'One minor nonconformity: an objective not reviewed in time.', -150),
     ('internal', 'D', '{4.4.6,4.4.7,4.5.3}', -100, -99, 'Jonas Mbeki', 'completed', 'Major nonconformity: bonded containers released without documented seal check.', -95),
-    ('certification', NULL, '{4.2,4.4.5,4.5.3,4.5.5,4.6}', -40, -39, 'Rosalind Achterberg', 'completed', 'Surveillance audit: certificate maintained; one minor nonconformity.', -35),
+    ('certification', NULL, '{4.2,4.4.4,4.4.5,4.5.3,4.5.4,4.5.5,4.6}', -40, -39, 'Rosalind Achterberg', 'completed', 'Surveillance audit: certificate maintained; one minor nonconformity.', -35),
     ('internal', 'T', '{4.4.3,4.4.4,4.4.5,4.5.4}', -12, -12, 'Yuki Tanabe-Ross', 'in_progress', NULL, NULL::int),
     ('internal', 'D', '{4.4.1,4.4.2,4.5.1,4.5.2}', 20, NULL, 'Yuki Tanabe-Ross', 'planned', NULL, NULL),
     ('internal', NULL, '{4.1,4.3.1,4.3.2,4.5.5,4.6}', 75, NULL, 'Jonas Mbeki', 'planned', NULL, NULL)
@@ -1125,7 +1127,9 @@ SELECT pg_temp.org(), pg_temp.audit(v.planned), v.clause::scsm.clause, v.kind, v
     (-100, '4.4.7', 'conformity', 'Depot emergency plan known to the shift supervisors.', 'Interviews'),
     (-100, '4.5.3', 'observation', 'Near misses at the depot reported late.', 'Incident log'),
     (-40, '4.2', 'conformity', 'Policy available to staff and, in summary, to the public.', 'Website; notice boards'),
+    (-40, '4.4.4', 'conformity', 'Manual describes the system and points to its documents.', 'BGT-SMS-01 v2'),
     (-40, '4.4.5', 'conformity', 'Obsolete document versions withdrawn from use.', 'Document register'),
+    (-40, '4.5.4', 'conformity', 'Records legible, identifiable and retained as planned.', 'Sampled incident and training records'),
     (-40, '4.5.3', 'minor_nc', 'Root causes of seal incidents not documented.', 'Incident files of three seal incidents'),
     (-40, '4.5.5', 'opportunity', 'Set audit intervals by risk.', NULL),
     (-12, '4.5.4', 'observation', 'Gate records kept in two systems with different retention.', 'Gate system and archive')
@@ -1238,14 +1242,16 @@ SELECT pg_temp.org(), v.kind,
     ('corrective', 'Flood plan did not%', 'Storm surge flooded%', 'Storm surge%', NULL, 'Raise electrical room B above surge level; add it to the barrier list.', 'Mateo Ferreira', -110, 'closed', -180, 'Works during low season; temporary power for the gate.', false, NULL, -120, -105, true, 'Emergency plan BGT-EMP-01 v2.'),
     ('corrective', 'Patrol routes not updated%', 'Cargo theft from a stabled%', 'Cargo theft from trains%', NULL, 'Redraw patrol routes for the new yard layout.', 'Lena Dorsch', -150, 'implemented', -172, 'Longer rounds; one more guard at night.', false, NULL, -160, -60, false, NULL),
     ('corrective', 'Patrol routes not updated%', NULL, 'Depot CCTV blind spots%', NULL, 'Cover the re-laid yard with cameras (programme: depot perimeter and CCTV renewal).', 'Lena Dorsch', 30, 'risk_reviewed', -55, 'Cameras reduce reliance on patrols; DPIA needed.', false, NULL, NULL, NULL, NULL, NULL),
-    ('corrective', 'Compliance objective not%', NULL, NULL, NULL, 'Review the ISPS/AEO objective and hand over review dates with ownership.', 'Elise Norberg', -10, 'proposed', NULL, NULL, false, NULL, NULL, NULL, NULL, NULL),
+    ('corrective', 'Compliance objective not%', NULL, NULL, 'Review the objective on ISPS%', 'Review the ISPS/AEO objective and hand over review dates with ownership.', 'Elise Norberg', -10, 'proposed', NULL, NULL, false, NULL, NULL, NULL, NULL, NULL),
     ('corrective', 'Release list printed%', 'Bonded goods staged%', 'Release of bonded goods%', NULL, 'Filter the release list on customs clearance status.', 'Elise Norberg', -100, 'closed', -118, 'No new risk.', false, NULL, -110, -65, true, 'BGT-PRO-04 v1 work instruction.'),
-    ('corrective', 'Bonded containers released%', NULL, 'Release of bonded goods%', NULL, 'Two-person seal verification before release, recorded in the terminal operating system.', 'Elise Norberg', -60, 'implemented', -85, 'Second clerk on late shift; no new security risk.', false, NULL, -70, NULL, NULL, 'BGT-PRO-04 v2.'),
+    ('corrective', 'Bonded containers released%', NULL, 'Release of bonded goods%', NULL, 'Two-person seal verification before release, recorded in the terminal operating system.', 'Elise Norberg', 10, 'implemented', -85, 'Second clerk on late shift; no new security risk.', false, NULL, -70, NULL, NULL, 'BGT-PRO-04 v2.'),
     ('corrective', 'Bonded containers released%', NULL, NULL, NULL, 'Retrain warehouse clerks on release checks.', 'Oskar Lindqvist', -50, 'verified', -90, 'No new risk.', false, NULL, -60, -20, true, NULL),
-    ('corrective', 'CCTV camera 14%', NULL, NULL, NULL, 'Mask private areas in camera 14 and update the DPIA.', 'Fenna de Wit', -40, 'implemented', -75, 'Masking leaves the fence line covered.', false, NULL, -60, NULL, NULL, NULL),
+    ('corrective', 'CCTV camera 14%', NULL, NULL, NULL, 'Mask private areas in camera 14 and update the DPIA.', 'Fenna de Wit', 20, 'implemented', -75, 'Masking leaves the fence line covered.', false, NULL, -60, NULL, NULL, NULL),
     ('corrective', 'Root causes of seal%', NULL, 'Seal tampering%', NULL, 'Add a root-cause field to the incident form and analyse past seal incidents.', 'Ingrid Valstad', 20, 'risk_reviewed', -25, 'No new risk.', false, NULL, NULL, NULL, NULL, 'Form BGT-FRM-01 v2 (draft).'),
     ('corrective', 'Radiation alarms resolved%', NULL, 'Radiation portal monitors missing%', NULL, 'Second responder on call for radiation alarms at night.', 'Kofi Mensah', 30, 'proposed', NULL, NULL, false, NULL, NULL, NULL, NULL, NULL),
     ('corrective', NULL, NULL, 'Intrusion across%', 'Add the drone threat%', 'Assess drones over the stack as a risk and link controls.', 'Ingrid Valstad', -10, 'verified', -45, 'Assessment itself introduces no risk.', false, NULL, -40, -12, true, NULL),
+    ('corrective', NULL, NULL, NULL, 'Hire a depot security manager%', 'Recruit the depot security manager and three shift supervisors.', 'Tobias Renwick', -380, 'closed', -405, 'Interim cover by terminal supervisors until the hires start.', false, NULL, -385, -300, true, NULL),
+    ('corrective', NULL, NULL, 'Depot CCTV blind spots%', 'Fund the depot perimeter%', 'Release the budget of the depot perimeter and CCTV renewal.', 'Hannah Groen', -20, 'verified', -45, 'Budget release carries no security risk.', false, NULL, -30, -15, true, NULL),
     ('preventive', NULL, 'Drone flown%', 'Intrusion across%', NULL, 'Trial radio-frequency drone detection over the container stack.', 'Pieter Okafor', 45, 'proposed', NULL, NULL, false, NULL, NULL, NULL, NULL, NULL),
     ('mitigation', NULL, 'Seal discrepancy on a bonded%', 'Release of bonded goods%', NULL, 'Hold the container and request a customs inspection.', 'Elise Norberg', 15, 'implemented', -17, 'Hold delays the customer by a day; acceptable.', false, NULL, -16, NULL, NULL, NULL),
     ('mitigation', NULL, 'Fake haulier e-mail%', 'Leakage of cargo manifests%', NULL, 'Warn hauliers; PIN changes only through the haulier portal.', 'Ravi Castellano', 7, 'proposed', NULL, NULL, false, NULL, NULL, NULL, NULL, NULL)
@@ -1273,10 +1279,17 @@ UPDATE scsm.risk r
         HAVING bool_and(i.closed_on IS NOT NULL)) x
  WHERE r.org_id = x.org_id AND r.risk_id = x.risk_id AND r.assessed_on < x.last_closed + 3;
 
--- Plans reviewed since the last incident at their site: the review clears
--- their flag.  The others still wait for their post-incident review.
+-- Plans are reviewed after incidents at their site; recording the review
+-- clears the flag the incidents raised.  The depot plan was reviewed after
+-- the fuel theft, but the seal discrepancy since then calls for another look.
 UPDATE scsm.emergency_plan SET last_reviewed_on = current_date - 25
- WHERE org_id = pg_temp.org() AND title IN ('Storm surge and flooding', 'Radiation alarm and hazardous cargo response');
+ WHERE org_id = pg_temp.org() AND site_id = pg_temp.site('Brackwater%');
+UPDATE scsm.emergency_plan SET last_reviewed_on = current_date - 2
+ WHERE org_id = pg_temp.org() AND site_id IS NULL;
+UPDATE scsm.emergency_plan SET last_reviewed_on = current_date - 40
+ WHERE org_id = pg_temp.org() AND site_id = pg_temp.site('Ellmoor%');
+UPDATE scsm.emergency_plan SET needs_review = true
+ WHERE org_id = pg_temp.org() AND site_id = pg_temp.site('Ellmoor%');
 
 COMMIT;
 
