@@ -1,21 +1,42 @@
 #!/usr/bin/env bash
-# The main job: install, build, start a local cluster in demo/cluster on
-# port 54329, create database scsm_demo with the demo organisation, print
-# its conformance dashboard.  Safe to run again.  "stop" stops the cluster.
+# The main job: install the Debian packages, build and install scsm, start a
+# local cluster (as the postgres OS user) in demo/cluster on port 54329,
+# create database scsm_demo with the demo organisation, print its
+# conformance dashboard.  Safe to run again: the cluster is reused and the
+# demo database is recreated.
+#
+#   bash demo/run.sh          install, build, start, load, print the dashboard
+#   bash demo/run.sh stop     stop the demo cluster
+#
+#   SCSM_DEMO_PORT=54329      port of the demo cluster
+#   SCSM_SKIP_DEPS=1          do not check or install Debian packages
+#   PG_CONFIG=...             pg_config of the PostgreSQL 15 to build against
 set -euo pipefail
+# Installing packages and files under /usr, and starting a server as the
+# postgres OS user, need root: a sudoer gets there through sudo.
+if [ "$(id -u)" -ne 0 ]; then
+  exec sudo -E bash "$0" "$@"
+fi
 cd "$(dirname "$0")/.."
 top=$PWD
 dir=$top/demo/cluster
 port=${SCSM_DEMO_PORT:-54329}
 
-. test/lib.sh
 if [ "${1:-}" = stop ]; then
+  . test/lib.sh
   cluster_stop "$dir"
   echo "demo cluster stopped"
   exit 0
 fi
+if [ -n "${1:-}" ]; then
+  echo "usage: bash demo/run.sh [stop]" >&2
+  exit 2
+fi
 
-bash test/deps.sh
+# Packages first: test/lib.sh needs pg_config, which they bring.
+[ "${SCSM_SKIP_DEPS:-0}" = 1 ] || bash test/deps.sh
+. test/lib.sh
+
 make -s PG_CONFIG="$PG_CONFIG" >/dev/null
 make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
 
