@@ -1,5 +1,6 @@
 -- SVG heat map: structure of the document and error paths.  The rendering
 -- itself is checked in headless Chromium by test/scripts/60_heatmap_render.sh.
+\set SHOW_CONTEXT never
 SELECT setval('scsm.risk_matrix_version_version_id_seq', 3000);
 SELECT setval('scsm.risk_matrix_matrix_id_seq', 3000);
 

@@ -1,5 +1,6 @@
 -- Risk matrices as data: presets, cell lookup, linter, versioning guards.
 -- Version ids of matrices created here start at 1001 whatever ran before.
+\set SHOW_CONTEXT never
 SELECT setval('scsm.risk_matrix_version_version_id_seq', 1000);
 SELECT setval('scsm.risk_matrix_matrix_id_seq', 1000);
 
@@ -100,6 +101,11 @@ SELECT v.version, v.frozen, scsm.risk_matrix_export(v.version_id) = scsm.risk_ma
   FROM scsm.risk_matrix_version v WHERE v.version_id = :v2;
 UPDATE scsm.risk_matrix_cell SET level_code = 'r' WHERE version_id = :v2 AND likelihood = 2 AND consequence = 2;
 SELECT scsm.risk_level_of(:v1, 2, 2) AS old_version, scsm.risk_level_of(:v2, 2, 2) AS new_version;
+-- freezing goes through scsm.risk_matrix_freeze(), which records the content
+UPDATE scsm.risk_matrix_version SET frozen = true WHERE version_id = :v2;
+UPDATE scsm.risk_matrix_version SET frozen = true, frozen_content = '{}' WHERE version_id = :v2;
+SELECT frozen_content = scsm.risk_matrix_export(:v1) AS snapshot_is_content
+  FROM scsm.risk_matrix_version WHERE version_id = :v1;
 -- a copy of a preset belongs to the organization and starts at version 1
 SELECT scsm.risk_matrix_copy(3, 7, 'NIST for site 7') AS c1 \gset
 SELECT m.org_id, m.builtin, v.version, v.builtin, v.frozen FROM scsm.risk_matrix_version v

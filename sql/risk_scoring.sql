@@ -1,5 +1,6 @@
 -- Qualitative scoring: pure primitives, the full derivation, stored scores
 -- and their re-derivation, error paths.
+\set SHOW_CONTEXT never
 SELECT setval('scsm.risk_matrix_version_version_id_seq', 2000);
 SELECT setval('scsm.risk_matrix_matrix_id_seq', 2000);
 SELECT setval('scsm.risk_score_score_id_seq', 2000);

@@ -51,9 +51,13 @@ CREATE TABLE scsm.risk_matrix_version (
 	effectiveness_cap float8 NOT NULL DEFAULT 1
 		CHECK (effectiveness_cap >= 0 AND effectiveness_cap <= 1),
 	frozen		boolean NOT NULL DEFAULT false,
+	-- what the version held when it was frozen (scsm.risk_matrix_export):
+	-- the guard lets only these exact levels and cells back in (a restore)
+	frozen_content jsonb,
 	builtin		boolean NOT NULL DEFAULT false,
 	created_at	timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	UNIQUE (matrix_id, version),
+	CHECK (frozen = (frozen_content IS NOT NULL)),
 	CHECK (pg_catalog.cardinality(likelihood_labels) = n_likelihood),
 	CHECK (pg_catalog.cardinality(consequence_labels) = n_consequence),
 	CHECK (likelihood_bounds IS NULL
@@ -216,6 +220,7 @@ AS $$
 DECLARE
 	vid bigint;
 	is_frozen boolean;
+	snapshot jsonb;
 BEGIN
 	IF TG_TABLE_NAME = 'risk_matrix_version' THEN
 		IF TG_OP = 'UPDATE' THEN
@@ -228,10 +233,14 @@ BEGIN
 							  DETAIL = 'A version that has been used for scoring or published cannot change.',
 							  HINT = 'Create a new version with scsm.risk_matrix_new_version().';
 				END IF;
-			ELSIF NEW.frozen AND (NEW.version_id, NEW.matrix_id, NEW.version) IS DISTINCT FROM
-								(OLD.version_id, OLD.matrix_id, OLD.version) THEN
-				RAISE EXCEPTION 'risk matrix version % cannot be renumbered while it is frozen', OLD.version_id
-					USING ERRCODE = '55000';
+			ELSIF NEW.frozen THEN
+				-- freezing: nothing else may change, and the snapshot must be the content
+				IF to_jsonb(NEW) - 'frozen' - 'frozen_content' <> to_jsonb(OLD) - 'frozen' - 'frozen_content'
+				   OR NEW.frozen_content IS DISTINCT FROM scsm.risk_matrix_export(OLD.version_id) THEN
+					RAISE EXCEPTION 'risk matrix version % must be frozen unchanged', OLD.version_id
+						USING ERRCODE = '55000',
+							  HINT = 'Freeze a version with scsm.risk_matrix_freeze().';
+				END IF;
 			END IF;
 			RETURN NEW;
 		ELSIF TG_OP = 'DELETE' THEN
@@ -258,9 +267,27 @@ BEGIN
 
 	-- risk_level, risk_matrix_cell: the parent version must not be frozen
 	IF TG_OP = 'DELETE' THEN vid := OLD.version_id; ELSE vid := NEW.version_id; END IF;
-	SELECT v.frozen INTO is_frozen FROM scsm.risk_matrix_version v WHERE v.version_id = vid;
+	SELECT v.frozen, v.frozen_content INTO is_frozen, snapshot
+	  FROM scsm.risk_matrix_version v WHERE v.version_id = vid;
 	IF NOT is_frozen AND TG_OP = 'UPDATE' AND OLD.version_id <> NEW.version_id THEN
 		SELECT v.frozen INTO is_frozen FROM scsm.risk_matrix_version v WHERE v.version_id = OLD.version_id;
+	END IF;
+	-- re-inserting exactly what the version held when frozen is allowed: that is
+	-- what pg_dump's restore does (the version row comes back first)
+	IF is_frozen AND TG_OP = 'INSERT' THEN
+		IF TG_TABLE_NAME = 'risk_matrix_cell' THEN
+			IF EXISTS (SELECT FROM jsonb_array_elements(snapshot->'cells') x
+					   WHERE x = jsonb_build_array(NEW.likelihood, NEW.consequence, NEW.level_code)) THEN
+				RETURN NEW;
+			END IF;
+		ELSIF EXISTS (SELECT FROM jsonb_array_elements(snapshot->'levels') x
+					  WHERE x->>'code' = NEW.level_code AND (x->>'rank')::int = NEW.rank
+						AND x->>'name' = NEW.name AND x->>'colour' = NEW.colour
+						AND (x->>'treatment_deadline')::interval IS NOT DISTINCT FROM NEW.treatment_deadline
+						AND x->>'classification_hint' IS NOT DISTINCT FROM NEW.classification_hint
+						AND x->>'description' IS NOT DISTINCT FROM NEW.description) THEN
+			RETURN NEW;
+		END IF;
 	END IF;
 	IF is_frozen THEN
 		RAISE EXCEPTION 'risk matrix version % is frozen', vid
@@ -310,7 +337,7 @@ AS $$
 		'levels', COALESCE((SELECT jsonb_agg(jsonb_build_object(
 				'code', l.level_code, 'rank', l.rank, 'name', l.name, 'colour', l.colour,
 				'treatment_deadline', l.treatment_deadline::text,
-				'classification_hint', l.classification_hint) ORDER BY l.rank)
+				'classification_hint', l.classification_hint, 'description', l.description) ORDER BY l.rank)
 			FROM scsm.risk_level l WHERE l.version_id = v.version_id), '[]'),
 		'cells', COALESCE((SELECT jsonb_agg(jsonb_build_array(c.likelihood, c.consequence, c.level_code)
 				ORDER BY c.likelihood, c.consequence)
@@ -606,7 +633,8 @@ BEGIN
 			USING ERRCODE = '55000', DETAIL = first_err,
 				  HINT = 'Run scsm.risk_matrix_lint() and correct the version before using it.';
 	END IF;
-	UPDATE scsm.risk_matrix_version v SET frozen = true WHERE v.version_id = risk_matrix_freeze.version_id;
+	UPDATE scsm.risk_matrix_version v SET frozen = true, frozen_content = scsm.risk_matrix_export(v.version_id)
+	 WHERE v.version_id = risk_matrix_freeze.version_id;
 END
 $$;
 COMMENT ON FUNCTION scsm.risk_matrix_freeze(bigint) IS
@@ -837,7 +865,11 @@ BEGIN
 	END IF;
 	stored := s.result;
 	rederived := scsm.risk_score_compute(s.matrix_version_id, s.inputs);
-	IF s.method_version <> rederived->>'method_version' THEN
+	IF (SELECT v.frozen_content FROM scsm.risk_matrix_version v WHERE v.version_id = s.matrix_version_id)
+	   IS DISTINCT FROM scsm.risk_matrix_export(s.matrix_version_id) THEN
+		matches := false;
+		reason := 'the matrix version no longer holds what it held when it was frozen';
+	ELSIF s.method_version <> rederived->>'method_version' THEN
 		matches := false;
 		reason := format('stored with method version %s, this library implements %s',
 						 s.method_version, rederived->>'method_version');
@@ -937,4 +969,5 @@ SELECT v.version_id, t.l, c.c, (t.row_levels)[c.c], true
 	   generate_series(1, 5) AS c(c)
  WHERE m.builtin AND m.name = 'NIST SP 800-30 Rev. 1 Table I-2';
 
-UPDATE scsm.risk_matrix_version SET frozen = true WHERE builtin;
+UPDATE scsm.risk_matrix_version SET frozen = true, frozen_content = scsm.risk_matrix_export(version_id)
+ WHERE builtin;
