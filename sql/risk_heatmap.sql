@@ -26,6 +26,10 @@ SELECT scsm.risk_heatmap_svg_counts(:t, '{{1,0},{0,2}}', '{{2,1},{0,0}}')
 SELECT position('class="count"' IN scsm.risk_heatmap_svg(:t, NULL, NULL)) = 0 AS no_counts;
 SELECT scsm.risk_heatmap_svg(NULL, '{1}', '{1}') IS NULL AS null_version;
 
+-- the BI view of the same cells
+SELECT likelihood, likelihood_label, consequence, consequence_label, level_code, colour, classification
+  FROM scsm.v_risk_matrix_cell WHERE version_id = :t ORDER BY likelihood DESC, consequence;
+
 -- errors
 SELECT scsm.risk_heatmap_svg(424242, '{1}', '{1}');
 SELECT scsm.risk_heatmap_svg(:t, '{1,3}', '{1,1}');

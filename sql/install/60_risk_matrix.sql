@@ -890,6 +890,25 @@ COMMENT ON FUNCTION scsm.rescore_check(bigint) IS
 	'Re-derive a stored score from its inputs and matrix version and say whether it matches (and why not)';
 
 -------------------------------------------------------------------------------
+-- Read side for BI
+-------------------------------------------------------------------------------
+
+CREATE VIEW scsm.v_risk_matrix_cell AS
+SELECT m.matrix_id, m.org_id, m.name AS matrix_name, v.version_id, v.version, v.frozen,
+	   c.likelihood, v.likelihood_labels[c.likelihood] AS likelihood_label,
+	   c.consequence, v.consequence_labels[c.consequence] AS consequence_label,
+	   c.level_code, l.name AS level_name, l.rank AS level_rank, l.colour, l.treatment_deadline,
+	   scsm.risk_classify(l.rank, a.rank, t.rank, l.classification_hint) AS classification
+  FROM scsm.risk_matrix m
+  JOIN scsm.risk_matrix_version v USING (matrix_id)
+  JOIN scsm.risk_matrix_cell c USING (version_id)
+  JOIN scsm.risk_level l USING (version_id, level_code)
+  LEFT JOIN scsm.risk_level a ON a.version_id = v.version_id AND a.level_code = v.appetite_level
+  LEFT JOIN scsm.risk_level t ON t.version_id = v.version_id AND t.level_code = v.tolerance_level;
+COMMENT ON VIEW scsm.v_risk_matrix_cell IS
+	'Every cell of every matrix version with labels, level, colour, treatment deadline and classification (heat-map backgrounds for BI)';
+
+-------------------------------------------------------------------------------
 -- Presets (builtin, frozen).  Sources and reasoning in docs/risk.md.
 -------------------------------------------------------------------------------
 
