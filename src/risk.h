@@ -38,6 +38,10 @@ typedef struct RiskMatrix
 	RiskLevel  *levels;			/* ordered by rank */
 	int		   *cell;			/* nl * nc level indexes into levels, -1 = none */
 	char	   *name;			/* matrix name and version, for titles */
+	/* when it was read: a cached copy is valid for one command only */
+	LocalTransactionId lxid;
+	CommandId	cid;
+	MemoryContext cxt;			/* holds this struct and everything it points to */
 } RiskMatrix;
 
 /* cell (l, c), both 1-based */

@@ -18,12 +18,15 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "access/xact.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
 #include "scsm.h"
@@ -138,17 +141,31 @@ RiskMatrixLoad(int64 version_id, MemoryContext mcxt)
 }
 
 /*
- * The matrix for this call site, read once per query: scoring a whole
- * register calls risk_level_of once per risk with the same version.
+ * The matrix for this call site, read once per command: scoring a whole
+ * register calls risk_level_of once per risk with the same version.  The
+ * copy is dropped when the command or transaction changes, because PL/pgSQL
+ * keeps a call site alive across statements that may edit a draft version.
  */
 RiskMatrix *
 RiskMatrixCached(FunctionCallInfo fcinfo, int64 version_id)
 {
 	RiskMatrix *m = (RiskMatrix *) fcinfo->flinfo->fn_extra;
+	LocalTransactionId lxid = MyProc->lxid;
+	CommandId	cid = GetCurrentCommandId(false);
 
-	if (m == NULL || m->version_id != version_id)
+	if (m == NULL || m->version_id != version_id || m->lxid != lxid || m->cid != cid)
 	{
-		m = RiskMatrixLoad(version_id, fcinfo->flinfo->fn_mcxt);
+		/* each copy has its own context, so a reload frees the old one */
+		MemoryContext cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "scsm risk matrix",
+												  ALLOCSET_SMALL_SIZES);
+
+		if (m != NULL)
+			MemoryContextDelete(m->cxt);
+		fcinfo->flinfo->fn_extra = NULL;
+		m = RiskMatrixLoad(version_id, cxt);
+		m->cxt = cxt;
+		m->lxid = lxid;
+		m->cid = cid;
 		fcinfo->flinfo->fn_extra = m;
 	}
 	return m;

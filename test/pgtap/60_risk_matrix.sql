@@ -1,6 +1,6 @@
 -- Risk matrices and qualitative scoring: behaviour against independent oracles.
 BEGIN;
-SELECT plan(32);
+SELECT plan(33);
 
 -- presets
 SELECT is((SELECT count(*)::int FROM scsm.risk_matrix WHERE builtin AND org_id IS NULL), 3, 'three presets are installed');
@@ -115,6 +115,18 @@ SELECT is((SELECT count(*)::int FROM s WHERE NOT (scsm.rescore_check(score_id)).
 SELECT is((SELECT count(*)::int FROM scsm.risk_score x JOIN s USING (score_id)
 			WHERE (x.result->'residual'->>'likelihood')::int <> ceil((x.inputs->>'likelihood')::int * 0.56 - 1e-9)),
 		  0, 'residual likelihood of every stored score is ceil(L * 0.7 * 0.8)');
+-- a PL/pgSQL call site sees a draft edited between two calls (no stale cached matrix)
+CREATE FUNCTION pg_temp.edit_between(v bigint) RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE r text := ''; i int;
+BEGIN
+	FOR i IN 1..2 LOOP
+		r := r || scsm.risk_level_of(v, 1, 1) || ' ';	-- one call site, called twice
+		UPDATE scsm.risk_matrix_cell SET level_code = 'critical' WHERE version_id = v AND likelihood = 1 AND consequence = 1;
+	END LOOP;
+	RETURN r;
+END $f$;
+SELECT is(pg_temp.edit_between((SELECT v2 FROM t)), 'low critical ', 'a cached matrix is re-read after the draft changes');
+
 -- tampering is detected
 UPDATE scsm.risk_score SET result = jsonb_set(result, '{residual,level}', '"critical"')
  WHERE score_id = (SELECT min(score_id) FROM s);
