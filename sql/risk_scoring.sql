@@ -109,6 +109,7 @@ UPDATE scsm.risk_score SET method_version = '0.9' WHERE score_id = :s1;
 SELECT matches, reason FROM scsm.rescore_check(:s1);
 SELECT * FROM scsm.rescore_check(424242);
 -- scores need an existing version, and a version without lint errors
+SELECT scsm.risk_score_record(9, NULL, :w2, '{"likelihood": 1, "consequence": 1}');
 SELECT scsm.risk_score_record(9, 100, 424242, '{"likelihood": 1, "consequence": 1}');
 INSERT INTO scsm.risk_score (org_id, risk_id, matrix_version_id, inputs, method, method_version, result,
 							 inherent_level, residual_level, classification)

@@ -809,13 +809,17 @@ COMMENT ON FUNCTION scsm.risk_input_effectiveness(jsonb, text) IS
 
 CREATE FUNCTION scsm.risk_score_record(org_id bigint, risk_id bigint, version_id bigint, inputs jsonb)
 	RETURNS bigint
-	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	r jsonb;
 	sid bigint;
 BEGIN
+	-- not STRICT: a missing argument is an error, not a silently unrecorded score
+	IF org_id IS NULL OR risk_id IS NULL OR version_id IS NULL OR inputs IS NULL THEN
+		RAISE EXCEPTION 'org_id, risk_id, version_id and inputs must not be null' USING ERRCODE = '22004';
+	END IF;
 	IF NOT EXISTS (SELECT FROM scsm.risk_matrix_version v WHERE v.version_id = risk_score_record.version_id) THEN
 		RAISE EXCEPTION 'risk matrix version % does not exist', version_id USING ERRCODE = '42704';
 	END IF;
