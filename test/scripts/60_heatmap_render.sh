@@ -38,7 +38,7 @@ size=$(sed -n 's/^<svg [^>]*width="\([0-9]*\)" height="\([0-9]*\)".*/\1 \2/p' "$
 w=${size% *}; h=${size#* }
 timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
   --disable-background-networking --disable-component-update --disable-sync \
-  --user-data-dir="$(mktemp -d)" --force-device-scale-factor=1 --hide-scrollbars \
+  --user-data-dir="$work/chromium-profile" --force-device-scale-factor=1 --hide-scrollbars \
   --screenshot="$work/heatmap.png" --window-size=$((w + 40)),$((h + 40)) \
   "file://$work/heatmap.svg" >"$work/chromium.log" 2>&1
 
