@@ -6,7 +6,7 @@ SELECT setval('scsm.risk_matrix_matrix_id_seq', 3000);
 
 -- a 2 x 2 matrix with a label and title that need XML escaping
 SELECT scsm.risk_matrix_import(5, 'tiny', '{"n_likelihood": 2, "n_consequence": 2,
-	"likelihood_labels": ["rare", "often & <always>"], "consequence_labels": ["small", "catastrophic"],
+	"likelihood_labels": ["rare", "often & <always>"], "consequence_labels": ["small", "catastrophic and lasting"],
 	"appetite_level": "lo", "tolerance_level": "lo",
 	"levels": [{"code": "lo", "rank": 0, "name": "Low", "colour": "#00aa00"},
 			   {"code": "hi", "rank": 1, "name": "High \"red\"", "colour": "#cc0000"}],

@@ -32,7 +32,9 @@ PG_FUNCTION_INFO_V1(scsm_risk_heatmap_svg_counts);
 #define HM_CELL		56			/* side of a cell */
 #define HM_LEFT		150			/* room for likelihood labels */
 #define HM_TOP		64			/* title and panel caption */
-#define HM_BOTTOM	56			/* consequence labels and axis title */
+#define HM_BOTTOM	100			/* slanted consequence labels and axis title */
+#define HM_LLABEL	20			/* longest likelihood label shown, in characters */
+#define HM_CLABEL	16			/* longest consequence label shown */
 #define HM_GAP		40			/* between panels */
 #define HM_LEGEND	36			/* legend row */
 #define HM_FONT		"DejaVu Sans, Arial, Helvetica, sans-serif"
@@ -64,6 +66,28 @@ AppendXml(StringInfo buf, const char *s)
 				appendStringInfoChar(buf, *s);
 		}
 	}
+}
+
+/*
+ * Append a label cut to at most maxchars characters (multibyte-safe); a cut
+ * label ends in an ellipsis and carries its full text as an SVG title.
+ */
+static void
+AppendLabel(StringInfo buf, const char *lab, int maxchars)
+{
+	if (lab == NULL)
+		return;
+	if (pg_mbstrlen(lab) > maxchars)
+	{
+		int			cut = pg_mbcharcliplen(lab, strlen(lab), maxchars - 1);
+
+		AppendXml(buf, pnstrdup(lab, cut));
+		appendStringInfoString(buf, "\xE2\x80\xA6<title>");
+		AppendXml(buf, lab);
+		appendStringInfoString(buf, "</title>");
+	}
+	else
+		AppendXml(buf, lab);
 }
 
 /* Black or white text, whichever reads better on colour "#rrggbb" */
@@ -104,7 +128,7 @@ DrawPanel(StringInfo buf, RiskMatrix *m, const int *counts, int x0, const char *
 
 		appendStringInfo(buf, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">",
 						 gx - 6, y + HM_CELL / 2 + 4);
-		AppendXml(buf, m->l_labels[l - 1] ? m->l_labels[l - 1] : "");
+		AppendLabel(buf, m->l_labels[l - 1], HM_LLABEL);
 		appendStringInfoString(buf, "</text>\n");
 
 		for (c = 1; c <= m->nc; c++)
@@ -126,29 +150,19 @@ DrawPanel(StringInfo buf, RiskMatrix *m, const int *counts, int x0, const char *
 		}
 	}
 
+	/* consequence labels slant down to the left so that long ones fit */
 	for (c = 1; c <= m->nc; c++)
 	{
-		const char *lab = m->c_labels[c - 1] ? m->c_labels[c - 1] : "";
+		int			lx = gx + (c - 1) * HM_CELL + HM_CELL / 2 + 4;
+		int			ly = gy + m->nl * HM_CELL + 12;
 
-		appendStringInfo(buf, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">",
-						 gx + (c - 1) * HM_CELL + HM_CELL / 2, gy + m->nl * HM_CELL + 14);
-		/* long labels are cut at 10 characters; the full text is the title */
-		if (pg_mbstrlen(lab) > 10)
-		{
-			int			cut = pg_mbcharcliplen(lab, strlen(lab), 9);
-			char	   *s = pnstrdup(lab, cut);
-
-			AppendXml(buf, s);
-			appendStringInfoString(buf, "\xE2\x80\xA6<title>");
-			AppendXml(buf, lab);
-			appendStringInfoString(buf, "</title>");
-		}
-		else
-			AppendXml(buf, lab);
+		appendStringInfo(buf, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"end\" transform=\"rotate(-35 %d %d)\">",
+						 lx, ly, lx, ly);
+		AppendLabel(buf, m->c_labels[c - 1], HM_CLABEL);
 		appendStringInfoString(buf, "</text>\n");
 	}
 	appendStringInfo(buf, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">Consequence</text>\n",
-					 gx + m->nc * HM_CELL / 2, gy + m->nl * HM_CELL + 36);
+					 gx + m->nc * HM_CELL / 2, gy + m->nl * HM_CELL + HM_BOTTOM - 14);
 	appendStringInfo(buf, "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 %d %d)\">Likelihood</text>\n",
 					 x0 + 14, gy + m->nl * HM_CELL / 2, x0 + 14, gy + m->nl * HM_CELL / 2);
 }
