@@ -8,8 +8,8 @@ SELECT setval('scsm.risk_matrix_matrix_id_seq', 1000);
 SELECT m.name, v.version, v.n_likelihood, v.n_consequence, v.appetite_level, v.tolerance_level, v.frozen
   FROM scsm.risk_matrix m JOIN scsm.risk_matrix_version v USING (matrix_id)
  WHERE m.builtin ORDER BY v.version_id;
-SELECT level_code, rank, name, colour, treatment_deadline, classification_hint
-  FROM scsm.risk_level WHERE version_id = 1 ORDER BY rank;
+SELECT version_id, level_code, rank, name, colour, treatment_deadline, classification_hint, score
+  FROM scsm.risk_level WHERE version_id IN (1, 3) ORDER BY version_id, rank;
 
 -- NIST SP 800-30 Rev. 1 Table I-2, top row = very high likelihood
 SELECT l AS likelihood, string_agg(scsm.risk_level_of(3, l, c), ' ' ORDER BY c) AS "impact VL .. VH"
@@ -64,6 +64,8 @@ SELECT * FROM scsm.risk_matrix_lint(jsonb_set(:'good'::jsonb, '{levels}',
 	(:'good'::jsonb->'levels') || '[{"code":"b","rank":3,"colour":"#000000"}]'));
 SELECT * FROM scsm.risk_matrix_lint(jsonb_set(:'good'::jsonb, '{levels,2}',
 	'{"code":"r","rank":2,"colour":"#ff0000","classification_hint":"accept"}'));
+SELECT * FROM scsm.risk_matrix_lint(jsonb_set(:'good'::jsonb, '{levels}',
+	'[{"code":"g","rank":0,"colour":"#00ff00","score":1},{"code":"y","rank":1,"colour":"#ffff00","score":5},{"code":"r","rank":2,"colour":"#ff0000","score":5}]'));
 SELECT * FROM scsm.risk_matrix_lint(:'good'::jsonb || '{"likelihood_bounds": [0, 0.5, 0.4, 1]}');
 SELECT * FROM scsm.risk_matrix_lint(:'good'::jsonb || '{"likelihood_bounds": [0, 1]}');
 SELECT * FROM scsm.risk_matrix_lint(:'good'::jsonb || '{"n_likelihood": 11}');

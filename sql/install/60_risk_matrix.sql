@@ -78,6 +78,9 @@ CREATE TABLE scsm.risk_level (
 	treatment_deadline interval,
 	classification_hint text
 		CHECK (classification_hint IN ('accept', 'control', 'eliminate', 'avoid')),
+	-- optional semi-quantitative value of the level (NIST SP 800-30 Rev. 1
+	-- Table I-3: very low 0, low 2, moderate 5, high 8, very high 10)
+	score		numeric CHECK (score >= 0),
 	description	text,
 	builtin		boolean NOT NULL DEFAULT false,
 	PRIMARY KEY (version_id, level_code),
@@ -285,6 +288,7 @@ BEGIN
 						AND x->>'name' = NEW.name AND x->>'colour' = NEW.colour
 						AND (x->>'treatment_deadline')::interval IS NOT DISTINCT FROM NEW.treatment_deadline
 						AND x->>'classification_hint' IS NOT DISTINCT FROM NEW.classification_hint
+						AND (x->>'score')::numeric IS NOT DISTINCT FROM NEW.score
 						AND x->>'description' IS NOT DISTINCT FROM NEW.description) THEN
 			RETURN NEW;
 		END IF;
@@ -337,7 +341,8 @@ AS $$
 		'levels', COALESCE((SELECT jsonb_agg(jsonb_build_object(
 				'code', l.level_code, 'rank', l.rank, 'name', l.name, 'colour', l.colour,
 				'treatment_deadline', l.treatment_deadline::text,
-				'classification_hint', l.classification_hint, 'description', l.description) ORDER BY l.rank)
+				'classification_hint', l.classification_hint, 'score', l.score,
+				'description', l.description) ORDER BY l.rank)
 			FROM scsm.risk_level l WHERE l.version_id = v.version_id), '[]'),
 		'cells', COALESCE((SELECT jsonb_agg(jsonb_build_array(c.likelihood, c.consequence, c.level_code)
 				ORDER BY c.likelihood, c.consequence)
@@ -470,6 +475,19 @@ BEGIN
 		END LOOP;
 	END IF;
 
+	-- semi-quantitative scores must follow the ranks
+	FOR lv IN SELECT x FROM jsonb_array_elements(COALESCE(matrix->'levels', '[]')) x
+			  WHERE jsonb_typeof(x->'score') = 'number'
+				AND EXISTS (SELECT FROM jsonb_array_elements(matrix->'levels') y
+							WHERE jsonb_typeof(y->'score') = 'number'
+							  AND (y->>'rank')::int < (x->>'rank')::int
+							  AND (y->>'score')::numeric >= (x->>'score')::numeric) LOOP
+		severity := 'warning'; kind := 'score_order'; cells := NULL;
+		explanation := format('Level %s has score %s, not above every lower-ranked level''s score.',
+							  lv->>'code', lv->>'score');
+		RETURN NEXT;
+	END LOOP;
+
 	-- levels defined but never used
 	FOR lv IN SELECT x FROM jsonb_array_elements(COALESCE(matrix->'levels', '[]')) x
 			  WHERE NOT (x->>'code' = ANY (used)) LOOP
@@ -563,9 +581,10 @@ BEGIN
 	RETURNING risk_matrix_version.version_id INTO vid;
 
 	INSERT INTO scsm.risk_level (version_id, level_code, rank, name, colour, treatment_deadline,
-								 classification_hint, description)
+								 classification_hint, score, description)
 	SELECT vid, x->>'code', (x->>'rank')::int, COALESCE(x->>'name', x->>'code'), x->>'colour',
-		   (x->>'treatment_deadline')::interval, x->>'classification_hint', x->>'description'
+		   (x->>'treatment_deadline')::interval, x->>'classification_hint', (x->>'score')::numeric,
+		   x->>'description'
 	  FROM jsonb_array_elements(COALESCE(matrix->'levels', '[]')) x;
 
 	INSERT INTO scsm.risk_matrix_cell (version_id, likelihood, consequence, level_code)
@@ -752,10 +771,10 @@ BEGIN
 			'effectiveness_cap', v.effectiveness_cap,
 			'residual_rounding', 'ceiling'),
 		'inherent', jsonb_build_object('likelihood', il, 'consequence', ic,
-									   'level', ilev.level_code, 'rank', ilev.rank),
+									   'level', ilev.level_code, 'rank', ilev.rank, 'score', ilev.score),
 		'effectiveness', jsonb_build_object('preventive', ep, 'corrective', ec),
 		'residual', jsonb_build_object('likelihood', rl, 'consequence', rc,
-									   'level', rlev.level_code, 'rank', rlev.rank),
+									   'level', rlev.level_code, 'rank', rlev.rank, 'score', rlev.score),
 		'appetite_level', v.appetite_level,
 		'tolerance_level', v.tolerance_level,
 		'classification', cls,
@@ -901,7 +920,8 @@ CREATE VIEW scsm.v_risk_matrix_cell AS
 SELECT m.matrix_id, m.org_id, m.name AS matrix_name, v.version_id, v.version, v.frozen,
 	   c.likelihood, v.likelihood_labels[c.likelihood] AS likelihood_label,
 	   c.consequence, v.consequence_labels[c.consequence] AS consequence_label,
-	   c.level_code, l.name AS level_name, l.rank AS level_rank, l.colour, l.treatment_deadline,
+	   c.level_code, l.name AS level_name, l.rank AS level_rank, l.score AS level_score, l.colour,
+	   l.treatment_deadline,
 	   scsm.risk_classify(l.rank, a.rank, t.rank, l.classification_hint) AS classification
   FROM scsm.risk_matrix m
   JOIN scsm.risk_matrix_version v USING (matrix_id)
@@ -943,23 +963,23 @@ SELECT m.matrix_id, 1, 5, 5,
   FROM scsm.risk_matrix m WHERE m.builtin AND m.name = 'NIST SP 800-30 Rev. 1 Table I-2';
 
 INSERT INTO scsm.risk_level (version_id, level_code, rank, name, colour, treatment_deadline,
-							 classification_hint, builtin)
-SELECT v.version_id, l.code, l.rank, l.name, l.colour, l.deadline::interval, l.hint, true
+							 classification_hint, score, builtin)
+SELECT v.version_id, l.code, l.rank, l.name, l.colour, l.deadline::interval, l.hint, l.score, true
   FROM scsm.risk_matrix_version v JOIN scsm.risk_matrix m USING (matrix_id)
   JOIN (VALUES
-	('5x5 product bands', 'low', 0, 'Low', '#2e7d32', NULL, 'accept'),
-	('5x5 product bands', 'medium', 1, 'Medium', '#fbc02d', '12 months', 'control'),
-	('5x5 product bands', 'high', 2, 'High', '#ef6c00', '3 months', 'eliminate'),
-	('5x5 product bands', 'critical', 3, 'Critical', '#b71c1c', '7 days', 'avoid'),
-	('3x3 NIST SP 800-30 (2002)', 'low', 0, 'Low', '#2e7d32', NULL, 'accept'),
-	('3x3 NIST SP 800-30 (2002)', 'medium', 1, 'Medium', '#fbc02d', '12 months', 'control'),
-	('3x3 NIST SP 800-30 (2002)', 'high', 2, 'High', '#b71c1c', '1 month', 'eliminate'),
-	('NIST SP 800-30 Rev. 1 Table I-2', 'VL', 0, 'Very Low', '#1b5e20', NULL, 'accept'),
-	('NIST SP 800-30 Rev. 1 Table I-2', 'L', 1, 'Low', '#7cb342', NULL, 'accept'),
-	('NIST SP 800-30 Rev. 1 Table I-2', 'M', 2, 'Moderate', '#fbc02d', NULL, 'control'),
-	('NIST SP 800-30 Rev. 1 Table I-2', 'H', 3, 'High', '#ef6c00', NULL, 'eliminate'),
-	('NIST SP 800-30 Rev. 1 Table I-2', 'VH', 4, 'Very High', '#b71c1c', NULL, 'avoid')
-  ) AS l(matrix, code, rank, name, colour, deadline, hint) ON l.matrix = m.name
+	('5x5 product bands', 'low', 0, 'Low', '#2e7d32', NULL, 'accept', NULL::numeric),
+	('5x5 product bands', 'medium', 1, 'Medium', '#fbc02d', '12 months', 'control', NULL),
+	('5x5 product bands', 'high', 2, 'High', '#ef6c00', '3 months', 'eliminate', NULL),
+	('5x5 product bands', 'critical', 3, 'Critical', '#b71c1c', '7 days', 'avoid', NULL),
+	('3x3 NIST SP 800-30 (2002)', 'low', 0, 'Low', '#2e7d32', NULL, 'accept', NULL),
+	('3x3 NIST SP 800-30 (2002)', 'medium', 1, 'Medium', '#fbc02d', '12 months', 'control', NULL),
+	('3x3 NIST SP 800-30 (2002)', 'high', 2, 'High', '#b71c1c', '1 month', 'eliminate', NULL),
+	('NIST SP 800-30 Rev. 1 Table I-2', 'VL', 0, 'Very Low', '#1b5e20', NULL, 'accept', 0),
+	('NIST SP 800-30 Rev. 1 Table I-2', 'L', 1, 'Low', '#7cb342', NULL, 'accept', 2),
+	('NIST SP 800-30 Rev. 1 Table I-2', 'M', 2, 'Moderate', '#fbc02d', NULL, 'control', 5),
+	('NIST SP 800-30 Rev. 1 Table I-2', 'H', 3, 'High', '#ef6c00', NULL, 'eliminate', 8),
+	('NIST SP 800-30 Rev. 1 Table I-2', 'VH', 4, 'Very High', '#b71c1c', NULL, 'avoid', 10)
+  ) AS l(matrix, code, rank, name, colour, deadline, hint, score) ON l.matrix = m.name
  WHERE m.builtin;
 
 -- 5x5: level of the product L*C (1-4 low, 5-9 medium, 10-15 high, 16-25 critical)
