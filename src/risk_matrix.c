@@ -208,12 +208,14 @@ scsm_risk_level_of(PG_FUNCTION_ARGS)
  * ---------------------------------------------------------------------
  */
 
+/* Where lint rows go: the tuplestore of a materialised set-returning call */
 typedef struct LintOut
 {
 	Tuplestorestate *ts;
 	TupleDesc	desc;
 } LintOut;
 
+/* One lint row; cells may be NULL for defects of the matrix as a whole */
 static void
 LintEmit(LintOut *out, const char *severity, const char *kind, const char *cells,
 		 const char *explanation)
