@@ -116,21 +116,14 @@ scsm_risk_method_version(PG_FUNCTION_ARGS)
 /*
  * Combine consequence indexes of several dimensions into one index.
  * 'worst' takes the maximum (the usual reading of "all consequences");
- * 'weighted' takes the ceiling of the weighted mean, weights as data.
+ * 'weighted' takes the ceiling of the weighted mean, weights as data
+ * (w may be NULL: all weights 1).
  */
-Datum
-scsm_risk_combine_consequences(PG_FUNCTION_ARGS)
+int
+RiskCombineConsequences(const int *vals, int n, const char *rule, const double *w)
 {
-	int		   *vals;
-	int			n;
-	char	   *rule;
 	int			i;
-	int			result;
-
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		PG_RETURN_NULL();
-	vals = Int4ArrayValues(PG_GETARG_ARRAYTYPE_P(0), "consequence values", &n);
-	rule = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	int			result = 0;
 
 	if (n == 0)
 		ereport(ERROR,
@@ -151,19 +144,9 @@ scsm_risk_combine_consequences(PG_FUNCTION_ARGS)
 	}
 	else if (strcmp(rule, "weighted") == 0)
 	{
-		double	   *w = NULL;
-		int			nw = 0;
 		double		sw = 0.0,
 					swc = 0.0;
 
-		if (!PG_ARGISNULL(2))
-		{
-			w = Float8ArrayValues(PG_GETARG_ARRAYTYPE_P(2), "consequence weights", &nw);
-			if (nw != n)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("%d consequence weights given for %d values", nw, n)));
-		}
 		for (i = 0; i < n; i++)
 		{
 			double		wi = w ? w[i] : 1.0;
@@ -186,8 +169,31 @@ scsm_risk_combine_consequences(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown consequence rule \"%s\"", rule),
 				 errhint("Rules are worst and weighted.")));
+	return result;
+}
 
-	PG_RETURN_INT32(result);
+/* SQL wrapper of RiskCombineConsequences */
+Datum
+scsm_risk_combine_consequences(PG_FUNCTION_ARGS)
+{
+	int		   *vals;
+	int			n;
+	double	   *w = NULL;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	vals = Int4ArrayValues(PG_GETARG_ARRAYTYPE_P(0), "consequence values", &n);
+	if (!PG_ARGISNULL(2))
+	{
+		int			nw;
+
+		w = Float8ArrayValues(PG_GETARG_ARRAYTYPE_P(2), "consequence weights", &nw);
+		if (nw != n)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%d consequence weights given for %d values", nw, n)));
+	}
+	PG_RETURN_INT32(RiskCombineConsequences(vals, n, text_to_cstring(PG_GETARG_TEXT_PP(1)), w));
 }
 
 /*
@@ -198,14 +204,10 @@ scsm_risk_combine_consequences(PG_FUNCTION_ARGS)
  * 'mean' is the arithmetic mean (OpenFAIR evaluator's averaged difficulty).
  * The result is capped so that residual risk is never argued to zero.
  */
-Datum
-scsm_risk_combine_effectiveness(PG_FUNCTION_ARGS)
+double
+RiskCombineEffectiveness(const double *e, int n, const char *rule, double cap)
 {
-	int			n;
-	double	   *e = Float8ArrayValues(PG_GETARG_ARRAYTYPE_P(0), "control effectiveness", &n);
-	char	   *rule = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	double		cap = PG_GETARG_FLOAT8(2);
-	double		r;
+	double		r = 0.0;
 	int			i;
 
 	CheckEffectiveness(cap, "effectiveness cap");
@@ -222,7 +224,6 @@ scsm_risk_combine_effectiveness(PG_FUNCTION_ARGS)
 	}
 	else if (strcmp(rule, "max") == 0)
 	{
-		r = 0.0;
 		for (i = 0; i < n; i++)
 			r = Max(r, e[i]);
 	}
@@ -241,16 +242,24 @@ scsm_risk_combine_effectiveness(PG_FUNCTION_ARGS)
 		r = n > 0 ? s / n : 0.0;
 	}
 	else
-	{
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown control rule \"%s\"", rule),
 				 errhint("Rules are independent, max, weakest_link and mean.")));
-		r = 0.0;				/* keep the compiler quiet */
-	}
 	/* drop floating-point noise (1 - (1 - 0.2) is 0.19999999999999996) */
 	r = round(r * 1e12) / 1e12;
-	PG_RETURN_FLOAT8(Min(r, cap));
+	return Min(r, cap);
+}
+
+/* SQL wrapper of RiskCombineEffectiveness */
+Datum
+scsm_risk_combine_effectiveness(PG_FUNCTION_ARGS)
+{
+	int			n;
+	double	   *e = Float8ArrayValues(PG_GETARG_ARRAYTYPE_P(0), "control effectiveness", &n);
+
+	PG_RETURN_FLOAT8(RiskCombineEffectiveness(e, n, text_to_cstring(PG_GETARG_TEXT_PP(1)),
+											  PG_GETARG_FLOAT8(2)));
 }
 
 /*
@@ -259,13 +268,9 @@ scsm_risk_combine_effectiveness(PG_FUNCTION_ARGS)
  * and clamped to the first row or column.  The result is looked up in the
  * matrix again instead of multiplying ordinal scores.
  */
-Datum
-scsm_risk_residual_index(PG_FUNCTION_ARGS)
+int
+RiskResidualIndex(int idx, double e, int n)
 {
-	int32		idx = PG_GETARG_INT32(0);
-	double		e = PG_GETARG_FLOAT8(1);
-	int32		n = PG_GETARG_INT32(2);
-
 	if (n < 1 || n > 10)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -276,53 +281,52 @@ scsm_risk_residual_index(PG_FUNCTION_ARGS)
 				 errmsg("index %d is outside the matrix", idx),
 				 errdetail("The axis has indexes 1 to %d.", n)));
 	CheckEffectiveness(e, "control effectiveness");
-	PG_RETURN_INT32(Max(1, CeilTolerant(idx * (1.0 - e))));
+	return Max(1, CeilTolerant(idx * (1.0 - e)));
+}
+
+/* SQL wrapper of RiskResidualIndex */
+Datum
+scsm_risk_residual_index(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(RiskResidualIndex(PG_GETARG_INT32(0), PG_GETARG_FLOAT8(1), PG_GETARG_INT32(2)));
 }
 
 /*
  * Classify a level rank (ISO 28000 4.3.1: risks to be avoided, eliminated
  * or controlled): at or below the appetite it is accepted; up to the
  * tolerance it is controlled; above the tolerance it is eliminated, or
- * avoided when the level's hint says so.
+ * avoided when the level's hint (may be NULL) says so.
  */
-Datum
-scsm_risk_classify(PG_FUNCTION_ARGS)
+const char *
+RiskClassify(int rank, int app, int tol, const char *hint)
 {
-	int32		rank,
-				app,
-				tol;
-	const char *res;
-
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_NULL();
-	rank = PG_GETARG_INT32(0);
-	app = PG_GETARG_INT32(1);
-	tol = PG_GETARG_INT32(2);
 	if (app > tol)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("appetite rank %d is above tolerance rank %d", app, tol)));
-
+	if (hint != NULL && strcmp(hint, "avoid") != 0 && strcmp(hint, "eliminate") != 0 &&
+		strcmp(hint, "control") != 0 && strcmp(hint, "accept") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown classification hint \"%s\"", hint),
+				 errhint("Hints are accept, control, eliminate and avoid.")));
 	if (rank <= app)
-		res = "accept";
-	else if (rank <= tol)
-		res = "control";
-	else
-	{
-		res = "eliminate";
-		if (!PG_ARGISNULL(3))
-		{
-			char	   *hint = text_to_cstring(PG_GETARG_TEXT_PP(3));
+		return "accept";
+	if (rank <= tol)
+		return "control";
+	if (hint != NULL && strcmp(hint, "avoid") == 0)
+		return "avoid";
+	return "eliminate";
+}
 
-			if (strcmp(hint, "avoid") == 0)
-				res = "avoid";
-			else if (strcmp(hint, "eliminate") != 0 && strcmp(hint, "control") != 0 &&
-					 strcmp(hint, "accept") != 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("unknown classification hint \"%s\"", hint),
-						 errhint("Hints are accept, control, eliminate and avoid.")));
-		}
-	}
-	PG_RETURN_TEXT_P(cstring_to_text(res));
+/* SQL wrapper of RiskClassify */
+Datum
+scsm_risk_classify(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(cstring_to_text(RiskClassify(PG_GETARG_INT32(0), PG_GETARG_INT32(1),
+												  PG_GETARG_INT32(2),
+												  PG_ARGISNULL(3) ? NULL :
+												  text_to_cstring(PG_GETARG_TEXT_PP(3)))));
 }

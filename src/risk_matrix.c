@@ -25,8 +25,11 @@
 #include "lib/stringinfo.h"
 #include "storage/proc.h"
 #include "utils/array.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
 #include "scsm.h"
@@ -72,7 +75,9 @@ RiskMatrixLoad(int64 version_id, MemoryContext mcxt)
 	m->version_id = version_id;
 
 	SPI_connect();
-	if (SpiRun("SELECT v.n_likelihood, v.n_consequence, m.name || ' v' || v.version"
+	if (SpiRun("SELECT v.n_likelihood, v.n_consequence, m.name || ' v' || v.version,"
+			   "       v.matrix_id, v.version, v.appetite_level, v.tolerance_level,"
+			   "       v.consequence_rule, v.control_rule, v.effectiveness_cap"
 			   "  FROM scsm.risk_matrix_version v JOIN scsm.risk_matrix m USING (matrix_id)"
 			   " WHERE v.version_id = $1", version_id) != 1)
 	{
@@ -84,6 +89,17 @@ RiskMatrixLoad(int64 version_id, MemoryContext mcxt)
 	m->nl = atoi(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1));
 	m->nc = atoi(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
 	m->name = SpiText(0, 3, mcxt);
+	{
+		bool		isnull;
+
+		m->matrix_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
+		m->version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5, &isnull));
+		m->cap = DatumGetFloat8(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 10, &isnull));
+	}
+	m->appetite = SpiText(0, 6, mcxt);
+	m->tolerance = SpiText(0, 7, mcxt);
+	m->consequence_rule = SpiText(0, 8, mcxt);
+	m->control_rule = SpiText(0, 9, mcxt);
 	if (m->nl < 1 || m->nl > 10 || m->nc < 1 || m->nc > 10)
 		elog(ERROR, "risk matrix version " INT64_FORMAT " has an invalid size", version_id);
 
@@ -106,16 +122,43 @@ RiskMatrixLoad(int64 version_id, MemoryContext mcxt)
 			m->c_labels[o - 1] = SpiText(i, 3, mcxt);
 	}
 
-	SpiRun("SELECT level_code, name, colour, rank FROM scsm.risk_level"
-		   " WHERE version_id = $1 ORDER BY rank", version_id);
+	SpiRun("SELECT key, value FROM scsm.risk_matrix_version v, jsonb_each_text(v.consequence_weights)"
+		   " WHERE v.version_id = $1", version_id);
+	m->nweights = (int) SPI_processed;
+	m->weight_dim = MemoryContextAllocZero(mcxt, sizeof(char *) * Max(m->nweights, 1));
+	m->weight_val = MemoryContextAllocZero(mcxt, sizeof(char *) * Max(m->nweights, 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		m->weight_dim[i] = SpiText(i, 1, mcxt);
+		m->weight_val[i] = SpiText(i, 2, mcxt);
+	}
+
+	SpiRun("SELECT level_code, name, colour, rank, classification_hint, treatment_deadline, score"
+		   "  FROM scsm.risk_level WHERE version_id = $1 ORDER BY rank", version_id);
 	m->nlevels = (int) SPI_processed;
 	m->levels = MemoryContextAllocZero(mcxt, sizeof(RiskLevel) * Max(m->nlevels, 1));
 	for (i = 0; i < SPI_processed; i++)
 	{
+		bool		isnull;
+		Datum		d;
+
 		m->levels[i].code = SpiText(i, 1, mcxt);
 		m->levels[i].name = SpiText(i, 2, mcxt);
 		m->levels[i].colour = SpiText(i, 3, mcxt);
 		m->levels[i].rank = atoi(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 4));
+		m->levels[i].hint = SpiText(i, 5, mcxt);
+		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 6, &isnull);
+		if (!isnull)
+		{
+			/* ISO 8601 whatever the session's IntervalStyle: scores must not vary */
+			struct pg_itm itm;
+			char		buf[MAXDATELEN + 1];
+
+			interval2itm(*DatumGetIntervalP(d), &itm);
+			EncodeInterval(&itm, INTSTYLE_ISO_8601, buf);
+			m->levels[i].deadline = MemoryContextStrdup(mcxt, buf);
+		}
+		m->levels[i].score = SpiText(i, 7, mcxt);
 	}
 
 	m->cell = MemoryContextAlloc(mcxt, sizeof(int) * m->nl * m->nc);
@@ -172,16 +215,14 @@ RiskMatrixCached(FunctionCallInfo fcinfo, int64 version_id)
 }
 
 /*
- * Level code of one cell.  Raises 22023 for an index outside the matrix
- * and 55000 for a cell the version does not define (a lint error).
+ * Level (index into m->levels) of cell (l, c), 1-based.  Raises 22023 for
+ * an index outside the matrix and 55000 for a cell the version does not
+ * define (a lint error).
  */
-Datum
-scsm_risk_level_of(PG_FUNCTION_ARGS)
+int
+RiskMatrixLevel(RiskMatrix *m, int l, int c)
 {
-	int64		vid = PG_GETARG_INT64(0);
-	int32		l = PG_GETARG_INT32(1);
-	int32		c = PG_GETARG_INT32(2);
-	RiskMatrix *m = RiskMatrixCached(fcinfo, vid);
+	int64		vid = m->version_id;
 	int			k;
 
 	if (l < 1 || l > m->nl)
@@ -200,7 +241,17 @@ scsm_risk_level_of(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("risk matrix version " INT64_FORMAT " has no level for cell (%d,%d)", vid, l, c),
 				 errhint("Run scsm.risk_matrix_lint() on the version.")));
-	PG_RETURN_TEXT_P(cstring_to_text(m->levels[k].code));
+	return k;
+}
+
+/* scsm.risk_level_of(version, likelihood, consequence): the level code */
+Datum
+scsm_risk_level_of(PG_FUNCTION_ARGS)
+{
+	RiskMatrix *m = RiskMatrixCached(fcinfo, PG_GETARG_INT64(0));
+
+	PG_RETURN_TEXT_P(cstring_to_text(m->levels[RiskMatrixLevel(m, PG_GETARG_INT32(1),
+															   PG_GETARG_INT32(2))].code));
 }
 
 /* ---------------------------------------------------------------------
