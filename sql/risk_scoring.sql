@@ -76,6 +76,13 @@ SELECT scsm.risk_score_compute(1, '{"likelihood": 1, "consequence": 1, "preventi
 SELECT scsm.risk_score_compute(1, '{"likelihood": 1, "consequence": 1, "preventive": ["NaN"]}');
 SELECT scsm.risk_score_compute(1, '{"likelihood": 1, "consequence": 1, "detective": [0.5]}');
 SELECT scsm.risk_score_compute(1, '[1, 2]');
+SELECT scsm.risk_score_compute(1, '{"likelihood": 1e400, "consequence": 1}');
+SELECT scsm.risk_score_compute(1, '{"likelihood": 1, "consequence": 1, "preventive": [-1e400]}');
+SELECT scsm.risk_score_compute(1, '{"likelihood": [1], "consequence": 1}');
+SELECT scsm.risk_score_compute(1, '{"likelihood": 1, "consequences": {"people": null}}');
+-- integral numbers written with a fraction are indexes; tiny effectiveness is zero
+SELECT r->'inherent' AS inherent, r->'effectiveness' AS effectiveness
+  FROM scsm.risk_score_compute(1, '{"likelihood": 2.0, "consequence": 3, "preventive": [1e-400]}') r;
 
 -- a weighted matrix: a copy of the 5x5 preset with its own rules
 SELECT scsm.risk_matrix_copy(1, 9, 'weighted 5x5') AS w \gset

@@ -25,6 +25,7 @@
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
+#include "catalog/pg_type.h"
 #include "utils/numeric.h"
 
 #include "scsm.h"
@@ -38,13 +39,41 @@ static const char *const RiskDims[] = {
 };
 #define RISK_NDIMS lengthof(RiskDims)
 
-/* The JSON text of one jsonb value, for error messages */
+/* The JSON text of one jsonb value, for error messages (long numbers in scientific form) */
 static char *
 JsonbValueText(JsonbValue *v)
 {
 	Jsonb	   *j = JsonbValueToJsonb(v);
+	char	   *s = JsonbToCString(NULL, &j->root, VARSIZE(j));
 
-	return JsonbToCString(NULL, &j->root, VARSIZE(j));
+	if (v->type == jbvNumeric && strlen(s) > 24)
+		s = numeric_out_sci(v->val.numeric, 6);
+	return s;
+}
+
+/*
+ * A JSON number as an effectiveness: values far outside [0,1] are refused
+ * before float conversion (which would fail with an unhelpful message), and
+ * values too small for a double count as zero.
+ */
+static double
+NumericEffectiveness(JsonbValue *v, const char *what)
+{
+	Datum		num = NumericGetDatum(v->val.numeric);
+	Datum		tiny = DirectFunctionCall3(numeric_in, CStringGetDatum("1e-300"),
+										   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	Datum		huge = DirectFunctionCall3(numeric_in, CStringGetDatum("1e300"),
+										   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	Datum		absnum = DirectFunctionCall1(numeric_abs, num);
+
+	if (DatumGetBool(DirectFunctionCall2(numeric_gt, absnum, huge)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s %s is outside [0,1]", what, JsonbValueText(v)),
+				 errdetail("Control effectiveness is a fraction between 0 and 1.")));
+	if (DatumGetBool(DirectFunctionCall2(numeric_lt, absnum, tiny)))
+		return 0.0;
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, num));
 }
 
 /* Value of key in an object container, or NULL */
@@ -111,7 +140,7 @@ InputEffectiveness(JsonbValue *v, const char *what, int *n)
 	if (v->type == jbvNumeric)
 	{
 		e = palloc(sizeof(double));
-		e[0] = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
+		e[0] = NumericEffectiveness(v, "control effectiveness");
 		*n = 1;
 		return e;
 	}
@@ -128,8 +157,7 @@ InputEffectiveness(JsonbValue *v, const char *what, int *n)
 				continue;
 			if (el.type != jbvNumeric)
 				goto bad;
-			e[(*n)++] = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-														   NumericGetDatum(el.val.numeric)));
+			e[(*n)++] = NumericEffectiveness(&el, "control effectiveness");
 		}
 		return e;
 	}

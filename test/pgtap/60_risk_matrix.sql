@@ -1,6 +1,6 @@
 -- Risk matrices and qualitative scoring: behaviour against independent oracles.
 BEGIN;
-SELECT plan(33);
+SELECT plan(34);
 
 -- presets
 SELECT is((SELECT count(*)::int FROM scsm.risk_matrix WHERE builtin AND org_id IS NULL), 3, 'three presets are installed');
@@ -68,6 +68,24 @@ SELECT ok((SELECT bool_and(scsm.risk_combine_consequences(v, 'worst') = (SELECT 
 		  'worst = max and weighted (equal weights) = ceiling of the mean over all 125 triples');
 SELECT ok((SELECT bool_and(scsm.risk_classify(r, 1, 2) = CASE WHEN r <= 1 THEN 'accept' WHEN r <= 2 THEN 'control' ELSE 'eliminate' END)
 			 FROM generate_series(0, 5) r), 'classification follows appetite and tolerance');
+
+-- oracle for the whole derivation on the 5x5 preset: product bands, ceiling residuals,
+-- appetite low / tolerance medium, critical avoided and high eliminated
+SELECT is((SELECT count(*)::int
+			 FROM generate_series(1, 5) l, generate_series(1, 5) c,
+				  unnest('{0,0.3,0.5,0.9}'::float8[]) p, unnest('{0,0.25,0.6}'::float8[]) q,
+				  LATERAL scsm.risk_score_compute(1, jsonb_build_object('likelihood', l, 'consequence', c,
+													 'preventive', p, 'corrective', q)) r,
+				  LATERAL (SELECT greatest(1, ceil(l * (1 - p) - 1e-9))::int AS rl,
+								  greatest(1, ceil(c * (1 - q) - 1e-9))::int AS rc) x,
+				  LATERAL (SELECT (ARRAY['low', 'medium', 'high', 'critical'])[width_bucket(l * c, ARRAY[1, 5, 10, 16])] AS il,
+								  (ARRAY['low', 'medium', 'high', 'critical'])[width_bucket(x.rl * x.rc, ARRAY[1, 5, 10, 16])] AS rlev) b
+			WHERE r->'inherent'->>'level' <> b.il
+			   OR (r->'residual'->>'likelihood')::int <> x.rl OR (r->'residual'->>'consequence')::int <> x.rc
+			   OR r->'residual'->>'level' <> b.rlev
+			   OR r->>'classification' <> (CASE b.rlev WHEN 'low' THEN 'accept' WHEN 'medium' THEN 'control'
+											WHEN 'high' THEN 'eliminate' ELSE 'avoid' END)),
+		  0, 'risk_score_compute agrees with an SQL oracle on 300 inputs of the 5x5 preset');
 
 -- errors by SQLSTATE
 SELECT throws_ok($$SELECT scsm.risk_level_of(1, 6, 1)$$, '22023', NULL, 'likelihood outside the matrix: 22023');
