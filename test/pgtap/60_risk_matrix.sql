@@ -1,6 +1,6 @@
 -- Risk matrices and qualitative scoring: behaviour against independent oracles.
 BEGIN;
-SELECT plan(34);
+SELECT plan(35);
 
 -- presets
 SELECT is((SELECT count(*)::int FROM scsm.risk_matrix WHERE builtin AND org_id IS NULL), 3, 'three presets are installed');
@@ -144,6 +144,14 @@ BEGIN
 	RETURN r;
 END $f$;
 SELECT is(pg_temp.edit_between((SELECT v2 FROM t)), 'low critical ', 'a cached matrix is re-read after the draft changes');
+
+-- session settings do not change a derivation
+SET LOCAL extra_float_digits = -3;
+SET LOCAL IntervalStyle = 'sql_standard';
+SELECT is((SELECT count(*)::int FROM s WHERE NOT (scsm.rescore_check(score_id)).matches), 0,
+		  'scores re-derive under other extra_float_digits and IntervalStyle settings');
+RESET extra_float_digits;
+RESET IntervalStyle;
 
 -- tampering is detected
 UPDATE scsm.risk_score SET result = jsonb_set(result, '{residual,level}', '"critical"')
