@@ -217,7 +217,7 @@ COMMENT ON FUNCTION scsm.risk_heatmap_svg_counts(bigint, integer[], integer[], t
 -------------------------------------------------------------------------------
 
 CREATE FUNCTION scsm.risk_matrix_guard() RETURNS trigger
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -700,7 +700,7 @@ COMMENT ON FUNCTION scsm.risk_score_record(bigint, bigint, bigint, jsonb) IS
 	'Compute and store a score for a risk; freezes the matrix version it used; returns score_id';
 
 CREATE FUNCTION scsm.risk_score_freeze_version() RETURNS trigger
-	LANGUAGE plpgsql
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
