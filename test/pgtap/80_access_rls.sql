@@ -5,37 +5,6 @@
 BEGIN;
 \ir ../fixtures/access_orgs.sql
 
--- 'ok:<rows>' or 'error:<sqlstate>' for a statement run as the current role.
-CREATE FUNCTION pg_temp.try(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    n bigint;
-BEGIN
-    EXECUTE q;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    RETURN 'ok:' || n;
-EXCEPTION WHEN OTHERS THEN
-    RETURN 'error:' || SQLSTATE;
-END
-$$;
--- Number of rows a query returns for the current role.
-CREATE FUNCTION pg_temp.n(q text) RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-    r bigint;
-BEGIN
-    EXECUTE 'SELECT count(*) FROM (' || q || ') s' INTO r;
-    RETURN r;
-END
-$$;
--- INSERT of a row given as jsonb (every non-generated column).
-CREATE FUNCTION pg_temp.insert_sql(rel name, j jsonb) RETURNS text LANGUAGE sql AS $$
-    SELECT format('INSERT INTO scsm.%I (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM jsonb_populate_record(NULL::scsm.%I, %L)',
-                  rel, cols, cols, rel, j)
-      FROM (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) AS cols
-              FROM pg_attribute
-             WHERE attrelid = ('scsm.' || quote_ident(rel))::regclass AND attnum > 0 AND NOT attisdropped
-               AND attgenerated = '') c
-$$;
-
 -- Acting roles: t_rw (org A, restricted), t_low (org A, internal), t_none
 -- (viewer of no organization).  All get every privilege on every table.
 CREATE ROLE tap_rls_rw LOGIN;
