@@ -7,7 +7,7 @@
 -- unqualified names, and the functions must neither use them nor grant more.
 BEGIN;
 \ir ../fixtures/access_orgs.sql
-SELECT plan(20);
+SELECT plan(22);
 
 CREATE ROLE tap_evil LOGIN;
 CREATE ROLE tap_evil_friend LOGIN;
@@ -66,6 +66,8 @@ SELECT scsm.my_org_ids() AS orgs,
        scsm.my_clearance(:org_a) AS clear_a,
        scsm.my_clearance(:org_b) AS clear_b,
        scsm.member_orgs('postgres', 'public') AS su_orgs,
+       scsm.member_orgs('tap_evil', 'restricted') AS own_restricted,
+       scsm.member_clearance('tap_evil', :org_a) AS own_clearance,
        (SELECT count(*) FROM scsm.incident) AS incidents,
        pg_temp.try(format('SELECT scsm.add_member(%s, %L, %L, true)', :org_b, 'tap_evil', 'restricted')) AS add_b,
        pg_temp.try(format('SELECT scsm.add_member(%s, %L, %L)', :org_a, 'tap_evil_friend', 'restricted')) AS add_above,
@@ -86,6 +88,10 @@ SELECT is((SELECT orgs FROM hijack), ARRAY[:org_a]::bigint[], 'my_org_ids still 
 SELECT is((SELECT clear_a FROM hijack), 'internal'::scsm.sensitivity, 'my_clearance in A is still internal');
 SELECT is((SELECT clear_b FROM hijack), NULL::scsm.sensitivity, 'my_clearance in B is still none');
 SELECT is((SELECT su_orgs FROM hijack), '{}'::bigint[], 'member_orgs still refuses to answer for another role');
+SELECT is((SELECT own_restricted FROM hijack), '{}'::bigint[],
+          'member_orgs (called directly) finds no organization where the caller is cleared restricted');
+SELECT is((SELECT own_clearance FROM hijack), 'internal'::scsm.sensitivity,
+          'member_clearance (called directly) still finds internal, not the look-alike max()');
 SELECT is((SELECT incidents FROM hijack), 2::bigint, 'the policies still show two incidents of A (public, internal)');
 SELECT is((SELECT add_b FROM hijack), 'error:42501', 'add_member into B is still refused');
 SELECT is((SELECT add_above FROM hijack), 'error:42501', 'granting above one''s clearance is still refused');
