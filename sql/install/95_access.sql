@@ -579,7 +579,9 @@ BEGIN
             EXECUTE pg_catalog.format('ALTER TABLE scsm.%I ENABLE ROW LEVEL SECURITY', rel.relname);
             EXECUTE pg_catalog.format('ALTER TABLE scsm.%I FORCE ROW LEVEL SECURITY', rel.relname);
             IF rel.has_sensitivity THEN
-                expr := 'org_id = ANY (CASE sensitivity';
+                -- The first conjunct lets an index on org_id serve the scan;
+                -- the CASE then applies the clearance of the row's level.
+                expr := 'org_id = ANY ((SELECT scsm.my_org_ids())::bigint[]) AND org_id = ANY (CASE sensitivity';
                 FOREACH lvl IN ARRAY enum_range(NULL::scsm.sensitivity)::text[] LOOP
                     expr := expr || pg_catalog.format(' WHEN %L THEN (SELECT scsm.my_org_ids(%L))', lvl, lvl);
                 END LOOP;
