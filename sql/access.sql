@@ -1,7 +1,12 @@
 -- Organizations and access: the membership functions and their error paths.
--- Roles are cluster-wide, so they are named regress_access_* and dropped at
--- the end.  Organization ids are made deterministic by restarting the identity.
+-- Everything runs in one transaction that is rolled back (ON_ERROR_ROLLBACK
+-- keeps it going past the expected errors), so the regress_access_* roles,
+-- which are cluster-wide, do not survive.  Organization ids are made
+-- deterministic by restarting the identity, which is put back at the end.
 \set SHOW_CONTEXT never
+\set ON_ERROR_ROLLBACK on
+SELECT last_value AS org_seq_last, is_called AS org_seq_called FROM scsm.organization_org_id_seq \gset
+BEGIN;
 ALTER TABLE scsm.organization ALTER COLUMN org_id RESTART WITH 9001;
 CREATE ROLE regress_access_admin LOGIN;
 CREATE ROLE regress_access_deputy LOGIN;
@@ -70,7 +75,7 @@ VALUES (9001, 'internal', 'employee', 'Staff', 'Above clearance', 'internal');
 INSERT INTO scsm.site (org_id, name) VALUES (9001, 'Quay 1');
 RESET ROLE;
 
--- Clean up (roles are shared by every database of the cluster).
-DELETE FROM scsm.member WHERE org_id = 9001;
-DELETE FROM scsm.organization WHERE org_id = 9001;
-DROP ROLE regress_access_admin, regress_access_deputy, regress_access_staff, regress_access_outsider;
+-- Undo everything, and put the identity back where it was.
+ROLLBACK;
+SELECT setval('scsm.organization_org_id_seq', :org_seq_last, :'org_seq_called') AS restored \gset
+SELECT count(*) AS leftover_roles FROM pg_roles WHERE rolname LIKE 'regress\_access\_%';
