@@ -31,6 +31,7 @@ SELECT scsm.add_member(9001, 'regress_access_staff', 'confidential');
 SELECT scsm.add_member(9001, 'regress_access_staff', 'internal');
 SELECT scsm.add_member(9001, 'regress_access_nobody', 'internal');
 SELECT scsm.add_member(9001, 'regress_access_outsider', NULL);
+SELECT scsm.add_member(9001, 'scsm_viewer', 'public');
 SELECT scsm.add_member(9999, 'regress_access_outsider', 'public');
 SELECT org_id, role_name, clearance, is_org_admin, granted_by FROM scsm.member ORDER BY role_name;
 RESET ROLE;

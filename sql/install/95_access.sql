@@ -389,6 +389,12 @@ BEGIN
                   DETAIL = 'Only existing database roles can be members of an organization.',
                   HINT = 'Create the role first (CREATE ROLE ... LOGIN) and grant it an scsm group role.';
     END IF;
+    IF add_member.role IN ('scsm_viewer', 'scsm_contributor', 'scsm_auditor', 'scsm_manager', 'scsm_admin') THEN
+        RAISE EXCEPTION 'the group role % cannot be a member of an organization', add_member.role
+            USING ERRCODE = '22023',
+                  DETAIL = 'The scsm group roles stand for jobs and are held by users of every organization.',
+                  HINT = 'Add the login roles, or a group role of your own for the organization''s team.';
+    END IF;
     IF add_member.clearance > own THEN
         RAISE EXCEPTION 'cannot grant a clearance above your own'
             USING ERRCODE = '42501',
@@ -403,6 +409,11 @@ BEGIN
     END IF;
     INSERT INTO scsm.member (org_id, role_name, clearance, is_org_admin, granted_by)
     VALUES (add_member.org, add_member.role, add_member.clearance, add_member.is_org_admin, caller);
+EXCEPTION WHEN unique_violation THEN
+    -- a concurrent add_member of the same role won the race
+    RAISE EXCEPTION 'role % is already a member of organization %', add_member.role, add_member.org
+        USING ERRCODE = '23505',
+              HINT = 'Use scsm.set_clearance to change its clearance.';
 END
 $$;
 REVOKE ALL ON FUNCTION scsm.add_member(bigint, name, scsm.sensitivity, boolean) FROM PUBLIC;
@@ -589,7 +600,10 @@ BEGIN
             ELSE
                 expr := 'org_id = ANY ((SELECT scsm.my_org_ids())::bigint[])';
             END IF;
-            EXECUTE pg_catalog.format('DROP POLICY IF EXISTS scsm_org_member ON scsm.%I', rel.relname);
+            IF EXISTS (SELECT 1 FROM pg_catalog.pg_policy p
+                        WHERE p.polrelid = rel.oid AND p.polname = 'scsm_org_member') THEN
+                EXECUTE pg_catalog.format('DROP POLICY scsm_org_member ON scsm.%I', rel.relname);
+            END IF;
             -- A table whose author wrote its own permissive policy keeps it.
             IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_policy p
                             WHERE p.polrelid = rel.oid AND p.polpermissive) THEN
