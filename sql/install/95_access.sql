@@ -505,6 +505,38 @@ BEGIN
 END
 $$;
 
+-- A SECURITY DEFINER BEFORE trigger runs before row-level security checks
+-- the new row, and sees every organization: its rule errors would tell a
+-- writer things about an organization it is no member of (for example
+-- whether a person holds a top-management appointment there).  This guard
+-- fires first (trigger names fire in order; "_" sorts before the letters of
+-- the rule triggers) and refuses such a row with the error RLS would give.
+-- It runs as the writer.  Argument: the name of the sensitivity column, if any.
+CREATE FUNCTION scsm.tg_access_guard() RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    lvl scsm.sensitivity := 'public';
+BEGIN
+    IF (SELECT r.rolsuper OR r.rolbypassrls FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) THEN
+        RETURN NEW;
+    END IF;
+    IF TG_NARGS > 0 THEN
+        lvl := (pg_catalog.to_jsonb(NEW) ->> TG_ARGV[0])::scsm.sensitivity;
+    END IF;
+    IF lvl IS NULL OR NEW.org_id IS NULL OR NOT (NEW.org_id = ANY (scsm.my_org_ids(lvl))) THEN
+        RAISE EXCEPTION 'new row violates row-level security policy for table "%"', TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  DETAIL = 'The row belongs to an organization you are not a member of, or is above your clearance there.',
+                  HINT = 'Write only into your organizations (scsm.my_org_ids()) and at or below your clearance.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_access_guard() IS
+    'Trigger: refuse a row outside the writer''s organizations or clearance before SECURITY DEFINER rule triggers see it';
+
 ------------------------------------------------------------------------------
 -- Restrictive policies on top of the organization policy.
 ------------------------------------------------------------------------------
@@ -587,6 +619,16 @@ BEGIN
 
         -- Row-level security on every table of an organization.
         IF rel.relkind IN ('r', 'p') AND rel.has_org THEN
+            -- The guard goes in front of SECURITY DEFINER BEFORE row triggers.
+            IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                            WHERE t.tgrelid = rel.oid AND t.tgname = '_access_guard')
+               AND EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_proc p ON p.oid = t.tgfoid
+                            WHERE t.tgrelid = rel.oid AND NOT t.tgisinternal AND p.prosecdef
+                              AND (t.tgtype & 1) = 1 AND (t.tgtype & 2) = 2) THEN
+                EXECUTE pg_catalog.format(
+                    'CREATE TRIGGER _access_guard BEFORE INSERT OR UPDATE ON scsm.%I FOR EACH ROW EXECUTE FUNCTION scsm.tg_access_guard(%s)',
+                    rel.relname, CASE WHEN rel.has_sensitivity THEN '''sensitivity''' ELSE '' END);
+            END IF;
             EXECUTE pg_catalog.format('ALTER TABLE scsm.%I ENABLE ROW LEVEL SECURITY', rel.relname);
             EXECUTE pg_catalog.format('ALTER TABLE scsm.%I FORCE ROW LEVEL SECURITY', rel.relname);
             IF rel.has_sensitivity THEN

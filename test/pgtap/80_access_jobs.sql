@@ -42,7 +42,7 @@ END
 $$;
 GRANT SELECT ON rels TO PUBLIC;
 
-SELECT plan((SELECT 4 * count(*) + 39 FROM rels)::int);
+SELECT plan((SELECT 4 * count(*) + 41 FROM rels)::int);
 
 -- Viewer: reads its organization, writes nothing, on every register table.
 SET ROLE tap_job_viewer;
@@ -125,7 +125,18 @@ SELECT throws_ok($$DELETE FROM scsm.audit_finding$$, '42501', 'permission denied
 RESET ROLE;
 
 -- Manager: policy, objectives, risks, approvals; not audit findings.
+SELECT person_id AS b_clerk FROM scsm.person WHERE org_id = :org_b AND full_name = 'Clerk' \gset
+SELECT policy_id AS b_policy FROM scsm.policy WHERE org_id = :org_b \gset
 SET ROLE tap_job_manager;
+SELECT throws_ok(format($$INSERT INTO scsm.policy_version (org_id, policy_id, version, body, status, commits_to_improvement,
+                                                          commits_to_compliance, endorsed_by, endorsed_on)
+                          VALUES (%s, %s, 50, 'x', 'current', true, true, %s, current_date)$$, :org_b, :b_policy, :b_clerk),
+                 '42501', 'new row violates row-level security policy for table "policy_version"',
+                 'a rule trigger of another organization gives no answer (is that person top management of B?)');
+SELECT throws_ok(format($$INSERT INTO scsm.objective (org_id, policy_id, title, owner) VALUES (%s, 999999, 'x', %s)$$,
+                        :org_b, :b_clerk),
+                 '42501', 'new row violates row-level security policy for table "objective"',
+                 'nor does the objective rule (does B have a policy in force?)');
 SELECT lives_ok(format($$INSERT INTO scsm.risk (org_id, threat_id, title, owner, likelihood, consequence)
                          SELECT %s, min(threat_id), 'Theft from yard', (SELECT min(person_id) FROM scsm.person), 4, 5
                            FROM scsm.threat$$, :org_a),

@@ -3,7 +3,7 @@
 -- hygiene.  Every check loops over the catalog, so objects added later by
 -- other parts of the install script are covered too.
 BEGIN;
-SELECT plan(30);
+SELECT plan(31);
 
 -- Group roles: present, cannot log in, cannot bypass RLS, chained.
 SELECT is((SELECT count(*)::int FROM pg_roles
@@ -120,6 +120,15 @@ SELECT is_empty($$
        AND (coalesce(pg_get_expr(p.polqual, p.polrelid), '') || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''))
            ~ 'current_setting|pg_authid|pg_auth_members' $$,
     'no policy reads session settings or the role catalogs row by row');
+
+SELECT is_empty($$
+    SELECT c.relname FROM pg_class c
+     WHERE c.relnamespace = 'scsm'::regnamespace
+       AND EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+                    WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND p.prosecdef AND (t.tgtype & 3) = 3)
+       AND (SELECT min(t.tgname COLLATE "C") FROM pg_trigger t
+             WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND (t.tgtype & 3) = 3) <> '_access_guard' $$,
+    'wherever a SECURITY DEFINER BEFORE row trigger exists, the access guard fires first');
 
 -- Views run as the invoker, so they inherit RLS instead of bypassing it.
 SELECT is_empty($$
