@@ -171,6 +171,34 @@ ON CONFLICT DO NOTHING;
 -- parentheses parse as "= ANY (subquery)" and compare bigint with bigint[].)
 ------------------------------------------------------------------------------
 
+-- Memberships are looked up by role: the roles of the caller are few, the
+-- memberships of an installation may be many.
+CREATE INDEX member_role_name_idx ON scsm.member (role_name);
+
+-- The role and every role it is a member of, directly or indirectly (the
+-- roles for which pg_has_role(p_role, x, 'MEMBER') holds, superuser or not),
+-- provided the session user may act as p_role; else empty.  Computed once,
+-- so the memberships can then be found by index.
+CREATE FUNCTION scsm.role_closure(p_role name)
+RETURNS name[]
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN (WITH RECURSIVE mine (roleid) AS (
+                SELECT r.oid FROM pg_catalog.pg_roles r
+                 WHERE r.rolname = p_role AND pg_catalog.pg_has_role(session_user, r.oid, 'MEMBER')
+                UNION
+                SELECT a.roleid FROM pg_catalog.pg_auth_members a JOIN mine ON a.member = mine.roleid
+            )
+            SELECT coalesce(array_agg(r.rolname), '{}'::name[])
+              FROM mine JOIN pg_catalog.pg_roles r ON r.oid = mine.roleid);
+END
+$$;
+REVOKE ALL ON FUNCTION scsm.role_closure(name) FROM PUBLIC;
+COMMENT ON FUNCTION scsm.role_closure(name) IS
+    'The role and all roles it is a member of (directly or through others), if the session user may act as it; else empty';
+
 -- SECURITY DEFINER because scsm.member is itself under row-level security
 -- whose policy calls this function: run as the caller, the lookup would
 -- recurse into its own policy.  It answers only for a role the session could
@@ -180,16 +208,18 @@ ON CONFLICT DO NOTHING;
 -- closed).
 CREATE FUNCTION scsm.member_orgs(p_role name, p_min_clearance scsm.sensitivity, p_admin_only boolean DEFAULT false)
 RETURNS bigint[]
-LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT coalesce(array_agg(DISTINCT m.org_id), '{}'::bigint[])
-      FROM scsm.member m
-      JOIN pg_catalog.pg_roles r ON r.rolname = m.role_name
-     WHERE pg_catalog.pg_has_role(session_user, p_role, 'MEMBER')
-       AND m.clearance >= p_min_clearance
-       AND (m.is_org_admin OR NOT p_admin_only)
-       AND pg_catalog.pg_has_role(p_role, r.oid, 'MEMBER')
+BEGIN
+    -- PL/pgSQL rather than SQL: its plan is cached for the session, and this
+    -- runs at the start of every statement on the register.
+    RETURN (SELECT coalesce(array_agg(DISTINCT m.org_id), '{}'::bigint[])
+              FROM scsm.member m
+             WHERE m.role_name = ANY (scsm.role_closure(p_role))
+               AND m.clearance >= p_min_clearance
+               AND (m.is_org_admin OR NOT p_admin_only));
+END
 $$;
 REVOKE ALL ON FUNCTION scsm.member_orgs(name, scsm.sensitivity, boolean) FROM PUBLIC;
 COMMENT ON FUNCTION scsm.member_orgs(name, scsm.sensitivity, boolean) IS
@@ -203,10 +233,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT max(m.clearance)
       FROM scsm.member m
-      JOIN pg_catalog.pg_roles r ON r.rolname = m.role_name
-     WHERE pg_catalog.pg_has_role(session_user, p_role, 'MEMBER')
-       AND m.org_id = p_org
-       AND pg_catalog.pg_has_role(p_role, r.oid, 'MEMBER')
+     WHERE m.org_id = p_org
+       AND m.role_name = ANY (scsm.role_closure(p_role))
 $$;
 REVOKE ALL ON FUNCTION scsm.member_clearance(name, bigint) FROM PUBLIC;
 COMMENT ON FUNCTION scsm.member_clearance(name, bigint) IS
@@ -739,6 +767,7 @@ INSERT INTO scsm.access_grant (object_kind, object_name, role_name, privileges, 
     ('routine', 'remove_member',       'scsm_admin',  '{EXECUTE}', true),
     -- internal: only the owner calls these
     ('routine', 'calling_role',        'scsm_admin',  '{}', true),
+    ('routine', 'role_closure',        'scsm_admin',  '{}', true),
     ('routine', 'check_org_admin',     'scsm_admin',  '{}', true),
     ('routine', 'check_member_target', 'scsm_admin',  '{}', true),
     ('routine', 'apply_access',        'scsm_admin',  '{}', true);
