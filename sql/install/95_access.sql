@@ -211,12 +211,14 @@ RETURNS bigint[]
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    roles name[] := scsm.role_closure(p_role);
 BEGIN
     -- PL/pgSQL rather than SQL: its plan is cached for the session, and this
     -- runs at the start of every statement on the register.
     RETURN (SELECT coalesce(array_agg(DISTINCT m.org_id), '{}'::bigint[])
               FROM scsm.member m
-             WHERE m.role_name = ANY (scsm.role_closure(p_role))
+             WHERE m.role_name = ANY (roles)
                AND m.clearance >= p_min_clearance
                AND (m.is_org_admin OR NOT p_admin_only));
 END
@@ -228,13 +230,14 @@ COMMENT ON FUNCTION scsm.member_orgs(name, scsm.sensitivity, boolean) IS
 -- SECURITY DEFINER for the same reason as scsm.member_orgs.
 CREATE FUNCTION scsm.member_clearance(p_role name, p_org bigint)
 RETURNS scsm.sensitivity
-LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT max(m.clearance)
-      FROM scsm.member m
-     WHERE m.org_id = p_org
-       AND m.role_name = ANY (scsm.role_closure(p_role))
+DECLARE
+    roles name[] := scsm.role_closure(p_role);
+BEGIN
+    RETURN (SELECT max(m.clearance) FROM scsm.member m WHERE m.org_id = p_org AND m.role_name = ANY (roles));
+END
 $$;
 REVOKE ALL ON FUNCTION scsm.member_clearance(name, bigint) FROM PUBLIC;
 COMMENT ON FUNCTION scsm.member_clearance(name, bigint) IS
