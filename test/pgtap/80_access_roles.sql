@@ -3,7 +3,7 @@
 -- hygiene.  Every check loops over the catalog, so objects added later by
 -- other parts of the install script are covered too.
 BEGIN;
-SELECT plan(31);
+SELECT plan(36);
 
 -- Group roles: present, cannot log in, cannot bypass RLS, chained.
 SELECT is((SELECT count(*)::int FROM pg_roles
@@ -188,6 +188,31 @@ SELECT lives_ok(CASE WHEN EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'clause_
                      THEN $$SELECT scsm.clause_parent('4.3.1')$$ ELSE 'SELECT 1' END,
                 'a viewer can call clause functions (when the C type is installed)');
 RESET ROLE;
+
+-- Objects added later get the defaults when the rules are re-applied.
+CREATE TABLE scsm.tap_later_record (org_id bigint NOT NULL, note text, sensitivity scsm.sensitivity NOT NULL DEFAULT 'internal');
+CREATE TABLE scsm.tap_later_setting (name text PRIMARY KEY, value text);
+CREATE VIEW scsm.tap_later_view AS SELECT org_id, note FROM scsm.tap_later_record;
+CREATE FUNCTION scsm.tap_later_fn() RETURNS int LANGUAGE sql AS 'SELECT 1';
+SELECT lives_ok('SELECT scsm.apply_access(); SELECT scsm.apply_access()', 'apply_access can be run again, twice');
+SELECT ok(has_table_privilege('scsm_viewer', 'scsm.tap_later_record', 'SELECT')
+          AND has_table_privilege('scsm_manager', 'scsm.tap_later_record', 'INSERT, UPDATE')
+          AND NOT has_table_privilege('scsm_contributor', 'scsm.tap_later_record', 'INSERT')
+          AND NOT has_table_privilege('scsm_admin', 'scsm.tap_later_record', 'DELETE'),
+          'a new table with org_id: read by viewers, written by managers, deleted by nobody');
+SELECT ok((SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE oid = 'scsm.tap_later_record'::regclass)
+          AND EXISTS (SELECT 1 FROM pg_policy WHERE polrelid = 'scsm.tap_later_record'::regclass
+                         AND pg_get_expr(polqual, polrelid) LIKE '%sensitivity%my_org_ids%'),
+          'a new table with org_id and sensitivity gets forced RLS with the clearance policy');
+SELECT ok(has_table_privilege('scsm_admin', 'scsm.tap_later_setting', 'INSERT, UPDATE')
+          AND NOT has_table_privilege('scsm_manager', 'scsm.tap_later_setting', 'INSERT')
+          AND has_table_privilege('scsm_viewer', 'scsm.tap_later_setting', 'SELECT'),
+          'a new shared configuration table: read by viewers, written by admins');
+SELECT ok(has_table_privilege('scsm_viewer', 'scsm.tap_later_view', 'SELECT')
+          AND (SELECT 'security_invoker=true' = ANY (reloptions) FROM pg_class WHERE oid = 'scsm.tap_later_view'::regclass)
+          AND has_function_privilege('scsm_viewer', 'scsm.tap_later_fn()', 'EXECUTE')
+          AND NOT has_function_privilege('public', 'scsm.tap_later_fn()', 'EXECUTE'),
+          'a new view is security_invoker and readable by viewers; a new function is for the groups, not PUBLIC');
 
 SELECT * FROM finish();
 ROLLBACK;
