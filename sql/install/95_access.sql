@@ -620,9 +620,10 @@ BEGIN
     LOOP
         EXECUTE pg_catalog.format('REVOKE ALL ON scsm.%I FROM PUBLIC, %s', rel.relname,
                                   (SELECT string_agg(pg_catalog.quote_ident(x), ', ') FROM unnest(groups) x));
-        IF rel.relkind = 'm' THEN
-            -- A materialized view cannot have row-level security: nobody but
-            -- its owner reads it; wrap it in a view that filters by org_id.
+        IF rel.relkind = 'm' OR (rel.relkind = 'f' AND rel.has_org) THEN
+            -- A materialized view (or a foreign table) cannot have row-level
+            -- security: nobody but its owner reads it; wrap it in a view that
+            -- filters by org_id = ANY (scsm.my_org_ids()).
             CONTINUE;
         END IF;
         IF rel.relkind = 'v' THEN
