@@ -288,12 +288,14 @@ BEGIN
     IF p_org IS NULL THEN
         RAISE EXCEPTION 'organization must not be null'
             USING ERRCODE = '22023',
+                  DETAIL = 'No org_id was given.',
                   HINT = 'Pass the org_id of the organization.';
     END IF;
     IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = p_caller) THEN
         IF NOT EXISTS (SELECT 1 FROM scsm.organization WHERE org_id = p_org) THEN
             RAISE EXCEPTION 'organization % does not exist', p_org
                 USING ERRCODE = '22023',
+                      DETAIL = 'scsm.organization has no row with that org_id.',
                       HINT = 'Create it with scsm.create_organization.';
         END IF;
         RETURN 'restricted';
@@ -333,6 +335,7 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'role % is not a member of organization %', p_role, p_org
             USING ERRCODE = '22023',
+                  DETAIL = 'scsm.member has no row for that role in that organization.',
                   HINT = 'Add it with scsm.add_member.';
     END IF;
     IF m.clearance > p_own THEN
@@ -379,11 +382,13 @@ BEGIN
     IF create_organization.short_name IS NULL OR create_organization.name IS NULL THEN
         RAISE EXCEPTION 'name and short_name of an organization must not be null'
             USING ERRCODE = '22023',
+                  DETAIL = 'Both are required.',
                   HINT = 'Pass a name and a short lower-case handle such as ''acme_port''.';
     END IF;
     IF EXISTS (SELECT 1 FROM scsm.organization o WHERE o.short_name = create_organization.short_name) THEN
         RAISE EXCEPTION 'an organization with short name "%" already exists', create_organization.short_name
             USING ERRCODE = '23505',
+                  DETAIL = 'Short names are unique across the organizations of the database.',
                   HINT = 'Choose another short name.';
     END IF;
     INSERT INTO scsm.organization (name, short_name, sector, edition)
@@ -412,6 +417,7 @@ BEGIN
     IF add_member.role IS NULL OR add_member.clearance IS NULL OR add_member.is_org_admin IS NULL THEN
         RAISE EXCEPTION 'role, clearance and is_org_admin must not be null'
             USING ERRCODE = '22023',
+                  DETAIL = 'All three are required.',
                   HINT = 'Pass a role name, a clearance such as ''internal'', and true or false.';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = add_member.role) THEN
@@ -436,15 +442,21 @@ BEGIN
     IF EXISTS (SELECT 1 FROM scsm.member m WHERE m.org_id = add_member.org AND m.role_name = add_member.role) THEN
         RAISE EXCEPTION 'role % is already a member of organization %', add_member.role, add_member.org
             USING ERRCODE = '23505',
+                  DETAIL = pg_catalog.format('Its clearance there is %s.',
+                                             (SELECT m.clearance FROM scsm.member m
+                                               WHERE m.org_id = add_member.org AND m.role_name = add_member.role)),
                   HINT = 'Use scsm.set_clearance to change its clearance.';
     END IF;
-    INSERT INTO scsm.member (org_id, role_name, clearance, is_org_admin, granted_by)
-    VALUES (add_member.org, add_member.role, add_member.clearance, add_member.is_org_admin, caller);
-EXCEPTION WHEN unique_violation THEN
-    -- a concurrent add_member of the same role won the race
-    RAISE EXCEPTION 'role % is already a member of organization %', add_member.role, add_member.org
-        USING ERRCODE = '23505',
-              HINT = 'Use scsm.set_clearance to change its clearance.';
+    BEGIN
+        INSERT INTO scsm.member (org_id, role_name, clearance, is_org_admin, granted_by)
+        VALUES (add_member.org, add_member.role, add_member.clearance, add_member.is_org_admin, caller);
+    EXCEPTION WHEN unique_violation THEN
+        -- a concurrent add_member of the same role won the race
+        RAISE EXCEPTION 'role % is already a member of organization %', add_member.role, add_member.org
+            USING ERRCODE = '23505',
+                  DETAIL = 'Another session added it at the same time.',
+                  HINT = 'Use scsm.set_clearance to change its clearance.';
+    END;
 END
 $$;
 REVOKE ALL ON FUNCTION scsm.add_member(bigint, name, scsm.sensitivity, boolean) FROM PUBLIC;
@@ -463,6 +475,7 @@ BEGIN
     IF set_clearance.clearance IS NULL THEN
         RAISE EXCEPTION 'clearance must not be null'
             USING ERRCODE = '22023',
+                  DETAIL = 'A member always has a clearance.',
                   HINT = 'Pass one of public, internal, confidential, restricted.';
     END IF;
     PERFORM scsm.check_member_target(set_clearance.org, set_clearance.role, own);
