@@ -175,13 +175,13 @@ SELECT is_empty($$
 CREATE ROLE tap_roles_viewer LOGIN;
 GRANT scsm_viewer TO tap_roles_viewer;
 SET ROLE tap_roles_viewer;
-SELECT lives_ok($$SELECT 'confidential'::scsm.sensitivity > 'internal', '4.3.1'::scsm.clause = '4.3.1'::scsm.clause,
+SELECT lives_ok($$SELECT 'confidential'::scsm.sensitivity > 'internal', '4.3.1'::scsm.clause OPERATOR(scsm.=) '4.3.1'::scsm.clause,
                          ARRAY['4.1', '4.10', '4.9']::scsm.clause[]$$,
                 'a viewer can use the scsm types, their operators and casts');
 SELECT lives_ok($$SELECT clause FROM scsm.clause_catalogue ORDER BY clause$$,
                 'a viewer can sort clauses (btree opclass)');
 SELECT lives_ok(CASE WHEN EXISTS (SELECT 1 FROM pg_operator WHERE oprname = '@>' AND oprleft = 'scsm.clause'::regtype)
-                     THEN $$SELECT '4.3'::scsm.clause @> '4.3.1'::scsm.clause$$ ELSE 'SELECT 1' END,
+                     THEN $$SELECT '4.3'::scsm.clause OPERATOR(scsm.@>) '4.3.1'::scsm.clause$$ ELSE 'SELECT 1' END,
                 'a viewer can use the clause containment operator (when the C type is installed)');
 SELECT lives_ok(CASE WHEN EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'clause_parent'
                                      AND pronamespace = 'scsm'::regnamespace)
