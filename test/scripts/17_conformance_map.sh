@@ -16,14 +16,17 @@ top=$PWD
 
 edition='ISO 28000:2007'
 db=scsm_conform_$$
-echo "1..13"
+dst=scsm_conform_dst_$$
+. test/lib.sh
+echo "1..16"
 n=0
 ok() { n=$((n + 1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got '$1', want '$2'"; fi; }
 q() { psql -X -qAt -v ON_ERROR_STOP=1 -d "$db" -c "$1" 2>&1; }
 diag() { sed 's/^/#   /'; }
 
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null 2>&1
-trap 'psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1' EXIT
+dump=${SCSM_TEST_WORK:-/tmp}/conform_$$.dump
+trap 'psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "DROP DATABASE IF EXISTS $dst" >/dev/null 2>&1; rm -f "$dump"' EXIT
 ok "$(q 'CREATE EXTENSION scsm' && echo done)" "done" "the extension installs with its conformance map"
 
 # 2. one row per requirement and per item, the 180 of the edition
@@ -109,3 +112,29 @@ else
   ok stale same "docs/conformance-matrix.md equals a fresh rendering of the map (run tools/conformance_matrix.py)"
   printf '%s\n' "$out" | head -40 | diag
 fi
+
+# 14-16. register rows and user map rows survive pg_dump and restore; builtin
+# map rows come back once, through CREATE EXTENSION (4.4.5 f, 4.5.4)
+q "INSERT INTO scsm.organization (org_id, name, short_name) VALUES (7001, 'Dump Test Ltd', 'dump_test');
+   INSERT INTO scsm.person (org_id, person_id, full_name) VALUES (7001, 1, 'Ada Keeper');
+   WITH c AS (INSERT INTO scsm.competence (org_id, name) VALUES (7001, 'Seal checks') RETURNING competence_id)
+   INSERT INTO scsm.training_record (org_id, person_id, competence_id, completed_on)
+     SELECT 7001, 1, c.competence_id, '2026-01-15' FROM c;
+   INSERT INTO scsm.edition (edition, title) VALUES ('Site rules 2026', 'Our own site rules');
+   INSERT INTO scsm.clause_catalogue (edition, clause, parent, kind, title) VALUES
+     ('Site rules 2026', '1', NULL, 'heading', 'Gate'), ('Site rules 2026', '1.a', '1', 'item', 'Badge check');
+   INSERT INTO scsm.conformance_map (edition, ref_kind, ref, status, served_by, note)
+     VALUES ('Site rules 2026', 'item', '1.a', 'organizational', ARRAY['table:scsm.training_record'],
+             'Guards check badges; training records show who was briefed.')" | diag
+psql -X -q -d postgres -c "CREATE DATABASE $dst" >/dev/null
+"$PGBIN/pg_dump" -Fc -f "$dump" "$db" 2>/dev/null && "$PGBIN/pg_restore" -d "$dst" "$dump" 2>"$dump.err"
+rc=$?
+ok "$rc" 0 "pg_dump and pg_restore of a database with register rows and a user map row"
+[ "$rc" -ne 0 ] && head -c 600 "$dump.err" | diag
+rm -f "$dump.err"
+ok "$(psql -X -qAt -d "$dst" -c "SELECT p.full_name || '/' || t.completed_on FROM scsm.person p
+                                   JOIN scsm.training_record t USING (org_id, person_id) WHERE p.org_id = 7001" 2>&1)" \
+   "Ada Keeper/2026-01-15" "register rows survive pg_dump and restore"
+ok "$(psql -X -qAt -d "$dst" -c "SELECT count(*) FILTER (WHERE builtin) || '/' || string_agg(status, ',') FILTER (WHERE NOT builtin)
+                                   FROM scsm.conformance_map" 2>&1)" \
+   "$want/organizational" "the builtin map comes back once and the user map row is restored as a user row"
