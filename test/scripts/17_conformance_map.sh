@@ -18,7 +18,7 @@ edition='ISO 28000:2007'
 db=scsm_conform_$$
 dst=scsm_conform_dst_$$
 . test/lib.sh
-echo "1..16"
+echo "1..17"
 n=0
 ok() { n=$((n + 1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3"; echo "#   got '$1', want '$2'"; fi; }
 q() { psql -X -qAt -v ON_ERROR_STOP=1 -d "$db" -c "$1" 2>&1; }
@@ -69,6 +69,42 @@ SQL
 )
 ok "$bad" "column:scsm.risk.no_such_column=no such column;function:scsm.no_such_function=no such function;table:pg_catalog.pg_class=not part of extension scsm;table:scsm.no_such_table=no such table;trigger:scsm.risk.no_such_trigger=no such trigger;view:scsm.risk=no such view" \
    "conformance_map_unresolved names missing objects, wrong kinds and objects outside the extension"
+
+# the table refuses rows that would make the matrix dishonest or unreadable
+checks=$(psql -X -qAt -v ON_ERROR_STOP=1 -d "$db" 2>&1 <<'SQL'
+BEGIN;
+CREATE TEMP TABLE outcome (name text, result text);
+DO $$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN SELECT * FROM (VALUES
+        ('served without tests', $q$VALUES ('served', ARRAY['table:scsm.risk'], '{}'::text[], NULL::int)$q$),
+        ('partial without objects', $q$VALUES ('partial', '{}'::text[], '{}'::text[], NULL::int)$q$),
+        ('object without kind', $q$VALUES ('partial', ARRAY['scsm.risk'], '{}'::text[], NULL::int)$q$),
+        ('object of unknown kind', $q$VALUES ('partial', ARRAY['rule:scsm.risk'], '{}'::text[], NULL::int)$q$),
+        ('test path with spaces', $q$VALUES ('served', ARRAY['table:scsm.risk'], ARRAY['My Tests.sql'], NULL::int)$q$),
+        ('pending issue on a served row', $q$VALUES ('served', ARRAY['table:scsm.risk'], ARRAY['sql/x.sql#y'], 5)$q$),
+        ('valid partial row', $q$VALUES ('partial', ARRAY['table:scsm.risk', 'column:scsm.risk.level'], ARRAY['sql/x.sql#a b'], 5)$q$)
+      ) v(name, src)
+    LOOP
+        BEGIN
+            EXECUTE format('INSERT INTO scsm.conformance_map (edition, ref_kind, ref, status, served_by, tests, pending_issue, note)
+                            SELECT %L, %L, %L, s.* , %L FROM (%s) s',
+                           'ISO 28000:2007', 'item', 'check ' || c.name, 'a note', c.src);
+            INSERT INTO outcome VALUES (c.name, 'accepted');
+        EXCEPTION WHEN check_violation THEN
+            INSERT INTO outcome VALUES (c.name, 'refused');
+        END;
+    END LOOP;
+END
+$$;
+SELECT string_agg(name || '=' || result, '; ' ORDER BY name) FROM outcome;
+ROLLBACK;
+SQL
+)
+ok "$checks" "object of unknown kind=refused; object without kind=refused; partial without objects=refused; pending issue on a served row=refused; served without tests=refused; test path with spaces=refused; valid partial row=accepted" \
+   "conformance_map refuses served rows without tests, partial rows without objects and malformed names"
 
 # 9-10. every test path exists; every fragment occurs in its file
 missing_files= missing_frags= checked=0
