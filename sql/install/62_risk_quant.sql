@@ -205,3 +205,67 @@ CREATE AGGREGATE scsm.portfolio_losses(seed bigint, iterations int, scenario big
 );
 COMMENT ON AGGREGATE scsm.portfolio_losses(bigint, int, bigint, text, float8[], text, float8[]) IS
     'Portfolio annual loss per iteration (float8[], iteration order): scenarios summed within each iteration';
+
+-- Supply-chain propagation ---------------------------------------------------
+
+CREATE FUNCTION scsm.propagate_exposure(node_ids bigint[], p float8[], loss float8[],
+                                        link_from bigint[], link_to bigint[], weight float8[])
+    RETURNS TABLE (node_id bigint, exposure float8, expected_loss float8,
+                   inherited_loss float8, depth int)
+    AS 'MODULE_PATHNAME', 'scsm_propagate_exposure'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION scsm.propagate_exposure(bigint[], float8[], float8[], bigint[], bigint[], float8[]) IS
+    'Noisy-OR disruption exposure over the supply DAG (link u -> v: u supplies v, weight = P(u disrupted => v disrupted)): exposure P_v = 1 - (1 - p_v) prod(1 - w P_u), expected_loss = P_v loss_v, inherited_loss = (P_v - p_v) loss_v, depth = longest supplier chain; a cycle raises 22023 naming its nodes';
+
+-- Programme optimisation -----------------------------------------------------
+
+CREATE FUNCTION scsm.knapsack(item_ids bigint[], costs bigint[], benefits float8[], budget bigint,
+                              OUT chosen bigint[], OUT total_cost bigint, OUT total_benefit float8)
+    AS 'MODULE_PATHNAME', 'scsm_knapsack'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION scsm.knapsack(bigint[], bigint[], float8[], bigint) IS
+    'Exact 0/1 knapsack (dynamic programme over integer costs): the set of measures with total cost <= budget and the largest total benefit';
+
+CREATE FUNCTION scsm.knapsack_grouped(item_ids bigint[], group_ids bigint[], costs bigint[],
+                                      benefits float8[], budget bigint,
+                                      OUT chosen bigint[], OUT total_cost bigint,
+                                      OUT total_benefit float8)
+    AS 'MODULE_PATHNAME', 'scsm_knapsack_grouped'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION scsm.knapsack_grouped(bigint[], bigint[], bigint[], float8[], bigint) IS
+    'Exact multiple-choice knapsack: at most one option per group (e.g. per risk), total cost <= budget, largest total benefit';
+
+CREATE FUNCTION scsm.knapsack_curve(costs bigint[], benefits float8[], budget bigint,
+                                    step bigint DEFAULT 1)
+    RETURNS TABLE (budget bigint, best_benefit float8, marginal float8)
+    AS 'MODULE_PATHNAME', 'scsm_knapsack_curve'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION scsm.knapsack_curve(bigint[], float8[], bigint, bigint) IS
+    'Budget curve of the 0/1 knapsack: best benefit at budgets 0, step, 2 step, ..., budget, and the benefit per budget unit of the last step (what the next unit buys)';
+
+CREATE FUNCTION scsm.knapsack_grouped_curve(group_ids bigint[], costs bigint[], benefits float8[],
+                                            budget bigint, step bigint DEFAULT 1)
+    RETURNS TABLE (budget bigint, best_benefit float8, marginal float8)
+    AS 'MODULE_PATHNAME', 'scsm_knapsack_grouped_curve'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION scsm.knapsack_grouped_curve(bigint[], bigint[], float8[], bigint, bigint) IS
+    'Budget curve of the multiple-choice knapsack (at most one option per group)';
+
+CREATE FUNCTION scsm.rosi(risk_reduction float8, cost float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 'scsm_rosi'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION scsm.rosi(float8, float8) IS
+    'Return on security investment (ENISA 2012): (risk_reduction - cost) / cost, with risk_reduction = ALE x mitigation ratio (annualised, same unit as cost)';
+
+CREATE FUNCTION scsm.rosi_rank(item_ids bigint[], costs float8[], risk_reductions float8[])
+    RETURNS TABLE (item_id bigint, cost float8, risk_reduction float8, rosi float8, rank bigint)
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+      SELECT u.id, u.c, u.r, scsm.rosi(u.r, u.c),
+             rank() OVER (ORDER BY scsm.rosi(u.r, u.c) DESC)
+        FROM unnest(item_ids, costs, risk_reductions) AS u(id, c, r)
+       ORDER BY 5, 1
+    $$;
+COMMENT ON FUNCTION scsm.rosi_rank(bigint[], float8[], float8[]) IS
+    'Measures ranked by ROSI, best first (ties share a rank); a ranking, not an optimum: use scsm.knapsack for the best set under a budget';
