@@ -40,7 +40,7 @@ PG_FUNCTION_INFO_V1(scsm_knapsack_grouped_curve);
 PG_FUNCTION_INFO_V1(scsm_rosi);
 
 /* Largest budget (table width) and decision table we accept. */
-#define KNAPSACK_MAX_BUDGET INT64CONST(100000000)
+#define KNAPSACK_MAX_BUDGET INT64CONST(20000000)
 #define KNAPSACK_MAX_TABLE_BYTES ((Size) 512 * 1024 * 1024)
 
 typedef struct Items
