@@ -57,6 +57,8 @@ PG_FUNCTION_INFO_V1(scsm_portfolio_final_losses);
 
 /* a Poisson(rate < 12) count above 63 has probability below 1e-16 */
 #define POISSON_TABLE 64
+/* guide table (Chen & Asau 1974): where to start the search for u */
+#define POISSON_GUIDE 256
 
 /* Gamma(shape) by Marsaglia & Tsang (2000); shape >= 1 for PERT. */
 typedef struct GammaShape
@@ -79,6 +81,7 @@ typedef struct ScenarioModel
 	double		expneg;			/* exp(-rate), inversion below rate 12 */
 	int			ncdf;			/* entries of cdf[] in use (fixed rate < 12) */
 	double		cdf[POISSON_TABLE];	/* P(N <= k), for inversion by table */
+	uint8		guide[POISSON_GUIDE];	/* smallest k with cdf[k] >= i/GUIDE */
 	double		ptrs_a,
 				ptrs_b,
 				ptrs_invalpha,
@@ -170,6 +173,14 @@ PoissonInit(ScenarioModel *m, double lam)
 				break;
 			p *= lam / (double) (k + 1);
 			f += p;
+		}
+		for (k = 0, f = 0; k < POISSON_GUIDE; k++)
+		{
+			int			g = 0;
+
+			while (g < m->ncdf - 1 && m->cdf[g] < (double) k / POISSON_GUIDE)
+				g++;
+			m->guide[k] = (uint8) g;
 		}
 	}
 	m->ptrs_loglam = log(lam > 0 ? lam : 1.0);
@@ -304,6 +315,104 @@ ModelInit(ScenarioModel *m, int64 scenario, text *fdist, ArrayType *fparams,
 }
 
 /*
+ * Count of events for u under a fixed rate below 12: start at the guide
+ * entry of u's bucket, walk the CDF table, and past its end continue the
+ * inversion recurrence.  The smallest k with u <= P(N <= k), as in
+ * DrawPoisson.
+ */
+static inline int64
+FixedRateCount(const ScenarioModel *m, double u)
+{
+	int64		k = m->guide[(int) (u * POISSON_GUIDE)];
+
+	while (k < m->ncdf - 1 && u > m->cdf[k])
+		k++;
+	if (u > m->cdf[k])
+	{
+		double		p = m->cdf[k] - (k >= 1 ? m->cdf[k - 1] : 0.0),
+					f = m->cdf[k],
+					lam = m->freq.a;
+
+		while (u > f && k < 200)
+		{
+			k++;
+			p *= lam / (double) k;
+			f += p;
+		}
+	}
+	return k;
+}
+
+/*
+ * The common case, a fixed Poisson rate below 12, eight iterations at a
+ * time: the first Philox block of each iteration gives u0 (the count) and
+ * u1 (the first magnitude).  Counts come from the guide table, the
+ * iterations with events are gathered, and only those draw magnitudes, so
+ * the loop has few unpredictable branches.  The numbers are exactly those
+ * of SimulateYear (same stream, same order of draws).
+ */
+static void
+SimulateFixedRate(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
+				  double *out, bool add)
+{
+	uint32_t	key[2] = {(uint32_t) seed, (uint32_t) (seed >> 32)};
+	uint32_t	blocks[8][4];
+	int32		i;
+	bool		lognormal = (m->mag.kind == LOSSDIST_LOGNORMAL);
+	bool		constant = (m->mag.kind == LOSSDIST_CONST);
+
+	for (i = 0; i < n; i += 8)
+	{
+		int64		nev[8];
+		double		loss[8];
+		int			hit[8],
+					nh = 0,
+					h,
+					j,
+					cnt = Min(8, n - i);
+
+		Philox4x32Batch8(key, (uint32_t) (first + i), m->scenario, blocks);
+		for (j = 0; j < 8; j++)
+		{
+			nev[j] = FixedRateCount(m, RngWordsToUnit(blocks[j][0], blocks[j][1]));
+			loss[j] = constant ? (double) nev[j] * m->mag.a : 0.0;
+			hit[nh] = j;
+			nh += (nev[j] > 0);
+		}
+		if (!constant)
+		{
+			for (h = 0; h < nh; h++)
+			{
+				j = hit[h];
+				if (lognormal && nev[j] == 1)
+					loss[j] = exp(m->mag.mu + m->mag.sigma *
+								  ScsmNormalQuantileFast(RngWordsToUnit(blocks[j][2], blocks[j][3])));
+				else
+				{
+					Draw		d;
+					int64		e;
+
+					/* the stream after u0: the same draws as SimulateYear */
+					RngStreamInitWithBlock(&d.rng, seed, m->scenario,
+										   (uint32_t) (first + i + j), blocks[j]);
+					(void) RngUniform(&d.rng);
+					for (e = 0; e < nev[j]; e++)
+						loss[j] += DrawDist(&d, &m->mag, &m->mag_ga, &m->mag_gb);
+				}
+			}
+		}
+		if (add)
+			for (j = 0; j < cnt; j++)
+				out[i + j] += loss[j];
+		else
+			for (j = 0; j < cnt; j++)
+				out[i + j] = loss[j];
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
  * Add (or store) iterations [first, first + n) of a scenario into out[].
  * The first Philox block of eight iterations at a time is computed in one
  * batch (rng.h); the numbers are the same as one iteration at a time.
@@ -316,6 +425,11 @@ SimulateInto(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 	uint32_t	blocks[8][4];
 	int32		i;
 
+	if (m->freq.kind == LOSSDIST_CONST && m->freq.a < 12.0)
+	{
+		SimulateFixedRate(m, seed, first, n, out, add);
+		return;
+	}
 	for (i = 0; i < n; i += 8)
 	{
 		int32		j,

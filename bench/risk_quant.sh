@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Benchmarks of the quantitative risk engine (issue 5, points 3-5), each
+# against a baseline measured in the same run:
+#   1. supply-chain propagation in C vs the recursive-CTE formulation of the
+#      same model (bench/risk_propagate_cte.sql), equal results checked;
+#   2. Monte Carlo scenario-years/s vs numpy (bench/risk_mc_numpy.py);
+#   3. knapsack time at n = 1,000, budget 10^5 and how it grows.
+# Starts its own cluster (port ${SCSM_BENCH_PORT:-55506}).  Not part of the
+# test suite.  Usage: bash bench/risk_quant.sh [quick]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+quick=${1:-}
+. test/lib.sh
+make -s PG_CONFIG="$PG_CONFIG" >/dev/null
+make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+work=$(mktemp -d /tmp/scsm-bench-risk.XXXXXX)
+chmod 755 "$work"; chown postgres: "$work"
+trap 'cluster_stop "$work/pg"; rm -rf "$work"' EXIT
+cluster_start "$work/pg" "${SCSM_BENCH_PORT:-55506}" "max_parallel_workers_per_gather = 2" "work_mem = 256MB"
+export PGDATABASE=bench PGOPTIONS="-c client_min_messages=warning"
+psql -X -q -d postgres -c "CREATE DATABASE bench" >/dev/null
+psql -X -q -c "CREATE EXTENSION scsm" >/dev/null
+cp bench/risk_propagate_cte.sql bench/risk_propagate_setup.sql "$work/"
+chmod 644 "$work"/*.sql
+
+# ms of the last statement of a psql script read from stdin
+ms() { psql -X -q -v ON_ERROR_STOP=1 "$@" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1; }
+# best of N runs of the same script
+best_ms() { local n=$1 sql=$2 b= t; shift 2
+  for _ in $(seq "$n"); do t=$(printf '%s\n' "$sql" | ms "$@"); b=$(awk -v a="$t" -v b="$b" 'BEGIN{print (b==""||a<b)?a:b}'); done; echo "$b"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", a/b}'; }
+
+echo "== 1. supply-chain propagation: C (scsm.propagate_exposure) vs recursive CTE"
+c_query="SELECT r.* FROM (SELECT array_agg(id ORDER BY id) i, array_agg(p ORDER BY id) p, array_agg(loss ORDER BY id) l FROM prop_node) n, (SELECT array_agg(src) s, array_agg(dst) d, array_agg(w) w FROM prop_link) k, scsm.propagate_exposure(n.i, n.p, n.l, k.s, k.d, k.w) r"
+sizes="10000:100000 30000:300000 100000:1000000"
+[ "$quick" = quick ] && sizes="10000:100000"
+printf '%-9s %-9s %-6s %10s %10s %8s %12s\n' nodes links depth C_ms CTE_ms ratio max_abs_diff
+for s in $sizes; do
+  n=${s%%:*}; l=${s##*:}
+  psql -X -q -v nodes="$n" -v links="$l" -v tiers=20 -f "$work/risk_propagate_setup.sql" >/dev/null
+  c_ms=$(best_ms 3 "\\timing on
+SELECT count(*) FROM ($c_query) x;")
+  cte_ms=$(printf '%s\n' "SET statement_timeout = '600s';" '\timing on' \
+           "CREATE TEMP TABLE q_res AS $(grep -v '^--' bench/risk_propagate_cte.sql)" | ms)
+  check=$(psql -X -At -F' ' <<SQL
+SET extra_float_digits = 0;
+CREATE TEMP TABLE c_res AS $c_query;
+CREATE TEMP TABLE q_res AS $(grep -v '^--' bench/risk_propagate_cte.sql)
+SELECT max(c.depth), count(*) FILTER (WHERE c.depth <> q.depth) + (SELECT count(*) FROM prop_node) - count(*),
+       max(abs(c.exposure - q.exposure)), max(abs(c.expected_loss - q.expected_loss) / greatest(1, c.expected_loss))
+  FROM c_res c JOIN q_res q USING (node_id);
+SQL
+)
+  read -r depth mism maxdiff lossdiff <<<"$(echo "$check" | tail -1)"
+  [ "$mism" = 0 ] || { echo "MISMATCH: $mism nodes differ in depth or are missing"; exit 1; }
+  awk -v d="$maxdiff" 'BEGIN{exit !(d < 1e-9)}' || { echo "MISMATCH: exposures differ by $maxdiff"; exit 1; }
+  printf '%-9s %-9s %-6s %10.1f %10.1f %7sx %12s\n' "$n" "$l" "$depth" "$c_ms" "$cte_ms" "$(ratio "$cte_ms" "$c_ms")" "$maxdiff"
+done
+c_core=$(best_ms 3 "CREATE TEMP TABLE a AS SELECT array_agg(id ORDER BY id) i, array_agg(p ORDER BY id) p, array_agg(loss ORDER BY id) l, (SELECT array_agg(src) FROM prop_link) s, (SELECT array_agg(dst) FROM prop_link) d, (SELECT array_agg(w) FROM prop_link) w FROM prop_node;
+\\timing on
+SELECT count(*) FROM a, scsm.propagate_exposure(a.i, a.p, a.l, a.s, a.d, a.w);")
+echo "C function alone on the largest graph (arrays already built): ${c_core} ms"
+
+echo
+echo "== 2. Monte Carlo: scenario-years/s, C (one backend, no parallel workers) vs numpy"
+iters=1000000; nscen=20
+[ "$quick" = quick ] && iters=200000
+mc_case() { # name rate kind params(pg) params(numpy)
+  local name=$1 rate=$2 kind=$3 pgp=$4 npp=$5
+  : >"$work/scen.txt"; for _ in $(seq $nscen); do echo "$rate $kind $npp" >>"$work/scen.txt"; done
+  local c_ms np_out np_s c_rate np_rate
+  c_ms=$(best_ms 2 "SET max_parallel_workers_per_gather = 0;
+\\timing on
+SELECT array_length(scsm.portfolio_losses(42, $iters, s, 'poisson', '{$rate}', '$kind', '$pgp'), 1) FROM generate_series(1, $nscen) s;")
+  np_out=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/risk_mc_numpy.py "$iters" "$work/scen.txt")
+  np_s=${np_out%% *}
+  c_rate=$(awk -v n=$((iters * nscen)) -v t="$c_ms" 'BEGIN{printf "%.1f", n / (t / 1000) / 1e6}')
+  np_rate=$(awk -v n=$((iters * nscen)) -v t="$np_s" 'BEGIN{printf "%.1f", n / t / 1e6}')
+  printf '%-34s %9s M/s %9s M/s %7sx\n' "$name" "$c_rate" "$np_rate" "$(ratio "$c_rate" "$np_rate")"
+}
+printf '%-34s %13s %13s %8s\n' "model ($nscen scenarios x $iters years)" C numpy ratio
+mc_case "rate 0.05, lognormal [1e5, 1e6]" 0.05 lognormal '{1e5,1e6}' "1e5 1e6"
+mc_case "rate 0.5, lognormal [1e5, 1e6]" 0.5 lognormal '{1e5,1e6}' "1e5 1e6"
+mc_case "rate 2, lognormal [1e5, 1e6]" 2 lognormal '{1e5,1e6}' "1e5 1e6"
+mc_case "rate 0.5, PERT(1e4, 5e4, 5e5)" 0.5 pert '{1e4,5e4,5e5}' "1e4 5e4 5e5"
+par_ms=$(best_ms 2 "DROP TABLE IF EXISTS mc_par; CREATE TABLE mc_par (s bigint) WITH (fillfactor = 10);
+INSERT INTO mc_par SELECT generate_series(1, 400); ANALYZE mc_par;
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+\\timing on
+SELECT array_length(scsm.portfolio_losses(42, 50000, s, 'poisson', '{0.5}', 'lognormal', '{1e5,1e6}'), 1) FROM mc_par;")
+echo "parallel (2 workers + leader on 2 cores), rate 0.5 lognormal: $(awk -v t="$par_ms" 'BEGIN{printf "%.1f", 400*50000/(t/1000)/1e6}') M/s"
+
+echo
+echo "== 3. knapsack (exact DP): time at n items x budget B (costs 1..1000)"
+ks() { # n budget fn
+  local n=$1 b=$2 fn=$3
+  best_ms 2 "SELECT setseed(0.5);
+CREATE TEMP TABLE it AS SELECT array_agg(i::bigint) ids, array_agg(1 + floor(random() * 1000)::bigint) c,
+       array_agg(round((random() * 100)::numeric, 2)::float8) v, array_agg(((i - 1) / 4)::bigint) g
+  FROM generate_series(1, $n) i;
+\\timing on
+$fn"
+}
+printf '%-22s %8s %8s %12s\n' function n budget ms
+for nb in "1000 100000" "500 100000" "2000 100000" "1000 50000" "1000 200000"; do
+  set -- $nb
+  for fn in knapsack knapsack_curve knapsack_grouped; do
+    case $fn in
+      knapsack) q="SELECT total_benefit FROM it, scsm.knapsack(ids, c, v, $2);";;
+      knapsack_curve) q="SELECT count(*) FROM it, scsm.knapsack_curve(c, v, $2);";;
+      knapsack_grouped) q="SELECT total_benefit FROM it, scsm.knapsack_grouped(ids, g, c, v, $2);";;
+    esac
+    t=$(ks "$1" "$2" "$q")
+    printf '%-22s %8s %8s %12.1f   (%.2f ns per item x budget unit)\n' "$fn" "$1" "$2" "$t" \
+      "$(awk -v t="$t" -v n="$1" -v b="$2" 'BEGIN{print t * 1e6 / (n * b)}')"
+  done
+done
