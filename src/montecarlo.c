@@ -344,7 +344,7 @@ FixedRateCount(const ScenarioModel *m, double u)
 }
 
 /*
- * The common case, a fixed Poisson rate below 12, eight iterations at a
+ * The common case, a fixed Poisson rate below 12, sixteen iterations at a
  * time: the first Philox block of each iteration gives u0 (the count) and
  * u1 (the first magnitude).  Counts come from the guide table, the
  * iterations with events are gathered, and only those draw magnitudes, so
@@ -356,23 +356,24 @@ SimulateFixedRate(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 				  double *out, bool add)
 {
 	uint32_t	key[2] = {(uint32_t) seed, (uint32_t) (seed >> 32)};
-	uint32_t	blocks[8][4];
+	uint32_t	blocks[16][4];
 	int32		i;
+	bool		avx2 = RngHaveAvx2();
 	bool		lognormal = (m->mag.kind == LOSSDIST_LOGNORMAL);
 	bool		constant = (m->mag.kind == LOSSDIST_CONST);
 
-	for (i = 0; i < n; i += 8)
+	for (i = 0; i < n; i += 16)
 	{
-		int64		nev[8];
-		double		loss[8];
-		int			hit[8],
+		int64		nev[16];
+		double		loss[16];
+		int			hit[16],
 					nh = 0,
 					h,
 					j,
-					cnt = Min(8, n - i);
+					cnt = Min(16, n - i);
 
-		Philox4x32Batch8(key, (uint32_t) (first + i), m->scenario, blocks);
-		for (j = 0; j < 8; j++)
+		RngFirstBlocks16(key, (uint32_t) (first + i), m->scenario, avx2, blocks);
+		for (j = 0; j < 16; j++)
 		{
 			nev[j] = FixedRateCount(m, RngWordsToUnit(blocks[j][0], blocks[j][1]));
 			loss[j] = constant ? (double) nev[j] * m->mag.a : 0.0;
@@ -414,28 +415,29 @@ SimulateFixedRate(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 
 /*
  * Add (or store) iterations [first, first + n) of a scenario into out[].
- * The first Philox block of eight iterations at a time is computed in one
- * batch (rng.h); the numbers are the same as one iteration at a time.
+ * The first Philox block of sixteen iterations at a time is computed in
+ * one batch (rng.h); the numbers are the same as one iteration at a time.
  */
 static void
 SimulateInto(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 			 double *out, bool add)
 {
 	uint32_t	key[2] = {(uint32_t) seed, (uint32_t) (seed >> 32)};
-	uint32_t	blocks[8][4];
+	uint32_t	blocks[16][4];
 	int32		i;
+	bool		avx2 = RngHaveAvx2();
 
 	if (m->freq.kind == LOSSDIST_CONST && m->freq.a < 12.0)
 	{
 		SimulateFixedRate(m, seed, first, n, out, add);
 		return;
 	}
-	for (i = 0; i < n; i += 8)
+	for (i = 0; i < n; i += 16)
 	{
 		int32		j,
-					cnt = Min(8, n - i);
+					cnt = Min(16, n - i);
 
-		Philox4x32Batch8(key, (uint32_t) (first + i), m->scenario, blocks);
+		RngFirstBlocks16(key, (uint32_t) (first + i), m->scenario, avx2, blocks);
 		if (add)
 			for (j = 0; j < cnt; j++)
 				out[i + j] += SimulateYear(m, seed, (uint32_t) (first + i + j), blocks[j]);
