@@ -356,10 +356,19 @@ SimulateFixedRate(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 				  double *out, bool add)
 {
 	uint32_t	key[2] = {(uint32_t) seed, (uint32_t) (seed >> 32)};
-	uint32_t	blocks[16][4];
+	uint32_t	blocks[16][4],
+				blocks2[16][4];
 	int32		i;
 	bool		avx2 = RngHaveAvx2();
 	bool		lognormal = (m->mag.kind == LOSSDIST_LOGNORMAL);
+
+	/*
+	 * From a rate of about 0.5 on, many iterations with events have two or
+	 * more: then the second block (c0 = 1, uniforms u2 and u3) is cheaper
+	 * batched for all sixteen than computed one by one when needed.
+	 */
+	bool		two_blocks = lognormal && m->freq.a >= 0.5;
+	int64		batched = two_blocks ? 3 : 1;
 	bool		constant = (m->mag.kind == LOSSDIST_CONST);
 
 	for (i = 0; i < n; i += 16)
@@ -372,7 +381,9 @@ SimulateFixedRate(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 					j,
 					cnt = Min(16, n - i);
 
-		RngFirstBlocks16(key, (uint32_t) (first + i), m->scenario, avx2, blocks);
+		RngBlocks16(key, 0, (uint32_t) (first + i), m->scenario, avx2, blocks);
+		if (two_blocks)
+			RngBlocks16(key, 1, (uint32_t) (first + i), m->scenario, avx2, blocks2);
 		for (j = 0; j < 16; j++)
 		{
 			nev[j] = FixedRateCount(m, RngWordsToUnit(blocks[j][0], blocks[j][1]));
@@ -385,9 +396,20 @@ SimulateFixedRate(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 			for (h = 0; h < nh; h++)
 			{
 				j = hit[h];
-				if (lognormal && nev[j] == 1)
-					loss[j] = exp(m->mag.mu + m->mag.sigma *
+				if (lognormal && nev[j] <= batched)
+				{
+					double		mu = m->mag.mu,
+								sigma = m->mag.sigma;
+
+					loss[j] = exp(mu + sigma *
 								  ScsmNormalQuantileFast(RngWordsToUnit(blocks[j][2], blocks[j][3])));
+					if (nev[j] >= 2)
+						loss[j] += exp(mu + sigma *
+									   ScsmNormalQuantileFast(RngWordsToUnit(blocks2[j][0], blocks2[j][1])));
+					if (nev[j] >= 3)
+						loss[j] += exp(mu + sigma *
+									   ScsmNormalQuantileFast(RngWordsToUnit(blocks2[j][2], blocks2[j][3])));
+				}
 				else
 				{
 					Draw		d;
@@ -437,7 +459,7 @@ SimulateInto(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 		int32		j,
 					cnt = Min(16, n - i);
 
-		RngFirstBlocks16(key, (uint32_t) (first + i), m->scenario, avx2, blocks);
+		RngBlocks16(key, 0, (uint32_t) (first + i), m->scenario, avx2, blocks);
 		if (add)
 			for (j = 0; j < cnt; j++)
 				out[i + j] += SimulateYear(m, seed, (uint32_t) (first + i + j), blocks[j]);

@@ -70,14 +70,14 @@ Philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4])
 }
 
 /*
- * The first block (c0 = 0) of eight consecutive iterations at once.  One
+ * Block c0 = block of eight consecutive iterations at once.  One
  * Philox block is a chain of ten dependent multiplies, so a single stream
  * is latency bound; eight independent chains (SSE2, two lanes of 4) keep
  * the multiplier busy.  out[j] is exactly Philox4x32(ctr j, key).
  */
 static inline void
-Philox4x32Batch8(const uint32_t key[2], uint32_t iteration, uint64_t scenario,
-				 uint32_t out[8][4])
+Philox4x32Batch8(const uint32_t key[2], uint32_t block, uint32_t iteration,
+				 uint64_t scenario, uint32_t out[8][4])
 {
 #ifdef __SSE2__
 	const __m128i m0 = _mm_set1_epi32((int) PHILOX_M0);
@@ -97,7 +97,7 @@ Philox4x32Batch8(const uint32_t key[2], uint32_t iteration, uint64_t scenario,
 				j;
 	uint32_t	w[8][4];
 
-	a0 = b0 = _mm_setzero_si128();
+	a0 = b0 = _mm_set1_epi32((int) block);
 	a1 = _mm_setr_epi32((int) iteration, (int) (iteration + 1),
 						(int) (iteration + 2), (int) (iteration + 3));
 	b1 = _mm_setr_epi32((int) (iteration + 4), (int) (iteration + 5),
@@ -164,7 +164,7 @@ Philox4x32Batch8(const uint32_t key[2], uint32_t iteration, uint64_t scenario,
 
 	for (j = 0; j < 8; j++)
 	{
-		uint32_t	ctr[4] = {0, iteration + (uint32_t) j, (uint32_t) scenario,
+		uint32_t	ctr[4] = {block, iteration + (uint32_t) j, (uint32_t) scenario,
 		(uint32_t) (scenario >> 32)};
 
 		Philox4x32(ctr, key, out[j]);
@@ -176,12 +176,12 @@ Philox4x32Batch8(const uint32_t key[2], uint32_t iteration, uint64_t scenario,
 /*
  * The same as two Philox4x32Batch8 calls (iterations i .. i+15), with AVX2:
  * eight lanes per vector.  Compiled for AVX2 whatever the build flags;
- * call it only where the CPU has AVX2 (RngFirstBlocks16 checks).
+ * call it only where the CPU has AVX2 (RngBlocks16 checks).
  */
 __attribute__((target("avx2")))
 static void
-Philox4x32Batch16Avx2(const uint32_t key[2], uint32_t iteration, uint64_t scenario,
-					  uint32_t out[16][4])
+Philox4x32Batch16Avx2(const uint32_t key[2], uint32_t block, uint32_t iteration,
+					  uint64_t scenario, uint32_t out[16][4])
 {
 	const __m256i m0 = _mm256_set1_epi32((int) PHILOX_M0);
 	const __m256i m1 = _mm256_set1_epi32((int) PHILOX_M1);
@@ -203,7 +203,7 @@ Philox4x32Batch16Avx2(const uint32_t key[2], uint32_t iteration, uint64_t scenar
 	int			r,
 				j;
 
-	a0 = b0 = _mm256_setzero_si256();
+	a0 = b0 = _mm256_set1_epi32((int) block);
 	a1 = _mm256_add_epi32(_mm256_set1_epi32((int) iteration),
 						  _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 	b1 = _mm256_add_epi32(a1, _mm256_set1_epi32(8));
@@ -267,21 +267,21 @@ RngHaveAvx2(void)
 #endif
 }
 
-/* First blocks (c0 = 0) of iterations i .. i+15. */
+/* Block c0 = block of iterations i .. i+15. */
 static inline void
-RngFirstBlocks16(const uint32_t key[2], uint32_t iteration, uint64_t scenario,
-				 bool avx2, uint32_t out[16][4])
+RngBlocks16(const uint32_t key[2], uint32_t block, uint32_t iteration, uint64_t scenario,
+			bool avx2, uint32_t out[16][4])
 {
 #ifdef SCSM_HAVE_AVX2_PATH
 	if (avx2)
 	{
-		Philox4x32Batch16Avx2(key, iteration, scenario, out);
+		Philox4x32Batch16Avx2(key, block, iteration, scenario, out);
 		return;
 	}
 #endif
 	(void) avx2;
-	Philox4x32Batch8(key, iteration, scenario, out);
-	Philox4x32Batch8(key, iteration + 8, scenario, out + 8);
+	Philox4x32Batch8(key, block, iteration, scenario, out);
+	Philox4x32Batch8(key, block, iteration + 8, scenario, out + 8);
 }
 
 /*
