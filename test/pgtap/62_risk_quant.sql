@@ -2,7 +2,7 @@
 -- reproducibility, portfolio aggregation, propagation against an
 -- independent recursive-CTE formulation, knapsack invariants and SQLSTATEs.
 BEGIN;
-SELECT plan(55);
+SELECT plan(59);
 
 -- ---------------------------------------------------------------------------
 -- Simulation vs closed forms: |simulated - exact| < 4 standard errors, where
@@ -17,7 +17,9 @@ INSERT INTO mc_case VALUES
   (5, 'pert',    '{20,100,900}',  'lognormal', '{1e6,1e7}',        20000),
   (6, 'poisson', '{0.01}',        'constant',  '{1000}',          400000),
   (7, 'poisson', '{15}',          'pert',      '{0,10,100,2}',    100000),
-  (8, 'pert',    '{0.01,0.05,0.3}', 'lognormal', '{1e4,1e7}',     400000);
+  (8, 'pert',    '{0.01,0.05,0.3}', 'lognormal', '{1e4,1e7}',     400000),
+  (9, 'poisson', '{0.7}',         'lognormal', '{1e3,1e5}',       400000),
+  (10, 'poisson', '{4}',          'lognormal', '{10,1000}',       200000);
 CREATE TEMP TABLE mc_result AS
 SELECT c.id, c.n, m.mean, m.stddev, m.p_nonzero,
        (s->>'mean')::float8 AS sim_mean, (s->>'p_nonzero')::float8 AS sim_nonzero,
