@@ -31,18 +31,42 @@ best_ms() { local n=$1 sql=$2 b= t; shift 2
   for _ in $(seq "$n"); do t=$(printf '%s\n' "$sql" | ms "$@"); b=$(awk -v a="$t" -v b="$b" 'BEGIN{print (b==""||a<b)?a:b}'); done; echo "$b"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", a/b}'; }
 
+# wall ms and CPU ms of the backend for a timed SQL after an untimed setup: "wall cpu"
+c_run() {
+  local f; f=$(mktemp "$work/c.XXXXXX")
+  psql -X -q -At -v ON_ERROR_STOP=1 >/dev/null <<SQL
+\o $f.pid
+SELECT pg_backend_pid();
+\o /dev/null
+SET max_parallel_workers_per_gather = 0;
+${2:-}
+\! echo \$(date +%s%N) \$(awk '{print \$14+\$15}' /proc/\$(cat $f.pid)/stat) > $f.0
+$1
+\! echo \$(date +%s%N) \$(awk '{print \$14+\$15}' /proc/\$(cat $f.pid)/stat) > $f.1
+SQL
+  read -r w0 c0 <"$f.0"; read -r w1 c1 <"$f.1"
+  echo "$(( (w1 - w0) / 1000000 )) $(( (c1 - c0) * 1000 / $(getconf CLK_TCK) ))"
+}
+# best (smallest) wall and CPU ms over N runs: "wall cpu"
+c_best() { local n=$1 bw= bc= w c; shift
+  for _ in $(seq "$n"); do
+    read -r w c <<<"$(c_run "$@")"
+    if [ -z "$bw" ] || [ "$w" -lt "$bw" ]; then bw=$w; fi
+    if [ -z "$bc" ] || [ "$c" -lt "$bc" ]; then bc=$c; fi
+  done
+  echo "$bw $bc"; }
+
 echo "== 1. supply-chain propagation: C (scsm.propagate_exposure) vs recursive CTE"
 c_query="SELECT r.* FROM (SELECT array_agg(id ORDER BY id) i, array_agg(p ORDER BY id) p, array_agg(loss ORDER BY id) l FROM prop_node) n, (SELECT array_agg(src) s, array_agg(dst) d, array_agg(w) w FROM prop_link) k, scsm.propagate_exposure(n.i, n.p, n.l, k.s, k.d, k.w) r"
 sizes="10000:100000 30000:300000 100000:1000000"
 [ "$quick" = quick ] && sizes="10000:100000"
-printf '%-9s %-9s %-6s %10s %10s %8s %12s\n' nodes links depth C_ms CTE_ms ratio max_abs_diff
+echo "   (milliseconds, wall clock and CPU time of the backend; the ratio is CTE / C)"
+printf '%-8s %-8s %-5s %9s %9s %10s %10s %7s %7s %10s\n' nodes links depth C_wall C_cpu CTE_wall CTE_cpu r_wall r_cpu max_diff
 for s in $sizes; do
   n=${s%%:*}; l=${s##*:}
   psql -X -q -v nodes="$n" -v links="$l" -v tiers=20 -f "$work/risk_propagate_setup.sql" >/dev/null
-  c_ms=$(best_ms 3 "\\timing on
-SELECT count(*) FROM ($c_query) x;")
-  cte_ms=$(printf '%s\n' "SET statement_timeout = '600s';" '\timing on' \
-           "CREATE TEMP TABLE q_res AS $(grep -v '^--' bench/risk_propagate_cte.sql)" | ms)
+  read -r cw cc <<<"$(c_best 3 "SELECT count(*) FROM ($c_query) x;")"
+  read -r qw qc <<<"$(c_best 1 "CREATE TEMP TABLE q_res AS $(grep -v '^--' bench/risk_propagate_cte.sql)" "SET statement_timeout = '900s';")"
   check=$(psql -X -At -F' ' <<SQL
 SET extra_float_digits = 0;
 CREATE TEMP TABLE c_res AS $c_query;
@@ -55,41 +79,21 @@ SQL
   read -r depth mism maxdiff lossdiff <<<"$(echo "$check" | tail -1)"
   [ "$mism" = 0 ] || { echo "MISMATCH: $mism nodes differ in depth or are missing"; exit 1; }
   awk -v d="$maxdiff" 'BEGIN{exit !(d < 1e-9)}' || { echo "MISMATCH: exposures differ by $maxdiff"; exit 1; }
-  printf '%-9s %-9s %-6s %10.1f %10.1f %7sx %12s\n' "$n" "$l" "$depth" "$c_ms" "$cte_ms" "$(ratio "$cte_ms" "$c_ms")" "$maxdiff"
+  printf '%-8s %-8s %-5s %9s %9s %10s %10s %6sx %6sx %10.2g\n' "$n" "$l" "$depth" "$cw" "$cc" "$qw" "$qc" \
+    "$(ratio "$qw" "$cw")" "$(ratio "$qc" "$((cc > 0 ? cc : 1))")" "$maxdiff"
 done
-c_core=$(best_ms 3 "CREATE TEMP TABLE a AS SELECT array_agg(id ORDER BY id) i, array_agg(p ORDER BY id) p, array_agg(loss ORDER BY id) l, (SELECT array_agg(src) FROM prop_link) s, (SELECT array_agg(dst) FROM prop_link) d, (SELECT array_agg(w) FROM prop_link) w FROM prop_node;
-\\timing on
-SELECT count(*) FROM a, scsm.propagate_exposure(a.i, a.p, a.l, a.s, a.d, a.w);")
-echo "C function alone on the largest graph (arrays already built): ${c_core} ms"
+read -r aw ac <<<"$(c_best 3 "SELECT count(*) FROM a, scsm.propagate_exposure(a.i, a.p, a.l, a.s, a.d, a.w);" "CREATE TEMP TABLE a AS SELECT array_agg(id ORDER BY id) i, array_agg(p ORDER BY id) p, array_agg(loss ORDER BY id) l, (SELECT array_agg(src) FROM prop_link) s, (SELECT array_agg(dst) FROM prop_link) d, (SELECT array_agg(w) FROM prop_link) w FROM prop_node;")"
+echo "C function alone on the largest graph (arrays already built): ${aw} ms wall, ${ac} ms CPU"
 
 echo
 echo "== 2. Monte Carlo: scenario-years/s, C (one backend, no parallel workers) vs numpy"
 echo "   (wall clock, and per CPU-second of the process: the machine may be shared)"
 iters=1000000; nscen=20
 [ "$quick" = quick ] && iters=200000
-# wall ms and CPU ms of the backend for one query: "wall cpu"
-c_run() {
-  local f; f=$(mktemp "$work/c.XXXXXX")
-  psql -X -q -At >/dev/null <<SQL
-\o $f.pid
-SELECT pg_backend_pid();
-\o /dev/null
-SET max_parallel_workers_per_gather = 0;
-\! echo \$(date +%s%N) \$(awk '{print \$14+\$15}' /proc/\$(cat $f.pid)/stat) > $f.0
-$1
-\! echo \$(date +%s%N) \$(awk '{print \$14+\$15}' /proc/\$(cat $f.pid)/stat) > $f.1
-SQL
-  read -r w0 c0 <"$f.0"; read -r w1 c1 <"$f.1"
-  echo "$(( (w1 - w0) / 1000000 )) $(( (c1 - c0) * 1000 / $(getconf CLK_TCK) ))"
-}
 mc_case() { # name rate kind params(pg) params(numpy)
   local name=$1 rate=$2 kind=$3 pgp=$4 npp=$5 w c bw= bc= np
   : >"$work/scen.txt"; for _ in $(seq $nscen); do echo "$rate $kind $npp" >>"$work/scen.txt"; done
-  for _ in 1 2 3; do
-    read -r w c <<<"$(c_run "SELECT array_length(scsm.portfolio_losses(42, $iters, s, 'poisson', '{$rate}', '$kind', '$pgp'), 1) FROM generate_series(1, $nscen) s;")"
-    [ -z "$bw" ] || [ "$w" -lt "$bw" ] && bw=$w
-    [ -z "$bc" ] || [ "$c" -lt "$bc" ] && bc=$c
-  done
+  read -r bw bc <<<"$(c_best 3 "SELECT array_length(scsm.portfolio_losses(42, $iters, s, 'poisson', '{$rate}', '$kind', '$pgp'), 1) FROM generate_series(1, $nscen) s;")"
   np=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/risk_mc_numpy.py "$iters" "$work/scen.txt")
   read -r npw npc _ npmean <<<"$np"
   awk -v n=$((iters * nscen)) -v cw="$bw" -v cc="$bc" -v nw="$npw" -v nc="$npc" -v name="$name" 'BEGIN{
@@ -112,16 +116,12 @@ echo "parallel plan (2 workers + leader, 2 cores), rate 0.5 lognormal: $(awk -v 
 
 echo
 echo "== 3. knapsack (exact DP): time at n items x budget B (costs 1..1000)"
-ks() { # n budget fn
-  local n=$1 b=$2 fn=$3
-  best_ms 2 "SELECT setseed(0.5);
+ks_setup() { echo "SELECT setseed(0.5);
 CREATE TEMP TABLE it AS SELECT array_agg(i::bigint) ids, array_agg(1 + floor(random() * 1000)::bigint) c,
        array_agg(round((random() * 100)::numeric, 2)::float8) v, array_agg(((i - 1) / 4)::bigint) g
-  FROM generate_series(1, $n) i;
-\\timing on
-$fn"
-}
-printf '%-22s %8s %8s %12s\n' function n budget ms
+  FROM generate_series(1, $1) i;"; }
+echo "   (groups of 4 options for knapsack_grouped; ms wall and CPU, best of 3; ns per item x budget unit by CPU)"
+printf '%-18s %6s %8s %9s %9s %8s\n' function n budget wall_ms cpu_ms ns_cell
 for nb in "1000 100000" "500 100000" "2000 100000" "1000 50000" "1000 200000"; do
   set -- $nb
   for fn in knapsack knapsack_curve knapsack_grouped; do
@@ -130,8 +130,7 @@ for nb in "1000 100000" "500 100000" "2000 100000" "1000 50000" "1000 200000"; d
       knapsack_curve) q="SELECT count(*) FROM it, scsm.knapsack_curve(c, v, $2);";;
       knapsack_grouped) q="SELECT total_benefit FROM it, scsm.knapsack_grouped(ids, g, c, v, $2);";;
     esac
-    t=$(ks "$1" "$2" "$q")
-    printf '%-22s %8s %8s %12.1f   (%.2f ns per item x budget unit)\n' "$fn" "$1" "$2" "$t" \
-      "$(awk -v t="$t" -v n="$1" -v b="$2" 'BEGIN{print t * 1e6 / (n * b)}')"
+    read -r w c <<<"$(c_best 3 "$q" "$(ks_setup "$1")")"
+    printf '%-18s %6s %8s %9s %9s %8.2f\n' "$fn" "$1" "$2" "$w" "$c" "$(awk -v t="$c" -v n="$1" -v b="$2" 'BEGIN{print t * 1e6 / (n * b)}')"
   done
 done
