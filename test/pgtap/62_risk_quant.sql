@@ -2,7 +2,7 @@
 -- reproducibility, portfolio aggregation, propagation against an
 -- independent recursive-CTE formulation, knapsack invariants and SQLSTATEs.
 BEGIN;
-SELECT plan(59);
+SELECT plan(61);
 
 -- ---------------------------------------------------------------------------
 -- Simulation vs closed forms: |simulated - exact| < 4 standard errors, where
@@ -71,6 +71,25 @@ SELECT isnt(scsm.simulate_annual_losses(7, 3, 0, 100, 'poisson', '{2}', 'lognorm
 SELECT ok(abs((scsm.simulate_loss(9, 1, 5000, 'poisson', '{1}', 'pert', '{1,2,9}')->>'mean')::float8
               - (SELECT avg(x) FROM unnest(scsm.simulate_annual_losses(9, 1, 0, 5000, 'poisson', '{1}', 'pert', '{1,2,9}')) x))
           < 1e-9, 'simulate_loss summarises exactly the losses simulate_annual_losses returns');
+
+-- The documented stream: iteration i of scenario s draws its count from the
+-- first Philox block with key = seed and counter = (0, i, s low, s high),
+-- u0 = 53 bits of words 0 and 1.  Recomputed here with the scalar
+-- philox4x32 (checked against the known-answer vectors in pg_regress): no
+-- event in a year exactly when u0 <= exp(-rate).  Covers the batched
+-- (SIMD) first blocks, odd offsets and 64-bit seeds and scenario ids.
+CREATE FUNCTION pg_temp.u0(seed bigint, scen bigint, it bigint) RETURNS float8 LANGUAGE sql AS $$
+  SELECT ((((w[1] << 21) # (w[2] >> 11)) & 9007199254740991)::float8 + 0.5) / 9007199254740992.0
+    FROM (SELECT scsm.philox4x32(ARRAY[0, it, scen & 4294967295, (scen >> 32) & 4294967295],
+                                 ARRAY[seed & 4294967295, (seed >> 32) & 4294967295]) AS w) x $$;
+SELECT is((SELECT count(*) FROM unnest(scsm.simulate_annual_losses(123456789012, 77, 5, 200, 'poisson', '{0.7}', 'constant', '{1}'))
+                               WITH ORDINALITY AS t(loss, k)
+            WHERE (loss = 0) <> (pg_temp.u0(123456789012, 77, 5 + k - 1) <= exp(-0.7))),
+          0::bigint, 'the event counts follow the documented Philox stream (200 iterations)');
+SELECT is((SELECT count(*) FROM unnest(scsm.simulate_annual_losses(-5, 8589934597, 4294967000, 100, 'poisson', '{0.7}', 'constant', '{1}'))
+                               WITH ORDINALITY AS t(loss, k)
+            WHERE (loss = 0) <> (pg_temp.u0(-5, 8589934597, 4294967000 + k - 1) <= exp(-0.7))),
+          0::bigint, 'the same with a negative seed, a scenario id above 2^32 and iterations near 2^32');
 
 -- ---------------------------------------------------------------------------
 -- Portfolio: per-iteration sums
