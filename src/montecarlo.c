@@ -367,8 +367,8 @@ SimulateFixedRate(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 	 * more: then the second block (c0 = 1, uniforms u2 and u3) is cheaper
 	 * batched for all sixteen than computed one by one when needed.
 	 */
-	bool		two_blocks = lognormal && m->freq.a >= 0.5;
-	int64		batched = two_blocks ? 3 : 1;
+	bool		two_blocks = (lognormal || m->mag.kind == LOSSDIST_PERT) && m->freq.a >= 0.5;
+	int64		batched = (lognormal && two_blocks) ? 3 : 1;
 	bool		constant = (m->mag.kind == LOSSDIST_CONST);
 
 	for (i = 0; i < n; i += 16)
@@ -416,8 +416,13 @@ SimulateFixedRate(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 					int64		e;
 
 					/* the stream after u0: the same draws as SimulateYear */
-					RngStreamInitWithBlock(&d.rng, seed, m->scenario,
-										   (uint32_t) (first + i + j), blocks[j]);
+					if (two_blocks)
+						RngStreamInitWithBlocks(&d.rng, seed, m->scenario,
+												(uint32_t) (first + i + j),
+												blocks[j], blocks2[j]);
+					else
+						RngStreamInitWithBlock(&d.rng, seed, m->scenario,
+											   (uint32_t) (first + i + j), blocks[j]);
 					(void) RngUniform(&d.rng);
 					for (e = 0; e < nev[j]; e++)
 						loss[j] += DrawDist(&d, &m->mag, &m->mag_ga, &m->mag_gb);
