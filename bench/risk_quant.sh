@@ -82,7 +82,7 @@ SQL
   printf '%-8s %-8s %-5s %9s %9s %10s %10s %6sx %6sx %10.2g\n' "$n" "$l" "$depth" "$cw" "$cc" "$qw" "$qc" \
     "$(ratio "$qw" "$cw")" "$(ratio "$qc" "$((cc > 0 ? cc : 1))")" "$maxdiff"
 done
-read -r aw ac <<<"$(c_best 3 "SELECT count(*) FROM a, scsm.propagate_exposure(a.i, a.p, a.l, a.s, a.d, a.w);" "CREATE TEMP TABLE a AS SELECT array_agg(id ORDER BY id) i, array_agg(p ORDER BY id) p, array_agg(loss ORDER BY id) l, (SELECT array_agg(src) FROM prop_link) s, (SELECT array_agg(dst) FROM prop_link) d, (SELECT array_agg(w) FROM prop_link) w FROM prop_node;")"
+read -r aw ac <<<"$(c_best 3 "SELECT count(*) FROM a, scsm.propagate_exposure(a.i, a.p, a.l, a.s, a.d, a.w);" "CREATE TEMP TABLE a AS SELECT * FROM (SELECT array_agg(id ORDER BY id) i, array_agg(p ORDER BY id) p, array_agg(loss ORDER BY id) l FROM prop_node) n, (SELECT array_agg(src) s, array_agg(dst) d, array_agg(w) w FROM prop_link) k;")"
 echo "C function alone on the largest graph (arrays already built): ${aw} ms wall, ${ac} ms CPU"
 
 echo
