@@ -287,7 +287,12 @@ SimulateYear(const ScenarioModel *m, uint64_t seed, uint32_t iteration,
 	if (m->mag.kind == LOSSDIST_CONST)
 		return (double) n * m->mag.a;
 	for (i = 0; i < n; i++)
+	{
 		loss += DrawDist(&d, &m->mag, &m->mag_ga, &m->mag_gb);
+		/* a year can hold up to ~10^6 events: stay cancellable inside it */
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
 	return loss;
 }
 
