@@ -2,7 +2,7 @@
 -- reproducibility, portfolio aggregation, propagation against an
 -- independent recursive-CTE formulation, knapsack invariants and SQLSTATEs.
 BEGIN;
-SELECT plan(61);
+SELECT plan(65);
 
 -- ---------------------------------------------------------------------------
 -- Simulation vs closed forms: |simulated - exact| < 4 standard errors, where
@@ -48,6 +48,25 @@ SELECT ok(abs(var_samp(x) - 11.5) / sqrt((11.5 + 2 * 11.5 * 11.5) / 200000) < 4
           AND abs(avg(x) - 11.5) / sqrt(11.5 / 200000.0) < 4,
           'Poisson(11.5) counts: mean and variance within 4 SE')
   FROM unnest(scsm.simulate_annual_losses(5, 2, 0, 200000, 'poisson', '{11.5}', 'constant', '{1}')) x;
+
+-- the shape of the magnitude sampler, not only its mean: for PERT(0, m, b)
+-- magnitudes and a fixed rate L the annual loss has cumulants
+-- k2 = L b^2 E[T^2], k4 = L b^4 E[T^4] (T ~ Beta(al, be),
+-- E[T^k] = prod_{i<k} (al + i)/(al + be + i)); the sample variance has
+-- SE sqrt((k4 + 3 k2^2 - k2^2)/n).
+CREATE TEMP TABLE shape_case (id int, m float8, al float8, be float8);
+INSERT INTO shape_case VALUES (1, 20, 1.8, 4.2), (2, 50, 3, 3), (3, 0, 1, 5), (4, 97, 4.88, 1.12);
+SELECT ok(abs(v - k2) / sqrt((k4 + 2 * k2 * k2) / 200000) < 4,
+          format('PERT(0, %s, 100) magnitudes: variance of the annual loss within 4 SE (%s SE)',
+                 m, round((abs(v - k2) / sqrt((k4 + 2 * k2 * k2) / 200000))::numeric, 2)))
+  FROM (SELECT c.m,
+               3 * 1e4 * (c.al * (c.al + 1)) / ((c.al + c.be) * (c.al + c.be + 1)) AS k2,
+               3 * 1e8 * (c.al * (c.al + 1) * (c.al + 2) * (c.al + 3))
+                 / ((c.al + c.be) * (c.al + c.be + 1) * (c.al + c.be + 2) * (c.al + c.be + 3)) AS k4,
+               (SELECT var_samp(x) FROM unnest(scsm.simulate_annual_losses(17, c.id, 0, 200000, 'poisson', '{3}',
+                                                                           'pert', ARRAY[0, c.m, 100])) x) AS v
+          FROM shape_case c) t
+ ORDER BY m;
 
 -- ---------------------------------------------------------------------------
 -- Reproducibility and splitting
