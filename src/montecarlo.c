@@ -1,0 +1,904 @@
+/*-------------------------------------------------------------------------
+ *
+ * montecarlo.c
+ *	  Compound-Poisson annual loss simulation with a counter-based RNG,
+ *	  per-scenario summaries and a portfolio aggregate.
+ *
+ * Model of one scenario-year (the compound Poisson of actuarial science,
+ * as in riskquant's simulate_years and evaluator): draw the year's rate L
+ * (fixed, or PERT), draw N ~ Poisson(L), then N independent magnitudes
+ * (PERT, lognormal from a 90 % interval, or constant); the annual loss is
+ * their sum.  All draws of iteration i of scenario s come from the Philox
+ * stream keyed by (seed, s, i) (rng.h), so a run is re-derivable from
+ * (seed, iterations) and any split of the iteration range gives the same
+ * numbers: that is what makes the aggregate parallel safe.
+ *
+ * The portfolio aggregate adds the scenarios' losses iteration by
+ * iteration (percentiles of the sum, never the sum of percentiles) and
+ * can run as a parallel partial aggregate: the state is the vector of
+ * per-iteration sums, combined by addition.
+ *
+ * src/montecarlo.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "common/shortest_dec.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+
+#include "lossdist.h"
+#include "rng.h"
+
+PG_FUNCTION_INFO_V1(scsm_philox4x32);
+PG_FUNCTION_INFO_V1(scsm_simulate_annual_losses);
+PG_FUNCTION_INFO_V1(scsm_simulate_loss);
+PG_FUNCTION_INFO_V1(scsm_loss_summary);
+PG_FUNCTION_INFO_V1(scsm_portfolio_trans);
+PG_FUNCTION_INFO_V1(scsm_portfolio_combine);
+PG_FUNCTION_INFO_V1(scsm_portfolio_serialize);
+PG_FUNCTION_INFO_V1(scsm_portfolio_deserialize);
+PG_FUNCTION_INFO_V1(scsm_portfolio_final_summary);
+PG_FUNCTION_INFO_V1(scsm_portfolio_final_losses);
+
+/* 50M iterations = 400 MB of per-iteration sums: the largest run we take */
+#define SCSM_MAX_ITERATIONS 50000000
+/* iteration numbers are one 32-bit word of the Philox counter */
+#define SCSM_ITERATION_LIMIT INT64CONST(4294967296)
+
+/* a Poisson(rate < 12) count above 63 has probability below 1e-16 */
+#define POISSON_TABLE 64
+/* guide table (Chen & Asau 1974): where to start the search for u */
+#define POISSON_GUIDE 256
+
+/* Gamma(shape) by Marsaglia & Tsang (2000); shape >= 1 for PERT. */
+typedef struct GammaShape
+{
+	double		d;
+	double		c;
+} GammaShape;
+
+/* A scenario ready to simulate: parsed distributions and constants. */
+typedef struct ScenarioModel
+{
+	uint64_t	scenario;
+	LossDist	freq;
+	LossDist	mag;
+	GammaShape	freq_ga,
+				freq_gb,
+				mag_ga,
+				mag_gb;
+	/* fixed-rate Poisson constants */
+	double		expneg;			/* exp(-rate), inversion below rate 12 */
+	int			ncdf;			/* entries of cdf[] in use (fixed rate < 12) */
+	double		cdf[POISSON_TABLE];	/* P(N <= k), for inversion by table */
+	uint8		guide[POISSON_GUIDE];	/* smallest k with cdf[k] >= i/GUIDE */
+	double		ptrs_a,
+				ptrs_b,
+				ptrs_invalpha,
+				ptrs_vr,
+				ptrs_loglam;
+} ScenarioModel;
+
+/* Per-iteration draw state: the Philox stream of (seed, scenario, iteration). */
+typedef struct Draw
+{
+	RngStream	rng;
+} Draw;
+
+/* A standard normal by inversion: exactly one uniform per normal. */
+static inline double
+DrawNormal(Draw *d)
+{
+	return ScsmNormalQuantileFast(RngUniform(&d->rng));
+}
+
+static void
+GammaInit(GammaShape *g, double shape)
+{
+	g->d = shape - 1.0 / 3.0;
+	g->c = 1.0 / sqrt(9.0 * g->d);
+}
+
+static inline double
+DrawGamma(Draw *d, const GammaShape *g)
+{
+	for (;;)
+	{
+		double		z = DrawNormal(d),
+					v = 1.0 + g->c * z,
+					u;
+
+		if (v <= 0.0)
+			continue;
+		v = v * v * v;
+		u = RngUniform(&d->rng);
+		if (u < 1.0 - 0.0331 * (z * z) * (z * z))
+			return g->d * v;
+		if (log(u) < 0.5 * z * z + g->d * (1.0 - v + log(v)))
+			return g->d * v;
+	}
+}
+
+/* One draw from a validated distribution. */
+static inline double
+DrawDist(Draw *d, const LossDist *dist, const GammaShape *ga, const GammaShape *gb)
+{
+	switch (dist->kind)
+	{
+		case LOSSDIST_LOGNORMAL:
+			return exp(dist->mu + dist->sigma * DrawNormal(d));
+		case LOSSDIST_PERT:
+			{
+				double		x = DrawGamma(d, ga),
+							y = DrawGamma(d, gb);
+
+				return dist->a + (dist->b - dist->a) * (x / (x + y));
+			}
+		default:
+			return dist->a;
+	}
+}
+
+/* PTRS constants (Hoermann 1993, "The transformed rejection method for
+ * generating Poisson random variables"), as in numpy's generator. */
+static void
+PoissonInit(ScenarioModel *m, double lam)
+{
+	double		slam = sqrt(lam),
+				p,
+				f;
+	int			k;
+
+	m->expneg = exp(-lam);
+	/* CDF table, accumulated exactly as the inversion loop does */
+	p = f = m->expneg;
+	m->ncdf = 0;
+	if (lam < 12.0)
+	{
+		for (k = 0; k < POISSON_TABLE; k++)
+		{
+			m->cdf[k] = f;
+			m->ncdf = k + 1;
+			if (f >= 1.0)
+				break;
+			p *= lam / (double) (k + 1);
+			f += p;
+		}
+		for (k = 0, f = 0; k < POISSON_GUIDE; k++)
+		{
+			int			g = 0;
+
+			while (g < m->ncdf - 1 && m->cdf[g] < (double) k / POISSON_GUIDE)
+				g++;
+			m->guide[k] = (uint8) g;
+		}
+	}
+	m->ptrs_loglam = log(lam > 0 ? lam : 1.0);
+	m->ptrs_b = 0.931 + 2.53 * slam;
+	m->ptrs_a = -0.059 + 0.02483 * m->ptrs_b;
+	m->ptrs_invalpha = 1.1239 + 1.1328 / (m->ptrs_b - 3.4);
+	m->ptrs_vr = 0.9277 - 3.6224 / (m->ptrs_b - 2.0);
+}
+
+/* Poisson(lam) by inversion (small rates) or PTRS (rate >= 12). */
+static inline int64
+DrawPoisson(Draw *d, double lam, const ScenarioModel *fixed)
+{
+	if (lam < 12.0 && fixed != NULL)
+	{
+		/* inversion by table: the same count as the loop below */
+		double		u = RngUniform(&d->rng);
+		int64		k = 0;
+
+		while (k < fixed->ncdf && u > fixed->cdf[k])
+			k++;
+		if (k == fixed->ncdf)
+		{
+			double		p = fixed->cdf[k - 1] - (k >= 2 ? fixed->cdf[k - 2] : 0.0),
+						f = fixed->cdf[k - 1];
+
+			while (u > f && k < 200)
+			{
+				p *= lam / (double) k;
+				f += p;
+				if (u > f)
+					k++;
+				else
+					break;
+			}
+		}
+		return k;
+	}
+	if (lam < 12.0)
+	{
+		double		u = RngUniform(&d->rng),
+					p = exp(-lam),
+					f = p;
+		int64		k = 0;
+
+		while (u > f && k < 200)
+		{
+			k++;
+			p *= lam / (double) k;
+			f += p;
+		}
+		return k;
+	}
+	else
+	{
+		ScenarioModel local;
+		const ScenarioModel *c = fixed;
+
+		if (c == NULL)
+		{
+			PoissonInit(&local, lam);
+			c = &local;
+		}
+		for (;;)
+		{
+			double		u = RngUniform(&d->rng) - 0.5,
+						v = RngUniform(&d->rng),
+						us = 0.5 - fabs(u),
+						k = floor((2.0 * c->ptrs_a / us + c->ptrs_b) * u + lam + 0.43);
+
+			if (us >= 0.07 && v <= c->ptrs_vr)
+				return (int64) k;
+			if (k < 0.0 || (us < 0.013 && v > us))
+				continue;
+			if (log(v) + log(c->ptrs_invalpha) - log(c->ptrs_a / (us * us) + c->ptrs_b) <=
+				-lam + k * c->ptrs_loglam - lgamma(k + 1.0))
+				return (int64) k;
+		}
+	}
+}
+
+/* The annual loss of one scenario in one iteration. */
+static inline double
+SimulateYear(const ScenarioModel *m, uint64_t seed, uint32_t iteration,
+			 const uint32_t first_block[4])
+{
+	Draw		d;
+	double		rate,
+				loss = 0.0;
+	int64		n,
+				i;
+
+	RngStreamInitWithBlock(&d.rng, seed, m->scenario, iteration, first_block);
+	if (m->freq.kind == LOSSDIST_CONST)
+	{
+		rate = m->freq.a;
+		n = DrawPoisson(&d, rate, m);
+	}
+	else
+	{
+		rate = DrawDist(&d, &m->freq, &m->freq_ga, &m->freq_gb);
+		n = DrawPoisson(&d, rate, NULL);
+	}
+	if (m->mag.kind == LOSSDIST_CONST)
+		return (double) n * m->mag.a;
+	for (i = 0; i < n; i++)
+	{
+		loss += DrawDist(&d, &m->mag, &m->mag_ga, &m->mag_gb);
+		/* a year can hold up to ~10^6 events: stay cancellable inside it */
+		if ((i & 0xFFFF) == 0xFFFF)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return loss;
+}
+
+/* Parse the SQL arguments of a scenario into a model. */
+static void
+ModelInit(ScenarioModel *m, int64 scenario, text *fdist, ArrayType *fparams,
+		  text *mdist, ArrayType *mparams)
+{
+	memset(m, 0, sizeof(*m));
+	m->scenario = (uint64_t) scenario;
+	ScsmParseDist(text_to_cstring(fdist), fparams, true, &m->freq);
+	ScsmParseDist(text_to_cstring(mdist), mparams, false, &m->mag);
+	if (m->freq.kind == LOSSDIST_PERT)
+	{
+		GammaInit(&m->freq_ga, m->freq.alpha);
+		GammaInit(&m->freq_gb, m->freq.beta);
+	}
+	else
+		PoissonInit(m, m->freq.a);
+	if (m->mag.kind == LOSSDIST_PERT)
+	{
+		GammaInit(&m->mag_ga, m->mag.alpha);
+		GammaInit(&m->mag_gb, m->mag.beta);
+	}
+}
+
+/*
+ * Count of events for u under a fixed rate below 12: start at the guide
+ * entry of u's bucket, walk the CDF table, and past its end continue the
+ * inversion recurrence.  The smallest k with u <= P(N <= k), as in
+ * DrawPoisson.
+ */
+static inline int64
+FixedRateCount(const ScenarioModel *m, double u)
+{
+	int64		k = m->guide[(int) (u * POISSON_GUIDE)];
+
+	while (k < m->ncdf - 1 && u > m->cdf[k])
+		k++;
+	if (u > m->cdf[k])
+	{
+		double		p = m->cdf[k] - (k >= 1 ? m->cdf[k - 1] : 0.0),
+					f = m->cdf[k],
+					lam = m->freq.a;
+
+		while (u > f && k < 200)
+		{
+			k++;
+			p *= lam / (double) k;
+			f += p;
+		}
+	}
+	return k;
+}
+
+/*
+ * The common case, a fixed Poisson rate below 12, sixteen iterations at a
+ * time: the first Philox block of each iteration gives u0 (the count) and
+ * u1 (the first magnitude).  Counts come from the guide table, the
+ * iterations with events are gathered, and only those draw magnitudes, so
+ * the loop has few unpredictable branches.  The numbers are exactly those
+ * of SimulateYear (same stream, same order of draws).
+ */
+static void
+SimulateFixedRate(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
+				  double *out, bool add)
+{
+	uint32_t	key[2] = {(uint32_t) seed, (uint32_t) (seed >> 32)};
+	uint32_t	blocks[16][4],
+				blocks2[16][4];
+	int32		i;
+	bool		avx2 = RngHaveAvx2();
+	bool		lognormal = (m->mag.kind == LOSSDIST_LOGNORMAL);
+
+	/*
+	 * From a rate of about 0.5 on, many iterations with events have two or
+	 * more: then the second block (c0 = 1, uniforms u2 and u3) is cheaper
+	 * batched for all sixteen than computed one by one when needed.
+	 */
+	bool		two_blocks = (lognormal || m->mag.kind == LOSSDIST_PERT) && m->freq.a >= 0.5;
+	int64		batched = (lognormal && two_blocks) ? 3 : 1;
+	bool		constant = (m->mag.kind == LOSSDIST_CONST);
+
+	for (i = 0; i < n; i += 16)
+	{
+		int64		nev[16];
+		double		loss[16];
+		int			hit[16],
+					nh = 0,
+					h,
+					j,
+					cnt = Min(16, n - i);
+
+		RngBlocks16(key, 0, (uint32_t) (first + i), m->scenario, avx2, blocks);
+		if (two_blocks)
+			RngBlocks16(key, 1, (uint32_t) (first + i), m->scenario, avx2, blocks2);
+		for (j = 0; j < 16; j++)
+		{
+			nev[j] = FixedRateCount(m, RngWordsToUnit(blocks[j][0], blocks[j][1]));
+			loss[j] = constant ? (double) nev[j] * m->mag.a : 0.0;
+			hit[nh] = j;
+			nh += (nev[j] > 0);
+		}
+		if (!constant)
+		{
+			for (h = 0; h < nh; h++)
+			{
+				j = hit[h];
+				if (lognormal && nev[j] <= batched)
+				{
+					double		mu = m->mag.mu,
+								sigma = m->mag.sigma;
+
+					loss[j] = exp(mu + sigma *
+								  ScsmNormalQuantileFast(RngWordsToUnit(blocks[j][2], blocks[j][3])));
+					if (nev[j] >= 2)
+						loss[j] += exp(mu + sigma *
+									   ScsmNormalQuantileFast(RngWordsToUnit(blocks2[j][0], blocks2[j][1])));
+					if (nev[j] >= 3)
+						loss[j] += exp(mu + sigma *
+									   ScsmNormalQuantileFast(RngWordsToUnit(blocks2[j][2], blocks2[j][3])));
+				}
+				else
+				{
+					Draw		d;
+					int64		e;
+
+					/* the stream after u0: the same draws as SimulateYear */
+					if (two_blocks)
+						RngStreamInitWithBlocks(&d.rng, seed, m->scenario,
+												(uint32_t) (first + i + j),
+												blocks[j], blocks2[j]);
+					else
+						RngStreamInitWithBlock(&d.rng, seed, m->scenario,
+											   (uint32_t) (first + i + j), blocks[j]);
+					(void) RngUniform(&d.rng);
+					for (e = 0; e < nev[j]; e++)
+						loss[j] += DrawDist(&d, &m->mag, &m->mag_ga, &m->mag_gb);
+				}
+			}
+		}
+		if (add)
+			for (j = 0; j < cnt; j++)
+				out[i + j] += loss[j];
+		else
+			for (j = 0; j < cnt; j++)
+				out[i + j] = loss[j];
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
+ * Add (or store) iterations [first, first + n) of a scenario into out[].
+ * The first Philox block of sixteen iterations at a time is computed in
+ * one batch (rng.h); the numbers are the same as one iteration at a time.
+ */
+static void
+SimulateInto(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
+			 double *out, bool add)
+{
+	uint32_t	key[2] = {(uint32_t) seed, (uint32_t) (seed >> 32)};
+	uint32_t	blocks[16][4];
+	int32		i;
+	bool		avx2 = RngHaveAvx2();
+
+	if (m->freq.kind == LOSSDIST_CONST && m->freq.a < 12.0)
+	{
+		SimulateFixedRate(m, seed, first, n, out, add);
+		return;
+	}
+	for (i = 0; i < n; i += 16)
+	{
+		int32		j,
+					cnt = Min(16, n - i);
+
+		RngBlocks16(key, 0, (uint32_t) (first + i), m->scenario, avx2, blocks);
+		if (add)
+			for (j = 0; j < cnt; j++)
+				out[i + j] += SimulateYear(m, seed, (uint32_t) (first + i + j), blocks[j]);
+		else
+			for (j = 0; j < cnt; j++)
+				out[i + j] = SimulateYear(m, seed, (uint32_t) (first + i + j), blocks[j]);
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+}
+
+static void
+CheckIterations(int64 first, int64 n)
+{
+	if (n < 1 || n > SCSM_MAX_ITERATIONS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("iterations must be between 1 and %d", SCSM_MAX_ITERATIONS),
+				 errdetail("The value given was " INT64_FORMAT ".", n)));
+	if (first < 0 || first + n > SCSM_ITERATION_LIMIT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("iteration numbers must lie in [0, 2^32)"),
+				 errdetail("The run asked for iterations " INT64_FORMAT " to " INT64_FORMAT ".",
+						   first, first + n - 1)));
+}
+
+/* ---------- summary ---------- */
+
+static int
+CompareDouble(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Type-7 (linear interpolation) quantile of sorted x[0..n-1], as numpy's
+ * default and PostgreSQL's percentile_cont. */
+static double
+SortedQuantile(const double *x, int64 n, double p)
+{
+	double		h = (double) (n - 1) * p;
+	int64		lo = (int64) floor(h);
+
+	if (lo >= n - 1)
+		return x[n - 1];
+	return x[lo] + (h - (double) lo) * (x[lo + 1] - x[lo]);
+}
+
+static void
+AppendNumber(StringInfo buf, const char *key, double v)
+{
+	char		num[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	if (!isfinite(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("simulated loss is not finite"),
+				 errhint("Express losses in a larger unit.")));
+	double_to_shortest_decimal_buf(v, num);
+	if (key)
+		appendStringInfo(buf, "\"%s\": %s", key, num);
+	else
+		appendStringInfoString(buf, num);
+}
+
+/*
+ * Summary of per-iteration losses as jsonb: moments with the Monte Carlo
+ * standard error, P(S > 0), type-7 percentiles and loss-exceedance points
+ * (the loss exceeded with probability p).  losses[] is sorted in place.
+ */
+static Datum
+SummaryJsonb(double *losses, int64 n, bool has_seed, int64 seed, int64 nscenarios)
+{
+	static const double lec[] = {0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001};
+	StringInfoData buf;
+	double		sum = 0.0,
+				ss = 0.0,
+				mean,
+				sd;
+	int64		i,
+				nonzero = 0;
+	int			j;
+
+	for (i = 0; i < n; i++)
+	{
+		sum += losses[i];
+		if (losses[i] > 0.0)
+			nonzero++;
+	}
+	mean = sum / (double) n;
+	for (i = 0; i < n; i++)
+		ss += (losses[i] - mean) * (losses[i] - mean);
+	sd = n > 1 ? sqrt(ss / (double) (n - 1)) : 0.0;
+	qsort(losses, n, sizeof(double), CompareDouble);
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "{\"iterations\": " INT64_FORMAT ", ", n);
+	if (has_seed)
+		appendStringInfo(&buf, "\"seed\": " INT64_FORMAT ", ", seed);
+	if (nscenarios > 0)
+		appendStringInfo(&buf, "\"scenarios\": " INT64_FORMAT ", ", nscenarios);
+	AppendNumber(&buf, "mean", mean);
+	appendStringInfoString(&buf, ", ");
+	AppendNumber(&buf, "stddev", sd);
+	appendStringInfoString(&buf, ", ");
+	AppendNumber(&buf, "std_error", sd / sqrt((double) n));
+	appendStringInfoString(&buf, ", ");
+	AppendNumber(&buf, "p_nonzero", (double) nonzero / (double) n);
+	appendStringInfoString(&buf, ", ");
+	AppendNumber(&buf, "min", losses[0]);
+	appendStringInfoString(&buf, ", ");
+	AppendNumber(&buf, "p50", SortedQuantile(losses, n, 0.50));
+	appendStringInfoString(&buf, ", ");
+	AppendNumber(&buf, "p90", SortedQuantile(losses, n, 0.90));
+	appendStringInfoString(&buf, ", ");
+	AppendNumber(&buf, "p95", SortedQuantile(losses, n, 0.95));
+	appendStringInfoString(&buf, ", ");
+	AppendNumber(&buf, "p99", SortedQuantile(losses, n, 0.99));
+	appendStringInfoString(&buf, ", ");
+	AppendNumber(&buf, "max", losses[n - 1]);
+	appendStringInfoString(&buf, ", \"lec\": [");
+	for (j = 0; j < (int) lengthof(lec); j++)
+	{
+		appendStringInfo(&buf, "%s{", j ? ", " : "");
+		AppendNumber(&buf, "exceedance", lec[j]);
+		appendStringInfoString(&buf, ", ");
+		AppendNumber(&buf, "loss", SortedQuantile(losses, n, 1.0 - lec[j]));
+		appendStringInfoChar(&buf, '}');
+	}
+	appendStringInfoString(&buf, "]}");
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
+}
+
+static ArrayType *
+DoublesToArray(const double *v, int64 n)
+{
+	ArrayType  *arr;
+	int			dims[1];
+	int			lbs[1] = {1};
+
+	dims[0] = (int) n;
+	arr = (ArrayType *) palloc0(ARR_OVERHEAD_NONULLS(1) + n * sizeof(double));
+	SET_VARSIZE(arr, ARR_OVERHEAD_NONULLS(1) + n * sizeof(double));
+	arr->ndim = 1;
+	arr->dataoffset = 0;
+	arr->elemtype = FLOAT8OID;
+	memcpy(ARR_DIMS(arr), dims, sizeof(dims));
+	memcpy(ARR_LBOUND(arr), lbs, sizeof(lbs));
+	memcpy(ARR_DATA_PTR(arr), v, n * sizeof(double));
+	return arr;
+}
+
+/* ---------- SQL-callable ---------- */
+
+/*
+ * The raw Philox4x32-10 block, for known-answer tests and for anyone who
+ * wants to reproduce our streams outside the database.
+ */
+Datum
+scsm_philox4x32(PG_FUNCTION_ARGS)
+{
+	ArrayType  *ca = PG_GETARG_ARRAYTYPE_P(0),
+			   *ka = PG_GETARG_ARRAYTYPE_P(1);
+	Datum	   *ce,
+			   *ke,
+				out[4];
+	bool	   *cn,
+			   *kn;
+	int			nc,
+				nk,
+				i;
+	uint32_t	ctr[4],
+				key[2],
+				res[4];
+
+	deconstruct_array(ca, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &ce, &cn, &nc);
+	deconstruct_array(ka, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &ke, &kn, &nk);
+	if (nc != 4 || nk != 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("philox4x32 takes a counter of 4 words and a key of 2 words")));
+	for (i = 0; i < 6; i++)
+	{
+		bool		isnull = i < 4 ? cn[i] : kn[i - 4];
+		int64		v = DatumGetInt64(i < 4 ? ce[i] : ke[i - 4]);
+
+		if (isnull || v < 0 || v > (int64) 0xFFFFFFFF)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("philox4x32 words must be integers in [0, 4294967295]")));
+		if (i < 4)
+			ctr[i] = (uint32_t) v;
+		else
+			key[i - 4] = (uint32_t) v;
+	}
+	Philox4x32(ctr, key, res);
+	for (i = 0; i < 4; i++)
+		out[i] = Int64GetDatum((int64) res[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(out, 4, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/*
+ * simulate_annual_losses(seed, scenario, first_iteration, iterations,
+ *						  freq_dist, freq_params, mag_dist, mag_params)
+ * The annual loss of each iteration in [first, first + iterations).
+ */
+Datum
+scsm_simulate_annual_losses(PG_FUNCTION_ARGS)
+{
+	int64		seed = PG_GETARG_INT64(0);
+	int64		first = PG_GETARG_INT64(2);
+	int32		n = PG_GETARG_INT32(3);
+	ScenarioModel m;
+	double	   *v;
+
+	CheckIterations(first, n);
+	ModelInit(&m, PG_GETARG_INT64(1), PG_GETARG_TEXT_PP(4), PG_GETARG_ARRAYTYPE_P(5),
+			  PG_GETARG_TEXT_PP(6), PG_GETARG_ARRAYTYPE_P(7));
+	v = palloc(sizeof(double) * n);
+	SimulateInto(&m, (uint64_t) seed, first, n, v, false);
+	PG_RETURN_ARRAYTYPE_P(DoublesToArray(v, n));
+}
+
+/* simulate_loss(seed, scenario, iterations, ...): the summary of one scenario. */
+Datum
+scsm_simulate_loss(PG_FUNCTION_ARGS)
+{
+	int64		seed = PG_GETARG_INT64(0);
+	int32		n = PG_GETARG_INT32(2);
+	ScenarioModel m;
+	double	   *v;
+
+	CheckIterations(0, n);
+	ModelInit(&m, PG_GETARG_INT64(1), PG_GETARG_TEXT_PP(3), PG_GETARG_ARRAYTYPE_P(4),
+			  PG_GETARG_TEXT_PP(5), PG_GETARG_ARRAYTYPE_P(6));
+	v = palloc(sizeof(double) * n);
+	SimulateInto(&m, (uint64_t) seed, 0, n, v, false);
+	PG_RETURN_DATUM(SummaryJsonb(v, n, true, seed, 1));
+}
+
+/* loss_summary(float8[]): the same summary over any vector of annual losses. */
+Datum
+scsm_loss_summary(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
+	int			n = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	double	   *v;
+	int			i;
+
+	if (ARR_HASNULL(a) && array_contains_nulls(a))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("losses must not contain nulls")));
+	if (n == 0)
+		PG_RETURN_NULL();
+	v = palloc(sizeof(double) * n);
+	memcpy(v, ARR_DATA_PTR(a), sizeof(double) * n);
+	for (i = 0; i < n; i++)
+		if (isnan(v[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("losses must not contain NaN")));
+	PG_RETURN_DATUM(SummaryJsonb(v, n, false, 0, 0));
+}
+
+/* ---------- portfolio aggregate ---------- */
+
+typedef struct PortfolioState
+{
+	int64		seed;
+	int32		iterations;
+	int64		nscenarios;
+	double	   *sums;			/* per-iteration sum over the scenarios */
+} PortfolioState;
+
+static PortfolioState *
+PortfolioNew(MemoryContext cxt, int64 seed, int32 iterations)
+{
+	PortfolioState *st = MemoryContextAlloc(cxt, sizeof(PortfolioState));
+
+	st->seed = seed;
+	st->iterations = iterations;
+	st->nscenarios = 0;
+	st->sums = MemoryContextAllocZero(cxt, sizeof(double) * iterations);
+	return st;
+}
+
+static void
+PortfolioCheckSame(PortfolioState *st, int64 seed, int32 iterations)
+{
+	if (st->seed != seed || st->iterations != iterations)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("all scenarios of one portfolio must use the same seed and iterations"),
+				 errdetail("The portfolio started with seed " INT64_FORMAT " and %d iterations; "
+						   "a row has seed " INT64_FORMAT " and %d.",
+						   st->seed, st->iterations, seed, iterations)));
+}
+
+/*
+ * Transition: simulate the row's scenario for every iteration and add it
+ * into the per-iteration sums.
+ */
+Datum
+scsm_portfolio_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	PortfolioState *st = PG_ARGISNULL(0) ? NULL : (PortfolioState *) PG_GETARG_POINTER(0);
+	ScenarioModel m;
+	int64		seed;
+	int32		n;
+	int			i;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "portfolio transition called in non-aggregate context");
+	for (i = 1; i <= 7; i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("portfolio arguments must not be null"),
+					 errdetail("Argument %d is null.", i)));
+	seed = PG_GETARG_INT64(1);
+	n = PG_GETARG_INT32(2);
+	CheckIterations(0, n);
+	if (st == NULL)
+		st = PortfolioNew(aggcxt, seed, n);
+	else
+		PortfolioCheckSame(st, seed, n);
+	ModelInit(&m, PG_GETARG_INT64(3), PG_GETARG_TEXT_PP(4), PG_GETARG_ARRAYTYPE_P(5),
+			  PG_GETARG_TEXT_PP(6), PG_GETARG_ARRAYTYPE_P(7));
+	SimulateInto(&m, (uint64_t) seed, 0, n, st->sums, true);
+	st->nscenarios++;
+	PG_RETURN_POINTER(st);
+}
+
+/* Combine two partial portfolios: per-iteration sums add up. */
+Datum
+scsm_portfolio_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	PortfolioState *a = PG_ARGISNULL(0) ? NULL : (PortfolioState *) PG_GETARG_POINTER(0);
+	PortfolioState *b = PG_ARGISNULL(1) ? NULL : (PortfolioState *) PG_GETARG_POINTER(1);
+	int32		i;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "portfolio combine called in non-aggregate context");
+	if (b == NULL)
+		PG_RETURN_POINTER(a);
+	if (a == NULL)
+	{
+		a = PortfolioNew(aggcxt, b->seed, b->iterations);
+		memcpy(a->sums, b->sums, sizeof(double) * b->iterations);
+		a->nscenarios = b->nscenarios;
+		PG_RETURN_POINTER(a);
+	}
+	PortfolioCheckSame(a, b->seed, b->iterations);
+	for (i = 0; i < a->iterations; i++)
+		a->sums[i] += b->sums[i];
+	a->nscenarios += b->nscenarios;
+	PG_RETURN_POINTER(a);
+}
+
+Datum
+scsm_portfolio_serialize(PG_FUNCTION_ARGS)
+{
+	PortfolioState *st = (PortfolioState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+	int32		i;
+
+	pq_begintypsend(&buf);
+	pq_sendint64(&buf, st->seed);
+	pq_sendint32(&buf, st->iterations);
+	pq_sendint64(&buf, st->nscenarios);
+	for (i = 0; i < st->iterations; i++)
+		pq_sendfloat8(&buf, st->sums[i]);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+Datum
+scsm_portfolio_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt;
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	StringInfoData buf;
+	PortfolioState *st;
+	int64		seed;
+	int32		n,
+				i;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "portfolio deserialize called in non-aggregate context");
+	initStringInfo(&buf);
+	appendBinaryStringInfo(&buf, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+	seed = pq_getmsgint64(&buf);
+	n = pq_getmsgint(&buf, 4);
+	st = PortfolioNew(aggcxt, seed, n);
+	st->nscenarios = pq_getmsgint64(&buf);
+	for (i = 0; i < n; i++)
+		st->sums[i] = pq_getmsgfloat8(&buf);
+	pq_getmsgend(&buf);
+	pfree(buf.data);
+	PG_RETURN_POINTER(st);
+}
+
+/* Final: the summary of the per-iteration sums. */
+Datum
+scsm_portfolio_final_summary(PG_FUNCTION_ARGS)
+{
+	PortfolioState *st = PG_ARGISNULL(0) ? NULL : (PortfolioState *) PG_GETARG_POINTER(0);
+	double	   *v;
+
+	if (st == NULL)
+		PG_RETURN_NULL();
+	/* sort a copy: a final function must not change the state */
+	v = palloc(sizeof(double) * st->iterations);
+	memcpy(v, st->sums, sizeof(double) * st->iterations);
+	PG_RETURN_DATUM(SummaryJsonb(v, st->iterations, true, st->seed, st->nscenarios));
+}
+
+/* Final: the per-iteration sums themselves, in iteration order. */
+Datum
+scsm_portfolio_final_losses(PG_FUNCTION_ARGS)
+{
+	PortfolioState *st = PG_ARGISNULL(0) ? NULL : (PortfolioState *) PG_GETARG_POINTER(0);
+
+	if (st == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_ARRAYTYPE_P(DoublesToArray(st->sums, st->iterations));
+}

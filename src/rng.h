@@ -1,0 +1,376 @@
+/*-------------------------------------------------------------------------
+ *
+ * rng.h
+ *	  Counter-based random numbers (Philox4x32-10) for the Monte Carlo engine.
+ *
+ * Philox4x32-10 (Salmon, Moraes, Dror & Shaw, "Parallel random numbers: as
+ * easy as 1, 2, 3", SC'11) maps a 128-bit counter and a 64-bit key to 128
+ * random bits with no state besides the counter.  scsm keys it with the
+ * user's seed and builds the counter from (scenario, iteration, draw), so
+ * the draws of iteration i of scenario s are a pure function of
+ * (seed, s, i): any range of iterations can be computed by any worker, in
+ * any order, and gives the same numbers.
+ *
+ * Counter layout: c0 = draw block inside the iteration, c1 = iteration
+ * (below 2^32), c2/c3 = low/high half of the 64-bit scenario id.  Key:
+ * k0/k1 = low/high half of the 64-bit seed.
+ *
+ * src/rng.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SCSM_RNG_H
+#define SCSM_RNG_H
+
+#include <stdint.h>
+#include <string.h>
+#include <stdbool.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define SCSM_HAVE_AVX2_PATH 1
+#endif
+
+#define PHILOX_M0	UINT32_C(0xD2511F53)
+#define PHILOX_M1	UINT32_C(0xCD9E8D57)
+#define PHILOX_W0	UINT32_C(0x9E3779B9)
+#define PHILOX_W1	UINT32_C(0xBB67AE85)
+
+/* One Philox4x32-10 block: out = philox(ctr, key), ten rounds. */
+static inline void
+Philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4])
+{
+	uint32_t	c0 = ctr[0],
+				c1 = ctr[1],
+				c2 = ctr[2],
+				c3 = ctr[3];
+	uint32_t	k0 = key[0],
+				k1 = key[1];
+	int			r;
+
+	for (r = 0; r < 10; r++)
+	{
+		uint64_t	p0 = (uint64_t) PHILOX_M0 * c0;
+		uint64_t	p1 = (uint64_t) PHILOX_M1 * c2;
+		uint32_t	n0 = (uint32_t) (p1 >> 32) ^ c1 ^ k0;
+		uint32_t	n2 = (uint32_t) (p0 >> 32) ^ c3 ^ k1;
+
+		c1 = (uint32_t) p1;
+		c3 = (uint32_t) p0;
+		c0 = n0;
+		c2 = n2;
+		k0 += PHILOX_W0;
+		k1 += PHILOX_W1;
+	}
+	out[0] = c0;
+	out[1] = c1;
+	out[2] = c2;
+	out[3] = c3;
+}
+
+/*
+ * Block c0 = block of eight consecutive iterations at once.  One
+ * Philox block is a chain of ten dependent multiplies, so a single stream
+ * is latency bound; eight independent chains (SSE2, two lanes of 4) keep
+ * the multiplier busy.  out[j] is exactly Philox4x32(ctr j, key).
+ */
+static inline void
+Philox4x32Batch8(const uint32_t key[2], uint32_t block, uint32_t iteration,
+				 uint64_t scenario, uint32_t out[8][4])
+{
+#ifdef __SSE2__
+	const __m128i m0 = _mm_set1_epi32((int) PHILOX_M0);
+	const __m128i m1 = _mm_set1_epi32((int) PHILOX_M1);
+	const __m128i lo_mask = _mm_set1_epi64x(0xFFFFFFFF);
+	__m128i		a0,
+				a1,
+				a2,
+				a3,
+				b0,
+				b1,
+				b2,
+				b3;
+	uint32_t	k0 = key[0],
+				k1 = key[1];
+	int			r,
+				j;
+	uint32_t	w[8][4];
+
+	a0 = b0 = _mm_set1_epi32((int) block);
+	a1 = _mm_setr_epi32((int) iteration, (int) (iteration + 1),
+						(int) (iteration + 2), (int) (iteration + 3));
+	b1 = _mm_setr_epi32((int) (iteration + 4), (int) (iteration + 5),
+						(int) (iteration + 6), (int) (iteration + 7));
+	a2 = b2 = _mm_set1_epi32((int) (uint32_t) scenario);
+	a3 = b3 = _mm_set1_epi32((int) (uint32_t) (scenario >> 32));
+
+	/*
+	 * One round on four lanes: 32x32->64 products of lanes 0,2 (even) and
+	 * 1,3 (odd), split into high and low words, then the Philox S-box.
+	 */
+#define PHILOX_SSE_ROUND(c0, c1, c2, c3) \
+	do { \
+		__m128i		pe0 = _mm_mul_epu32(c0, m0), \
+					po0 = _mm_mul_epu32(_mm_srli_epi64(c0, 32), m0), \
+					pe1 = _mm_mul_epu32(c2, m1), \
+					po1 = _mm_mul_epu32(_mm_srli_epi64(c2, 32), m1); \
+		__m128i		lo0 = _mm_or_si128(_mm_and_si128(pe0, lo_mask), _mm_slli_epi64(po0, 32)), \
+					hi0 = _mm_or_si128(_mm_srli_epi64(pe0, 32), _mm_andnot_si128(lo_mask, po0)), \
+					lo1 = _mm_or_si128(_mm_and_si128(pe1, lo_mask), _mm_slli_epi64(po1, 32)), \
+					hi1 = _mm_or_si128(_mm_srli_epi64(pe1, 32), _mm_andnot_si128(lo_mask, po1)); \
+		c0 = _mm_xor_si128(_mm_xor_si128(hi1, c1), vk0); \
+		c2 = _mm_xor_si128(_mm_xor_si128(hi0, c3), vk1); \
+		c1 = lo1; \
+		c3 = lo0; \
+	} while (0)
+
+	for (r = 0; r < 10; r++)
+	{
+		__m128i		vk0 = _mm_set1_epi32((int) k0),
+					vk1 = _mm_set1_epi32((int) k1);
+
+		PHILOX_SSE_ROUND(a0, a1, a2, a3);
+		PHILOX_SSE_ROUND(b0, b1, b2, b3);
+		k0 += PHILOX_W0;
+		k1 += PHILOX_W1;
+	}
+#undef PHILOX_SSE_ROUND
+
+	/* transpose lanes to blocks */
+	{
+		__m128i		t0 = _mm_unpacklo_epi32(a0, a1),	/* a0[0] a1[0] a0[1] a1[1] */
+					t1 = _mm_unpacklo_epi32(a2, a3),
+					t2 = _mm_unpackhi_epi32(a0, a1),
+					t3 = _mm_unpackhi_epi32(a2, a3);
+
+		_mm_storeu_si128((__m128i *) w[0], _mm_unpacklo_epi64(t0, t1));
+		_mm_storeu_si128((__m128i *) w[1], _mm_unpackhi_epi64(t0, t1));
+		_mm_storeu_si128((__m128i *) w[2], _mm_unpacklo_epi64(t2, t3));
+		_mm_storeu_si128((__m128i *) w[3], _mm_unpackhi_epi64(t2, t3));
+		t0 = _mm_unpacklo_epi32(b0, b1);
+		t1 = _mm_unpacklo_epi32(b2, b3);
+		t2 = _mm_unpackhi_epi32(b0, b1);
+		t3 = _mm_unpackhi_epi32(b2, b3);
+		_mm_storeu_si128((__m128i *) w[4], _mm_unpacklo_epi64(t0, t1));
+		_mm_storeu_si128((__m128i *) w[5], _mm_unpackhi_epi64(t0, t1));
+		_mm_storeu_si128((__m128i *) w[6], _mm_unpacklo_epi64(t2, t3));
+		_mm_storeu_si128((__m128i *) w[7], _mm_unpackhi_epi64(t2, t3));
+	}
+	for (j = 0; j < 8; j++)
+		memcpy(out[j], w[j], sizeof(w[j]));
+#else
+	int			j;
+
+	for (j = 0; j < 8; j++)
+	{
+		uint32_t	ctr[4] = {block, iteration + (uint32_t) j, (uint32_t) scenario,
+		(uint32_t) (scenario >> 32)};
+
+		Philox4x32(ctr, key, out[j]);
+	}
+#endif
+}
+
+#ifdef SCSM_HAVE_AVX2_PATH
+/*
+ * The same as two Philox4x32Batch8 calls (iterations i .. i+15), with AVX2:
+ * eight lanes per vector.  Compiled for AVX2 whatever the build flags;
+ * call it only where the CPU has AVX2 (RngBlocks16 checks).
+ */
+__attribute__((target("avx2")))
+static void
+Philox4x32Batch16Avx2(const uint32_t key[2], uint32_t block, uint32_t iteration,
+					  uint64_t scenario, uint32_t out[16][4])
+{
+	const __m256i m0 = _mm256_set1_epi32((int) PHILOX_M0);
+	const __m256i m1 = _mm256_set1_epi32((int) PHILOX_M1);
+	const __m256i lo_mask = _mm256_set1_epi64x(0xFFFFFFFF);
+	__m256i		a0,
+				a1,
+				a2,
+				a3,
+				b0,
+				b1,
+				b2,
+				b3;
+	uint32_t	k0 = key[0],
+				k1 = key[1];
+	uint32_t	w0[16],
+				w1[16],
+				w2[16],
+				w3[16];
+	int			r,
+				j;
+
+	a0 = b0 = _mm256_set1_epi32((int) block);
+	a1 = _mm256_add_epi32(_mm256_set1_epi32((int) iteration),
+						  _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+	b1 = _mm256_add_epi32(a1, _mm256_set1_epi32(8));
+	a2 = b2 = _mm256_set1_epi32((int) (uint32_t) scenario);
+	a3 = b3 = _mm256_set1_epi32((int) (uint32_t) (scenario >> 32));
+
+#define PHILOX_AVX2_ROUND(c0, c1, c2, c3) \
+	do { \
+		__m256i		pe0 = _mm256_mul_epu32(c0, m0), \
+					po0 = _mm256_mul_epu32(_mm256_srli_epi64(c0, 32), m0), \
+					pe1 = _mm256_mul_epu32(c2, m1), \
+					po1 = _mm256_mul_epu32(_mm256_srli_epi64(c2, 32), m1); \
+		__m256i		lo0 = _mm256_or_si256(_mm256_and_si256(pe0, lo_mask), _mm256_slli_epi64(po0, 32)), \
+					hi0 = _mm256_or_si256(_mm256_srli_epi64(pe0, 32), _mm256_andnot_si256(lo_mask, po0)), \
+					lo1 = _mm256_or_si256(_mm256_and_si256(pe1, lo_mask), _mm256_slli_epi64(po1, 32)), \
+					hi1 = _mm256_or_si256(_mm256_srli_epi64(pe1, 32), _mm256_andnot_si256(lo_mask, po1)); \
+		c0 = _mm256_xor_si256(_mm256_xor_si256(hi1, c1), vk0); \
+		c2 = _mm256_xor_si256(_mm256_xor_si256(hi0, c3), vk1); \
+		c1 = lo1; \
+		c3 = lo0; \
+	} while (0)
+
+	for (r = 0; r < 10; r++)
+	{
+		__m256i		vk0 = _mm256_set1_epi32((int) k0),
+					vk1 = _mm256_set1_epi32((int) k1);
+
+		PHILOX_AVX2_ROUND(a0, a1, a2, a3);
+		PHILOX_AVX2_ROUND(b0, b1, b2, b3);
+		k0 += PHILOX_W0;
+		k1 += PHILOX_W1;
+	}
+#undef PHILOX_AVX2_ROUND
+
+	_mm256_storeu_si256((__m256i *) w0, a0);
+	_mm256_storeu_si256((__m256i *) (w0 + 8), b0);
+	_mm256_storeu_si256((__m256i *) w1, a1);
+	_mm256_storeu_si256((__m256i *) (w1 + 8), b1);
+	_mm256_storeu_si256((__m256i *) w2, a2);
+	_mm256_storeu_si256((__m256i *) (w2 + 8), b2);
+	_mm256_storeu_si256((__m256i *) w3, a3);
+	_mm256_storeu_si256((__m256i *) (w3 + 8), b3);
+	for (j = 0; j < 16; j++)
+	{
+		out[j][0] = w0[j];
+		out[j][1] = w1[j];
+		out[j][2] = w2[j];
+		out[j][3] = w3[j];
+	}
+}
+#endif
+
+/* Does this CPU take the AVX2 path?  Checked once per simulation call. */
+static inline bool
+RngHaveAvx2(void)
+{
+#ifdef SCSM_HAVE_AVX2_PATH
+	return __builtin_cpu_supports("avx2");
+#else
+	return false;
+#endif
+}
+
+/* Block c0 = block of iterations i .. i+15. */
+static inline void
+RngBlocks16(const uint32_t key[2], uint32_t block, uint32_t iteration, uint64_t scenario,
+			bool avx2, uint32_t out[16][4])
+{
+#ifdef SCSM_HAVE_AVX2_PATH
+	if (avx2)
+	{
+		Philox4x32Batch16Avx2(key, block, iteration, scenario, out);
+		return;
+	}
+#endif
+	(void) avx2;
+	Philox4x32Batch8(key, block, iteration, scenario, out);
+	Philox4x32Batch8(key, block, iteration + 8, scenario, out + 8);
+}
+
+/*
+ * A stream of uniforms for one (seed, scenario, iteration): successive
+ * Philox blocks with c0 = 0, 1, 2, ...  Each block yields two doubles.
+ */
+typedef struct RngStream
+{
+	uint32_t	key[2];
+	uint32_t	ctr[4];
+	uint32_t	buf[4];
+	uint32_t	next[4];		/* block ctr[0], if already computed */
+	int			avail;			/* doubles left in buf: 2, 1 or 0 */
+	bool		has_next;
+} RngStream;
+
+static inline void
+RngStreamInit(RngStream *s, uint64_t seed, uint64_t scenario, uint32_t iteration)
+{
+	s->key[0] = (uint32_t) seed;
+	s->key[1] = (uint32_t) (seed >> 32);
+	s->ctr[0] = 0;
+	s->ctr[1] = iteration;
+	s->ctr[2] = (uint32_t) scenario;
+	s->ctr[3] = (uint32_t) (scenario >> 32);
+	s->avail = 0;
+	s->has_next = false;
+	memset(s->next, 0, sizeof(s->next));
+}
+
+/* Start a stream whose first block (c0 = 0) is already computed. */
+static inline void
+RngStreamInitWithBlock(RngStream *s, uint64_t seed, uint64_t scenario,
+					   uint32_t iteration, const uint32_t block[4])
+{
+	RngStreamInit(s, seed, scenario, iteration);
+	s->buf[0] = block[0];
+	s->buf[1] = block[1];
+	s->buf[2] = block[2];
+	s->buf[3] = block[3];
+	s->ctr[0] = 1;
+	s->avail = 2;
+}
+
+/* Start a stream whose blocks 0 and 1 are already computed. */
+static inline void
+RngStreamInitWithBlocks(RngStream *s, uint64_t seed, uint64_t scenario,
+						uint32_t iteration, const uint32_t block0[4],
+						const uint32_t block1[4])
+{
+	RngStreamInitWithBlock(s, seed, scenario, iteration, block0);
+	memcpy(s->next, block1, sizeof(s->next));
+	s->has_next = true;
+}
+
+/* 53 random bits from two words, mapped to the open interval (0, 1). */
+static inline double
+RngWordsToUnit(uint32_t hi, uint32_t lo)
+{
+	uint64_t	x = ((uint64_t) hi << 21) ^ (uint64_t) (lo >> 11);
+
+	x &= (UINT64_C(1) << 53) - 1;
+	return ((double) x + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+/* Next uniform in (0, 1): never exactly 0 or 1, so log() is always finite. */
+static inline double
+RngUniform(RngStream *s)
+{
+	if (s->avail == 0)
+	{
+		if (s->has_next)
+		{
+			memcpy(s->buf, s->next, sizeof(s->buf));
+			s->has_next = false;
+		}
+		else
+			Philox4x32(s->ctr, s->key, s->buf);
+		s->ctr[0]++;
+		s->avail = 2;
+	}
+	if (s->avail == 2)
+	{
+		s->avail = 1;
+		return RngWordsToUnit(s->buf[0], s->buf[1]);
+	}
+	s->avail = 0;
+	return RngWordsToUnit(s->buf[2], s->buf[3]);
+}
+
+#endif							/* SCSM_RNG_H */
