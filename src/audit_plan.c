@@ -16,8 +16,8 @@
  * deadline month (the tighter of its interval chain and the coverage of the
  * current cycle).  In each month the released occurrences are taken in
  * order of (deadline, fewest eligible leads, highest risk, unit id); those
- * due this month must be placed, others are pulled forward only up to a
- * target that spreads the remaining work evenly over the remaining months.
+ * due this month must be placed, others are pulled forward only up to the
+ * lowest steady monthly rate that meets every released deadline.
  * Each goes to the least-loaded eligible lead (load this month relative to
  * capacity, then total load, then person id).  An occurrence that cannot be
  * placed at its deadline is tried in earlier months of its window
@@ -873,8 +873,7 @@ PlannerSweep(Planner *pl)
 	for (m = 0; m < pl->horizon; m++)
 	{
 		int			ncand = 0;
-		double		remaining = 0;
-		int			target;
+		int			target = 0;
 		int			placed = 0;
 
 		CHECK_FOR_INTERRUPTS();
@@ -883,14 +882,18 @@ PlannerSweep(Planner *pl)
 			PlanUnit   *u = &pl->units[i];
 			int			eff = EffectiveDeadline(pl, u);
 
-			if (eff >= pl->horizon)
-				continue;
-			remaining += 1 + (pl->horizon - 1 - eff) / u->interval;
-			if (u->release <= m)
+			if (eff < pl->horizon && u->release <= m)
 				cand[ncand++] = i;
 		}
-		target = (int) floor(remaining / (pl->horizon - m) + 0.5);
 		qsort_arg(cand, ncand, sizeof(int), CandidateCmp, pl);
+		/* the lowest steady rate that meets every released deadline */
+		for (i = 0; i < ncand; i++)
+		{
+			int			months = EffectiveDeadline(pl, &pl->units[cand[i]]) - m + 1;
+			int			rate = (i + 1) / months;	/* rounded down: musts fill up */
+
+			target = Max(target, rate);
+		}
 
 		for (i = 0; i < ncand; i++)
 		{
