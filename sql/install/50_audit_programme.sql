@@ -81,15 +81,22 @@ COMMENT ON COLUMN scsm.audit_programme_config.default_risk_level IS 'Risk level 
 
 CREATE FUNCTION scsm.audit_config(p_org bigint)
 RETURNS scsm.audit_programme_config
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT coalesce(c.org_id, o.org_id), coalesce(c.cycle, '3 years'), coalesce(c.follow_up_within, '90 days'),
-           coalesce(c.serious_incident_severity, 4), coalesce(c.audit_days, 1), coalesce(c.team_size, 1),
-           coalesce(c.default_risk_level, 'medium')
+DECLARE
+    c scsm.audit_programme_config;
+BEGIN
+    -- PL/pgSQL rather than SQL: called per unit, and its plan stays cached
+    SELECT coalesce(c2.org_id, o.org_id), coalesce(c2.cycle, '3 years'), coalesce(c2.follow_up_within, '90 days'),
+           coalesce(c2.serious_incident_severity, 4), coalesce(c2.audit_days, 1), coalesce(c2.team_size, 1),
+           coalesce(c2.default_risk_level, 'medium')
+      INTO c
       FROM scsm.organization o
-      LEFT JOIN scsm.audit_programme_config c ON c.org_id = o.org_id
-     WHERE o.org_id = p_org
+      LEFT JOIN scsm.audit_programme_config c2 ON c2.org_id = o.org_id
+     WHERE o.org_id = p_org;
+    RETURN c;
+END
 $$;
 COMMENT ON FUNCTION scsm.audit_config(bigint) IS
     'The audit-programme settings of an organization, defaults filled in; NULL for an unknown organization';
@@ -97,12 +104,17 @@ COMMENT ON FUNCTION scsm.audit_config(bigint) IS
 -- The interval rule of a level for an organization (its own row, else the default).
 CREATE FUNCTION scsm.audit_rule(p_org bigint, p_level text)
 RETURNS scsm.audit_interval_rule
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT * FROM scsm.audit_interval_rule
+DECLARE
+    r scsm.audit_interval_rule;
+BEGIN
+    SELECT * INTO r FROM scsm.audit_interval_rule
      WHERE (org_id = p_org OR org_id IS NULL) AND risk_level = p_level
-     ORDER BY org_id NULLS LAST LIMIT 1
+     ORDER BY org_id NULLS LAST LIMIT 1;
+    RETURN r;
+END
 $$;
 COMMENT ON FUNCTION scsm.audit_rule(bigint, text) IS
     'Interval rule that applies to a risk level in an organization (its own row, else the built-in default)';
@@ -264,6 +276,12 @@ BEGIN
 END
 $$;
 
+-- Lookups by site on register tables (the closed loop and the unit refresh
+-- look up risks, incidents and audits of one site).
+CREATE INDEX risk_org_site_idx ON scsm.risk (org_id, site_id);
+CREATE INDEX incident_org_site_idx ON scsm.incident (org_id, site_id);
+CREATE INDEX audit_org_site_idx ON scsm.audit (org_id, site_id);
+
 -- ---------------------------------------------------------------------------
 -- Risk level of a unit.  The ONE place that links the programme to risk
 -- assessment: the risk engine can replace this function's body.
@@ -273,10 +291,11 @@ $$;
 -- level, else a band of likelihood x consequence (1..100).
 CREATE FUNCTION scsm.audit_risk_band(p_level text, p_likelihood integer, p_consequence integer)
 RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT CASE
+BEGIN
+    RETURN CASE
              WHEN lower(btrim(p_level)) IN ('critical', 'extreme', 'very high', 'very_high', 'severe') THEN 'critical'
              WHEN lower(btrim(p_level)) IN ('high', 'major') THEN 'high'
              WHEN lower(btrim(p_level)) IN ('medium', 'moderate', 'tolerable') THEN 'medium'
@@ -285,26 +304,31 @@ AS $$
              WHEN p_likelihood * p_consequence >= 40 THEN 'high'
              WHEN p_likelihood * p_consequence >= 20 THEN 'medium'
              WHEN p_likelihood IS NOT NULL AND p_consequence IS NOT NULL THEN 'low'
-           END
+           END;
+END
 $$;
 COMMENT ON FUNCTION scsm.audit_risk_band(text, integer, integer) IS
     'Level of one risk for audit planning: its text level if it names one, else likelihood x consequence banded (<20 low, <40 medium, <70 high, else critical)';
 
 CREATE FUNCTION scsm.audit_unit_risk_level(p_org bigint, p_unit bigint)
 RETURNS text
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
-    SELECT coalesce(
-        (SELECT b.level
-           FROM scsm.audit_unit u
-           JOIN scsm.risk r ON r.org_id = u.org_id AND r.site_id = u.site_id AND r.status <> 'closed'
-           CROSS JOIN LATERAL (SELECT scsm.audit_risk_band(r.level, r.likelihood, r.consequence) AS level) b
-           JOIN scsm.audit_interval_rule ru ON ru.risk_level = b.level AND ru.org_id IS NULL
-          WHERE u.org_id = p_org AND u.unit_id = p_unit
+BEGIN
+    RETURN coalesce(
+        (SELECT ru.risk_level
+           FROM (SELECT r.level, r.likelihood, r.consequence
+                   FROM scsm.risk r
+                  WHERE r.org_id = p_org AND r.status <> 'closed'
+                    AND r.site_id = (SELECT u.site_id FROM scsm.audit_unit u WHERE u.org_id = p_org AND u.unit_id = p_unit)
+                 OFFSET 0) r
+           JOIN scsm.audit_interval_rule ru
+             ON ru.org_id IS NULL AND ru.risk_level = scsm.audit_risk_band(r.level, r.likelihood, r.consequence)
           ORDER BY ru.rank DESC
           LIMIT 1),
-        (SELECT default_risk_level FROM scsm.audit_config(p_org)))
+        (SELECT c.default_risk_level FROM scsm.audit_config(p_org) c));
+END
 $$;
 COMMENT ON FUNCTION scsm.audit_unit_risk_level(bigint, bigint) IS
     'Risk level of an auditable unit: the highest level of the open risks at its site (scsm.audit_risk_band), else the configured default; the hook for the risk engine';
@@ -345,6 +369,9 @@ CREATE FUNCTION scsm.refresh_audit_units(p_org bigint, p_site bigint DEFAULT NUL
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = scsm, pg_catalog, pg_temp
+-- large cost estimates would otherwise trigger JIT compilation that costs
+-- far more than the query
+SET jit = off
 AS $$
 DECLARE
     cfg scsm.audit_programme_config;
@@ -378,7 +405,7 @@ BEGIN
                (SELECT count(*) FROM aud WHERE aud.unit_id = h.unit_id AND NOT aud.has_nc
                    AND aud.performed_on > coalesce(h.last_nc, '-infinity'))::integer AS clean
           FROM hist h
-    ), ev AS (
+    ), ev AS MATERIALIZED (
         -- events that tighten the interval: a major nonconformity on the unit or a
         -- serious incident at the site, within the cycle and after the last clean audit
         SELECT u.unit_id,
@@ -408,7 +435,7 @@ BEGIN
                    AND (nc.clause IS NULL OR nc.clause @> u.clause OR u.clause @> nc.clause)
                    AND nc.raised_on >= coalesce(s.last_audited, '-infinity')) AS follow_up_from
           FROM u JOIN streak s USING (unit_id)
-    ), calc AS (
+    ), calc AS MATERIALIZED (
         SELECT u.org_id, u.unit_id, u.next_due AS old_due, u.risk_level AS old_level, u.level,
                s.last_audited, s.clean,
                least(CASE WHEN ev.major_nc IS NOT NULL OR ev.incident IS NOT NULL THEN r.tightened_interval
@@ -564,6 +591,8 @@ CREATE FUNCTION scsm.check_audit_programme(p_org bigint, p_programme bigint DEFA
 RETURNS TABLE (programme_id bigint, planned_id bigint, unit_id bigint, rule text, detail text)
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = scsm, pg_catalog, pg_temp
+-- the estimates of this union are large: JIT would compile for seconds
+SET jit = off
 AS $$
 WITH prog AS (
     SELECT p.org_id, p.programme_id, p.start_month, p.horizon_months, p.cycle_months,
@@ -595,8 +624,9 @@ SELECT prog.programme_id, NULL::bigint, u.unit_id, 'coverage',
   FROM prog
   CROSS JOIN units u
   CROSS JOIN LATERAL generate_series(0, prog.horizon_months / prog.cycle_months - 1) AS k
- WHERE NOT EXISTS (SELECT 1 FROM pa WHERE pa.unit_id = u.unit_id
-                      AND pa.mi BETWEEN prog.m0 + k * prog.cycle_months AND prog.m0 + (k + 1) * prog.cycle_months - 1)
+  LEFT JOIN (SELECT DISTINCT pa.unit_id, (pa.mi - prog.m0) / prog.cycle_months AS w
+               FROM pa CROSS JOIN prog WHERE pa.mi >= prog.m0) c ON c.unit_id = u.unit_id AND c.w = k
+ WHERE c.unit_id IS NULL
 UNION ALL
 -- max_interval: first audit by the due month, gaps of at most the interval,
 -- and no next due date left unplanned inside the horizon
@@ -627,8 +657,8 @@ SELECT prog.programme_id, g.planned_id, g.unit_id, 'max_interval', g.detail
                             to_char(l.last_period + make_interval(months => u.interval_months), 'YYYY-MM'))
            END
       FROM units u
-      LEFT JOIN LATERAL (SELECT max(pa.mi) AS last_mi, max(pa.period) AS last_period
-                           FROM pa WHERE pa.unit_id = u.unit_id) l ON true
+      LEFT JOIN (SELECT pa.unit_id, max(pa.mi) AS last_mi, max(pa.period) AS last_period
+                   FROM pa GROUP BY pa.unit_id) l ON l.unit_id = u.unit_id
      WHERE CASE WHEN l.last_mi IS NULL THEN scsm.audit_month_index(u.next_due) < prog.m0 + prog.horizon_months
                 ELSE l.last_mi + u.interval_months < prog.m0 + prog.horizon_months END
   ) g
