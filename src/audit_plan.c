@@ -693,11 +693,33 @@ AddFailure(Planner *pl, int ui, int m, const char *rule, char *detail)
 	pl->nfailures++;
 }
 
+#define PLAN_MAX_NAMES 8
+
+/*
+ * Append one person to a list in a diagnostic; after PLAN_MAX_NAMES only
+ * count them (*shown tracks the list), so big organizations get short
+ * messages.  FinishPersons appends the count of those left out.
+ */
 static void
-AppendPerson(Planner *pl, StringInfo s, int a, bool first)
+AppendPerson(Planner *pl, StringInfo s, int a, bool first, int *shown, int *hidden)
 {
-	appendStringInfo(s, "%s%lld (%s)", first ? "" : ", ",
+	if (first)
+		*shown = *hidden = 0;
+	if (*shown >= PLAN_MAX_NAMES)
+	{
+		(*hidden)++;
+		return;
+	}
+	appendStringInfo(s, "%s%lld (%s)", *shown ? ", " : "",
 					 (long long) pl->auditors[a].person_id, pl->auditors[a].name);
+	(*shown)++;
+}
+
+static void
+FinishPersons(StringInfo s, int hidden)
+{
+	if (hidden > 0)
+		appendStringInfo(s, " and %d more", hidden);
 }
 
 /*
@@ -715,7 +737,9 @@ Diagnose(Planner *pl, int ui, int lb, int m)
 				mm;
 	bool		first;
 	int			nindep = 0,
-				navail = 0;
+				navail = 0,
+				shown = 0,
+				hidden = 0;
 	char	   *window = lb < m ? psprintf("%s to %s", MonthLabel(pl, lb), MonthLabel(pl, m))
 		: MonthLabel(pl, m);
 
@@ -731,7 +755,8 @@ Diagnose(Planner *pl, int ui, int lb, int m)
 	{
 		appendStringInfo(&s, "The auditors competent for clause %s at a %s site (persons ", u->clause, u->site_kind);
 		for (k = 0; k < c->n; k++)
-			AppendPerson(pl, &s, c->auditors[k], k == 0);
+			AppendPerson(pl, &s, c->auditors[k], k == 0, &shown, &hidden);
+		FinishPersons(&s, hidden);
 		appendStringInfoString(&s, ") have no lead-auditor status.");
 		AddFailure(pl, ui, m, "lead", s.data);
 		return;
@@ -764,11 +789,17 @@ Diagnose(Planner *pl, int ui, int lb, int m)
 
 			if (!pl->auditors[a].is_lead)
 				continue;
-			appendStringInfo(&s, "%sperson %lld (%s) %s", first ? "" : "; ",
-							 (long long) pl->auditors[a].person_id, pl->auditors[a].name,
-							 ConflictReason(u, a) ? ConflictReason(u, a) : "is conflicted");
+			if (shown < PLAN_MAX_NAMES)
+				appendStringInfo(&s, "%sperson %lld (%s) %s", first ? "" : "; ",
+								 (long long) pl->auditors[a].person_id, pl->auditors[a].name,
+								 ConflictReason(u, a) ? ConflictReason(u, a) : "is conflicted");
+			else
+				hidden++;
+			shown++;
 			first = false;
 		}
+		if (hidden > 0)
+			appendStringInfo(&s, "; and %d more", hidden);
 		appendStringInfoString(&s, ".");
 		AddFailure(pl, ui, m, "independence", s.data);
 		return;
@@ -788,9 +819,10 @@ Diagnose(Planner *pl, int ui, int lb, int m)
 				indep |= !Conflicted(u, a, mm);
 			if (!indep)
 				continue;
-			AppendPerson(pl, &s, a, first);
+			AppendPerson(pl, &s, a, first, &shown, &hidden);
 			first = false;
 		}
+		FinishPersons(&s, hidden);
 		appendStringInfo(&s, ") is unavailable in %s.", window);
 		AddFailure(pl, ui, m, "unavailability", s.data);
 		return;
@@ -808,9 +840,10 @@ Diagnose(Planner *pl, int ui, int lb, int m)
 			avail |= (!Conflicted(u, a, mm) && !pl->auditors[a].unavailable[mm]);
 		if (!avail)
 			continue;
-		AppendPerson(pl, &s, a, first);
+		AppendPerson(pl, &s, a, first, &shown, &hidden);
 		first = false;
 	}
+	FinishPersons(&s, hidden);
 	appendStringInfo(&s, ") have no capacity left in %s", window);
 	if (pl->team_size > 1)
 		appendStringInfo(&s, ", or too few independent auditors are free to make a team of %d", pl->team_size);
