@@ -73,7 +73,8 @@ BEGIN
 END
 $$;
 CREATE FUNCTION public.bench_run(org bigint, n integer, OUT sites integer, OUT units integer, OUT planned integer,
-                                 OUT refresh_ms numeric, OUT plan_ms numeric, OUT check_ms numeric, OUT violations integer)
+                                 OUT refresh_ms numeric, OUT plan_ms numeric, OUT check_ms numeric, OUT violations integer,
+                                 OUT peak_to_mean numeric, OUT max_util numeric)
 LANGUAGE plpgsql SET search_path = scsm, public, pg_catalog AS $$
 DECLARE
     t0 timestamptz;
@@ -92,20 +93,27 @@ BEGIN
     t0 := clock_timestamp();
     SELECT count(*) INTO violations FROM check_audit_programme(org, pid);
     check_ms := round(extract(epoch FROM clock_timestamp() - t0)::numeric * 1000, 0);
+    -- load balance: busiest month against the mean, busiest auditor-month against capacity
+    SELECT round(max(k) / avg(k), 2) INTO peak_to_mean
+      FROM (SELECT count(*) AS k FROM planned_audit WHERE org_id = org AND programme_id = pid GROUP BY period) x;
+    SELECT round(max(d / a.monthly_capacity), 2) INTO max_util
+      FROM (SELECT lead_auditor AS person_id, period, sum(audit_days) AS d FROM planned_audit
+             WHERE org_id = org AND programme_id = pid GROUP BY 1, 2) x
+      JOIN auditor a ON a.org_id = org AND a.person_id = x.person_id;
 END
 $$;
 SQL
 base=
-echo "sites units auditors planned refresh_ms plan_ms check_ms violations plan_ratio"
+echo "sites units auditors planned refresh_ms plan_ms check_ms violations plan_ratio peak_month/mean max_auditor_util"
 for n in $sizes; do
   org=$(psql -X -q -A -t -v ON_ERROR_STOP=1 -d bench -c "SELECT public.bench_make($n)")
   # statistics as autovacuum would have them on a live database
   psql -X -q -v ON_ERROR_STOP=1 -d bench -c 'ANALYZE'
-  IFS='|' read -r s u p rm pm cm v <<<"$(psql -X -q -A -t -v ON_ERROR_STOP=1 -d bench -c "SELECT * FROM public.bench_run($org, $n)")"
+  IFS='|' read -r s u p rm pm cm v pk mu <<<"$(psql -X -q -A -t -v ON_ERROR_STOP=1 -d bench -c "SELECT * FROM public.bench_run($org, $n)")"
   [ -n "$pm" ] || { echo "FAIL: no programme at $n sites"; exit 1; }
   [ -z "$base" ] && base=$pm
   ratio=$(python3 -c "print(f'{$pm / max($base, 1):.2f}')")
-  echo "$s $u 50 $p $rm $pm $cm $v $ratio"
+  echo "$s $u 50 $p $rm $pm $cm $v $ratio $pk $mu"
   [ "$v" -eq 0 ] || { echo "FAIL: $v violations at $n sites"; exit 1; }
 done
 echo "plan_ms includes the planner's own refresh of every unit (refresh_ms: the same refresh alone)"

@@ -873,6 +873,46 @@ CREATE TRIGGER audit_closed_loop AFTER INSERT OR UPDATE OF level, likelihood, co
 CREATE TRIGGER audit_closed_loop AFTER INSERT OR UPDATE OF status, performed_on, clauses, site_id ON scsm.audit
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_audit_closed_loop();
 
+-- From plan to register: the planned audits of one month become scsm.audit
+-- rows, one per site and lead auditor (all their clauses together), with the
+-- team in scsm.audit_team_member; the planned rows are linked by audit_id.
+-- The register's own independence rule (23S14) applies to what is created.
+CREATE FUNCTION scsm.schedule_planned_audits(p_org bigint, p_month date)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = scsm, pg_catalog, pg_temp
+AS $$
+DECLARE
+    g record;
+    aid bigint;
+    n integer := 0;
+BEGIN
+    FOR g IN
+        SELECT u.site_id, pa.lead_auditor, array_agg(DISTINCT u.clause ORDER BY u.clause) AS clauses,
+               array_agg(pa.planned_id) AS planned,
+               (SELECT array_agg(DISTINCT t) FROM scsm.planned_audit p2 CROSS JOIN LATERAL unnest(p2.team) t
+                 WHERE p2.planned_id = ANY (array_agg(pa.planned_id)) AND t <> pa.lead_auditor) AS team
+          FROM scsm.planned_audit pa
+          JOIN scsm.audit_programme p ON p.org_id = pa.org_id AND p.programme_id = pa.programme_id AND p.status = 'current'
+          JOIN scsm.audit_unit u ON u.org_id = pa.org_id AND u.unit_id = pa.unit_id
+         WHERE pa.org_id = p_org AND pa.period = date_trunc('month', p_month)::date AND pa.audit_id IS NULL
+         GROUP BY u.site_id, pa.lead_auditor
+         ORDER BY u.site_id, pa.lead_auditor
+    LOOP
+        INSERT INTO scsm.audit (org_id, kind, site_id, clauses, planned_for, lead_auditor)
+        VALUES (p_org, 'internal', g.site_id, g.clauses, date_trunc('month', p_month)::date, g.lead_auditor)
+        RETURNING audit_id INTO aid;
+        INSERT INTO scsm.audit_team_member (org_id, audit_id, person_id)
+        SELECT p_org, aid, t FROM unnest(coalesce(g.team, '{}')) t;
+        UPDATE scsm.planned_audit SET audit_id = aid WHERE org_id = p_org AND planned_id = ANY (g.planned);
+        n := n + 1;
+    END LOOP;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION scsm.schedule_planned_audits(bigint, date) IS
+    'Creates the scsm.audit rows (one per site and lead, with the team) for the current programme''s planned audits of a month and links them; returns how many audits';
+
 -- ---------------------------------------------------------------------------
 -- Views.
 -- ---------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 -- the closed loop from risks, incidents, nonconformities and audits to due
 -- dates, the views, sampling and errors.
 BEGIN;
-SELECT plan(43);
+SELECT plan(45);
 SET LOCAL search_path = public, scsm;
 
 INSERT INTO scsm.organization (org_id, name, short_name) VALUES (951, 'Tap Logistics', 'tap_logistics');
@@ -132,6 +132,15 @@ SELECT is_empty($$SELECT * FROM scsm.check_audit_programme(951)$$, 'a fresh plan
 SELECT isnt_empty($$SELECT * FROM scsm.check_audit_programme(951, (SELECT min(programme_id) FROM scsm.audit_programme WHERE org_id = 951 AND status = 'superseded' AND programme_id > (SELECT min(programme_id) FROM scsm.audit_programme WHERE org_id = 951)))$$,
                   'a superseded, hand-edited programme can still be checked by id');
 
+-- from plan to register: a month of planned audits becomes audits, one per site and lead
+SELECT is(scsm.schedule_planned_audits(951, '2027-02-01'),
+          (SELECT count(DISTINCT (site_id, lead_auditor))::int FROM cur WHERE period = '2027-02-01'),
+          'schedule_planned_audits creates one audit per site and lead of the month');
+SELECT is_empty($$SELECT 1 FROM cur c JOIN scsm.audit a ON a.org_id = c.org_id AND a.audit_id = c.audit_id
+                  WHERE c.period = '2027-02-01' AND NOT (a.site_id = c.site_id AND a.lead_auditor = c.lead_auditor
+                                                         AND c.clause = ANY (a.clauses) AND a.planned_for = c.period)$$,
+                'every planned audit of the month is linked to an audit of its site, lead, clause and month');
+
 -- closed loop: risks, incidents, nonconformities and audits move due dates
 INSERT INTO scsm.risk (org_id, risk_id, threat_id, title, site_id, owner, likelihood, consequence)
     VALUES (951, 2, 1, 'Insider theft', 9512, 11, 9, 9);
@@ -153,21 +162,21 @@ SELECT ok((SELECT due_reason LIKE '%tightened after incident 1%' FROM scsm.audit
           'and the reason is recorded');
 
 INSERT INTO scsm.audit (org_id, audit_id, site_id, clauses, planned_for, lead_auditor, status, performed_on, conclusion)
-    VALUES (951, 1, 9511, '{4.1}', current_date - 20, 11, 'completed', current_date - 20, 'fine');
+    VALUES (951, 901, 9511, '{4.1}', current_date - 20, 11, 'completed', current_date - 20, 'fine');
 INSERT INTO scsm.audit (org_id, audit_id, site_id, clauses, planned_for, lead_auditor, status)
-    VALUES (951, 2, 9511, '{4.1}', current_date - 10, 11, 'in_progress');
-UPDATE scsm.audit SET status = 'completed', performed_on = current_date - 10, conclusion = 'fine' WHERE org_id = 951 AND audit_id = 2;
+    VALUES (951, 902, 9511, '{4.1}', current_date - 10, 11, 'in_progress');
+UPDATE scsm.audit SET status = 'completed', performed_on = current_date - 10, conclusion = 'fine' WHERE org_id = 951 AND audit_id = 902;
 SELECT results_eq($$SELECT last_audited, consecutive_clean, due_reason LIKE '%relaxed after 2 clean audits%'
                     FROM scsm.audit_unit WHERE org_id = 951 AND site_id = 9511 AND clause = '4.1'$$,
                   $$VALUES (current_date - 10, 2, true)$$,
                   'two clean audits after the incident end the tightening and relax the interval');
 
 INSERT INTO scsm.audit (org_id, audit_id, site_id, clauses, planned_for, lead_auditor, status)
-    VALUES (951, 3, 9512, '{4.4}', current_date - 5, 11, 'in_progress');
-INSERT INTO scsm.audit_finding (org_id, finding_id, audit_id, clause, kind, description) VALUES (951, 1, 3, '4.4.6', 'major_nc', 'seals not checked');
+    VALUES (951, 903, 9512, '{4.4}', current_date - 5, 11, 'in_progress');
+INSERT INTO scsm.audit_finding (org_id, finding_id, audit_id, clause, kind, description) VALUES (951, 1, 903, '4.4.6', 'major_nc', 'seals not checked');
 INSERT INTO scsm.nonconformity (org_id, nc_id, source, finding_id, severity, description, raised_on)
     VALUES (951, 1, 'audit', 1, 'major', 'seals', current_date - 5);
-UPDATE scsm.audit SET status = 'completed', performed_on = current_date - 5, conclusion = 'one major' WHERE org_id = 951 AND audit_id = 3;
+UPDATE scsm.audit SET status = 'completed', performed_on = current_date - 5, conclusion = 'one major' WHERE org_id = 951 AND audit_id = 903;
 SELECT is((SELECT next_due FROM scsm.audit_unit WHERE org_id = 951 AND site_id = 9512 AND clause = '4.4.6'),
           current_date - 5 + 90, 'a major nonconformity brings the follow-up within 90 days');
 SELECT is((SELECT next_due FROM scsm.audit_unit WHERE org_id = 951 AND site_id = 9512 AND clause = '4.4.1'),
