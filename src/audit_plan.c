@@ -17,7 +17,8 @@
  * current cycle).  In each month the released occurrences are taken in
  * order of (deadline, fewest eligible leads, highest risk, unit id); those
  * due this month must be placed, others are pulled forward only up to the
- * lowest steady monthly rate that meets every released deadline.
+ * lowest steady monthly rate that meets every released deadline, or the
+ * remaining workload of the horizon spread evenly, whichever is higher.
  * Each goes to the least-loaded eligible lead (load this month relative to
  * capacity, then total load, then person id).  An occurrence that cannot be
  * placed at its deadline is tried in earlier months of its window
@@ -908,6 +909,7 @@ PlannerSweep(Planner *pl)
 		int			ncand = 0;
 		int			target = 0;
 		int			placed = 0;
+		double		remaining = 0;
 
 		CHECK_FOR_INTERRUPTS();
 		for (i = 0; i < pl->nunits; i++)
@@ -915,7 +917,11 @@ PlannerSweep(Planner *pl)
 			PlanUnit   *u = &pl->units[i];
 			int			eff = EffectiveDeadline(pl, u);
 
-			if (eff < pl->horizon && u->release <= m)
+			if (eff >= pl->horizon)
+				continue;
+			/* audits this unit still needs if each goes at its deadline */
+			remaining += 1 + (pl->horizon - 1 - eff) / u->interval;
+			if (u->release <= m)
 				cand[ncand++] = i;
 		}
 		qsort_arg(cand, ncand, sizeof(int), CandidateCmp, pl);
@@ -927,6 +933,8 @@ PlannerSweep(Planner *pl)
 
 			target = Max(target, rate);
 		}
+		/* and the whole remaining workload spread over the remaining months */
+		target = Max(target, (int) floor(remaining / (pl->horizon - m)));
 
 		for (i = 0; i < ncand; i++)
 		{
