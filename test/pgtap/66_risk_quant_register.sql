@@ -3,7 +3,7 @@
 -- noisy-OR values, a cycle), portfolio simulation with stored, reproducible
 -- runs, and programme optimisation against brute force.
 BEGIN;
-SELECT plan(65);
+SELECT plan(72);
 \i test/fixtures/register_fixture.sql
 SELECT pg_temp.register_fixture(9001, 'harbour_a');
 SELECT pg_temp.register_fixture_other(9002, 'other_b');
@@ -300,6 +300,37 @@ SELECT throws_ok($$SELECT * FROM scsm.optimise_programme(9001, 200, 10, 0)$$, '2
                  'optimise_programme: unit 0');
 SELECT throws_ok($$SELECT * FROM scsm.optimise_programme(9001, 200, 10, 1, 'greedy')$$, '22023',
                  'unknown optimisation method "greedy"', 'optimise_programme: unknown method');
+
+-- ---------------------------------------------------------------------------
+-- 4. Privileges and row-level security (non-superuser roles)
+-- ---------------------------------------------------------------------------
+CREATE ROLE tap66_viewer LOGIN;
+CREATE ROLE tap66_manager LOGIN;
+CREATE ROLE tap66_other LOGIN;
+GRANT scsm_viewer TO tap66_viewer, tap66_other;
+GRANT scsm_manager TO tap66_manager;
+SELECT scsm.add_member(9001, 'tap66_viewer', 'internal');
+SELECT scsm.add_member(9001, 'tap66_manager', 'restricted');
+SELECT scsm.add_member(9002, 'tap66_other', 'restricted');
+SET ROLE tap66_viewer;
+SELECT throws_ok('SELECT * FROM scsm.simulate_portfolio(9001, 1, 100)', '42501', NULL,
+                 'simulate_portfolio: a viewer cannot store a run');
+SELECT is((SELECT scenarios FROM scsm.simulate_portfolio(9001, 1, 100, store => false)), 4,
+          'simulate_portfolio: a viewer with clearance internal simulates only the 4 scenarios it may read');
+SELECT is((SELECT count(*) FROM scsm.supply_chain_exposure(9001)), 4::bigint, 'supply_chain_exposure: a viewer sees its organization''s nodes');
+SELECT throws_ok('SELECT * FROM scsm.apply_programme_choice(9001, 104, 10000)', '42501', NULL,
+                 'apply_programme_choice: a viewer cannot record a choice');
+RESET ROLE;
+SET ROLE tap66_other;
+SELECT is((SELECT count(*) FROM scsm.supply_chain_exposure(9001)), 0::bigint,
+          'supply_chain_exposure: a member of another organization sees nothing of 9001');
+SELECT is((SELECT count(*) FROM scsm.optimise_programme(9001, NULL, 10000)), 0::bigint,
+          'optimise_programme: nor its measures');
+RESET ROLE;
+SET ROLE tap66_manager;
+SELECT is((SELECT scenarios FROM scsm.simulate_portfolio(9001, 1, 100) WHERE group_key IS NULL AND run_id IS NOT NULL), 5,
+          'simulate_portfolio: a manager with clearance restricted stores a run over all 5 scenarios');
+RESET ROLE;
 
 SELECT pg_temp.register_fixture_end();
 SELECT * FROM finish();
