@@ -509,3 +509,10 @@ END
 $$;
 COMMENT ON FUNCTION scsm.apply_programme_choice(bigint, bigint, numeric, numeric, text) IS
     'Optimise (scsm.optimise_programme) and record the result: selected and priority (ROSI order) of the proposed and approved measures (4.3.5: optimised, then prioritised)';
+
+-- The tables of this part come after 39_register_dump.sql: register them for
+-- pg_dump here (user data, with their identity sequences).
+SELECT pg_catalog.pg_extension_config_dump('scsm.loss_scenario', '');
+SELECT pg_catalog.pg_extension_config_dump('scsm.loss_scenario_scenario_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('scsm.loss_simulation_run', '');
+SELECT pg_catalog.pg_extension_config_dump('scsm.loss_simulation_run_run_id_seq', '');
