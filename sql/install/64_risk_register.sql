@@ -124,6 +124,7 @@ COMMENT ON TABLE scsm.review_flag IS
 	'Something to review because a risk''s level changed: an objective, programme, competence (training need), control or procedure (4.3.1)';
 COMMENT ON COLUMN scsm.review_flag.ref_table IS 'Which register table ref_id points into (with org_id)';
 SELECT pg_catalog.pg_extension_config_dump('scsm.review_flag', '');
+SELECT pg_catalog.pg_extension_config_dump('scsm.review_flag_flag_id_seq', '');
 
 CREATE FUNCTION scsm.clear_review_flag(org_id bigint, flag_id bigint) RETURNS void
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
