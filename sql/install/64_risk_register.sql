@@ -263,7 +263,7 @@ COMMENT ON FUNCTION scsm.risk_inputs(scsm.risk) IS
 
 -- The core: score the row r (its current or about-to-be-written values),
 -- store the score, flag a level change, and return r with the levels set.
-CREATE FUNCTION scsm.risk_assess(r scsm.risk, scored_by text DEFAULT NULL) RETURNS scsm.risk
+CREATE FUNCTION scsm.risk_assess(r scsm.risk) RETURNS scsm.risk
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = pg_catalog, pg_temp
 AS $$
@@ -288,7 +288,11 @@ BEGIN
 								 result, inherent_level, residual_level, classification, scored_by)
 	VALUES (r.org_id, r.risk_id, vid, inputs, res->>'method', res->>'method_version', res,
 			res->'inherent'->>'level', res->'residual'->>'level', res->>'classification',
-			COALESCE(scored_by, CURRENT_USER))
+			-- inside the SECURITY DEFINER control trigger the current user is
+			-- the extension owner: record the session user instead
+			CASE WHEN CURRENT_USER = (SELECT c.relowner::regrole::text FROM pg_catalog.pg_class c
+									   WHERE c.oid = 'scsm.risk_score'::regclass)
+				 THEN session_user ELSE CURRENT_USER END)
 	RETURNING score_id INTO sid;
 
 	r.level := res->'inherent'->>'level';
@@ -305,7 +309,7 @@ BEGIN
 	RETURN r;
 END
 $$;
-COMMENT ON FUNCTION scsm.risk_assess(scsm.risk, text) IS
+COMMENT ON FUNCTION scsm.risk_assess(scsm.risk) IS
 	'Score a risk row on its organization''s matrix, store the score, raise review flags on a level change; returns the row with levels and treatment set (the caller writes it)';
 
 CREATE FUNCTION scsm.score_risk(org_id bigint, risk_id bigint) RETURNS bigint
@@ -362,7 +366,7 @@ COMMENT ON FUNCTION scsm.score_risks(bigint) IS
 
 -- Re-score a risk that is under automatic scoring (it has a stored score)
 -- when what the score rests on differs from its latest score.
-CREATE FUNCTION scsm.rescore_if_stale(org_id bigint, risk_id bigint, scored_by text DEFAULT NULL)
+CREATE FUNCTION scsm.rescore_if_stale(org_id bigint, risk_id bigint)
 	RETURNS bigint
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = pg_catalog, pg_temp
@@ -384,7 +388,7 @@ BEGIN
 					 AND last.matrix_version_id = scsm.risk_matrix_for(r.org_id)) THEN
 		RETURN NULL;
 	END IF;
-	n := scsm.risk_assess(r, scored_by);
+	n := scsm.risk_assess(r);
 	IF (n.level, n.residual_level, n.residual_likelihood, n.residual_consequence, n.treatment)
 	   IS DISTINCT FROM (r.level, r.residual_level, r.residual_likelihood, r.residual_consequence, r.treatment) THEN
 		UPDATE scsm.risk x
@@ -396,7 +400,7 @@ BEGIN
 			 WHERE s.org_id = rescore_if_stale.org_id AND s.risk_id = rescore_if_stale.risk_id);
 END
 $$;
-COMMENT ON FUNCTION scsm.rescore_if_stale(bigint, bigint, text) IS
+COMMENT ON FUNCTION scsm.rescore_if_stale(bigint, bigint) IS
 	'Re-score a risk that has a stored score when its inputs or the organization''s matrix version changed since; returns the new score_id or NULL';
 
 CREATE FUNCTION scsm.set_risk_method(org_id bigint, matrix_version_id bigint, note text DEFAULT NULL)
@@ -461,7 +465,8 @@ CREATE TRIGGER risk_rescore BEFORE UPDATE OF likelihood, consequence, consequenc
 
 -- SECURITY DEFINER: a control change must re-score every risk the control
 -- treats, also risks above the clearance of whoever changed the control.
--- Nothing is returned to the caller; the score records the session user.
+-- Nothing is returned to the caller; the score records the session user
+-- (scsm.risk_assess).
 CREATE FUNCTION scsm.tg_control_rescore() RETURNS trigger
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 	SET search_path = pg_catalog, pg_temp
@@ -471,15 +476,15 @@ DECLARE
 BEGIN
 	IF TG_TABLE_NAME = 'risk_control' THEN
 		IF TG_OP IN ('UPDATE', 'DELETE') THEN
-			PERFORM scsm.rescore_if_stale(OLD.org_id, OLD.risk_id, session_user::text);
+			PERFORM scsm.rescore_if_stale(OLD.org_id, OLD.risk_id);
 		END IF;
 		IF TG_OP IN ('INSERT', 'UPDATE') THEN
-			PERFORM scsm.rescore_if_stale(NEW.org_id, NEW.risk_id, session_user::text);
+			PERFORM scsm.rescore_if_stale(NEW.org_id, NEW.risk_id);
 		END IF;
 	ELSE
 		FOR rid IN SELECT rc.risk_id FROM scsm.risk_control rc
 					WHERE rc.org_id = NEW.org_id AND rc.control_id = NEW.control_id ORDER BY 1 LOOP
-			PERFORM scsm.rescore_if_stale(NEW.org_id, rid, session_user::text);
+			PERFORM scsm.rescore_if_stale(NEW.org_id, rid);
 		END LOOP;
 	END IF;
 	RETURN NULL;
