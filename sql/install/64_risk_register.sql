@@ -376,16 +376,20 @@ DECLARE
 	n scsm.risk;
 	last scsm.risk_score;
 BEGIN
+	-- lock the risk first, so that a concurrent re-score of it has committed
+	-- (and is seen below) before this one compares with the latest score
+	SELECT * INTO r FROM scsm.risk x
+	 WHERE x.org_id = rescore_if_stale.org_id AND x.risk_id = rescore_if_stale.risk_id FOR UPDATE;
+	IF NOT FOUND THEN
+		RETURN NULL;
+	END IF;
 	SELECT * INTO last FROM scsm.risk_score s
 	 WHERE s.org_id = rescore_if_stale.org_id AND s.risk_id = rescore_if_stale.risk_id
 	 ORDER BY s.score_id DESC LIMIT 1;
 	IF NOT FOUND THEN
 		RETURN NULL;		-- never assessed: the first assessment is explicit
 	END IF;
-	SELECT * INTO r FROM scsm.risk x
-	 WHERE x.org_id = rescore_if_stale.org_id AND x.risk_id = rescore_if_stale.risk_id FOR UPDATE;
-	IF NOT FOUND OR (last.inputs = scsm.risk_inputs(r)
-					 AND last.matrix_version_id = scsm.risk_matrix_for(r.org_id)) THEN
+	IF last.inputs = scsm.risk_inputs(r) AND last.matrix_version_id = scsm.risk_matrix_for(r.org_id) THEN
 		RETURN NULL;
 	END IF;
 	n := scsm.risk_assess(r);

@@ -27,7 +27,7 @@ ok() {  # ok STATUS DESCRIPTION [DIAGNOSTIC]
   n=$((n + 1))
   if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; [ -n "${3:-}" ] && echo "$3" | sed 's/^/# /'; fi
 }
-echo "1..9"
+echo "1..11"
 
 scored=$(q $a "SELECT count(*) FROM scsm.risk WHERE level IS NOT NULL")
 total=$(q $a "SELECT count(*) FROM scsm.risk WHERE status <> 'closed'")
@@ -102,3 +102,25 @@ ok $? "after the restore a control change re-scores the 12 risks it treats ($s1 
 new=$(q $b "SELECT min(score_id) FROM scsm.risk_score WHERE score_id > $top")
 [ -n "$new" ] && [ "$new" -gt "$top" ]
 ok $? "new scores continue the restored sequence (restored up to $top, new from $new)"
+
+# Two sessions change two controls of the same risk at once: the second waits
+# for the first (the risk row is locked while it is scored) and scores with
+# both changes, so the latest score matches the register.
+q $c "SELECT count(*) FROM scsm.risk_score" >/dev/null
+before=$(q $c "SELECT count(*) FROM scsm.risk_score WHERE risk_id = 2")
+psql -X -q -v ON_ERROR_STOP=1 -d $c -c "BEGIN; UPDATE scsm.control SET effectiveness = 0.7 WHERE title = 'Fence'; SELECT pg_sleep(1.5); COMMIT;" \
+  >"$work/conc_a.out" 2>&1 &
+pa=$!
+sleep 0.5
+psql -X -q -v ON_ERROR_STOP=1 -d $c -c "UPDATE scsm.control SET effectiveness = 0.3 WHERE title = 'Backup'" >"$work/conc_b.out" 2>&1
+rb=$?
+wait $pa
+ra=$?
+after=$(q $c "SELECT count(*) FROM scsm.risk_score WHERE risk_id = 2")
+[ $ra -eq 0 ] && [ $rb -eq 0 ] && [ "$after" -eq $((before + 2)) ]
+ok $? "concurrent changes of two controls of one risk both re-score it ($before -> $after)" "$(cat "$work/conc_a.out" "$work/conc_b.out")"
+same=$(q $c "SELECT bool_and(s.inputs = scsm.risk_inputs(r) AND s.inputs->'preventive' = '[0.7]' AND s.inputs->'corrective' = '[0.3]')
+              FROM scsm.risk r JOIN LATERAL (SELECT * FROM scsm.risk_score x WHERE x.org_id = r.org_id AND x.risk_id = r.risk_id
+                                              ORDER BY score_id DESC LIMIT 1) s ON true WHERE r.risk_id % 2 = 0")
+[ "$same" = t ]
+ok $? "the latest score of every risk holds both changes (got $same)"
