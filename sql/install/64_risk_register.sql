@@ -506,6 +506,20 @@ CREATE TRIGGER control_rescore AFTER UPDATE OF effectiveness, status ON scsm.con
 CREATE INDEX risk_control_control_idx ON scsm.risk_control (org_id, control_id);
 
 -------------------------------------------------------------------------------
+-- Row-level security: scores and flags are as sensitive as their risk
+-------------------------------------------------------------------------------
+
+-- 95_access.sql gives every table with org_id the membership policy; these
+-- restrictive policies add that a score or a review flag is visible only
+-- with its risk (whose policy applies the reader's clearance), so a reader
+-- cleared for internal rows learns nothing about a confidential risk from
+-- its scores or flags.
+CREATE POLICY scsm_risk_visible ON scsm.risk_score AS RESTRICTIVE FOR SELECT
+	USING (EXISTS (SELECT FROM scsm.risk r WHERE r.org_id = risk_score.org_id AND r.risk_id = risk_score.risk_id));
+CREATE POLICY scsm_risk_visible ON scsm.review_flag AS RESTRICTIVE FOR SELECT
+	USING (EXISTS (SELECT FROM scsm.risk r WHERE r.org_id = review_flag.org_id AND r.risk_id = review_flag.risk_id));
+
+-------------------------------------------------------------------------------
 -- Read side
 -------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@
 -- preset (level of L*C: 1-4 low, 5-9 medium, 10-15 high, 16-25 critical;
 -- appetite low, tolerance medium).
 BEGIN;
-SELECT plan(64);
+SELECT plan(67);
 
 SELECT scsm.create_organization('Risk Register Port', 'tap_rr', 'port') AS org \gset
 SELECT scsm.create_organization('Other Port', 'tap_rr_other', 'port') AS other \gset
@@ -252,11 +252,19 @@ SELECT lives_ok(format('UPDATE scsm.risk SET likelihood = 2 WHERE org_id = %s AN
                 'a manager member re-scores a risk by changing it');
 SELECT is((SELECT scored_by FROM scsm.risk_score WHERE org_id = :org AND risk_id = :r1 ORDER BY score_id DESC LIMIT 1),
           'tap_rr_low', 'the score records who assessed');
-SELECT lives_ok(format('INSERT INTO scsm.risk_control (org_id, risk_id, control_id) VALUES (%s, %s, %s)', :org, :r2, pg_temp.id('c3')),
+SELECT lives_ok(format('INSERT INTO scsm.risk_control (org_id, risk_id, control_id, reduces) VALUES (%s, %s, %s, ''consequence'')', :org, :r2, pg_temp.id('c3')),
                 'the member links a control to a confidential risk it cannot read');
 RESET ROLE;
 SELECT is((SELECT count(*) FROM scsm.risk_score WHERE org_id = :org AND risk_id = :r2), 3::bigint,
           'the link re-scores that risk all the same (the control trigger runs as the extension owner)');
+SELECT is((SELECT count(*) > 0 FROM scsm.review_flag WHERE org_id = :org AND risk_id = :r2), true,
+          'the re-score lowered its residual level and raised flags');
+SET ROLE tap_rr_low;
+SELECT is((SELECT count(*) FROM scsm.risk_score WHERE org_id = :org AND risk_id = :r2), 0::bigint,
+          'the scores of a risk above the member''s clearance are hidden from it');
+SELECT is((SELECT count(*) FROM scsm.review_flag WHERE org_id = :org AND risk_id = :r2), 0::bigint,
+          '... and so are its review flags');
+RESET ROLE;
 SET ROLE tap_rr_none;
 SELECT is((SELECT count(*) FROM scsm.v_risk_register), 0::bigint, 'a role of no organization sees no risk');
 SELECT is((SELECT count(*) FROM scsm.v_risk_heatmap), 0::bigint, '... and no heat map');
