@@ -1291,6 +1291,24 @@ UPDATE scsm.emergency_plan SET last_reviewed_on = current_date - 40
 UPDATE scsm.emergency_plan SET needs_review = true
  WHERE org_id = pg_temp.org() AND site_id = pg_temp.site('Ellmoor%');
 
+
+-- The risk register, scored (docs/risk.md, "The register's risks").  Backup
+-- power, backups, flood barriers and crisis communication limit the damage
+-- rather than prevent the event: they act on the consequence.  The two
+-- continuity risks without a control get the (still planned) crisis
+-- communication protocol.  Then every open risk is assessed on the
+-- organisation's risk method (the 5x5 preset), which writes the levels,
+-- residual values and treatment back to the register; from here on, triggers
+-- re-score a risk when its inputs or its controls change.
+INSERT INTO scsm.risk_control (org_id, risk_id, control_id, reduces)
+SELECT pg_temp.org(), pg_temp.risk(v.r), pg_temp.control('Crisis communication%'), 'consequence'
+  FROM (VALUES ('Strike of lashing%'), ('Loss of the rail link%')) AS v(r);
+UPDATE scsm.risk_control rc SET reduces = 'consequence'
+  FROM scsm.control c
+ WHERE c.org_id = rc.org_id AND c.control_id = rc.control_id AND rc.org_id = pg_temp.org()
+   AND c.title ~ '^(UPS and generator|Backups and network|Flood barriers|Crisis communication)';
+SELECT scsm.score_risks(pg_temp.org()) AS risks_scored \gset
+
 COMMIT;
 
 \echo demo organisation "Brackwater Gateway Terminals" loaded

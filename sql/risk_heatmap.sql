@@ -4,6 +4,9 @@
 SELECT setval('scsm.risk_matrix_version_version_id_seq', 3000);
 SELECT setval('scsm.risk_matrix_matrix_id_seq', 3000);
 
+-- the organization that owns the matrix
+INSERT INTO scsm.organization (org_id, name, short_name) OVERRIDING SYSTEM VALUE VALUES (5, 'Org 5', 'org_5');
+
 -- a 2 x 2 matrix with a label and title that need XML escaping
 SELECT scsm.risk_matrix_import(5, 'tiny', '{"n_likelihood": 2, "n_consequence": 2,
 	"likelihood_labels": ["rare", "often & <always>"], "consequence_labels": ["small", "catastrophic and lasting"],

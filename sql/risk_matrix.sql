@@ -73,6 +73,8 @@ SELECT * FROM scsm.risk_matrix_lint('[]'::jsonb);
 SELECT * FROM scsm.risk_matrix_lint_grid('{0,1}', 2, 2);
 
 -- import, copy, versions
+-- the organization that owns the matrix
+INSERT INTO scsm.organization (org_id, name, short_name) OVERRIDING SYSTEM VALUE VALUES (7, 'Org 7', 'org_7');
 SELECT scsm.risk_matrix_import(7, 'site matrix', :'good'::jsonb) AS v1 \gset
 SELECT m.org_id, m.name, v.version, v.frozen FROM scsm.risk_matrix_version v JOIN scsm.risk_matrix m USING (matrix_id)
  WHERE v.version_id = :v1;

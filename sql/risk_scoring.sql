@@ -84,6 +84,13 @@ SELECT scsm.risk_score_compute(1, '{"likelihood": 1, "consequences": {"people": 
 SELECT r->'inherent' AS inherent, r->'effectiveness' AS effectiveness
   FROM scsm.risk_score_compute(1, '{"likelihood": 2.0, "consequence": 3, "preventive": [1e-400]}') r;
 
+-- the register rows the scores point at (organization 9, risks 100..100)
+INSERT INTO scsm.organization (org_id, name, short_name) OVERRIDING SYSTEM VALUE VALUES (9, 'Org 9', 'org_9');
+INSERT INTO scsm.person (org_id, person_id, full_name) OVERRIDING SYSTEM VALUE VALUES (9, 1, 'Risk owner');
+INSERT INTO scsm.threat (org_id, threat_id, category, title) OVERRIDING SYSTEM VALUE VALUES (9, 1, 'a', 'Threat');
+INSERT INTO scsm.risk (org_id, risk_id, threat_id, title, owner, likelihood, consequence) OVERRIDING SYSTEM VALUE
+SELECT 9, g, 1, 'Risk ' || g, 1, 1, 1 FROM generate_series(100, 100) g;
+
 -- a weighted matrix: a copy of the 5x5 preset with its own rules
 SELECT scsm.risk_matrix_copy(1, 9, 'weighted 5x5') AS w \gset
 UPDATE scsm.risk_matrix_version SET consequence_rule = 'weighted',

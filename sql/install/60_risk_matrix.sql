@@ -27,7 +27,7 @@ CREATE TABLE scsm.risk_matrix (
 COMMENT ON TABLE scsm.risk_matrix IS
 	'A likelihood x consequence risk matrix; its content lives in versions (scsm.risk_matrix_version)';
 COMMENT ON COLUMN scsm.risk_matrix.org_id IS
-	'Owning organization; NULL for presets (FK to scsm.organization added by the register)';
+	'Owning organization; NULL for presets (FK to scsm.organization: 64_risk_register.sql)';
 
 CREATE TABLE scsm.risk_matrix_version (
 	version_id	bigserial PRIMARY KEY,
@@ -104,7 +104,7 @@ COMMENT ON TABLE scsm.risk_matrix_cell IS
 CREATE TABLE scsm.risk_score (
 	score_id	bigserial PRIMARY KEY,
 	org_id		bigint NOT NULL,
-	risk_id		bigint NOT NULL,	-- FK to scsm.risk added by the register
+	risk_id		bigint NOT NULL,	-- FK (org_id, risk_id) to scsm.risk: 64_risk_register.sql
 	matrix_version_id bigint NOT NULL REFERENCES scsm.risk_matrix_version,
 	inputs		jsonb NOT NULL,
 	method		text NOT NULL,

@@ -97,6 +97,13 @@ SELECT throws_ok($$INSERT INTO scsm.risk_score (org_id, risk_id, matrix_version_
 				   VALUES (1, 1, 987654, '{}', 'm', '1', '{}', 'x', 'x', 'accept')$$,
 				 '23503', NULL, 'a stored score with an unknown matrix version: 23503');
 
+-- the register rows the scores point at (organization 42, risks 0..24)
+INSERT INTO scsm.organization (org_id, name, short_name) OVERRIDING SYSTEM VALUE VALUES (42, 'Org 42', 'org_42');
+INSERT INTO scsm.person (org_id, person_id, full_name) OVERRIDING SYSTEM VALUE VALUES (42, 1, 'Risk owner');
+INSERT INTO scsm.threat (org_id, threat_id, category, title) OVERRIDING SYSTEM VALUE VALUES (42, 1, 'a', 'Threat');
+INSERT INTO scsm.risk (org_id, risk_id, threat_id, title, owner, likelihood, consequence) OVERRIDING SYSTEM VALUE
+SELECT 42, g, 1, 'Risk ' || g, 1, 1, 1 FROM generate_series(0, 24) g;
+
 -- versioning: a change creates a new version, stored scores keep the old one
 SELECT lives_ok($$SELECT scsm.risk_matrix_copy(1, 42, 'tap matrix')$$, 'copy a preset for an organization');
 CREATE TEMP TABLE t AS

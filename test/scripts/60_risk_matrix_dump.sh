@@ -20,6 +20,13 @@ psql -X -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE $a" -c "CREATE DATABASE $b" >/
 echo "1..8"
 q $a >/dev/null <<'SQL' || { echo "Bail out! setup failed"; exit 1; }
 CREATE EXTENSION scsm;
+-- the register rows the scores point at (organization 11, risks 0..29)
+INSERT INTO scsm.organization (org_id, name, short_name) OVERRIDING SYSTEM VALUE VALUES (11, 'Org 11', 'org_11');
+INSERT INTO scsm.person (org_id, person_id, full_name) OVERRIDING SYSTEM VALUE VALUES (11, 1, 'Risk owner');
+INSERT INTO scsm.threat (org_id, threat_id, category, title) OVERRIDING SYSTEM VALUE VALUES (11, 1, 'a', 'Threat');
+INSERT INTO scsm.risk (org_id, risk_id, threat_id, title, owner, likelihood, consequence) OVERRIDING SYSTEM VALUE
+SELECT 11, g, 1, 'Risk ' || g, 1, 1, 1 FROM generate_series(0, 29) g;
+INSERT INTO scsm.organization (org_id, name, short_name) OVERRIDING SYSTEM VALUE VALUES (12, 'Org 12', 'org_12'), (13, 'Org 13', 'org_13');
 -- a copy of a preset, scored (frozen), then a second version left as a draft
 SELECT scsm.risk_matrix_copy(1, 11, 'site 11') AS v1 \gset
 UPDATE scsm.risk_level SET treatment_deadline = '45 days', description = 'tuned'
