@@ -15,7 +15,8 @@
 
 SELECT pg_catalog.to_regclass('scsm.v_clause_conformance') IS NOT NULL AS has_conformance,
        pg_catalog.to_regclass('scsm.v_overdue') IS NOT NULL AS has_overdue,
-       pg_catalog.to_regclass('scsm.v_management_review_input') IS NOT NULL AS has_review_input
+       pg_catalog.to_regclass('scsm.v_management_review_input') IS NOT NULL AS has_review_input,
+       pg_catalog.to_regclass('scsm.v_risk_register') IS NOT NULL AS has_risk_register
 \gset
 
 \echo
@@ -95,4 +96,27 @@ SELECT o.name AS organisation, m.item, m.heading, m.since, m.item_count AS items
  ORDER BY o.name, m.org_id, m.item;
 \else
 \echo '(scsm.v_management_review_input is not installed: no review input pack)'
+\endif
+
+\if :has_risk_register
+\echo '== Risk register: risks per level, inherent and residual (4.3.1)'
+SELECT o.name AS organisation, lvl.level,
+       count(*) FILTER (WHERE r.inherent_level = lvl.level) AS inherent,
+       count(*) FILTER (WHERE r.residual_level = lvl.level) AS residual,
+       count(*) FILTER (WHERE r.residual_level = lvl.level AND r.appetite_breach) AS "above appetite"
+  FROM scsm.organization o
+  JOIN scsm.v_risk_register r USING (org_id)
+  JOIN LATERAL (SELECT DISTINCT x AS level FROM unnest(ARRAY[r.inherent_level, r.residual_level]) x
+                 WHERE x IS NOT NULL) lvl ON true
+  LEFT JOIN scsm.risk_level rl ON rl.version_id = r.matrix_version_id AND rl.level_code = lvl.level
+ GROUP BY o.name, lvl.level
+ ORDER BY o.name, max(rl.rank) DESC NULLS LAST, lvl.level;
+\echo '== The five highest residual risks'
+SELECT o.name AS organisation, r.title, r.site_name AS site, r.inherent_level AS inherent,
+       r.residual_level AS residual, r.classification, r.treatment_due AS "treat by"
+  FROM scsm.organization o JOIN scsm.v_risk_register r USING (org_id)
+ ORDER BY o.name, r.residual_likelihood * r.residual_consequence DESC NULLS LAST, r.risk_id
+ LIMIT 5;
+\else
+\echo '(scsm.v_risk_register is not installed: no risk register)'
 \endif
