@@ -93,6 +93,7 @@ echo "== 2. Monte Carlo: scenario-years/s, C (one backend, no parallel workers) 
 echo "   (wall clock, and per CPU-second of the process: the machine may be shared)"
 iters=1000000; nscen=20
 [ "$quick" = quick ] || [ "$quick" = mc ] && iters=200000
+iters=${SCSM_BENCH_MC_ITERS:-$iters}
 mc_case() { # name rate kind params(pg) params(numpy)
   local name=$1 rate=$2 kind=$3 pgp=$4 npp=$5 w c bw= bc= np
   : >"$work/scen.txt"; for _ in $(seq $nscen); do echo "$rate $kind $npp" >>"$work/scen.txt"; done

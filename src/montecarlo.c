@@ -62,31 +62,36 @@ PG_FUNCTION_INFO_V1(scsm_portfolio_final_losses);
 #define POISSON_GUIDE 256
 
 /*
- * PERT draws by inversion of a tabulated Beta quantile: one uniform per
- * draw.  The body p in [P0, 1 - P0] is split into PERT_BODY_CELLS equal
+ * PERT and lognormal draws by inversion of a tabulated quantile: one
+ * uniform per draw.  PERT:  The body p in [P0, 1 - P0] is split into PERT_BODY_CELLS equal
  * cells; the tails p < P0 and p > 1 - P0 into PERT_TAIL_CELLS cells of
  * s = (p/P0)^(1/alpha) (resp. ((1-p)/P0)^(1/beta)), in which the quantile
  * is smooth (it behaves like p^(1/alpha) near 0).  Each cell holds a cubic
  * Hermite interpolant through the exact quantiles at its ends with the
  * exact slopes (1/pdf), already scaled to the magnitude a + (b - a) x.
- * Accuracy: see docs/risk-quantitative.md (max error measured about
- * 1e-9 of (b - a) for the usual PERT shapes).
+ * Lognormal: the same body table of exp(mu + sigma z(p)); outside it
+ * (p < P0 or p > 1 - P0, 1/32 of the draws) the quantile is computed
+ * directly (Acklam's z, then exp).
+ * Accuracy: see docs/risk-quantitative.md.
  */
 #define PERT_BODY_CELLS 1024
 #define PERT_TAIL_CELLS 128
 #define PERT_TAIL_P (1.0 / 64.0)
 
-typedef struct PertTable
+typedef struct QuantileTable
 {
 	double		lo;				/* body starts at p = lo = P0 */
 	double		hi;				/* and ends at p = hi = 1 - P0 */
 	double		inv_h;			/* body cells per unit of p */
 	double		inv_alpha;		/* lower tail exponent 1/alpha */
 	double		inv_beta;		/* upper tail exponent 1/beta */
+	bool		lognormal;		/* tails computed: exp(mu + sigma z(u)) */
+	double		mu;
+	double		sigma;
 	double		body[PERT_BODY_CELLS][4];
 	double		lower[PERT_TAIL_CELLS][4];
 	double		upper[PERT_TAIL_CELLS][4];
-} PertTable;
+} QuantileTable;
 
 /* A scenario ready to simulate: parsed distributions and constants. */
 typedef struct ScenarioModel
@@ -94,8 +99,8 @@ typedef struct ScenarioModel
 	uint64_t	scenario;
 	LossDist	freq;
 	LossDist	mag;
-	PertTable  *freq_tab;		/* PERT rate / magnitude tables, or NULL */
-	PertTable  *mag_tab;
+	QuantileTable  *freq_tab;		/* PERT rate / magnitude tables, or NULL */
+	QuantileTable  *mag_tab;
 	/* fixed-rate Poisson constants */
 	double		expneg;			/* exp(-rate), inversion below rate 12 */
 	int			ncdf;			/* entries of cdf[] in use (fixed rate < 12) */
@@ -113,13 +118,6 @@ typedef struct Draw
 {
 	RngStream	rng;
 } Draw;
-
-/* A standard normal by inversion: exactly one uniform per normal. */
-static inline double
-DrawNormal(Draw *d)
-{
-	return ScsmNormalQuantileFast(RngUniform(&d->rng));
-}
 
 /* Cubic Hermite coefficients on a cell [0, 1] of an increasing function:
  * values y0, y1 and slopes d0, d1 (per cell), slopes limited as in Fritsch &
@@ -186,10 +184,10 @@ PertTailCells(double cells[PERT_TAIL_CELLS][4], double al, double be,
  * exact CDF (ScsmBetaCdf), so every node is the quantile to near double
  * precision and no error accumulates.
  */
-static PertTable *
+static QuantileTable *
 PertTableNew(const LossDist *dist)
 {
-	PertTable  *t = palloc(sizeof(PertTable));
+	QuantileTable  *t = palloc(sizeof(QuantileTable));
 	double		al = dist->alpha,
 				be = dist->beta,
 				a = dist->a,
@@ -205,6 +203,8 @@ PertTableNew(const LossDist *dist)
 	t->lo = PERT_TAIL_P;
 	t->hi = 1.0 - PERT_TAIL_P;
 	t->inv_h = 1.0 / h;
+	t->lognormal = false;
+	t->mu = t->sigma = 0.0;
 	t->inv_alpha = 1.0 / al;
 	t->inv_beta = 1.0 / be;
 	x = PertTailCells(t->lower, al, be, a, w);
@@ -237,9 +237,43 @@ PertTableNew(const LossDist *dist)
 	return t;
 }
 
-/* A PERT draw from one uniform u in (0, 1). */
+/*
+ * The body table of a lognormal: exp(mu + sigma z) at the nodes, z the
+ * exact normal quantile, slopes sigma exp(mu + sigma z) / phi(z).
+ */
+static QuantileTable *
+LognormalTableNew(const LossDist *dist)
+{
+	QuantileTable *t = palloc(sizeof(QuantileTable));
+	double		h = (1.0 - 2.0 * PERT_TAIL_P) / PERT_BODY_CELLS,
+				y0 = 0.0,
+				d0 = 0.0;
+	int			i;
+
+	t->lo = PERT_TAIL_P;
+	t->hi = 1.0 - PERT_TAIL_P;
+	t->inv_h = 1.0 / h;
+	t->inv_alpha = t->inv_beta = 1.0;
+	t->lognormal = true;
+	t->mu = dist->mu;
+	t->sigma = dist->sigma;
+	for (i = 0; i <= PERT_BODY_CELLS; i++)
+	{
+		double		z = ScsmNormalQuantile(i == PERT_BODY_CELLS ? t->hi : t->lo + h * i),
+					y = exp(dist->mu + dist->sigma * z),
+					d = y * dist->sigma * sqrt(2.0 * M_PI) * exp(0.5 * z * z) * h;
+
+		if (i > 0)
+			HermiteCell(t->body[i - 1], y0, y, d0, d, 0.0, 1.0);
+		y0 = y;
+		d0 = d;
+	}
+	return t;
+}
+
+/* A PERT or lognormal draw from one uniform u in (0, 1). */
 static inline double
-PertSample(const PertTable *t, double u)
+TableSample(const QuantileTable *t, double u)
 {
 	const double *c;
 	double		f;
@@ -253,6 +287,8 @@ PertSample(const PertTable *t, double u)
 			i = PERT_BODY_CELLS - 1;
 		c = t->body[i];
 	}
+	else if (t->lognormal)
+		return exp(t->mu + t->sigma * ScsmNormalQuantileFast(u));
 	else
 	{
 		const double (*cells)[4];
@@ -278,14 +314,13 @@ PertSample(const PertTable *t, double u)
 
 /* One draw from a validated distribution. */
 static inline double
-DrawDist(Draw *d, const LossDist *dist, const PertTable *tab)
+DrawDist(Draw *d, const LossDist *dist, const QuantileTable *tab)
 {
 	switch (dist->kind)
 	{
 		case LOSSDIST_LOGNORMAL:
-			return exp(dist->mu + dist->sigma * DrawNormal(d));
 		case LOSSDIST_PERT:
-			return PertSample(tab, RngUniform(&d->rng));
+			return TableSample(tab, RngUniform(&d->rng));
 		default:
 			return dist->a;
 	}
@@ -453,6 +488,8 @@ ModelInit(ScenarioModel *m, int64 scenario, text *fdist, ArrayType *fparams,
 		PoissonInit(m, m->freq.a);
 	if (m->mag.kind == LOSSDIST_PERT)
 		m->mag_tab = PertTableNew(&m->mag);
+	else if (m->mag.kind == LOSSDIST_LOGNORMAL)
+		m->mag_tab = LognormalTableNew(&m->mag);
 }
 
 /*
@@ -488,9 +525,7 @@ FixedRateCount(const ScenarioModel *m, double u)
 static inline double
 MagnitudeOf(const ScenarioModel *m, double u)
 {
-	if (m->mag.kind == LOSSDIST_LOGNORMAL)
-		return exp(m->mag.mu + m->mag.sigma * ScsmNormalQuantileFast(u));
-	return PertSample(m->mag_tab, u);
+	return TableSample(m->mag_tab, u);
 }
 
 /* Most Philox blocks per iteration computed in a batch ahead of need. */
