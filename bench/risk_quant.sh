@@ -6,7 +6,8 @@
 #   2. Monte Carlo scenario-years/s vs numpy (bench/risk_mc_numpy.py);
 #   3. knapsack time at n = 1,000, budget 10^5 and how it grows.
 # Starts its own cluster (port ${SCSM_BENCH_PORT:-55506}).  Not part of the
-# test suite.  Usage: bash bench/risk_quant.sh [quick]
+# test suite.  Usage: bash bench/risk_quant.sh [quick|mc]  (mc: the Monte
+# Carlo part alone, small sizes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -56,6 +57,7 @@ c_best() { local n=$1 bw= bc= w c; shift
   done
   echo "$bw $bc"; }
 
+if [ "$quick" != mc ]; then
 echo "== 1. supply-chain propagation: C (scsm.propagate_exposure) vs recursive CTE"
 c_query="SELECT r.* FROM (SELECT array_agg(id ORDER BY id) i, array_agg(p ORDER BY id) p, array_agg(loss ORDER BY id) l FROM prop_node) n, (SELECT array_agg(src) s, array_agg(dst) d, array_agg(w) w FROM prop_link) k, scsm.propagate_exposure(n.i, n.p, n.l, k.s, k.d, k.w) r"
 sizes="10000:100000 30000:300000 100000:1000000"
@@ -84,12 +86,14 @@ SQL
 done
 read -r aw ac <<<"$(c_best 3 "SELECT count(*) FROM a, scsm.propagate_exposure(a.i, a.p, a.l, a.s, a.d, a.w);" "CREATE TEMP TABLE a AS SELECT * FROM (SELECT array_agg(id ORDER BY id) i, array_agg(p ORDER BY id) p, array_agg(loss ORDER BY id) l FROM prop_node) n, (SELECT array_agg(src) s, array_agg(dst) d, array_agg(w) w FROM prop_link) k;")"
 echo "C function alone on the largest graph (arrays already built): ${aw} ms wall, ${ac} ms CPU"
+fi
 
 echo
 echo "== 2. Monte Carlo: scenario-years/s, C (one backend, no parallel workers) vs numpy"
 echo "   (wall clock, and per CPU-second of the process: the machine may be shared)"
 iters=1000000; nscen=20
-[ "$quick" = quick ] && iters=200000
+[ "$quick" = quick ] || [ "$quick" = mc ] && iters=200000
+iters=${SCSM_BENCH_MC_ITERS:-$iters}
 mc_case() { # name rate kind params(pg) params(numpy)
   local name=$1 rate=$2 kind=$3 pgp=$4 npp=$5 w c bw= bc= np
   : >"$work/scen.txt"; for _ in $(seq $nscen); do echo "$rate $kind $npp" >>"$work/scen.txt"; done
@@ -106,6 +110,7 @@ mc_case "rate 0.5, lognormal [1e5, 1e6]" 0.5 lognormal '{1e5,1e6}' "1e5 1e6"
 mc_case "rate 2, lognormal [1e5, 1e6]" 2 lognormal '{1e5,1e6}' "1e5 1e6"
 mc_case "rate 0.5, PERT(1e4, 5e4, 5e5)" 0.5 pert '{1e4,5e4,5e5}' "1e4 5e4 5e5"
 echo "(M scenario-years per second; ratios C / numpy)"
+[ "$quick" = mc ] && exit 0
 par_ms=$(best_ms 2 "DROP TABLE IF EXISTS mc_par; CREATE TABLE mc_par (s bigint) WITH (fillfactor = 10);
 INSERT INTO mc_par SELECT generate_series(1, 400); ANALYZE mc_par;
 SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;

@@ -38,6 +38,7 @@
 
 #include "lossdist.h"
 #include "rng.h"
+#include "scsm.h"
 
 PG_FUNCTION_INFO_V1(scsm_philox4x32);
 PG_FUNCTION_INFO_V1(scsm_simulate_annual_losses);
@@ -60,12 +61,37 @@ PG_FUNCTION_INFO_V1(scsm_portfolio_final_losses);
 /* guide table (Chen & Asau 1974): where to start the search for u */
 #define POISSON_GUIDE 256
 
-/* Gamma(shape) by Marsaglia & Tsang (2000); shape >= 1 for PERT. */
-typedef struct GammaShape
+/*
+ * PERT and lognormal draws by inversion of a tabulated quantile: one
+ * uniform per draw.  PERT:  The body p in [P0, 1 - P0] is split into PERT_BODY_CELLS equal
+ * cells; the tails p < P0 and p > 1 - P0 into PERT_TAIL_CELLS cells of
+ * s = (p/P0)^(1/alpha) (resp. ((1-p)/P0)^(1/beta)), in which the quantile
+ * is smooth (it behaves like p^(1/alpha) near 0).  Each cell holds a cubic
+ * Hermite interpolant through the exact quantiles at its ends with the
+ * exact slopes (1/pdf), already scaled to the magnitude a + (b - a) x.
+ * Lognormal: the same body table of exp(mu + sigma z(p)); outside it
+ * (p < P0 or p > 1 - P0, 1/32 of the draws) the quantile is computed
+ * directly (Acklam's z, then exp).
+ * Accuracy: see docs/risk-quantitative.md.
+ */
+#define PERT_BODY_CELLS 1024
+#define PERT_TAIL_CELLS 128
+#define PERT_TAIL_P (1.0 / 64.0)
+
+typedef struct QuantileTable
 {
-	double		d;
-	double		c;
-} GammaShape;
+	double		lo;				/* body starts at p = lo = P0 */
+	double		hi;				/* and ends at p = hi = 1 - P0 */
+	double		inv_h;			/* body cells per unit of p */
+	double		inv_alpha;		/* lower tail exponent 1/alpha */
+	double		inv_beta;		/* upper tail exponent 1/beta */
+	bool		lognormal;		/* tails computed: exp(mu + sigma z(u)) */
+	double		mu;
+	double		sigma;
+	double		body[PERT_BODY_CELLS][4];
+	double		lower[PERT_TAIL_CELLS][4];
+	double		upper[PERT_TAIL_CELLS][4];
+} QuantileTable;
 
 /* A scenario ready to simulate: parsed distributions and constants. */
 typedef struct ScenarioModel
@@ -73,10 +99,8 @@ typedef struct ScenarioModel
 	uint64_t	scenario;
 	LossDist	freq;
 	LossDist	mag;
-	GammaShape	freq_ga,
-				freq_gb,
-				mag_ga,
-				mag_gb;
+	QuantileTable  *freq_tab;		/* PERT rate / magnitude tables, or NULL */
+	QuantileTable  *mag_tab;
 	/* fixed-rate Poisson constants */
 	double		expneg;			/* exp(-rate), inversion below rate 12 */
 	int			ncdf;			/* entries of cdf[] in use (fixed rate < 12) */
@@ -95,55 +119,208 @@ typedef struct Draw
 	RngStream	rng;
 } Draw;
 
-/* A standard normal by inversion: exactly one uniform per normal. */
-static inline double
-DrawNormal(Draw *d)
-{
-	return ScsmNormalQuantileFast(RngUniform(&d->rng));
-}
-
+/* Cubic Hermite coefficients on a cell [0, 1] of an increasing function:
+ * values y0, y1 and slopes d0, d1 (per cell), slopes limited as in Fritsch &
+ * Carlson (1980) so the cubic stays monotone; then mapped to off + scale y. */
 static void
-GammaInit(GammaShape *g, double shape)
+HermiteCell(double c[4], double y0, double y1, double d0, double d1,
+			double off, double scale)
 {
-	g->d = shape - 1.0 / 3.0;
-	g->c = 1.0 / sqrt(9.0 * g->d);
+	double		delta = y1 - y0;
+
+	if (!(delta > 0.0))
+		d0 = d1 = 0.0;
+	else
+	{
+		d0 = Max(0.0, Min(d0, 3.0 * delta));
+		d1 = Max(0.0, Min(d1, 3.0 * delta));
+	}
+	c[0] = off + scale * y0;
+	c[1] = scale * d0;
+	c[2] = scale * (3.0 * delta - 2.0 * d0 - d1);
+	c[3] = scale * (d0 + d1 - 2.0 * delta);
 }
 
+/* log of the Beta(al, be) density at x in (0, 1) */
 static inline double
-DrawGamma(Draw *d, const GammaShape *g)
+BetaLogPdf(double x, double al, double be, double lbeta)
 {
-	for (;;)
-	{
-		double		z = DrawNormal(d),
-					v = 1.0 + g->c * z,
-					u;
+	return (al - 1.0) * log(x) + (be - 1.0) * log1p(-x) - lbeta;
+}
 
-		if (v <= 0.0)
-			continue;
-		v = v * v * v;
-		u = RngUniform(&d->rng);
-		if (u < 1.0 - 0.0331 * (z * z) * (z * z))
-			return g->d * v;
-		if (log(u) < 0.5 * z * z + g->d * (1.0 - v + log(v)))
-			return g->d * v;
+/*
+ * The lower tail of Beta(al, be) in s = (p/P0)^(1/al), s in [0, 1]:
+ * exact quantiles at the nodes, slopes dx/ds = al P0 s^(al-1) / pdf(x) and
+ * (al B P0)^(1/al) at s = 0.  Returns the quantile at p = P0.
+ */
+static double
+PertTailCells(double cells[PERT_TAIL_CELLS][4], double al, double be,
+			  double off, double scale)
+{
+	double		lbeta = lgamma(al) + lgamma(be) - lgamma(al + be);
+	double		x[PERT_TAIL_CELLS + 1],
+				dx[PERT_TAIL_CELLS + 1];
+	int			j;
+
+	x[0] = 0.0;
+	dx[0] = exp((log(al) + lbeta + log(PERT_TAIL_P)) / al);
+	for (j = 1; j <= PERT_TAIL_CELLS; j++)
+	{
+		double		sj = (double) j / PERT_TAIL_CELLS;
+
+		x[j] = ScsmBetaQuantile(PERT_TAIL_P * pow(sj, al), al, be);
+		dx[j] = exp(log(al * PERT_TAIL_P) + (al - 1.0) * log(sj) -
+					BetaLogPdf(x[j], al, be, lbeta));
 	}
+	for (j = 0; j < PERT_TAIL_CELLS; j++)
+		HermiteCell(cells[j], x[j], x[j + 1], dx[j] / PERT_TAIL_CELLS,
+					dx[j + 1] / PERT_TAIL_CELLS, off, scale);
+	return x[PERT_TAIL_CELLS];
+}
+
+/*
+ * Build the table of a PERT: tails by the exact quantile, body nodes by
+ * a second-order step from the previous node and one Newton step on the
+ * exact CDF (ScsmBetaCdf), so every node is the quantile to near double
+ * precision and no error accumulates.
+ */
+static QuantileTable *
+PertTableNew(const LossDist *dist)
+{
+	QuantileTable  *t = palloc(sizeof(QuantileTable));
+	double		al = dist->alpha,
+				be = dist->beta,
+				a = dist->a,
+				w = dist->b - dist->a,
+				lbeta = lgamma(al) + lgamma(be) - lgamma(al + be),
+				h = (1.0 - 2.0 * PERT_TAIL_P) / PERT_BODY_CELLS,
+				x,
+				x_end,
+				d,
+				dprev;
+	int			i;
+
+	t->lo = PERT_TAIL_P;
+	t->hi = 1.0 - PERT_TAIL_P;
+	t->inv_h = 1.0 / h;
+	t->lognormal = false;
+	t->mu = t->sigma = 0.0;
+	t->inv_alpha = 1.0 / al;
+	t->inv_beta = 1.0 / be;
+	x = PertTailCells(t->lower, al, be, a, w);
+	/* upper tail of Beta(al, be) = lower tail of Beta(be, al), mirrored */
+	x_end = 1.0 - PertTailCells(t->upper, be, al, dist->b, -w);
+	dprev = exp(-BetaLogPdf(x, al, be, lbeta));
+	for (i = 1; i <= PERT_BODY_CELLS; i++)
+	{
+		double		xn;
+
+		if (i == PERT_BODY_CELLS)
+			xn = x_end;
+		else
+		{
+			double		p = PERT_TAIL_P + h * i,
+						dlogf = (al - 1.0) / x - (be - 1.0) / (1.0 - x);
+
+			xn = x + h * dprev - 0.5 * h * h * dlogf * dprev * dprev;
+			if (!(xn > x && xn < x_end))
+				xn = 0.5 * (x + x_end);
+			xn -= (ScsmBetaCdf(xn, al, be) - p) * exp(-BetaLogPdf(xn, al, be, lbeta));
+			if (!(xn > x && xn < x_end))
+				xn = ScsmBetaQuantile(p, al, be);
+		}
+		d = exp(-BetaLogPdf(xn, al, be, lbeta));
+		HermiteCell(t->body[i - 1], x, xn, dprev * h, d * h, a, w);
+		x = xn;
+		dprev = d;
+	}
+	return t;
+}
+
+/*
+ * The body table of a lognormal: exp(mu + sigma z) at the nodes, z the
+ * exact normal quantile, slopes sigma exp(mu + sigma z) / phi(z).
+ */
+static QuantileTable *
+LognormalTableNew(const LossDist *dist)
+{
+	QuantileTable *t = palloc(sizeof(QuantileTable));
+	double		h = (1.0 - 2.0 * PERT_TAIL_P) / PERT_BODY_CELLS,
+				y0 = 0.0,
+				d0 = 0.0;
+	int			i;
+
+	t->lo = PERT_TAIL_P;
+	t->hi = 1.0 - PERT_TAIL_P;
+	t->inv_h = 1.0 / h;
+	t->inv_alpha = t->inv_beta = 1.0;
+	t->lognormal = true;
+	t->mu = dist->mu;
+	t->sigma = dist->sigma;
+	for (i = 0; i <= PERT_BODY_CELLS; i++)
+	{
+		double		z = ScsmNormalQuantile(i == PERT_BODY_CELLS ? t->hi : t->lo + h * i),
+					y = exp(dist->mu + dist->sigma * z),
+					d = y * dist->sigma * sqrt(2.0 * M_PI) * exp(0.5 * z * z) * h;
+
+		if (i > 0)
+			HermiteCell(t->body[i - 1], y0, y, d0, d, 0.0, 1.0);
+		y0 = y;
+		d0 = d;
+	}
+	return t;
+}
+
+/* A PERT or lognormal draw from one uniform u in (0, 1). */
+static inline double
+TableSample(const QuantileTable *t, double u)
+{
+	const double *c;
+	double		f;
+	int			i;
+
+	if (likely(u >= t->lo && u <= t->hi))
+	{
+		f = (u - t->lo) * t->inv_h;
+		i = (int) f;
+		if (i >= PERT_BODY_CELLS)
+			i = PERT_BODY_CELLS - 1;
+		c = t->body[i];
+	}
+	else if (t->lognormal)
+		return exp(t->mu + t->sigma * ScsmNormalQuantileFast(u));
+	else
+	{
+		const double (*cells)[4];
+
+		if (u < t->lo)
+		{
+			f = pow(u * (1.0 / PERT_TAIL_P), t->inv_alpha) * PERT_TAIL_CELLS;
+			cells = t->lower;
+		}
+		else
+		{
+			f = pow((1.0 - u) * (1.0 / PERT_TAIL_P), t->inv_beta) * PERT_TAIL_CELLS;
+			cells = t->upper;
+		}
+		i = (int) f;
+		if (i >= PERT_TAIL_CELLS)
+			i = PERT_TAIL_CELLS - 1;
+		c = cells[i];
+	}
+	f -= (double) i;
+	return c[0] + f * (c[1] + f * (c[2] + f * c[3]));
 }
 
 /* One draw from a validated distribution. */
 static inline double
-DrawDist(Draw *d, const LossDist *dist, const GammaShape *ga, const GammaShape *gb)
+DrawDist(Draw *d, const LossDist *dist, const QuantileTable *tab)
 {
 	switch (dist->kind)
 	{
 		case LOSSDIST_LOGNORMAL:
-			return exp(dist->mu + dist->sigma * DrawNormal(d));
 		case LOSSDIST_PERT:
-			{
-				double		x = DrawGamma(d, ga),
-							y = DrawGamma(d, gb);
-
-				return dist->a + (dist->b - dist->a) * (x / (x + y));
-			}
+			return TableSample(tab, RngUniform(&d->rng));
 		default:
 			return dist->a;
 	}
@@ -281,14 +458,14 @@ SimulateYear(const ScenarioModel *m, uint64_t seed, uint32_t iteration,
 	}
 	else
 	{
-		rate = DrawDist(&d, &m->freq, &m->freq_ga, &m->freq_gb);
+		rate = DrawDist(&d, &m->freq, m->freq_tab);
 		n = DrawPoisson(&d, rate, NULL);
 	}
 	if (m->mag.kind == LOSSDIST_CONST)
 		return (double) n * m->mag.a;
 	for (i = 0; i < n; i++)
 	{
-		loss += DrawDist(&d, &m->mag, &m->mag_ga, &m->mag_gb);
+		loss += DrawDist(&d, &m->mag, m->mag_tab);
 		/* a year can hold up to ~10^6 events: stay cancellable inside it */
 		if ((i & 0xFFFF) == 0xFFFF)
 			CHECK_FOR_INTERRUPTS();
@@ -306,17 +483,13 @@ ModelInit(ScenarioModel *m, int64 scenario, text *fdist, ArrayType *fparams,
 	ScsmParseDist(text_to_cstring(fdist), fparams, true, &m->freq);
 	ScsmParseDist(text_to_cstring(mdist), mparams, false, &m->mag);
 	if (m->freq.kind == LOSSDIST_PERT)
-	{
-		GammaInit(&m->freq_ga, m->freq.alpha);
-		GammaInit(&m->freq_gb, m->freq.beta);
-	}
+		m->freq_tab = PertTableNew(&m->freq);
 	else
 		PoissonInit(m, m->freq.a);
 	if (m->mag.kind == LOSSDIST_PERT)
-	{
-		GammaInit(&m->mag_ga, m->mag.alpha);
-		GammaInit(&m->mag_gb, m->mag.beta);
-	}
+		m->mag_tab = PertTableNew(&m->mag);
+	else if (m->mag.kind == LOSSDIST_LOGNORMAL)
+		m->mag_tab = LognormalTableNew(&m->mag);
 }
 
 /*
@@ -348,33 +521,45 @@ FixedRateCount(const ScenarioModel *m, double u)
 	return k;
 }
 
+/* A magnitude from one uniform (lognormal or PERT, one uniform per draw). */
+static inline double
+MagnitudeOf(const ScenarioModel *m, double u)
+{
+	return TableSample(m->mag_tab, u);
+}
+
+/* Most Philox blocks per iteration computed in a batch ahead of need. */
+#define MAX_BATCHED_BLOCKS 4
+
 /*
  * The common case, a fixed Poisson rate below 12, sixteen iterations at a
  * time: the first Philox block of each iteration gives u0 (the count) and
  * u1 (the first magnitude).  Counts come from the guide table, the
  * iterations with events are gathered, and only those draw magnitudes, so
- * the loop has few unpredictable branches.  The numbers are exactly those
- * of SimulateYear (same stream, same order of draws).
+ * the loop has few unpredictable branches.  Every magnitude takes one
+ * uniform (u1, u2, ... in order), so the blocks that most years need are
+ * computed for all sixteen iterations at once, more of them as the rate
+ * grows; a year with more events continues its own stream from there.
+ * The numbers are exactly those of SimulateYear (same stream, same order
+ * of draws).
  */
 static void
 SimulateFixedRate(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
-				  double *out, bool add)
+				  double *out, bool add, bool avx2)
 {
 	uint32_t	key[2] = {(uint32_t) seed, (uint32_t) (seed >> 32)};
-	uint32_t	blocks[16][4],
-				blocks2[16][4];
+	uint32_t	blocks[MAX_BATCHED_BLOCKS][16][4];
 	int32		i;
-	bool		avx2 = RngHaveAvx2();
-	bool		lognormal = (m->mag.kind == LOSSDIST_LOGNORMAL);
+	bool		constant = (m->mag.kind == LOSSDIST_CONST);
+	double		rate = m->freq.a;
 
 	/*
-	 * From a rate of about 0.5 on, many iterations with events have two or
-	 * more: then the second block (c0 = 1, uniforms u2 and u3) is cheaper
-	 * batched for all sixteen than computed one by one when needed.
+	 * Blocks batched: enough for the events of about 90 % or more of the
+	 * years with events; the rest (rare) computes its blocks one by one.
 	 */
-	bool		two_blocks = (lognormal || m->mag.kind == LOSSDIST_PERT) && m->freq.a >= 0.5;
-	int64		batched = (lognormal && two_blocks) ? 3 : 1;
-	bool		constant = (m->mag.kind == LOSSDIST_CONST);
+	int			nblocks = constant ? 1 :
+		rate < 0.3 ? 1 : rate < 1.0 ? 2 : rate < 2.5 ? 3 : MAX_BATCHED_BLOCKS;
+	int64		batched = 2 * nblocks - 1;
 
 	for (i = 0; i < n; i += 16)
 	{
@@ -384,14 +569,14 @@ SimulateFixedRate(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 					nh = 0,
 					h,
 					j,
+					b,
 					cnt = Min(16, n - i);
 
-		RngBlocks16(key, 0, (uint32_t) (first + i), m->scenario, avx2, blocks);
-		if (two_blocks)
-			RngBlocks16(key, 1, (uint32_t) (first + i), m->scenario, avx2, blocks2);
+		for (b = 0; b < nblocks; b++)
+			RngBlocks16(key, (uint32_t) b, (uint32_t) (first + i), m->scenario, avx2, blocks[b]);
 		for (j = 0; j < 16; j++)
 		{
-			nev[j] = FixedRateCount(m, RngWordsToUnit(blocks[j][0], blocks[j][1]));
+			nev[j] = FixedRateCount(m, RngWordsToUnit(blocks[0][j][0], blocks[0][j][1]));
 			loss[j] = constant ? (double) nev[j] * m->mag.a : 0.0;
 			hit[nh] = j;
 			nh += (nev[j] > 0);
@@ -400,38 +585,35 @@ SimulateFixedRate(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 		{
 			for (h = 0; h < nh; h++)
 			{
+				int64		e,
+							ne;
+				double		l;
+
 				j = hit[h];
-				if (lognormal && nev[j] <= batched)
+				ne = Min(nev[j], batched);
+				/* event e takes uniform e + 1: block (e + 1) / 2, half (e + 1) % 2 */
+				l = MagnitudeOf(m, RngWordsToUnit(blocks[0][j][2], blocks[0][j][3]));
+				for (e = 1; e < ne; e++)
 				{
-					double		mu = m->mag.mu,
-								sigma = m->mag.sigma;
+					const uint32_t *w = blocks[(e + 1) >> 1][j] + (((e + 1) & 1) << 1);
 
-					loss[j] = exp(mu + sigma *
-								  ScsmNormalQuantileFast(RngWordsToUnit(blocks[j][2], blocks[j][3])));
-					if (nev[j] >= 2)
-						loss[j] += exp(mu + sigma *
-									   ScsmNormalQuantileFast(RngWordsToUnit(blocks2[j][0], blocks2[j][1])));
-					if (nev[j] >= 3)
-						loss[j] += exp(mu + sigma *
-									   ScsmNormalQuantileFast(RngWordsToUnit(blocks2[j][2], blocks2[j][3])));
+					l += MagnitudeOf(m, RngWordsToUnit(w[0], w[1]));
 				}
-				else
+				if (nev[j] > batched)
 				{
-					Draw		d;
-					int64		e;
+					RngStream	st;
 
-					/* the stream after u0: the same draws as SimulateYear */
-					if (two_blocks)
-						RngStreamInitWithBlocks(&d.rng, seed, m->scenario,
-												(uint32_t) (first + i + j),
-												blocks[j], blocks2[j]);
-					else
-						RngStreamInitWithBlock(&d.rng, seed, m->scenario,
-											   (uint32_t) (first + i + j), blocks[j]);
-					(void) RngUniform(&d.rng);
-					for (e = 0; e < nev[j]; e++)
-						loss[j] += DrawDist(&d, &m->mag, &m->mag_ga, &m->mag_gb);
+					/* the stream from block nblocks on: uniforms 2 nblocks, ... */
+					RngStreamInit(&st, seed, m->scenario, (uint32_t) (first + i + j));
+					st.ctr[0] = (uint32_t) nblocks;
+					for (; e < nev[j]; e++)
+					{
+						l += MagnitudeOf(m, RngUniform(&st));
+						if ((e & 0xFFFF) == 0xFFFF)
+							CHECK_FOR_INTERRUPTS();
+					}
 				}
+				loss[j] = l;
 			}
 		}
 		if (add)
@@ -457,11 +639,11 @@ SimulateInto(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 	uint32_t	key[2] = {(uint32_t) seed, (uint32_t) (seed >> 32)};
 	uint32_t	blocks[16][4];
 	int32		i;
-	bool		avx2 = RngHaveAvx2();
+	bool		avx2 = scsm_mc_simd && RngHaveAvx2();
 
 	if (m->freq.kind == LOSSDIST_CONST && m->freq.a < 12.0)
 	{
-		SimulateFixedRate(m, seed, first, n, out, add);
+		SimulateFixedRate(m, seed, first, n, out, add, avx2);
 		return;
 	}
 	for (i = 0; i < n; i += 16)

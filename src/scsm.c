@@ -24,6 +24,9 @@ PG_MODULE_MAGIC;
 /* Longest time, in milliseconds, between a commit and the seal covering it */
 int			scsm_seal_interval_ms = 10000;
 
+/* Monte Carlo: use AVX2 for the random numbers where the CPU has it */
+bool		scsm_mc_simd = true;
+
 void		_PG_init(void);
 
 /*
@@ -44,6 +47,16 @@ _PG_init(void)
 							PGC_SIGHUP,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("scsm.mc_simd",
+							 "Lets the Monte Carlo engine use AVX2 where the CPU has it.",
+							 "Off forces the portable path; both give the same numbers "
+							 "(a test compares them).",
+							 &scsm_mc_simd,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("scsm");
 }

@@ -14,5 +14,6 @@
 
 /* GUC variables, defined in scsm.c */
 extern int	scsm_seal_interval_ms;
+extern bool scsm_mc_simd;
 
 #endif							/* SCSM_H */
