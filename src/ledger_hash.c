@@ -534,6 +534,7 @@ LedgerKeyValueText(Datum value, Oid typid)
 					ereport(ERROR,
 							(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 							 errmsg("timestamp out of range")));
+				tm.tm_isdst = 0;	/* UTC, so that "+00" is printed */
 				EncodeDateTime(&tm, fsec, base == TIMESTAMPTZOID, 0, NULL,
 							   USE_ISO_DATES, buf);
 				return pstrdup(buf);

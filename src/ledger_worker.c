@@ -39,6 +39,7 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 #include "scsm.h"
 #include "ledger.h"
@@ -137,15 +138,30 @@ scsm_ledger_launcher_main(Datum arg)
 	{
 		Oid			oids[MAX_TRACKED_DBS];
 		int			n;
+		TimestampTz next = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+													   scsm_seal_interval_ms);
 
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 scsm_seal_interval_ms, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
+		/*
+		 * Sleep a full interval; the latch is also set when a sealer we
+		 * started exits, which must not start the next round early.
+		 */
+		for (;;)
 		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
+			long		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), next);
+
+			if (left <= 0)
+				break;
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 left, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+			if (ConfigReloadPending)
+			{
+				ConfigReloadPending = false;
+				ProcessConfigFile(PGC_SIGHUP);
+				next = Min(next, TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+															 scsm_seal_interval_ms));
+			}
 		}
 
 		n = ListDatabases(oids, MAX_TRACKED_DBS);

@@ -435,8 +435,9 @@ DECLARE
   v_q      text;
 BEGIN
   IF digest IS NOT NULL THEN
-    IF jsonb_typeof(digest) <> 'object' OR jsonb_typeof(digest -> 'block') <> 'number'
-       OR jsonb_typeof(digest -> 'hash') <> 'string' THEN
+    IF jsonb_typeof(digest) IS DISTINCT FROM 'object'
+       OR jsonb_typeof(digest -> 'block') IS DISTINCT FROM 'number'
+       OR jsonb_typeof(digest -> 'hash') IS DISTINCT FROM 'string' THEN
       RAISE EXCEPTION USING ERRCODE = '22023',
         MESSAGE = 'invalid ledger digest',
         DETAIL = 'A digest is a JSON object with a numeric "block" and a hex "hash", as scsm.ledger_digest() returns.';
