@@ -108,7 +108,10 @@ def main(argv):
         print(__doc__.strip().splitlines()[0])
         print("usage: verify_proof.py PROOF.json DIGEST.json")
         return 2
-    ok, msg = verify(load(argv[1]), load(argv[2]))
+    try:
+        ok, msg = verify(load(argv[1]), load(argv[2]))
+    except (OSError, ValueError, KeyError, TypeError, struct.error) as e:
+        ok, msg = False, "malformed proof or digest: %s" % e
     print(("OK: " if ok else "FAILED: ") + msg)
     return 0 if ok else 1
 
