@@ -39,12 +39,25 @@
 
 /* ledger_hash.c: canonical encoding (format v1) and SHA-256 */
 extern void LedgerSha256(const void *data, size_t len, uint8 *out);
+struct LedgerFieldOrder;
 extern void LedgerHashRow(const char *nspname, const char *relname,
 						  TupleDesc rowdesc, HeapTuple tuple,
-						  TupleDesc filterdesc, uint8 *out);
+						  TupleDesc filterdesc,
+						  const struct LedgerFieldOrder *order, uint8 *out);
 extern void LedgerEncodeRow(StringInfo buf, const char *nspname,
 							const char *relname, TupleDesc rowdesc,
-							HeapTuple tuple, TupleDesc filterdesc);
+							HeapTuple tuple, TupleDesc filterdesc,
+							const struct LedgerFieldOrder *order);
+/* Columns to encode, sorted by UTF-8 name (format v1) */
+typedef struct LedgerFieldOrder
+{
+	int			n;
+	int		   *attno;			/* 0-based */
+	char	  **name;			/* UTF-8 */
+	int		   *namelen;
+	Oid		   *typid;
+} LedgerFieldOrder;
+
 typedef struct LedgerRelInfo
 {
 	Oid			relid;
@@ -55,10 +68,14 @@ typedef struct LedgerRelInfo
 	char	  **pknames;
 	Oid		   *pktypes;
 	Oid			reltype;		/* the table's row type */
+	LedgerFieldOrder *order;	/* encoding order of the table's own rows */
 } LedgerRelInfo;
+
+extern LedgerFieldOrder *LedgerBuildFieldOrder(TupleDesc desc, TupleDesc filterdesc);
 
 extern LedgerRelInfo *LedgerGetRelInfo(Relation rel);
 extern LedgerRelInfo *LedgerGetRelInfoById(Oid relid);
+extern LedgerRelInfo *LedgerCachedRelInfo(Relation rel);
 extern char *LedgerCanonicalKey(LedgerRelInfo *info, Datum keyjson);
 extern char *LedgerKeyPredicate(LedgerRelInfo *info, const char *alias,
 								const char *keyexpr);
@@ -68,11 +85,12 @@ extern void LedgerKeyAppend(StringInfo buf, const char *name, Datum v,
 extern char *LedgerKeyValueText(Datum value, Oid typid);
 extern void LedgerCheckKeyType(Oid typid, const char *colname);
 
-/* ledger_trigger.c: write path */
+/* ledger_store.c: direct writes of ledger entries */
 extern int64 LedgerAppendEntry(int32 table_id, const char *row_key,
 							   int32 version, const uint8 *hash);
-extern bool ledger_protect_active;
 extern int64 LedgerCurrentTxn(void);
+
+/* ledger_trigger.c: write path */
 extern bool ledger_disposal_active;
 extern Oid	ledger_disposal_relid;
 

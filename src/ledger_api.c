@@ -93,7 +93,9 @@ EncodeArgRow(FunctionCallInfo fcinfo, LedgerRelInfo **infop, StringInfo buf,
 	tup.t_data = td;
 	if (buf)
 		LedgerEncodeRow(buf, info->nspname, info->relname, desc, &tup,
-						rectype == info->reltype ? NULL : info->desc);
+						rectype == info->reltype ? NULL : info->desc,
+						rectype == info->reltype &&
+						desc->natts == info->desc->natts ? info->order : NULL);
 	if (keyp)
 		*keyp = LedgerRowKey(info, desc, &tup);
 	ReleaseTupleDesc(desc);

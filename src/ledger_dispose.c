@@ -60,6 +60,7 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 	uint8		cert_hash[LEDGER_HASH_LEN];
 	char	   *cert_key;
 
+	(void) LedgerCurrentTxn();	/* recorded as written by the caller */
 	SPI_connect();
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
@@ -161,7 +162,7 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 		cert_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		cert_key = LedgerRowKey(cinfo, SPI_tuptable->tupdesc, SPI_tuptable->vals[0]);
 		LedgerHashRow(cinfo->nspname, cinfo->relname, SPI_tuptable->tupdesc,
-					  SPI_tuptable->vals[0], NULL, cert_hash);
+					  SPI_tuptable->vals[0], NULL, NULL, cert_hash);
 	}
 	LedgerAppendEntry(0, cert_key, 1, cert_hash);
 

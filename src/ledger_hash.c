@@ -43,6 +43,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/resowner.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
@@ -54,20 +55,39 @@ static void EncodeValue(StringInfo buf, Datum value, Oid typid);
 static void EncodeFields(StringInfo buf, TupleDesc desc, HeapTuple tuple,
 						 TupleDesc filterdesc);
 
-/* Compute SHA-256 through PostgreSQL's cryptohash API (OpenSSL underneath). */
+/*
+ * Compute SHA-256 through PostgreSQL's cryptohash API (OpenSSL underneath).
+ * Creating a context costs more than hashing a row, so one context is made
+ * per backend, owned by a resource owner of its own that lives as long as
+ * the backend, and re-initialised for every hash.
+ */
 void
 LedgerSha256(const void *data, size_t len, uint8 *out)
 {
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
+	static pg_cryptohash_ctx *ctx = NULL;
 
-	if (ctx == NULL ||
-		pg_cryptohash_init(ctx) < 0 ||
+	if (ctx == NULL)
+	{
+		static ResourceOwner owner = NULL;
+		ResourceOwner save = CurrentResourceOwner;
+
+		if (owner == NULL)
+			owner = ResourceOwnerCreate(NULL, "scsm ledger hash");
+		CurrentResourceOwner = owner;
+		ctx = pg_cryptohash_create(PG_SHA256);
+		CurrentResourceOwner = save;
+		if (ctx == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory")));
+	}
+	if (pg_cryptohash_init(ctx) < 0 ||
 		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
 		pg_cryptohash_final(ctx, out, LEDGER_HASH_LEN) < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not compute a SHA-256 hash")));
-	pg_cryptohash_free(ctx);
+				 errmsg("could not compute a SHA-256 hash: %s",
+						pg_cryptohash_error(ctx))));
 }
 
 /* Lower-case hex of a byte string, for messages and JSON. */
@@ -386,16 +406,15 @@ FieldRefCmp(const void *a, const void *b)
 }
 
 /*
- * The non-null, non-dropped columns in byte order of their UTF-8 names,
- * each as name then value.  NULLs are left out so that adding a nullable
- * column later leaves the hashes of existing rows unchanged.  With a
- * filterdesc, only columns also present there (by name) are encoded: that
- * is how a history row is hashed as the row version it preserves.
+ * The columns of desc that are encoded, in byte order of their UTF-8 names:
+ * non-dropped ones, and with a filterdesc only those also present there (by
+ * name) -- that is how a history row is hashed as the row version it
+ * preserves.  Built once per protected table (LedgerRelInfo) or per call.
  */
-static void
-EncodeFields(StringInfo buf, TupleDesc desc, HeapTuple tuple,
-			 TupleDesc filterdesc)
+LedgerFieldOrder *
+LedgerBuildFieldOrder(TupleDesc desc, TupleDesc filterdesc)
 {
+	LedgerFieldOrder *order = palloc(sizeof(LedgerFieldOrder));
 	FieldRef   *refs = palloc(sizeof(FieldRef) * Max(desc->natts, 1));
 	int			n = 0;
 
@@ -405,8 +424,6 @@ EncodeFields(StringInfo buf, TupleDesc desc, HeapTuple tuple,
 		char	   *name;
 
 		if (att->attisdropped)
-			continue;
-		if (heap_attisnull(tuple, i + 1, desc))
 			continue;
 		if (filterdesc != NULL)
 		{
@@ -428,21 +445,66 @@ EncodeFields(StringInfo buf, TupleDesc desc, HeapTuple tuple,
 		}
 		name = NameStr(att->attname);
 		refs[n].name = pg_server_to_any(name, strlen(name), PG_UTF8);
+		if (refs[n].name == name)
+			refs[n].name = pstrdup(name);
 		refs[n].attno = i;
 		n++;
 	}
 	qsort(refs, n, sizeof(FieldRef), FieldRefCmp);
-
-	PutU32(buf, (uint32) n);
+	order->n = n;
+	order->attno = palloc(sizeof(int) * Max(n, 1));
+	order->name = palloc(sizeof(char *) * Max(n, 1));
+	order->namelen = palloc(sizeof(int) * Max(n, 1));
+	order->typid = palloc(sizeof(Oid) * Max(n, 1));
 	for (int k = 0; k < n; k++)
 	{
-		bool		isnull;
-		Datum		v = heap_getattr(tuple, refs[k].attno + 1, desc, &isnull);
-
-		PutBytes(buf, refs[k].name, strlen(refs[k].name));
-		EncodeValue(buf, v, TupleDescAttr(desc, refs[k].attno)->atttypid);
+		order->attno[k] = refs[k].attno;
+		order->name[k] = refs[k].name;
+		order->namelen[k] = strlen(refs[k].name);
+		order->typid[k] = TupleDescAttr(desc, refs[k].attno)->atttypid;
 	}
 	pfree(refs);
+	return order;
+}
+
+/*
+ * The fields in the given order, each as name then value.  NULLs are left
+ * out so that adding a nullable column later leaves the hashes of existing
+ * rows unchanged.
+ */
+static void
+EncodeFieldsOrdered(StringInfo buf, TupleDesc desc, HeapTuple tuple,
+					const LedgerFieldOrder *order)
+{
+	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
+	bool	   *isnull = palloc(sizeof(bool) * desc->natts);
+	int			count = 0;
+
+	heap_deform_tuple(tuple, desc, values, isnull);
+	for (int k = 0; k < order->n; k++)
+		if (!isnull[order->attno[k]])
+			count++;
+	PutU32(buf, (uint32) count);
+	for (int k = 0; k < order->n; k++)
+	{
+		int			a = order->attno[k];
+
+		if (isnull[a])
+			continue;
+		PutBytes(buf, order->name[k], order->namelen[k]);
+		EncodeValue(buf, values[a], order->typid[k]);
+	}
+	pfree(values);
+	pfree(isnull);
+}
+
+static void
+EncodeFields(StringInfo buf, TupleDesc desc, HeapTuple tuple,
+			 TupleDesc filterdesc)
+{
+	LedgerFieldOrder *order = LedgerBuildFieldOrder(desc, filterdesc);
+
+	EncodeFieldsOrdered(buf, desc, tuple, order);
 }
 
 /*
@@ -452,23 +514,28 @@ EncodeFields(StringInfo buf, TupleDesc desc, HeapTuple tuple,
  */
 void
 LedgerEncodeRow(StringInfo buf, const char *nspname, const char *relname,
-				TupleDesc rowdesc, HeapTuple tuple, TupleDesc filterdesc)
+				TupleDesc rowdesc, HeapTuple tuple, TupleDesc filterdesc,
+				const LedgerFieldOrder *order)
 {
 	appendBinaryStringInfo(buf, LEDGER_ROW_MAGIC, 8);
 	PutText(buf, nspname, strlen(nspname));
 	PutText(buf, relname, strlen(relname));
-	EncodeFields(buf, rowdesc, tuple, filterdesc);
+	if (order)
+		EncodeFieldsOrdered(buf, rowdesc, tuple, order);
+	else
+		EncodeFields(buf, rowdesc, tuple, filterdesc);
 }
 
 /* SHA-256 of the format v1 encoding of a row. */
 void
 LedgerHashRow(const char *nspname, const char *relname, TupleDesc rowdesc,
-			  HeapTuple tuple, TupleDesc filterdesc, uint8 *out)
+			  HeapTuple tuple, TupleDesc filterdesc,
+			  const LedgerFieldOrder *order, uint8 *out)
 {
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	LedgerEncodeRow(&buf, nspname, relname, rowdesc, tuple, filterdesc);
+	LedgerEncodeRow(&buf, nspname, relname, rowdesc, tuple, filterdesc, order);
 	LedgerSha256(buf.data, buf.len, out);
 	pfree(buf.data);
 }
@@ -554,6 +621,21 @@ LedgerKeyValueText(Datum value, Oid typid)
 			}
 		case BOOLOID:
 			return pstrdup(DatumGetBool(value) ? "true" : "false");
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			{
+				char		ibuf[MAXINT8LEN + 1];
+				int64		v = base == INT2OID ? DatumGetInt16(value) :
+				base == INT4OID ? DatumGetInt32(value) : DatumGetInt64(value);
+
+				pg_lltoa(v, ibuf);
+				return pstrdup(ibuf);
+			}
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+			return TextDatumGetCString(value);
 		default:
 			{
 				Oid			outfn;
@@ -584,6 +666,7 @@ LedgerGetRelInfo(Relation rel)
 	info->relname = pstrdup(RelationGetRelationName(rel));
 	info->desc = CreateTupleDescCopy(reldesc);
 	info->reltype = rel->rd_rel->reltype;
+	info->order = LedgerBuildFieldOrder(reldesc, NULL);
 	if (!OidIsValid(pkoid))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

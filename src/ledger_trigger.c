@@ -42,34 +42,7 @@ PG_FUNCTION_INFO_V1(scsm_ledger_refuse);
 
 /* Set only by LedgerDisposeRow (C), never from SQL: the retention door. */
 bool		ledger_disposal_active = false;
-bool		ledger_protect_active = false;
 Oid			ledger_disposal_relid = InvalidOid;
-
-/* The per-transaction entry of this backend's current transaction. */
-static LocalTransactionId txn_lxid = InvalidLocalTransactionId;
-static SubTransactionId txn_subid = InvalidSubTransactionId;
-static int64 txn_id = 0;
-static bool callbacks_registered = false;
-
-static SPIPlanPtr entry_plan = NULL;
-static SPIPlanPtr txn_plan = NULL;
-
-/*
- * Forget the transaction entry when the subtransaction that wrote it rolls
- * back; hand it to the parent when that subtransaction commits.
- */
-static void
-LedgerSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
-					  SubTransactionId parentSubid, void *arg)
-{
-	(void) arg;
-	if (txn_lxid != MyProc->lxid || mySubid != txn_subid)
-		return;
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		txn_lxid = InvalidLocalTransactionId;
-	else if (event == SUBXACT_EVENT_COMMIT_SUB)
-		txn_subid = parentSubid;
-}
 
 /* The role that owns the ledger tables (the extension owner). */
 Oid
@@ -88,117 +61,6 @@ LedgerOwnerId(void)
 	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
 	ReleaseSysCache(tup);
 	return owner;
-}
-
-/*
- * The ledger_txn id of the current transaction, writing the entry on the
- * first call in the transaction: at most one small insert per transaction.
- * Must be called inside SPI and as the ledger owner.
- */
-static int64
-LedgerEnsureTxn(Oid invoker)
-{
-	Datum		values[2];
-	bool		isnull;
-	int			rc;
-
-	if (txn_lxid == MyProc->lxid && txn_id != 0)
-		return txn_id;
-	if (!callbacks_registered)
-	{
-		RegisterSubXactCallback(LedgerSubXactCallback, NULL);
-		callbacks_registered = true;
-	}
-	if (txn_plan == NULL)
-	{
-		Oid			argtypes[2] = {TEXTOID, TEXTOID};
-		SPIPlanPtr	p = SPI_prepare("INSERT INTO scsm.ledger_txn "
-									"(txn_id, started_at, session_role, role_name) "
-									"VALUES (nextval('scsm.ledger_txn_txn_id_seq'), "
-									"pg_catalog.transaction_timestamp(), $1, $2) "
-									"RETURNING txn_id", 2, argtypes);
-
-		if (p == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(p);
-		txn_plan = p;
-	}
-	values[0] = CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(), false));
-	values[1] = CStringGetTextDatum(GetUserNameFromId(invoker, false));
-	rc = SPI_execute_plan(txn_plan, values, NULL, false, 1);
-	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
-		elog(ERROR, "could not write the ledger transaction entry");
-	txn_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										 SPI_tuptable->tupdesc, 1, &isnull));
-	txn_lxid = MyProc->lxid;
-	txn_subid = GetCurrentSubTransactionId();
-	return txn_id;
-}
-
-/* The current transaction's ledger_txn id (inside SPI), as the ledger owner. */
-int64
-LedgerCurrentTxn(void)
-{
-	Oid			save_userid;
-	int			save_sec;
-	int64		id;
-
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(LedgerOwnerId(),
-						   save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	id = LedgerEnsureTxn(save_userid);
-	SetUserIdAndSecContext(save_userid, save_sec);
-	return id;
-}
-
-/*
- * Append one ledger entry (table, key, version, row hash).  Must be called
- * inside SPI; switches to the ledger owner for the writes.
- */
-int64
-LedgerAppendEntry(int32 table_id, const char *row_key, int32 version,
-				  const uint8 *hash)
-{
-	Oid			save_userid;
-	int			save_sec;
-	Datum		values[5];
-	bytea	   *h;
-	int			rc;
-	int64		entry;
-	bool		isnull;
-
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(LedgerOwnerId(),
-						   save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	values[0] = Int64GetDatum(LedgerEnsureTxn(save_userid));
-	if (entry_plan == NULL)
-	{
-		Oid			argtypes[5] = {INT8OID, INT4OID, TEXTOID, INT4OID, BYTEAOID};
-		SPIPlanPtr	p = SPI_prepare("INSERT INTO scsm.ledger_row "
-									"(entry_id, txn_id, table_id, row_key, version, row_hash) "
-									"VALUES (nextval('scsm.ledger_row_entry_id_seq'), "
-									"$1, $2, $3, $4, $5) RETURNING entry_id",
-									5, argtypes);
-
-		if (p == NULL)
-			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-		SPI_keepplan(p);
-		entry_plan = p;
-	}
-	h = palloc(VARHDRSZ + LEDGER_HASH_LEN);
-	SET_VARSIZE(h, VARHDRSZ + LEDGER_HASH_LEN);
-	memcpy(VARDATA(h), hash, LEDGER_HASH_LEN);
-	values[1] = Int32GetDatum(table_id);
-	values[2] = CStringGetTextDatum(row_key);
-	values[3] = Int32GetDatum(version);
-	values[4] = PointerGetDatum(h);
-	rc = SPI_execute_plan(entry_plan, values, NULL, false, 1);
-	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
-		elog(ERROR, "could not write the ledger entry");
-	entry = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
-										SPI_tuptable->tupdesc, 1, &isnull));
-	SetUserIdAndSecContext(save_userid, save_sec);
-	return entry;
 }
 
 /* Trigger arguments: table id, mode, and for versioned tables the history table. */
@@ -316,11 +178,10 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 				 errmsg("scsm.ledger_trigger() must be an AFTER ROW trigger")));
 	rel = td->tg_relation;
 	table_id = TriggerTableId(td, &mode, &history);
-	info = LedgerGetRelInfo(rel);
+	info = LedgerCachedRelInfo(rel);
 	tuple = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
 	key = LedgerRowKey(info, RelationGetDescr(rel), tuple);
 
-	SPI_connect();
 	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 	{
 		char	   *oldkey = LedgerRowKey(info, RelationGetDescr(rel), td->tg_trigtuple);
@@ -338,6 +199,7 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 							info->relname),
 					 errdetail("The ledger follows the versions of a row by its key %s.", oldkey),
 					 errhint("Insert a new row instead.")));
+		SPI_connect();
 		GetUserIdAndSecContext(&save_userid, &save_sec);
 		SetUserIdAndSecContext(LedgerOwnerId(),
 							   save_sec | SECURITY_LOCAL_USERID_CHANGE);
@@ -346,12 +208,12 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 			version = 1;		/* a row that predates the ledger */
 		WriteHistory(rel, history, td->tg_trigtuple, version);
 		SetUserIdAndSecContext(save_userid, save_sec);
+		SPI_finish();
 		version++;
 	}
 	LedgerHashRow(info->nspname, info->relname, RelationGetDescr(rel), tuple,
-				  NULL, hash);
+				  NULL, info->order, hash);
 	LedgerAppendEntry(table_id, key, version, hash);
-	SPI_finish();
 	return PointerGetDatum(NULL);
 }
 
