@@ -40,7 +40,7 @@ COMMENT ON TABLE scsm.ledger_txn IS
 -- One entry per row version; block_id/leaf_index are set by the sealer.
 CREATE SEQUENCE scsm.ledger_row_entry_id_seq;
 CREATE TABLE scsm.ledger_row (
-    entry_id      bigint PRIMARY KEY,
+    entry_id      bigint NOT NULL,
     txn_id        bigint NOT NULL,
     table_id      integer NOT NULL,
     row_key       text COLLATE "C" NOT NULL,
@@ -51,8 +51,11 @@ CREATE TABLE scsm.ledger_row (
 );
 ALTER SEQUENCE scsm.ledger_row_entry_id_seq OWNED BY scsm.ledger_row.entry_id;
 CREATE INDEX ledger_row_key_idx ON scsm.ledger_row (table_id, row_key);
--- no partial or expression indexes: entries are inserted directly (ledger_store.c);
--- unsealed entries are found as block_id IS NULL, in entry_id order
+-- Two indexes only, both plain (entries are inserted directly, ledger_store.c):
+-- by key (proofs, versions, disposal, incremental verify) and by block, where
+-- block_id IS NULL lists the unsealed entries in entry_id order.  entry_id
+-- comes from a sequence; no primary-key index is kept on it, to spare the
+-- write path a third index insert per row.
 CREATE INDEX ledger_row_block_idx ON scsm.ledger_row (block_id, entry_id);
 COMMENT ON TABLE scsm.ledger_row IS
   'Ledger entries: table, canonical key, version and SHA-256 of each protected row version';
@@ -333,7 +336,7 @@ BEGIN
   UPDATE scsm.ledger_row r
      SET block_id = v_block, leaf_index = u.ord - 1
     FROM unnest(v_ids) WITH ORDINALITY AS u(id, ord)
-   WHERE r.entry_id = u.id;
+   WHERE r.block_id IS NULL AND r.entry_id = u.id;
   PERFORM pg_notify('scsm_events',
                     json_build_object('event', 'ledger_sealed', 'block', v_block,
                                       'leaves', cardinality(v_ids))::text);
