@@ -16,6 +16,10 @@ CREATE TABLE lt.floatkey (k float8 PRIMARY KEY);
 SELECT scsm.protect('lt.floatkey');
 CREATE VIEW lt.v AS SELECT 1 AS a;
 SELECT scsm.protect('lt.v');
+CREATE TABLE lt.parent (id int PRIMARY KEY);
+CREATE TABLE lt.child () INHERITS (lt.parent);
+ALTER TABLE lt.child ADD PRIMARY KEY (id);
+SELECT scsm.protect('lt.child');
 CREATE TEMP TABLE tmp_rec (id int PRIMARY KEY);
 SELECT scsm.protect('tmp_rec');
 DO $$ BEGIN CREATE ROLE ledger_reg_user; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
@@ -77,6 +81,15 @@ COMMENT ON TABLE lt.incident IS 'incidents';
 VACUUM FULL lt.incident;
 INSERT INTO lt.incident VALUES (7, 'with place', '2024-03-04 10:00+00', 1, NULL, 'north gate');
 
+-- statements on a parent that reach the rows hit the row-level refusal
+CREATE TABLE lt.all_incidents (id integer, title text, occurred timestamptz, severity real,
+                               tags text[], place text) PARTITION BY RANGE (id);
+ALTER TABLE lt.all_incidents ATTACH PARTITION lt.incident FOR VALUES FROM (0) TO (1000);
+DELETE FROM lt.all_incidents WHERE id = 1;
+UPDATE lt.all_incidents SET title = 'x' WHERE id = 1;
+TRUNCATE lt.all_incidents;
+ALTER TABLE lt.all_incidents DETACH PARTITION lt.incident;
+ALTER TABLE lt.incident INHERIT lt.parent;
 -- a non-superuser owner may not disable the ledger triggers
 ALTER TABLE lt.incident OWNER TO ledger_reg_user;
 SET ROLE ledger_reg_user;

@@ -21,6 +21,7 @@
 #include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -304,6 +305,12 @@ scsm_protect(PG_FUNCTION_ARGS)
 				 errmsg("cannot protect \"%s\"", RelationGetRelationName(rel)),
 				 errdetail("Only ordinary tables can be protected."),
 				 errhint("Protect each partition of a partitioned table.")));
+	if (rel->rd_rel->relispartition || has_superclass(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot protect \"%s\"", RelationGetRelationName(rel)),
+				 errdetail("It is a partition or inherits from another table, whose statements would reach it without its statement triggers."),
+				 errhint("Protect a table that stands on its own.")));
 	if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -367,32 +374,40 @@ scsm_protect(PG_FUNCTION_ARGS)
 						 "ALTER TABLE %s OWNER TO %s;"
 						 "CREATE TRIGGER scsm_ledger_refuse BEFORE UPDATE OR DELETE OR TRUNCATE ON %s "
 						 "FOR EACH STATEMENT EXECUTE FUNCTION scsm.ledger_refuse('%d', 'history');"
-						 "ALTER TABLE %s ENABLE ALWAYS TRIGGER scsm_ledger_refuse;",
+						 "CREATE TRIGGER scsm_ledger_refuse_row BEFORE UPDATE OR DELETE ON %s "
+						 "FOR EACH ROW EXECUTE FUNCTION scsm.ledger_refuse('%d', 'history');"
+						 "ALTER TABLE %s ENABLE ALWAYS TRIGGER scsm_ledger_refuse, "
+						 "ENABLE ALWAYS TRIGGER scsm_ledger_refuse_row;",
 						 qhist, qrel, pkcols.data,
 						 qhist, quote_identifier(GetUserNameFromId(relowner, false)),
-						 qhist, hist_id, qhist);
+						 qhist, hist_id, qhist, hist_id, qhist);
 		RunSql(q.data);
 		resetStringInfo(&q);
 		appendStringInfo(&q,
 						 "CREATE TRIGGER scsm_ledger_write AFTER INSERT OR UPDATE ON %s "
 						 "FOR EACH ROW EXECUTE FUNCTION scsm.ledger_trigger('%d', 'versioned', %s);"
 						 "CREATE TRIGGER scsm_ledger_refuse BEFORE DELETE OR TRUNCATE ON %s "
-						 "FOR EACH STATEMENT EXECUTE FUNCTION scsm.ledger_refuse('%d', 'versioned');",
+						 "FOR EACH STATEMENT EXECUTE FUNCTION scsm.ledger_refuse('%d', 'versioned');"
+						 "CREATE TRIGGER scsm_ledger_refuse_row BEFORE DELETE ON %s "
+						 "FOR EACH ROW EXECUTE FUNCTION scsm.ledger_refuse('%d', 'versioned');",
 						 qrel, table_id, quote_literal_cstr(history),
-						 qrel, table_id);
+						 qrel, table_id, qrel, table_id);
 	}
 	else
 		appendStringInfo(&q,
 						 "CREATE TRIGGER scsm_ledger_write AFTER INSERT ON %s "
 						 "FOR EACH ROW EXECUTE FUNCTION scsm.ledger_trigger('%d', 'append_only');"
 						 "CREATE TRIGGER scsm_ledger_refuse BEFORE UPDATE OR DELETE OR TRUNCATE ON %s "
-						 "FOR EACH STATEMENT EXECUTE FUNCTION scsm.ledger_refuse('%d', 'append_only');",
-						 qrel, table_id, qrel, table_id);
+						 "FOR EACH STATEMENT EXECUTE FUNCTION scsm.ledger_refuse('%d', 'append_only');"
+						 "CREATE TRIGGER scsm_ledger_refuse_row BEFORE UPDATE OR DELETE ON %s "
+						 "FOR EACH ROW EXECUTE FUNCTION scsm.ledger_refuse('%d', 'append_only');",
+						 qrel, table_id, qrel, table_id, qrel, table_id);
 	RunSql(q.data);
 	resetStringInfo(&q);
 	appendStringInfo(&q,
 					 "ALTER TABLE %s ENABLE ALWAYS TRIGGER scsm_ledger_write, "
-					 "ENABLE ALWAYS TRIGGER scsm_ledger_refuse", qrel);
+					 "ENABLE ALWAYS TRIGGER scsm_ledger_refuse, "
+					 "ENABLE ALWAYS TRIGGER scsm_ledger_refuse_row", qrel);
 	RunSql(q.data);
 
 	resetStringInfo(&q);

@@ -218,8 +218,9 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 }
 
 /*
- * BEFORE UPDATE / DELETE / TRUNCATE FOR EACH STATEMENT: refuse, whoever
- * asks.  The one exception is a DELETE issued by LedgerDisposeRow, which
+ * BEFORE UPDATE / DELETE / TRUNCATE FOR EACH STATEMENT, and BEFORE UPDATE /
+ * DELETE FOR EACH ROW (which also fires when a statement on a parent table
+ * reaches the rows): refuse, whoever asks.  The one exception is a DELETE issued by LedgerDisposeRow, which
  * sets a backend-local flag that no SQL can set.
  */
 Datum
@@ -238,7 +239,8 @@ scsm_ledger_refuse(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_BY_DELETE(td->tg_event) && ledger_disposal_active &&
 		ledger_disposal_relid == RelationGetRelid(td->tg_relation))
-		return PointerGetDatum(NULL);
+		return TRIGGER_FIRED_FOR_ROW(td->tg_event) ?
+			PointerGetDatum(td->tg_trigtuple) : PointerGetDatum(NULL);
 
 	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
 		ereport(ERROR,

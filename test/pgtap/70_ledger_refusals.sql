@@ -84,10 +84,10 @@ SELECT is((SELECT count(*)::int FROM scsm.ledger_row l JOIN scsm.ledger_table t 
             WHERE t.table_name = 'rec'), 3, 'one ledger entry per inserted row');
 SELECT is_empty($$SELECT * FROM scsm.verify_ledger()$$, 'verify_ledger is clean');
 -- a superuser going around the rules is detected
-ALTER TABLE tap_l.rec DISABLE TRIGGER scsm_ledger_refuse;
+ALTER TABLE tap_l.rec DISABLE TRIGGER scsm_ledger_refuse, DISABLE TRIGGER scsm_ledger_refuse_row;
 UPDATE tap_l.rec SET v = 'tampered' WHERE id = 2;
 DELETE FROM tap_l.rec WHERE id = 3;
-ALTER TABLE tap_l.rec ENABLE ALWAYS TRIGGER scsm_ledger_refuse;
+ALTER TABLE tap_l.rec ENABLE ALWAYS TRIGGER scsm_ledger_refuse, ENABLE ALWAYS TRIGGER scsm_ledger_refuse_row;
 SELECT results_eq($$SELECT row_key, kind FROM scsm.verify_ledger() ORDER BY row_key$$,
                   $$VALUES ('{"id":"2"}', 'modified'), ('{"id":"3"}', 'missing')$$,
                   'verify names the altered and the deleted row');

@@ -50,14 +50,14 @@ q $db -c "VACUUM FULL rec" -c "CLUSTER rec USING rec_pkey" -c "VACUUM FULL scsm.
 ok "$( [ -z "$(findings $db "$d")" ]; echo $?)" "no false alarm after VACUUM FULL and CLUSTER"
 
 db=ltamper_1; d=$(setup $db)
-q $db -c "SET client_min_messages = error" -c "ALTER TABLE rec DISABLE TRIGGER scsm_ledger_refuse" \
-      -c "UPDATE rec SET amount = 0 WHERE id = 3" -c "ALTER TABLE rec ENABLE ALWAYS TRIGGER scsm_ledger_refuse" >/dev/null
+q $db -c "SET client_min_messages = error" -c "ALTER TABLE rec DISABLE TRIGGER scsm_ledger_refuse, DISABLE TRIGGER scsm_ledger_refuse_row" \
+      -c "UPDATE rec SET amount = 0 WHERE id = 3" -c "ALTER TABLE rec ENABLE ALWAYS TRIGGER scsm_ledger_refuse, ENABLE ALWAYS TRIGGER scsm_ledger_refuse_row" >/dev/null
 expect $db "$d" "change a column (trigger disabled)" 'modified \{"id":"3"\}'
 
 db=ltamper_2; d=$(setup $db)
 q $db -c "SET session_replication_role = replica" -c "SET client_min_messages = error" \
       -c "ALTER TABLE rec DISABLE TRIGGER ALL" -c "DELETE FROM rec WHERE id = 4" -c "ALTER TABLE rec ENABLE TRIGGER ALL" \
-      -c "ALTER TABLE rec ENABLE ALWAYS TRIGGER scsm_ledger_refuse, ENABLE ALWAYS TRIGGER scsm_ledger_write" >/dev/null
+      -c "ALTER TABLE rec ENABLE ALWAYS TRIGGER scsm_ledger_refuse, ENABLE ALWAYS TRIGGER scsm_ledger_refuse_row, ENABLE ALWAYS TRIGGER scsm_ledger_write" >/dev/null
 expect $db "$d" "delete a row" 'missing \{"id":"4"\}'
 
 db=ltamper_3; d=$(setup $db)
@@ -66,17 +66,17 @@ q $db -c "SET client_min_messages = error" -c "ALTER TABLE rec DISABLE TRIGGER s
 expect $db "$d" "insert a row around the rules" 'unaccounted \{"id":"100"\}'
 
 db=ltamper_4; d=$(setup $db)
-q $db -c "SET client_min_messages = error" -c "ALTER TABLE rec DISABLE TRIGGER scsm_ledger_refuse" \
+q $db -c "SET client_min_messages = error" -c "ALTER TABLE rec DISABLE TRIGGER scsm_ledger_refuse, DISABLE TRIGGER scsm_ledger_refuse_row" \
       -c "UPDATE rec r SET what = o.what, amount = o.amount, at = o.at FROM rec o WHERE (r.id, o.id) IN ((5, 6), (6, 5))" \
-      -c "ALTER TABLE rec ENABLE ALWAYS TRIGGER scsm_ledger_refuse" >/dev/null
+      -c "ALTER TABLE rec ENABLE ALWAYS TRIGGER scsm_ledger_refuse, ENABLE ALWAYS TRIGGER scsm_ledger_refuse_row" >/dev/null
 expect $db "$d" "swap two rows' contents" 'modified \{"id":"5"\}' 'modified \{"id":"6"\}'
 
 db=ltamper_5; d=$(setup $db)
 q $db >/dev/null <<'SQL'
 SET client_min_messages = error;
-ALTER TABLE rec DISABLE TRIGGER scsm_ledger_refuse;
+ALTER TABLE rec DISABLE TRIGGER scsm_ledger_refuse, DISABLE TRIGGER scsm_ledger_refuse_row;
 UPDATE rec SET amount = 999 WHERE id = 2;
-ALTER TABLE rec ENABLE ALWAYS TRIGGER scsm_ledger_refuse;
+ALTER TABLE rec ENABLE ALWAYS TRIGGER scsm_ledger_refuse, ENABLE ALWAYS TRIGGER scsm_ledger_refuse_row;
 UPDATE scsm.ledger_row l SET row_hash = scsm.row_hash('rec', r) FROM rec r
  WHERE r.id = 2 AND l.row_key = scsm.row_key('rec', r);
 SQL
@@ -85,9 +85,9 @@ expect $db "$d" "rewrite a row together with its stored hash" 'block_mismatch -'
 db=ltamper_6; d=$(setup $db)
 q $db >/dev/null <<'SQL'
 SET client_min_messages = error;
-ALTER TABLE rec DISABLE TRIGGER scsm_ledger_refuse;
+ALTER TABLE rec DISABLE TRIGGER scsm_ledger_refuse, DISABLE TRIGGER scsm_ledger_refuse_row;
 UPDATE rec SET amount = 999 WHERE id = 2;
-ALTER TABLE rec ENABLE ALWAYS TRIGGER scsm_ledger_refuse;
+ALTER TABLE rec ENABLE ALWAYS TRIGGER scsm_ledger_refuse, ENABLE ALWAYS TRIGGER scsm_ledger_refuse_row;
 UPDATE scsm.ledger_row l SET row_hash = scsm.row_hash('rec', r) FROM rec r
  WHERE r.id = 2 AND l.row_key = scsm.row_key('rec', r);
 -- recompute the Merkle root and hash of that block and of every block after it
@@ -111,10 +111,10 @@ ok "$( findings $db "$d" | grep -q block_mismatch; [ $? = 1 ]; echo $?)" "the re
 db=ltamper_7; d=$(setup $db)
 q $db >/dev/null <<'SQL'
 SET client_min_messages = error;
-ALTER TABLE rec DISABLE TRIGGER scsm_ledger_refuse;
+ALTER TABLE rec DISABLE TRIGGER scsm_ledger_refuse, DISABLE TRIGGER scsm_ledger_refuse_row;
 CREATE TEMP TABLE keep AS SELECT * FROM rec;
 TRUNCATE rec;
-ALTER TABLE rec ENABLE ALWAYS TRIGGER scsm_ledger_refuse;
+ALTER TABLE rec ENABLE ALWAYS TRIGGER scsm_ledger_refuse, ENABLE ALWAYS TRIGGER scsm_ledger_refuse_row;
 INSERT INTO rec SELECT * FROM keep;
 SQL
 expect $db "$d" "TRUNCATE and re-insert the same rows" 'missing \{"id":"1"\}' 'missing \{"id":"10"\}'
@@ -137,8 +137,8 @@ q $db -c "SET client_min_messages = error" -c "ALTER TABLE scsm.ledger_block DIS
 expect $db "$d" "drop the last block (unseal its entries)" 'digest_mismatch -'
 
 db=ltamper_11; d=$(setup $db)
-q $db -c "SET client_min_messages = error" -c "ALTER TABLE rec DISABLE TRIGGER scsm_ledger_refuse" \
-      -c "UPDATE rec SET what = 'edited' WHERE id = 9" -c "ALTER TABLE rec ENABLE ALWAYS TRIGGER scsm_ledger_refuse" >/dev/null
+q $db -c "SET client_min_messages = error" -c "ALTER TABLE rec DISABLE TRIGGER scsm_ledger_refuse, DISABLE TRIGGER scsm_ledger_refuse_row" \
+      -c "UPDATE rec SET what = 'edited' WHERE id = 9" -c "ALTER TABLE rec ENABLE ALWAYS TRIGGER scsm_ledger_refuse, ENABLE ALWAYS TRIGGER scsm_ledger_refuse_row" >/dev/null
 # incremental from the digest looks only at what came after it; a full run finds the edit
 ok "$( [ "$(findings $db "$d" | grep -c 'modified {"id":"9"}')" = 1 ]; echo $?)" "full verify finds an edit of a row sealed before the digest"
 
