@@ -69,6 +69,7 @@ typedef struct LedgerRelInfo
 	Oid		   *pktypes;
 	Oid			reltype;		/* the table's row type */
 	LedgerFieldOrder *order;	/* encoding order of the table's own rows */
+	bool		ext_member;		/* the table belongs to an extension */
 } LedgerRelInfo;
 
 extern LedgerFieldOrder *LedgerBuildFieldOrder(TupleDesc desc, TupleDesc filterdesc);

@@ -23,6 +23,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -412,22 +413,24 @@ scsm_protect(PG_FUNCTION_ARGS)
 
 	resetStringInfo(&q);
 	appendStringInfo(&q,
-					 "INSERT INTO scsm.ledger_table (table_id, schema_name, table_name, mode, history_table, protected_by) "
-					 "VALUES (%d, %s, %s, %s, %s, %s)",
+					 "INSERT INTO scsm.ledger_table (table_id, schema_name, table_name, mode, history_table, protected_by, builtin) "
+					 "VALUES (%d, %s, %s, %s, %s, %s, %s)",
 					 table_id, quote_literal_cstr(info->nspname),
 					 quote_literal_cstr(info->relname), quote_literal_cstr(mode),
 					 history ? quote_literal_cstr(history) : "NULL",
-					 quote_literal_cstr(GetUserNameFromId(save_userid, false)));
+					 quote_literal_cstr(GetUserNameFromId(save_userid, false)),
+					 creating_extension ? "true" : "false");
 	RunSql(q.data);
 	if (versioned)
 	{
 		resetStringInfo(&q);
 		appendStringInfo(&q,
-						 "INSERT INTO scsm.ledger_table (table_id, schema_name, table_name, mode, parent_id, protected_by) "
-						 "VALUES (%d, %s, %s, 'history', %d, %s)",
+						 "INSERT INTO scsm.ledger_table (table_id, schema_name, table_name, mode, parent_id, protected_by, builtin) "
+						 "VALUES (%d, %s, %s, 'history', %d, %s, %s)",
 						 hist_id, quote_literal_cstr(info->nspname),
 						 quote_literal_cstr(history), table_id,
-						 quote_literal_cstr(GetUserNameFromId(save_userid, false)));
+						 quote_literal_cstr(GetUserNameFromId(save_userid, false)),
+						 creating_extension ? "true" : "false");
 		RunSql(q.data);
 	}
 	SetUserIdAndSecContext(save_userid, save_sec);

@@ -24,7 +24,9 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/dependency.h"
 #include "catalog/index.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
@@ -667,6 +669,8 @@ LedgerGetRelInfo(Relation rel)
 	info->desc = CreateTupleDescCopy(reldesc);
 	info->reltype = rel->rd_rel->reltype;
 	info->order = LedgerBuildFieldOrder(reldesc, NULL);
+	info->ext_member = OidIsValid(getExtensionOfObject(RelationRelationId,
+													   info->relid));
 	if (!OidIsValid(pkoid))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

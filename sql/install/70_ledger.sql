@@ -19,6 +19,7 @@ CREATE TABLE scsm.ledger_table (
     parent_id     integer,
     protected_at  timestamptz NOT NULL DEFAULT pg_catalog.transaction_timestamp(),
     protected_by  text NOT NULL DEFAULT session_user,
+    builtin       boolean NOT NULL DEFAULT false,  -- protected by the install script
     UNIQUE (schema_name, table_name)
 );
 ALTER SEQUENCE scsm.ledger_table_table_id_seq OWNED BY scsm.ledger_table.table_id;
@@ -93,8 +94,8 @@ ALTER SEQUENCE scsm.disposal_certificate_certificate_id_seq
 COMMENT ON TABLE scsm.disposal_certificate IS
   'One certificate per disposed row: what (table, key, version, row hash, ledger entry), when, by whom, why';
 
-INSERT INTO scsm.ledger_table (table_id, schema_name, table_name, mode, protected_by)
-VALUES (0, 'scsm', 'disposal_certificate', 'certificate', 'scsm');
+INSERT INTO scsm.ledger_table (table_id, schema_name, table_name, mode, protected_by, builtin)
+VALUES (0, 'scsm', 'disposal_certificate', 'certificate', 'scsm', true);
 
 -- Steps of scsm.run_maintenance(), in position order; later issues add rows.
 CREATE TABLE scsm.maintenance_step (
@@ -112,7 +113,9 @@ INSERT INTO scsm.maintenance_step (step_name, position, function_name, repeat, b
 VALUES ('ledger_seal', 10, 'ledger_seal', true, true,
         'Seal committed ledger entries into chained blocks');
 
-SELECT pg_catalog.pg_extension_config_dump('scsm.ledger_table', 'WHERE table_id <> 0');
+-- rows the install script wrote (the certificate table, and register tables it
+-- protects) are written again, with the same ids, by CREATE EXTENSION on restore
+SELECT pg_catalog.pg_extension_config_dump('scsm.ledger_table', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('scsm.ledger_table_table_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('scsm.ledger_txn', '');
 SELECT pg_catalog.pg_extension_config_dump('scsm.ledger_txn_txn_id_seq', '');
@@ -314,6 +317,12 @@ BEGIN
   END IF;
   -- one sealer at a time, whoever runs it (worker, pg_cron, by hand)
   IF NOT pg_try_advisory_xact_lock(1935896941, 1) THEN
+    RETURN 0;
+  END IF;
+  -- entries that name blocks not (yet) present: a restore is loading the
+  -- ledger (pg_restore -j may load ledger_row before ledger_block); wait
+  IF EXISTS (SELECT 1 FROM scsm.ledger_row r
+              WHERE r.block_id > (SELECT coalesce(max(k.block_id), 0) FROM scsm.ledger_block k)) THEN
     RETURN 0;
   END IF;
   -- every committed, unsealed entry, whatever its commit order: entry_id
