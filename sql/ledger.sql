@@ -236,7 +236,10 @@ SELECT schema_name, table_name, row_key, version, reason, disposed_by,
   FROM scsm.disposal_certificate c;
 SELECT count(*) AS rows FROM scsm.verify_ledger();
 SELECT scsm.ledger_dispose_row('lt.incident', '3', 'again');
-SELECT scsm.ledger_dispose_row('lt.procedure', '"OP-1"', 'versioned');
+SELECT scsm.ledger_dispose_row('lt.procedure', '"OP-1"', 'document withdrawn') > 0 AS certified;
+SELECT count(*) AS current, (SELECT count(*) FROM lt.procedure_history) AS history FROM lt.procedure;
+SELECT table_name, row_key, version, reason FROM scsm.disposal_certificate ORDER BY certificate_id;
+SELECT count(*) AS rows FROM scsm.verify_ledger();
 SELECT scsm.ledger_dispose_row('lt.nokey', '1', 'unprotected');
 UPDATE scsm.disposal_certificate SET reason = 'x';
 SET ROLE ledger_reg_user;
