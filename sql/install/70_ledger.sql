@@ -564,15 +564,23 @@ BEGIN
       CONTINUE;
     END IF;
     IF NOT incremental OR digest IS NULL THEN
-      -- full: current rows vs the latest entry of each key
+      -- full: current rows vs the latest entry of each key.  The latest entry
+      -- is the max of (version || entry_id || hash) as big-endian bytes in hex
+      -- under the C collation: a hash aggregate, no sort of all entries
       v_q := format($q$
         WITH cur AS (
           SELECT scsm.row_key(%1$L::regclass, t) AS k, scsm.row_hash(%1$L::regclass, t) AS h
             FROM ONLY %2$s t),
-        led AS (
-          SELECT DISTINCT ON (l.row_key) l.row_key AS k, l.row_hash AS h, l.entry_id, l.version
+        agg AS (
+          SELECT l.row_key AS k,
+                 decode(max(encode(int4send(l.version) || int8send(l.entry_id) || l.row_hash, 'hex') COLLATE "C"), 'hex') AS m
             FROM scsm.ledger_row l WHERE l.table_id = %3$s
-           ORDER BY l.row_key, l.version DESC, l.entry_id DESC)
+           GROUP BY l.row_key),
+        led AS (
+          SELECT agg.k, substring(agg.m FROM 13) AS h,
+                 ('x' || encode(substring(agg.m FROM 5 FOR 8), 'hex'))::bit(64)::bigint AS entry_id,
+                 ('x' || encode(substring(agg.m FROM 1 FOR 4), 'hex'))::bit(32)::int AS version
+            FROM agg)
         SELECT coalesce(cur.k, led.k) AS k,
                CASE WHEN cur.k IS NULL THEN 'missing'
                     WHEN led.k IS NULL THEN 'unaccounted'
@@ -627,6 +635,9 @@ BEGIN
                format('entry %s (version %s) was replaced by a later entry of the same key', s.entry_id, s.version)
           FROM (SELECT l.*, row_number() OVER (PARTITION BY l.row_key ORDER BY l.version DESC, l.entry_id DESC) AS rn
                   FROM scsm.ledger_row l WHERE l.table_id = t.table_id
+                   AND l.row_key IN (SELECT d.row_key FROM scsm.ledger_row d
+                                      WHERE d.table_id = t.table_id
+                                      GROUP BY d.row_key HAVING count(*) > 1)
                    AND (NOT incremental OR digest IS NULL OR l.block_id IS NULL OR l.block_id > v_from)) s
          WHERE s.rn > 1
            AND NOT EXISTS (SELECT 1 FROM scsm.disposal_certificate c
