@@ -29,7 +29,8 @@ SELECT scsm.protect('lt.child');
 CREATE TEMP TABLE tmp_rec (id int PRIMARY KEY);
 SELECT scsm.protect('tmp_rec');
 DO $$ BEGIN CREATE ROLE ledger_reg_user; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
-GRANT USAGE ON SCHEMA lt, scsm TO ledger_reg_user;
+GRANT USAGE ON SCHEMA lt TO ledger_reg_user;
+GRANT scsm_viewer TO ledger_reg_user;   -- nothing of scsm is granted to PUBLIC (95_access.sql)
 SET ROLE ledger_reg_user;
 SELECT scsm.protect('lt.incident');
 RESET ROLE;

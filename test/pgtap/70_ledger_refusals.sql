@@ -8,7 +8,9 @@ SELECT plan(41);
 CREATE ROLE tap_ledger_owner;
 CREATE ROLE tap_ledger_writer;
 CREATE SCHEMA tap_l;
-GRANT USAGE ON SCHEMA tap_l, scsm TO tap_ledger_owner, tap_ledger_writer;
+GRANT USAGE ON SCHEMA tap_l TO tap_ledger_owner, tap_ledger_writer;
+-- nothing of scsm is granted to PUBLIC (95_access.sql): the roles are viewers
+GRANT scsm_viewer TO tap_ledger_owner, tap_ledger_writer;
 CREATE TABLE tap_l.rec (id int PRIMARY KEY, v text);
 CREATE TABLE tap_l.doc (id int PRIMARY KEY, v text);
 ALTER TABLE tap_l.rec OWNER TO tap_ledger_owner;
