@@ -70,6 +70,7 @@ typedef struct LedgerRelInfo
 	Oid			reltype;		/* the table's row type */
 	LedgerFieldOrder *order;	/* encoding order of the table's own rows */
 	bool		ext_member;		/* the table belongs to an extension */
+	Oid			relowner;
 } LedgerRelInfo;
 
 extern LedgerFieldOrder *LedgerBuildFieldOrder(TupleDesc desc, TupleDesc filterdesc);

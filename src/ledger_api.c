@@ -441,18 +441,36 @@ scsm_protect(PG_FUNCTION_ARGS)
 	RunSql(q.data);
 	if (SPI_processed > 0)
 	{
-		int64		txn = LedgerCurrentTxn();
+		/*
+		 * Read the rows as the caller (the owner or a superuser), never as
+		 * the ledger owner: row-level security and whatever the owner hung
+		 * on the table run with the caller's rights.  Entries are written
+		 * directly, which needs no privilege.
+		 */
+		Portal		cur;
 
-		GetUserIdAndSecContext(&save_userid, &save_sec);
-		SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
 		resetStringInfo(&q);
 		appendStringInfo(&q,
-						 "INSERT INTO scsm.ledger_row (entry_id, txn_id, table_id, row_key, version, row_hash) "
-						 "SELECT nextval('scsm.ledger_row_entry_id_seq'), " INT64_FORMAT ", %d, "
-						 "scsm.row_key(%u::pg_catalog.regclass, t), 1, scsm.row_hash(%u::pg_catalog.regclass, t) FROM ONLY %s t",
-						 txn, table_id, relid, relid, qrel);
-		RunSql(q.data);
-		SetUserIdAndSecContext(save_userid, save_sec);
+						 "SELECT scsm.row_key(%u::pg_catalog.regclass, t), "
+						 "scsm.row_hash(%u::pg_catalog.regclass, t) FROM ONLY %s t",
+						 relid, relid, qrel);
+		cur = SPI_cursor_open_with_args(NULL, q.data, 0, NULL, NULL, NULL, true, 0);
+		for (;;)
+		{
+			SPI_cursor_fetch(cur, true, 1000);
+			if (SPI_processed == 0)
+				break;
+			for (uint64 i = 0; i < SPI_processed; i++)
+			{
+				char	   *key = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+				bytea	   *h = DatumGetByteaPP(SPI_getbinval(SPI_tuptable->vals[i],
+															  SPI_tuptable->tupdesc, 2, &isnull));
+
+				LedgerAppendEntry(table_id, key, 1, (uint8 *) VARDATA_ANY(h));
+			}
+			SPI_freetuptable(SPI_tuptable);
+		}
+		SPI_cursor_close(cur);
 	}
 	SPI_finish();
 	PG_RETURN_VOID();

@@ -28,8 +28,23 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 
 #include "ledger.h"
+
+/*
+ * Identity for a step of the disposal: the ledger owner for the ledger's
+ * own tables, the table owner (restricted, as RI triggers do) for anything
+ * that touches the protected table, so no code the table owner attached to
+ * it (triggers, policies, domain checks) ever runs with the ledger owner's
+ * rights.
+ */
+static void
+ActAs(Oid role, int base_sec, bool restricted)
+{
+	SetUserIdAndSecContext(role, base_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   (restricted ? SECURITY_RESTRICTED_OPERATION : 0));
+}
 
 /* The ledger entry of (table, key, version), or the latest when version is 0. */
 static bytea *
@@ -162,6 +177,8 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 {
 	LedgerRelInfo *info = LedgerGetRelInfoById(relid);
 	char	   *qrel = quote_qualified_identifier(info->nspname, info->relname);
+	Oid			relowner = info->relowner;
+	Oid			ledger_owner;
 	Oid			save_userid;
 	int			save_sec;
 	Oid			t2[2] = {TEXTOID, TEXTOID};
@@ -180,7 +197,8 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 	(void) LedgerCurrentTxn();	/* recorded as written by the caller */
 	SPI_connect();
 	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	ledger_owner = LedgerOwnerId();
+	ActAs(ledger_owner, save_sec, false);
 
 	a2[0] = CStringGetTextDatum(info->nspname);
 	a2[1] = CStringGetTextDatum(info->relname);
@@ -211,8 +229,10 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 		Datum		a[1];
 
 		a[0] = CStringGetTextDatum(row_key);
+		ActAs(relowner, save_sec, true);
 		if (SPI_execute_with_args(q.data, 1, t, a, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not read %s", qrel);
+		ActAs(ledger_owner, save_sec, false);
 	}
 	if (SPI_processed != 1)
 		ereport(ERROR,
@@ -242,8 +262,10 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 			Datum		a[1];
 
 			a[0] = CStringGetTextDatum(row_key);
+			ActAs(relowner, save_sec, true);
 			if (SPI_execute_with_args(q.data, 1, t, a, NULL, false, 0) != SPI_OK_SELECT)
 				elog(ERROR, "could not read %s", qhist);
+			ActAs(ledger_owner, save_sec, false);
 		}
 		nhist = SPI_processed;
 		versions = palloc(sizeof(int32) * Max(nhist, 1));
@@ -264,12 +286,15 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 			(void) WriteCertificate(info, row_key, versions[i], hledger, hentry,
 									reason, details_json);
 		}
+		ActAs(relowner, save_sec, true);
 		if (DeleteByKey(histrel, qhist, info, row_key) != nhist)
 			elog(ERROR, "disposal of the history of %s deleted an unexpected number of rows", row_key);
+		ActAs(ledger_owner, save_sec, false);
 	}
 
 	cert_id = WriteCertificate(info, row_key, version, ledger_hash, entry_id,
 							   reason, details_json);
+	ActAs(relowner, save_sec, true);
 	if (DeleteByKey(relid, qrel, info, row_key) != 1)
 		elog(ERROR, "disposal deleted an unexpected number of rows");
 

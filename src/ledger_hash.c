@@ -668,6 +668,7 @@ LedgerGetRelInfo(Relation rel)
 	info->relname = pstrdup(RelationGetRelationName(rel));
 	info->desc = CreateTupleDescCopy(reldesc);
 	info->reltype = rel->rd_rel->reltype;
+	info->relowner = rel->rd_rel->relowner;
 	info->order = LedgerBuildFieldOrder(reldesc, NULL);
 	info->ext_member = OidIsValid(getExtensionOfObject(RelationRelationId,
 													   info->relid));

@@ -221,6 +221,15 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 		version = LatestVersion(table_id, key);
 		if (version == 0)
 			version = 1;		/* a row that predates the ledger */
+
+		/*
+		 * The history table belongs to the table owner, who may hang
+		 * triggers on it: write it as that owner (as PostgreSQL's RI
+		 * triggers do), never as the ledger owner.
+		 */
+		SetUserIdAndSecContext(rel->rd_rel->relowner,
+							   save_sec | SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
 		WriteHistory(rel, history, td->tg_trigtuple, version);
 		SetUserIdAndSecContext(save_userid, save_sec);
 		SPI_finish();

@@ -3,7 +3,7 @@
 -- protected table through the normal path; privilege errors are 42501.
 BEGIN;
 SET client_min_messages = error;
-SELECT plan(41);
+SELECT plan(44);
 
 CREATE ROLE tap_ledger_owner;
 CREATE ROLE tap_ledger_writer;
@@ -81,9 +81,27 @@ SELECT throws_ok($$UPDATE scsm.ledger_block SET block_hash = '\x00'$$, '55000', 
 SELECT throws_ok($$DELETE FROM scsm.ledger_row$$, '55000', NULL,
                  'superuser: ledger entries cannot be deleted through the normal path');
 
+-- code the owner hangs on its tables runs as the owner, never as the ledger owner
+SET ROLE tap_ledger_owner;
+CREATE TABLE tap_l.who (what text, u text);
+CREATE FUNCTION tap_l.log_who() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN INSERT INTO tap_l.who VALUES (TG_OP || ' ' || TG_TABLE_NAME, current_user); RETURN COALESCE(NEW, OLD); END $f$;
+CREATE TRIGGER log_who BEFORE INSERT ON tap_l.doc_history FOR EACH ROW EXECUTE FUNCTION tap_l.log_who();
+CREATE TRIGGER log_who BEFORE DELETE ON tap_l.rec FOR EACH ROW EXECUTE FUNCTION tap_l.log_who();
+RESET ROLE;
+SET ROLE tap_ledger_writer;
+UPDATE tap_l.doc SET v = 'c' WHERE id = 1;
+RESET ROLE;
+SELECT lives_ok($$SELECT scsm.ledger_dispose_row('tap_l.rec', '1', 'pgtap')$$, 'a superuser disposes of a row');
+SELECT results_eq($$SELECT what, u FROM tap_l.who ORDER BY what$$,
+                  $$VALUES ('DELETE rec', 'tap_ledger_owner'), ('INSERT doc_history', 'tap_ledger_owner')$$,
+                  'history writes and disposal deletes run as the table owner, not as the ledger owner');
+
 -- what verify sees
 SELECT is((SELECT count(*)::int FROM scsm.ledger_row l JOIN scsm.ledger_table t USING (table_id)
             WHERE t.table_name = 'rec'), 3, 'one ledger entry per inserted row');
+SELECT is((SELECT count(*)::int FROM scsm.disposal_certificate WHERE table_name = 'rec'), 1,
+          'the disposal left a certificate');
 SELECT is_empty($$SELECT * FROM scsm.verify_ledger()$$, 'verify_ledger is clean');
 -- a superuser going around the rules is detected
 ALTER TABLE tap_l.rec DISABLE TRIGGER scsm_ledger_refuse, DISABLE TRIGGER scsm_ledger_refuse_row;

@@ -12,7 +12,7 @@ export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 n=0 fail=0
 ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=$((fail+1)); fi; }
 q() { local db=$1; shift; psql -X -A -t -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
-PGBIN=$("${PG_CONFIG:-pg_config}" --bindir)
+PGBIN=$("${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" --bindir)
 
 echo "1..10"
 for d in ldump_src ldump_dst ldump_old; do psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $d"; done

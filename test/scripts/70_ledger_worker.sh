@@ -11,7 +11,7 @@ n=0 fail=0
 ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=$((fail+1)); fi; }
 db=lworker
 q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -d $db "$@"; }
-PGBIN=$("${PG_CONFIG:-pg_config}" --bindir)
+PGBIN=$("${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}" --bindir)
 as_pg() { if [ "$(id -un)" = postgres ]; then "$@"; else runuser -u postgres -- "$@"; fi; }
 # wait_sealed SECONDS: until no entry is unsealed; prints the seconds waited
 wait_sealed() {
