@@ -15,9 +15,11 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
 
 #include "scsm.h"
+#include "ledger.h"
 
 PG_MODULE_MAGIC;
 
@@ -46,4 +48,8 @@ _PG_init(void)
 							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("scsm");
+
+	/* the ledger's background sealing needs the library preloaded */
+	if (process_shared_preload_libraries_in_progress)
+		LedgerWorkerRegister();
 }
