@@ -34,8 +34,10 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 
 #include "ledger.h"
+#include "retention.h"	/* retention hook (issue 4) */
 
 PG_FUNCTION_INFO_V1(scsm_ledger_trigger);
 PG_FUNCTION_INFO_V1(scsm_ledger_refuse);
@@ -159,9 +161,22 @@ int64
 LedgerAppendEntry(int32 table_id, const char *row_key, int32 version,
 				  const uint8 *hash)
 {
+	return LedgerAppendEntryStamped(table_id, row_key, version, hash, NULL);
+}
+
+/*
+ * Retention hook (issue 4): the same, with the row's retention stamp
+ * (retention_class, retention_basis, retain_until; NULLs when stamp is NULL)
+ * written in the same insert, so retention adds no round trip.
+ */
+int64
+LedgerAppendEntryStamped(int32 table_id, const char *row_key, int32 version,
+						 const uint8 *hash, const RetentionStamp *stamp)
+{
 	Oid			save_userid;
 	int			save_sec;
-	Datum		values[5];
+	Datum		values[8];
+	char		nulls[8] = "        ";
 	bytea	   *h;
 	int			rc;
 	int64		entry;
@@ -173,12 +188,14 @@ LedgerAppendEntry(int32 table_id, const char *row_key, int32 version,
 	values[0] = Int64GetDatum(LedgerEnsureTxn(save_userid));
 	if (entry_plan == NULL)
 	{
-		Oid			argtypes[5] = {INT8OID, INT4OID, TEXTOID, INT4OID, BYTEAOID};
+		Oid			argtypes[8] = {INT8OID, INT4OID, TEXTOID, INT4OID, BYTEAOID,
+		INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID};
 		SPIPlanPtr	p = SPI_prepare("INSERT INTO scsm.ledger_row "
-									"(entry_id, txn_id, table_id, row_key, version, row_hash) "
+									"(entry_id, txn_id, table_id, row_key, version, row_hash, "
+									"retention_class, retention_basis, retain_until) "
 									"VALUES (nextval('scsm.ledger_row_entry_id_seq'), "
-									"$1, $2, $3, $4, $5) RETURNING entry_id",
-									5, argtypes);
+									"$1, $2, $3, $4, $5, $6, $7, $8) RETURNING entry_id",
+									8, argtypes);
 
 		if (p == NULL)
 			elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
@@ -192,7 +209,16 @@ LedgerAppendEntry(int32 table_id, const char *row_key, int32 version,
 	values[2] = CStringGetTextDatum(row_key);
 	values[3] = Int32GetDatum(version);
 	values[4] = PointerGetDatum(h);
-	rc = SPI_execute_plan(entry_plan, values, NULL, false, 1);
+	values[5] = Int32GetDatum(stamp ? stamp->class_id : 0);
+	values[6] = TimestampTzGetDatum(stamp ? stamp->basis : 0);
+	values[7] = TimestampTzGetDatum(stamp ? stamp->retain_until : 0);
+	if (stamp == NULL || !stamp->has_class)
+		nulls[5] = 'n';
+	if (stamp == NULL || !stamp->has_basis)
+		nulls[6] = 'n';
+	if (stamp == NULL || !stamp->has_until)
+		nulls[7] = 'n';
+	rc = SPI_execute_plan(entry_plan, values, nulls, false, 1);
 	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 		elog(ERROR, "could not write the ledger entry");
 	entry = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
@@ -350,7 +376,14 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 	}
 	LedgerHashRow(info->nspname, info->relname, RelationGetDescr(rel), tuple,
 				  NULL, hash);
-	LedgerAppendEntry(table_id, key, version, hash);
+	{
+		/* retention hook (issue 4): retain_until fixed in the write path */
+		RetentionStamp stamp;
+
+		RetentionStampRow(rel, tuple, table_id, key,
+						  TRIGGER_FIRED_BY_UPDATE(td->tg_event), &stamp);
+		LedgerAppendEntryStamped(table_id, key, version, hash, &stamp);
+	}
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
