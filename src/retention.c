@@ -654,7 +654,7 @@ scsm_retention_apply_exception(PG_FUNCTION_ARGS)
 		la[0] = CStringGetTextDatum("exception_applied");
 		la[1] = Int64GetDatum((int64) n);
 		la[2] = heap_getattr(newt, SPI_fnumber(desc, "exception_id"), desc, &isnull);
-		SPI_execute_with_args("SELECT scsm.log_event($1, NULL, NULL, $2, "
+		SPI_execute_with_args("SELECT scsm.log_event($1, NULL::pg_catalog.regclass, $2, "
 							  "pg_catalog.jsonb_build_object('exception_id', $3))",
 							  3, lt, la, NULL, false, 0);
 	}

@@ -651,7 +651,12 @@ BEGIN
                                 hist.v, encode(hist.hh, 'hex'), led.entry_id, encode(led.h, 'hex')) END
           FROM hist FULL JOIN led ON hist.k = led.k AND hist.v = led.v
          WHERE hist.hh IS DISTINCT FROM led.h
-         ORDER BY 1$q$, v_rel::oid, v_hist, t.table_id);
+           -- retention hook (issue 4): a version disposed with its certificate is accounted for
+           AND NOT (hist.k IS NULL AND EXISTS (
+                 SELECT 1 FROM scsm.disposal_certificate c
+                  WHERE c.schema_name = %4$L AND c.table_name = %5$L
+                    AND c.row_key = led.k AND c.version = led.v AND c.row_hash = led.h))
+         ORDER BY 1$q$, v_rel::oid, v_hist, t.table_id, t.schema_name, t.table_name);
       FOR row_key, kind, detail IN EXECUTE v_q LOOP
         table_name := format('%I.%I', t.schema_name, t.history_table);
         RETURN NEXT;

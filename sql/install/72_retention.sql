@@ -551,7 +551,7 @@ CREATE FUNCTION scsm.release_legal_hold(hold_id bigint, reason text) RETURNS voi
   SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  UPDATE scsm.legal_hold h SET released_at = now(), release_reason = reason
+  UPDATE scsm.legal_hold h SET released_at = now(), release_reason = release_legal_hold.reason
    WHERE h.hold_id = release_legal_hold.hold_id;
   IF NOT FOUND THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('legal hold %s does not exist', hold_id);
@@ -665,7 +665,8 @@ CREATE FUNCTION scsm.decide_retention_exception(exception_id bigint, approve boo
 AS $$
 BEGIN
   UPDATE scsm.retention_exception e
-     SET status = CASE WHEN approve THEN 'approved' ELSE 'rejected' END, decision_reason = reason
+     SET status = CASE WHEN approve THEN 'approved' ELSE 'rejected' END,
+         decision_reason = decide_retention_exception.reason
    WHERE e.exception_id = decide_retention_exception.exception_id;
   IF NOT FOUND THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('retention exception %s does not exist', exception_id);
