@@ -341,6 +341,9 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("scsm.ledger_trigger() must be an AFTER ROW trigger")));
 	rel = td->tg_relation;
+	/* restore hook (issue 4): restored rows come with their ledger entries */
+	if (scsm_restore_mode)
+		return PointerGetDatum(NULL);
 	table_id = TriggerTableId(td, &mode, &history);
 	info = LedgerGetRelInfo(rel);
 	tuple = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;

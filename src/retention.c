@@ -64,6 +64,9 @@ PG_FUNCTION_INFO_V1(scsm_retention_dispose_batch);
 /* scsm.retention_clock: test clock, superuser only ('' = real time) */
 static char *retention_clock = NULL;
 
+/* scsm.restore_mode: pg_restore brings rows with their ledger entries */
+bool		scsm_restore_mode = false;
+
 /* Set only by this file's C code, never from SQL. */
 static bool retention_disposing = false;
 static bool retention_exception_active = false;
@@ -134,6 +137,16 @@ RetentionInit(void)
 							   PGC_SUSET,
 							   0,
 							   NULL, NULL, NULL);
+	DefineCustomBoolVariable("scsm.restore_mode",
+							 "Restoring a dump: the ledger write trigger leaves restored rows alone (superuser only).",
+							 "Tables protected by CREATE EXTENSION have their ledger triggers when "
+							 "pg_restore copies their rows, which arrive with their ledger entries "
+							 "from the dump; run pg_restore with PGOPTIONS='-c scsm.restore_mode=on'.",
+							 &scsm_restore_mode,
+							 false,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
 }
 
 /* "Now" for retention decisions. */

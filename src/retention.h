@@ -34,6 +34,9 @@ typedef struct RetentionStamp
 	TimestampTz retain_until;
 } RetentionStamp;
 
+/* scsm.restore_mode (superuser): pg_restore is loading rows and their entries */
+extern bool scsm_restore_mode;
+
 /* Define the scsm.retention_* parameters; called from _PG_init. */
 extern void RetentionInit(void);
 
