@@ -743,7 +743,7 @@ BuildStatements(DisposeTarget *t)
 	 */
 	initStringInfo(&q);
 	appendStringInfo(&q,
-					 "WITH c AS MATERIALIZED (SELECT * FROM scsm.retention_candidates($1::pg_catalog.regclass, NULL::integer, $2::bigint[], 'eligible')), "
+					 "WITH c AS MATERIALIZED (SELECT * FROM scsm.retention_candidates($1::pg_catalog.regclass, $5::integer, $2::bigint[], 'eligible')), "
 					 "d AS (DELETE FROM ONLY %s t USING c WHERE %s AND scsm.row_hash($1::pg_catalog.regclass, t) = c.scsm_row_hash "
 					 "RETURNING t.*, c.scsm_entry_id, c.scsm_row_key, c.scsm_version, c.scsm_row_hash, c.scsm_class_name, "
 					 "c.scsm_retain_until, c.scsm_action, c.scsm_anon_cols, c.scsm_review_id, c.scsm_approved_by), "
@@ -830,11 +830,11 @@ LogEvent(const char *event, DisposeTarget *t, int64 count, const char *detail_js
  * inside SPI as the ledger owner; the caller handles errors.
  */
 static int64
-DisposeEntries(DisposeTarget *t, Datum ids)
+DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 {
-	Oid			types[4] = {REGCLASSOID, INT8ARRAYOID, TEXTOID, INT8OID};
-	Datum		args[4];
-	char		nulls[4] = "    ";
+	Oid			types[5] = {REGCLASSOID, INT8ARRAYOID, TEXTOID, INT8OID, INT4OID};
+	Datum		args[5];
+	char		nulls[5] = "     ";
 	int64		ncand,
 				ndel;
 	bool		isnull;
@@ -844,6 +844,11 @@ DisposeEntries(DisposeTarget *t, Datum ids)
 
 	args[0] = ObjectIdGetDatum(t->info->relid);
 	args[1] = ids;
+	if (ids == (Datum) 0)
+		nulls[1] = 'n';
+	args[4] = Int32GetDatum(max_rows);
+	if (max_rows <= 0)
+		nulls[4] = 'n';
 	if (t->details)
 		args[2] = t->details;
 	else
@@ -855,7 +860,7 @@ DisposeEntries(DisposeTarget *t, Datum ids)
 	retention_disposing = true;
 	PG_TRY();
 	{
-		if (SPI_execute_with_args(t->stmt_main, 4, types, args, nulls, false, 0) != SPI_OK_SELECT)
+		if (SPI_execute_with_args(t->stmt_main, 5, types, args, nulls, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "disposal statement failed");
 		ncand = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		ndel = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
@@ -865,13 +870,15 @@ DisposeEntries(DisposeTarget *t, Datum ids)
 		{
 			Oid			ht[4] = {TEXTARRAYOID, TEXTARRAYOID, TEXTOID, INT8OID};
 			Datum		ha[4];
+			char		hn[4] = {' ', ' ', ' ', ' '};
 
 			ha[0] = keys;
 			ha[1] = archived;
 			ha[2] = args[2];
 			ha[3] = args[3];
 			ledger_disposal_relid = t->histrelid;
-			if (SPI_execute_with_args(t->stmt_hist, 4, ht, ha, nulls, false, 0) != SPI_OK_SELECT)
+			hn[2] = nulls[2];
+			if (SPI_execute_with_args(t->stmt_hist, 4, ht, ha, hn, false, 0) != SPI_OK_SELECT)
 				elog(ERROR, "disposal statement failed");
 			if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)) > 0)
 				ereport(ERROR,
@@ -897,7 +904,7 @@ DisposeEntries(DisposeTarget *t, Datum ids)
 
 /* Run DisposeEntries in a subtransaction; on error return -1 and the message. */
 static int64
-TryDispose(DisposeTarget *t, Datum ids, char **errmsg_out)
+TryDispose(DisposeTarget *t, Datum ids, int32 max_rows, char **errmsg_out)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -907,7 +914,7 @@ TryDispose(DisposeTarget *t, Datum ids, char **errmsg_out)
 	MemoryContextSwitchTo(oldcontext);
 	PG_TRY();
 	{
-		n = DisposeEntries(t, ids);
+		n = DisposeEntries(t, ids, max_rows);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcontext);
 		CurrentResourceOwner = oldowner;
@@ -951,7 +958,6 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 	char	   *mode;
 	char	   *hist;
 	Datum		ids;
-	int			nids;
 	int64		total = 0;
 	char	   *err = NULL;
 
@@ -1000,10 +1006,16 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 
 	if (SPI_execute("LOCK TABLE scsm.legal_hold IN SHARE MODE", false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "could not lock scsm.legal_hold");
+	total = TryDispose(&t, (Datum) 0, batch, &err);
+	if (total < 0)
 	{
+		/* the batch failed as a whole: list it, then one row at a time */
 		Oid			ct[2] = {REGCLASSOID, INT4OID};
 		Datum		ca[2];
+		Datum	   *elems;
+		int			nelems;
 
+		total = 0;
 		ca[0] = ObjectIdGetDatum(relid);
 		ca[1] = Int32GetDatum(batch);
 		if (SPI_execute_with_args("SELECT coalesce(array_agg(scsm_entry_id), '{}') "
@@ -1012,39 +1024,26 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 			elog(ERROR, "could not list disposal candidates");
 		ids = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 		ids = PointerGetDatum(DatumGetArrayTypePCopy(ids));
-	}
-	nids = ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(ids)), ARR_DIMS(DatumGetArrayTypeP(ids)));
-	if (nids > 0)
-	{
-		total = TryDispose(&t, ids, &err);
-		if (total < 0)
+		deconstruct_array(DatumGetArrayTypeP(ids), INT8OID, 8, FLOAT8PASSBYVAL,
+						  TYPALIGN_DOUBLE, &elems, NULL, &nelems);
+		for (int i = 0; i < nelems; i++)
 		{
-			/* the batch failed as a whole: one row at a time */
-			Datum	   *elems;
-			int			nelems;
+			Datum		one = PointerGetDatum(construct_array(&elems[i], 1, INT8OID, 8,
+															  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+			int64		n = TryDispose(&t, one, 0, &err);
 
-			total = 0;
-			deconstruct_array(DatumGetArrayTypeP(ids), INT8OID, 8, FLOAT8PASSBYVAL,
-							  TYPALIGN_DOUBLE, &elems, NULL, &nelems);
-			for (int i = 0; i < nelems; i++)
+			if (n >= 0)
+				total += n;
+			else
 			{
-				Datum		one = PointerGetDatum(construct_array(&elems[i], 1, INT8OID, 8,
-																  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-				int64		n = TryDispose(&t, one, &err);
+				StringInfoData js;
 
-				if (n >= 0)
-					total += n;
-				else
-				{
-					StringInfoData js;
-
-					initStringInfo(&js);
-					appendStringInfo(&js, "{\"entry_id\": " INT64_FORMAT ", \"error\": ",
-									 DatumGetInt64(elems[i]));
-					escape_json(&js, err);
-					appendStringInfoChar(&js, '}');
-					LogEvent("disposal_failed", &t, 1, js.data);
-				}
+				initStringInfo(&js);
+				appendStringInfo(&js, "{\"entry_id\": " INT64_FORMAT ", \"error\": ",
+								 DatumGetInt64(elems[i]));
+				escape_json(&js, err);
+				appendStringInfoChar(&js, '}');
+				LogEvent("disposal_failed", &t, 1, js.data);
 			}
 		}
 	}

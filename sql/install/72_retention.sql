@@ -807,6 +807,10 @@ CREATE FUNCTION scsm.retention_candidates(tbl regclass, max_rows integer DEFAULT
                  scsm_approved_by text, scsm_org_id bigint, scsm_status text)
   LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
   SET search_path = pg_catalog, pg_temp
+  -- walk the due index in order and stop at the batch size, rather than
+  -- sorting every due row each batch
+  SET enable_sort = off
+  SET enable_bitmapscan = off
 AS $$
 DECLARE
   v_nsp  text;
@@ -852,7 +856,7 @@ BEGIN
       %2$s
         AND lr.present AND NOT %3$s
         AND (NOT c.needs_approval OR r.status = 'approved')
-      ORDER BY l.retain_until, l.entry_id
+      ORDER BY l.retain_until
       LIMIT $4
       FOR UPDATE OF l SKIP LOCKED$q$, v_org, v_from, v_held)
       USING v_tid, scsm.retention_now(), only_entries, max_rows;
