@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Disposal benchmark: dispose of N expired rows of a protected table through
+# scsm.dispose_all_expired (batches of B, a certificate and its ledger entry
+# per row) vs a plain DELETE of the same rows from an unprotected copy, in
+# the same run on its own cluster (port 55566).  Prints rows/s and the ratio.
+#   bash bench/retention.sh [N] [B]       (default N=1000000, B=10000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PG_CONFIG=${PG_CONFIG:?set PG_CONFIG}
+. test/lib.sh
+N=${1:-1000000}
+B=${2:-10000}
+port=${SCSM_BENCH_PORT:-55566}
+dir=$(mktemp -d /tmp/scsm-bench-ret.XXXXXX)
+chmod 755 "$dir"
+make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+cluster_start "$dir/pg" "$port" "synchronous_commit = on" "max_wal_size = 4GB" >/dev/null
+trap 'cluster_stop "$dir/pg"; rm -rf "$dir"' EXIT
+q() { psql -X -qAt -v ON_ERROR_STOP=1 -d bench -c "$1"; }
+psql -X -q -d postgres -c "CREATE DATABASE bench" >/dev/null
+q "CREATE EXTENSION scsm" >/dev/null
+q "CREATE TABLE public.rec (id bigint PRIMARY KEY, rec_date date NOT NULL, payload text NOT NULL);
+   CREATE TABLE public.rec_plain (LIKE public.rec INCLUDING ALL);
+   SELECT scsm.protect('public.rec', 'append_only');
+   INSERT INTO scsm.retention_class (name, description, period, basis, basis_column)
+   VALUES ('bench', 'bench', '1 year', 'record_date', 'rec_date');
+   INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+   SELECT 'public', 'rec', class_id FROM scsm.retention_class WHERE name = 'bench';" >/dev/null
+echo "loading $N rows into each table"
+q "INSERT INTO public.rec SELECT g, date '2000-01-01' + (g % 3650)::int, md5(g::text) FROM generate_series(1, $N) g" >/dev/null
+q "INSERT INTO public.rec_plain SELECT * FROM public.rec" >/dev/null
+q "SELECT scsm.ledger_seal(100000000)" >/dev/null
+q "VACUUM ANALYZE" >/dev/null
+t0=$(date +%s.%N)
+q "DELETE FROM public.rec_plain WHERE rec_date < date '2020-01-01'" >/dev/null
+t1=$(date +%s.%N)
+psql -X -q -v ON_ERROR_STOP=1 -d bench -c "CALL scsm.dispose_all_expired($B)" >/dev/null
+t2=$(date +%s.%N)
+left=$(q "SELECT count(*) FROM public.rec")
+certs=$(q "SELECT count(*) FROM scsm.disposal_certificate")
+python3 - "$t0" "$t1" "$t2" "$N" "$left" "$certs" "$B" <<'PY'
+import sys
+t0, t1, t2 = map(float, sys.argv[1:4]); n, left, certs, b = map(int, sys.argv[4:8])
+plain, disp = t1 - t0, t2 - t1
+print(f"rows={n} batch={b} left={left} certificates={certs}")
+print(f"plain DELETE      : {plain:8.2f} s  {n/plain:12.0f} rows/s")
+print(f"dispose_all_expired: {disp:8.2f} s  {n/disp:12.0f} rows/s")
+print(f"ratio dispose/plain: {disp/plain:.2f}x (target <= 2x)")
+PY
+echo "verify_ledger discrepancies: $(q "SELECT count(*) FROM scsm.verify_ledger()")"
