@@ -48,3 +48,5 @@ print(f"dispose_all_expired: {disp:8.2f} s  {n/disp:12.0f} rows/s")
 print(f"ratio dispose/plain: {disp/plain:.2f}x (target <= 2x)")
 PY
 echo "verify_ledger discrepancies: $(q "SELECT count(*) FROM scsm.verify_ledger()")"
+echo "events: $(q "SELECT string_agg(event || '=' || n, ', ') FROM (SELECT event, count(*) n FROM scsm.event_log GROUP BY 1) s")"
+q "SELECT detail FROM scsm.event_log WHERE event = 'disposal_failed' LIMIT 1"

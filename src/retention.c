@@ -744,7 +744,8 @@ BuildStatements(DisposeTarget *t)
 	initStringInfo(&q);
 	appendStringInfo(&q,
 					 "WITH c AS MATERIALIZED (SELECT * FROM scsm.retention_candidates($1::pg_catalog.regclass, $5::integer, $2::bigint[], 'eligible')), "
-					 "d AS (DELETE FROM ONLY %s t USING c WHERE %s AND scsm.row_hash($1::pg_catalog.regclass, t) = c.scsm_row_hash "
+					 "d AS (DELETE FROM ONLY %s t USING c WHERE %s "
+					 "AND scsm.row_hash($1::pg_catalog.regclass, t) IS NOT DISTINCT FROM c.scsm_row_hash "
 					 "RETURNING t.*, c.scsm_entry_id, c.scsm_row_key, c.scsm_version, c.scsm_row_hash, c.scsm_class_name, "
 					 "c.scsm_retain_until, c.scsm_action, c.scsm_anon_cols, c.scsm_review_id, c.scsm_approved_by), "
 					 "a AS (INSERT INTO scsm.retention_archive (schema_name, table_name, row_key, version, row_hash, row_data) "
@@ -754,15 +755,15 @@ BuildStatements(DisposeTarget *t)
 	if (!t->versioned)
 		AppendAnonymiseCte(&q, t);
 	appendStringInfo(&q,
-					 "x AS (INSERT INTO scsm.disposal_certificate (schema_name, table_name, row_key, version, row_hash, "
+					 "x AS (INSERT INTO scsm.disposal_certificate AS dc (schema_name, table_name, row_key, version, row_hash, "
 					 "entry_id, reason, details, disposed_by, class_name, retain_until, action, review_id, approved_by) "
 					 "SELECT %s, %s, d.scsm_row_key, d.scsm_version, d.scsm_row_hash, d.scsm_entry_id, "
 					 "'retention period expired', $3::jsonb, session_user, d.scsm_class_name, d.scsm_retain_until, "
-					 "d.scsm_action, d.scsm_review_id, d.scsm_approved_by FROM d RETURNING *), "
+					 "d.scsm_action, d.scsm_review_id, d.scsm_approved_by FROM d RETURNING dc AS r), "
 					 "e AS (INSERT INTO scsm.ledger_row (entry_id, txn_id, table_id, row_key, version, row_hash) "
 					 "SELECT pg_catalog.nextval('scsm.ledger_row_entry_id_seq'), $4, 0, "
-					 "scsm.row_key('scsm.disposal_certificate'::pg_catalog.regclass, x), 1, "
-					 "scsm.row_hash('scsm.disposal_certificate'::pg_catalog.regclass, x) FROM x), "
+					 "scsm.row_key('scsm.disposal_certificate'::pg_catalog.regclass, x.r), 1, "
+					 "scsm.row_hash('scsm.disposal_certificate'::pg_catalog.regclass, x.r) FROM x), "
 					 "u AS (UPDATE scsm.ledger_row l SET retain_until = NULL FROM d "
 					 "WHERE l.table_id = %d AND l.row_key = d.scsm_row_key AND l.retain_until IS NOT NULL) "
 					 "SELECT (SELECT pg_catalog.count(*) FROM c), (SELECT pg_catalog.count(*) FROM d), "
@@ -787,17 +788,17 @@ BuildStatements(DisposeTarget *t)
 					 "FROM hd LEFT JOIN scsm.ledger_row l ON l.table_id = %d AND l.row_key = hd.scsm_key AND l.version = hd.scsm_version), "
 					 "a AS (INSERT INTO scsm.retention_archive (schema_name, table_name, row_key, version, row_hash, row_data) "
 					 "SELECT %s, %s, hv.scsm_key, hv.scsm_version, hv.lh, hv.data FROM hv WHERE hv.scsm_key = ANY ($2::text[])), "
-					 "x AS (INSERT INTO scsm.disposal_certificate (schema_name, table_name, row_key, version, row_hash, "
+					 "x AS (INSERT INTO scsm.disposal_certificate AS dc (schema_name, table_name, row_key, version, row_hash, "
 					 "entry_id, reason, details, disposed_by, class_name, retain_until, action, review_id, approved_by) "
 					 "SELECT %s, %s, hv.scsm_key, hv.scsm_version, hv.lh, hv.entry_id, 'retention period expired', $3::jsonb, "
 					 "session_user, m.class_name, m.retain_until, m.action, m.review_id, m.approved_by "
 					 "FROM hv LEFT JOIN LATERAL (SELECT mc.* FROM scsm.disposal_certificate mc WHERE mc.table_name = %s "
 					 "AND mc.row_key = hv.scsm_key AND mc.schema_name = %s ORDER BY mc.certificate_id DESC LIMIT 1) m ON true "
-					 "WHERE hv.lh IS NOT NULL RETURNING *), "
+					 "WHERE hv.lh IS NOT NULL RETURNING dc AS r), "
 					 "e AS (INSERT INTO scsm.ledger_row (entry_id, txn_id, table_id, row_key, version, row_hash) "
 					 "SELECT pg_catalog.nextval('scsm.ledger_row_entry_id_seq'), $4, 0, "
-					 "scsm.row_key('scsm.disposal_certificate'::pg_catalog.regclass, x), 1, "
-					 "scsm.row_hash('scsm.disposal_certificate'::pg_catalog.regclass, x) FROM x) "
+					 "scsm.row_key('scsm.disposal_certificate'::pg_catalog.regclass, x.r), 1, "
+					 "scsm.row_hash('scsm.disposal_certificate'::pg_catalog.regclass, x.r) FROM x) "
 					 "SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE hv.lh IS NULL OR hv.h <> hv.lh) FROM hv",
 					 t->qhist, LedgerKeyPredicate(t->info, "h", "k.scsm_key"),
 					 t->info->relid, t->table_id, nsp, rel, nsp, rel, rel, nsp);

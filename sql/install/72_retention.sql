@@ -805,7 +805,7 @@ CREATE FUNCTION scsm.retention_candidates(tbl regclass, max_rows integer DEFAULT
                  scsm_class_id integer, scsm_class_name text, scsm_retain_until timestamptz,
                  scsm_action text, scsm_anon_cols text[], scsm_review_id bigint,
                  scsm_approved_by text, scsm_org_id bigint, scsm_status text)
-  LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+  LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE ROWS 100
   SET search_path = pg_catalog, pg_temp
   -- walk the due index in order and stop at the batch size, rather than
   -- sorting every due row each batch
@@ -819,13 +819,15 @@ DECLARE
   v_org  text;
   v_from text;
   v_held text;
+  v_mode text;
+  v_st   text := status;
 BEGIN
-  IF status NOT IN ('eligible', 'held', 'awaiting_approval', 'rejected', 'missing', 'all') THEN
+  IF status NOT IN ('eligible', 'eligible_peek', 'held', 'awaiting_approval', 'rejected', 'missing', 'all') THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('unknown candidate status "%s"', status);
   END IF;
   SELECT n.nspname, c.relname INTO v_nsp, v_rel
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = tbl;
-  SELECT lt.table_id INTO v_tid FROM scsm.ledger_table lt
+  SELECT lt.table_id, lt.mode INTO v_tid, v_mode FROM scsm.ledger_table lt
    WHERE lt.schema_name = v_nsp AND lt.table_name = v_rel AND lt.mode IN ('append_only', 'versioned');
   IF v_tid IS NULL THEN
     RETURN;
@@ -839,14 +841,25 @@ BEGIN
       LEFT JOIN scsm.disposal_review r ON r.entry_id = l.entry_id
       LEFT JOIN LATERAL (SELECT true AS present, t FROM ONLY %1$s t WHERE %2$s) lr ON true
      WHERE l.table_id = $1 AND l.retain_until <= $2
-       AND ($3::bigint[] IS NULL OR l.entry_id = ANY ($3))
+       AND ($3::bigint[] IS NULL OR l.entry_id = ANY ($3))%3$s$f$,
+    tbl, scsm.ledger_key_condition(tbl, 't', 'l.row_key'),
+    -- only a versioned row has later versions whose entry governs
+    CASE WHEN v_mode = 'versioned' THEN $v$
        AND NOT EXISTS (SELECT 1 FROM scsm.ledger_row v
-                        WHERE v.table_id = l.table_id AND v.row_key = l.row_key AND v.version > l.version)$f$,
-    tbl, scsm.ledger_key_condition(tbl, 't', 'l.row_key'));
+                        WHERE v.table_id = l.table_id AND v.row_key = l.row_key AND v.version > l.version)$v$
+         ELSE '' END);
   v_held := format($h$EXISTS (SELECT 1 FROM scsm.legal_hold h
                    WHERE h.released_at IS NULL
                      AND (h.table_name IS NULL OR (h.schema_name = %L AND h.table_name = %L))
                      AND pg_catalog.to_jsonb(lr.t) @> h.condition)$h$, v_nsp, v_rel);
+  -- no active hold can apply: leave the per-row test out
+  IF NOT EXISTS (SELECT 1 FROM scsm.legal_hold h WHERE h.released_at IS NULL
+                   AND (h.table_name IS NULL OR (h.schema_name = v_nsp AND h.table_name = v_rel))) THEN
+    v_held := 'false';
+  END IF;
+  IF status = 'eligible_peek' THEN
+    v_st := 'eligible';
+  END IF;
   IF status = 'eligible' THEN
     -- what may go now: present, not held, approved where the class asks; locked
     -- so that a second disposer skips these rows
@@ -874,7 +887,7 @@ BEGIN
        WHERE $5 = 'all' OR s.st = $5
        ORDER BY 7, 1
        LIMIT $4$q$, v_org, v_from, v_held)
-      USING v_tid, scsm.retention_now(), only_entries, max_rows, status;
+      USING v_tid, scsm.retention_now(), only_entries, max_rows, v_st;
   END IF;
 END
 $$;
@@ -920,18 +933,53 @@ COMMENT ON FUNCTION scsm.dispose_expired(integer, regclass) IS
   'Dispose of at most one batch of due, unheld, approved rows per protected table (or of tbl only), in the current transaction; returns the count';
 REVOKE ALL ON FUNCTION scsm.dispose_expired(integer, regclass) FROM PUBLIC;
 
+-- Runs as the owner: it only reads the ledger.
+CREATE FUNCTION scsm.retention_pending() RETURNS boolean
+  LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t record;
+BEGIN
+  FOR t IN
+    SELECT to_regclass(format('%I.%I', lt.schema_name, lt.table_name)) AS rel
+      FROM scsm.ledger_table lt
+     WHERE lt.mode IN ('append_only', 'versioned')
+       AND EXISTS (SELECT 1 FROM scsm.ledger_row l
+                    WHERE l.table_id = lt.table_id AND l.retain_until <= scsm.retention_now())
+  LOOP
+    IF t.rel IS NOT NULL AND EXISTS (SELECT 1 FROM scsm.retention_candidates(t.rel, 1, NULL, 'eligible_peek')) THEN
+      RETURN true;
+    END IF;
+  END LOOP;
+  RETURN false;
+END
+$$;
+COMMENT ON FUNCTION scsm.retention_pending() IS
+  'Is any row eligible for disposal now (due, unheld, approved where needed), whether or not another transaction holds it?';
+REVOKE ALL ON FUNCTION scsm.retention_pending() FROM PUBLIC;
+
 -- Not SET search_path: a procedure with SET cannot COMMIT.  Everything in it
 -- is schema-qualified instead.
 CREATE PROCEDURE scsm.dispose_all_expired(batch_size integer DEFAULT 1000)
   LANGUAGE plpgsql
 AS $$
 DECLARE
-  n bigint;
+  n    bigint;
+  idle integer := 0;
 BEGIN
   LOOP
     n := scsm.dispose_expired(batch_size);
     COMMIT;
-    EXIT WHEN n = 0;
+    IF n > 0 THEN
+      idle := 0;
+    ELSE
+      -- rows skipped because another transaction (a second disposer, the
+      -- sealer) held their ledger entries: wait for it, a little
+      EXIT WHEN NOT scsm.retention_pending() OR idle >= 50;
+      idle := idle + 1;
+      PERFORM pg_catalog.pg_sleep(0.1);
+    END IF;
   END LOOP;
 END
 $$;
