@@ -1,7 +1,7 @@
 -- Retention: stamps in the write path, early delete refused, holds,
 -- approval, class changes, exceptions, anonymise and archive, certificates.
 BEGIN;
-SELECT plan(53);
+SELECT plan(55);
 
 \i test/fixtures/retention_org.sql
 
@@ -166,6 +166,19 @@ SELECT lives_ok($$SELECT scsm.decide_retention_exception((SELECT max(exception_i
                 'another authorized role approves');
 SELECT is(scsm.dispose_expired(100, 'public.ret_log'), 1::bigint, 'approved exception: the row goes early');
 SELECT is_empty($$SELECT * FROM scsm.verify_ledger()$$, 'verify_ledger clean at the end');
+
+-- ---------------------------------------------------------------- around the rules
+-- a superuser who switches the refusal off and deletes: still detected
+SET LOCAL client_min_messages = error;
+ALTER TABLE scsm.measurement DISABLE TRIGGER scsm_ledger_refuse;
+DELETE FROM scsm.measurement WHERE org_id = 910 AND measurement_id = 30;
+ALTER TABLE scsm.measurement ENABLE ALWAYS TRIGGER scsm_ledger_refuse;
+RESET client_min_messages;
+SELECT results_eq($$SELECT row_key, kind FROM scsm.verify_ledger()$$,
+                  $$VALUES ('{"org_id":"910","measurement_id":"30"}'::text, 'missing'::text)$$,
+                  'a row deleted around the rules shows as missing; disposed rows do not');
+SELECT is((SELECT state FROM scsm.retention_of('scsm.measurement', '{"org_id":910,"measurement_id":30}')),
+          'retained', 'and it has no certificate');
 
 SELECT * FROM finish();
 ROLLBACK;
