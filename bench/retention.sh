@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Disposal benchmark: dispose of N expired rows of a protected table through
-# scsm.dispose_all_expired (batches of B, a certificate and its ledger entry
-# per row) vs a plain DELETE of the same rows from an unprotected copy, in
-# the same run on its own cluster (port 55566).  Prints rows/s and the ratio.
+# Retention benchmark, on its own cluster (port 55566), baselines in the
+# same run:
+#  1. write-path cost of the retention stamp: INSERT of N rows into a
+#     protected table with a retention class vs the same into a protected
+#     table without one (both ledgered);
+#  2. disposal: scsm.dispose_all_expired (batches of B, a certificate and its
+#     ledger entry per row) of N expired rows vs a plain DELETE of the same
+#     rows from an unprotected copy.  Prints rows/s and the ratios.
 #   bash bench/retention.sh [N] [B]       (default N=1000000, B=10000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,13 +25,20 @@ psql -X -q -d postgres -c "CREATE DATABASE bench" >/dev/null
 q "CREATE EXTENSION scsm" >/dev/null
 q "CREATE TABLE public.rec (id bigint PRIMARY KEY, rec_date date NOT NULL, payload text NOT NULL);
    CREATE TABLE public.rec_plain (LIKE public.rec INCLUDING ALL);
+   CREATE TABLE public.rec_nc (LIKE public.rec INCLUDING ALL);
    SELECT scsm.protect('public.rec', 'append_only');
+   SELECT scsm.protect('public.rec_nc', 'append_only');
    INSERT INTO scsm.retention_class (name, description, period, basis, basis_column)
    VALUES ('bench', 'bench', '1 year', 'record_date', 'rec_date');
    INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
    SELECT 'public', 'rec', class_id FROM scsm.retention_class WHERE name = 'bench';" >/dev/null
 echo "loading $N rows into each table"
+s0=$(date +%s.%N)
+q "INSERT INTO public.rec_nc SELECT g, date '2000-01-01' + (g % 3650)::int, md5(g::text) FROM generate_series(1, $N) g" >/dev/null
+s1=$(date +%s.%N)
 q "INSERT INTO public.rec SELECT g, date '2000-01-01' + (g % 3650)::int, md5(g::text) FROM generate_series(1, $N) g" >/dev/null
+s2=$(date +%s.%N)
+python3 -c "import sys; a=float(sys.argv[2])-float(sys.argv[1]); b=float(sys.argv[3])-float(sys.argv[2]); n=int(sys.argv[4]); print(f'INSERT protected, no class : {a:8.2f} s  {n/a:10.0f} rows/s'); print(f'INSERT protected, class   : {b:8.2f} s  {n/b:10.0f} rows/s'); print(f'stamp cost: {(b-a)/n*1e6:.2f} us/row, ratio {b/a:.3f}x')" "$s0" "$s1" "$s2" "$N"
 q "INSERT INTO public.rec_plain SELECT * FROM public.rec" >/dev/null
 q "SELECT scsm.ledger_seal(100000000)" >/dev/null
 q "VACUUM ANALYZE" >/dev/null

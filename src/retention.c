@@ -403,13 +403,18 @@ RetentionStampRow(Relation rel, HeapTuple tuple, int32 table_id,
 	if (retention_disposing)
 		return;
 
+	/* the hot path (rules cached, an insert) needs no SPI and no role switch */
 	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	SPI_connect();
 	if (ret_cache != NULL)
 		rt = hash_search(ret_cache, &relid, HASH_FIND, &found);
 	if (rt == NULL)
+	{
+		SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+		SPI_connect();
 		rt = LoadRules(rel);
+		SPI_finish();
+		SetUserIdAndSecContext(save_userid, save_sec);
+	}
 
 	for (int i = 0; i < rt->nrules; i++)
 	{
@@ -448,6 +453,9 @@ RetentionStampRow(Relation rel, HeapTuple tuple, int32 table_id,
 			Oid			t[2] = {INT4OID, TEXTOID};
 			Datum		a[2];
 
+			SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+			SPI_connect();
+
 			a[0] = Int32GetDatum(table_id);
 			a[1] = CStringGetTextDatum(row_key);
 			if (SPI_execute_with_args("SELECT retention_basis, retain_until, retention_class "
@@ -467,6 +475,8 @@ RetentionStampRow(Relation rel, HeapTuple tuple, int32 table_id,
 				if (cnull || DatumGetInt32(c) != rule->class_id)
 					prev_basis_null = true;
 			}
+			SPI_finish();
+			SetUserIdAndSecContext(save_userid, save_sec);
 		}
 
 		if (rule->basis_att != 0)
@@ -499,8 +509,6 @@ RetentionStampRow(Relation rel, HeapTuple tuple, int32 table_id,
 				stamp->retain_until = prev_until;
 		}
 	}
-	SPI_finish();
-	SetUserIdAndSecContext(save_userid, save_sec);
 }
 
 /*
