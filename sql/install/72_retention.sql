@@ -140,6 +140,8 @@ CREATE FUNCTION scsm.may_approve_retention(p_org bigint, p_role name) RETURNS bo
   SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = p_role), false)
+      -- the scsm_admin group role (sql/install/95_access.sql), where it exists
+      OR (to_regrole('scsm_admin') IS NOT NULL AND pg_has_role(p_role, 'scsm_admin', 'MEMBER'))
       OR EXISTS (SELECT 1 FROM scsm.retention_approver a
                   WHERE (a.org_id IS NULL OR a.org_id = p_org)
                     AND to_regrole(a.role_name) IS NOT NULL
@@ -151,7 +153,7 @@ AS $$
                AND pg_has_role(p_role, m.role_name, 'MEMBER')))
 $$;
 COMMENT ON FUNCTION scsm.may_approve_retention(bigint, name) IS
-  'May the role approve disposals and exceptions and place or release holds for the organization (superuser, scsm.retention_approver, or org admin)?';
+  'May the role approve disposals and exceptions and place or release holds for the organization (superuser, scsm_admin, scsm.retention_approver, or org admin)?';
 
 -- ---------------------------------------------------------------------------
 -- Retention classes
