@@ -324,7 +324,7 @@ GRANT SELECT ON scsm.retention_assignment TO PUBLIC;
 
 -- Check that the names in a column = value condition exist and that the values fit their types.
 CREATE FUNCTION scsm.retention_check_condition(tbl regclass, cond jsonb, what text) RETURNS jsonb
-  LANGUAGE plpgsql STABLE PARALLEL SAFE
+  LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
