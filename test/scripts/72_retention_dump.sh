@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib.sh
 
-echo "1..8"
+echo "1..9"
 src=scsm_ret_src_$$
 dst=scsm_ret_dst_$$
 dump=${SCSM_TEST_WORK:-/tmp}/retention_$$.dump
@@ -50,5 +50,8 @@ ok "$(q "$dst" "SELECT count(*) FROM scsm.measurement m WHERE m.measured_at < '2
 ok "$(q "$dst" "SELECT scsm.decide_disposal(ARRAY(SELECT review_id FROM scsm.disposal_review), true, 'restored review');
                SELECT scsm.dispose_expired(1000); SELECT count(*) FROM scsm.verify_ledger()" | tail -1)" 0 \
    "restored copy keeps working: approved disposal, still verifies"
+q "$dst" "INSERT INTO scsm.measurement (org_id, kpi_id, measured_at, value) VALUES (910, 1, '2001-06-01 00:00+00', 99)" >/dev/null
+note=$(psql -X -q -d "$dst" -c "LISTEN scsm_events" -c "SELECT scsm.dispose_expired(10)" 2>&1 | grep -o 'Asynchronous notification "scsm_events" with payload "{[^}]*\"event\": \"disposed\"' | head -1)
+ok "${note:+seen}" seen "a disposal goes out on NOTIFY scsm_events"
 psql -X -q -d postgres -c "DROP DATABASE $src" -c "DROP DATABASE $dst" >/dev/null 2>&1
 rm -f "$dump" "$dump.err"
