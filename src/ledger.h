@@ -90,6 +90,11 @@ extern void LedgerCheckKeyType(Oid typid, const char *colname);
 /* ledger_store.c: direct writes of ledger entries */
 extern int64 LedgerAppendEntry(int32 table_id, const char *row_key,
 							   int32 version, const uint8 *hash);
+/* retention hook (issue 4): the entry with its retention stamp */
+struct RetentionStamp;
+extern int64 LedgerAppendEntryStamped(int32 table_id, const char *row_key,
+									  int32 version, const uint8 *hash,
+									  const struct RetentionStamp *stamp);
 extern int64 LedgerCurrentTxn(void);
 
 /* ledger_trigger.c: write path */

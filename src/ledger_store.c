@@ -26,9 +26,13 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "commands/sequence.h"
+#include "executor/executor.h"
 #include "miscadmin.h"
 #include "storage/proc.h"
 #include "utils/builtins.h"
@@ -40,6 +44,7 @@
 #include "utils/resowner.h"
 
 #include "ledger.h"
+#include "retention.h"
 
 typedef struct LedgerOids
 {
@@ -48,6 +53,10 @@ typedef struct LedgerOids
 	Oid			row_seq;
 	Oid			txn_rel;
 	Oid			txn_seq;
+	/* retention hook (issue 4): columns of the stamp, 0 when absent */
+	AttrNumber	att_class;
+	AttrNumber	att_basis;
+	AttrNumber	att_until;
 } LedgerOids;
 
 static LedgerOids oids = {false};
@@ -69,6 +78,16 @@ static MemoryContext relinfo_cxt = NULL;
 static LocalTransactionId open_lxid = InvalidLocalTransactionId;
 static Relation open_rel = NULL;
 static CatalogIndexState open_idx = NULL;
+
+/*
+ * Retention (issue 4) adds a partial index on ledger_row (the due index,
+ * WHERE retain_until IS NOT NULL), which catalog-style index inserts do not
+ * evaluate: the entry's index entries are made here, with each index's
+ * predicate checked in a small executor state kept with the open relation.
+ */
+static EState *open_estate = NULL;
+static TupleTableSlot *open_slot = NULL;
+static ExprState **open_preds = NULL;
 
 /* The transaction entry of this backend's current transaction. */
 static LocalTransactionId txn_lxid = InvalidLocalTransactionId;
@@ -127,12 +146,17 @@ LedgerXactCallback(XactEvent event, void *arg)
 			ResourceOwner save = CurrentResourceOwner;
 
 			CurrentResourceOwner = TopTransactionResourceOwner;
+			ExecDropSingleTupleTableSlot(open_slot);
+			FreeExecutorState(open_estate);
 			CatalogCloseIndexes(open_idx);
 			table_close(open_rel, NoLock);
 			CurrentResourceOwner = save;
 		}
 		open_rel = NULL;
 		open_idx = NULL;
+		open_estate = NULL;
+		open_slot = NULL;
+		open_preds = NULL;
 		open_lxid = InvalidLocalTransactionId;
 	}
 	else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
@@ -142,6 +166,9 @@ LedgerXactCallback(XactEvent event, void *arg)
 		/* the resource owner released the references */
 		open_rel = NULL;
 		open_idx = NULL;
+		open_estate = NULL;
+		open_slot = NULL;
+		open_preds = NULL;
 		open_lxid = InvalidLocalTransactionId;
 	}
 }
@@ -184,6 +211,9 @@ LoadOids(void)
 	oids.row_seq = ScsmRelid(nsp, "ledger_row_entry_id_seq");
 	oids.txn_rel = ScsmRelid(nsp, "ledger_txn");
 	oids.txn_seq = ScsmRelid(nsp, "ledger_txn_txn_id_seq");
+	oids.att_class = get_attnum(oids.row_rel, "retention_class");
+	oids.att_basis = get_attnum(oids.row_rel, "retention_basis");
+	oids.att_until = get_attnum(oids.row_rel, "retain_until");
 	oids.valid = true;
 }
 
@@ -259,6 +289,45 @@ LedgerCurrentTxn(void)
 }
 
 /*
+ * Insert the index entries of a new ledger entry, as the executor would:
+ * an index whose predicate the entry does not satisfy gets none.
+ */
+static void
+InsertEntryIndexes(HeapTuple tup)
+{
+	ResultRelInfo *ri = open_idx;
+	ExprContext *econtext = GetPerTupleExprContext(open_estate);
+	Datum		values[INDEX_MAX_KEYS];
+	bool		isnull[INDEX_MAX_KEYS];
+
+	ExecStoreHeapTuple(tup, open_slot, false);
+	econtext->ecxt_scantuple = open_slot;
+	for (int i = 0; i < ri->ri_NumIndices; i++)
+	{
+		IndexInfo  *ii = ri->ri_IndexRelationInfo[i];
+
+		if (ii->ii_Predicate != NIL)
+		{
+			if (open_preds[i] == NULL)
+			{
+				MemoryContext old = MemoryContextSwitchTo(open_estate->es_query_cxt);
+
+				open_preds[i] = ExecPrepareQual(ii->ii_Predicate, open_estate);
+				MemoryContextSwitchTo(old);
+			}
+			if (!ExecQual(open_preds[i], econtext))
+				continue;
+		}
+		FormIndexDatum(ii, open_slot, open_estate, values, isnull);
+		index_insert(ri->ri_IndexRelationDescs[i], values, isnull, &tup->t_self,
+					 open_rel, ii->ii_Unique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
+					 false, ii);
+	}
+	ExecClearTuple(open_slot);
+	ResetExprContext(econtext);
+}
+
+/*
  * Append one ledger entry (table, key, version, row hash); returns its
  * entry id.  Direct insert: no SPI, no permission check.
  */
@@ -266,11 +335,45 @@ int64
 LedgerAppendEntry(int32 table_id, const char *row_key, int32 version,
 				  const uint8 *hash)
 {
-	Datum		values[8];
-	bool		nulls[8] = {false, false, false, false, false, false, true, true};
+	return LedgerAppendEntryStamped(table_id, row_key, version, hash, NULL);
+}
+
+/*
+ * Retention hook (issue 4): the same, with the row's retention stamp
+ * (retention_class, retention_basis, retain_until; NULL when stamp is NULL
+ * or says so) in the same entry, so retention adds no write of its own.
+ */
+int64
+LedgerAppendEntryStamped(int32 table_id, const char *row_key, int32 version,
+						 const uint8 *hash, const RetentionStamp *stamp)
+{
+	Datum	   *values;
+	bool	   *nulls;
+	int			natts;
 	bytea	   *h = palloc(VARHDRSZ + LEDGER_HASH_LEN);
 	int64		entry;
 	int64		txn = LedgerCurrentTxn();
+
+	if (open_rel == NULL || open_lxid != MyProc->lxid)
+	{
+		ResourceOwner save = CurrentResourceOwner;
+		MemoryContext oldcxt = MemoryContextSwitchTo(TopTransactionContext);
+
+		CurrentResourceOwner = TopTransactionResourceOwner;
+		open_rel = table_open(oids.row_rel, RowExclusiveLock);
+		open_idx = CatalogOpenIndexes(open_rel);
+		open_estate = CreateExecutorState();
+		open_slot = MakeSingleTupleTableSlot(RelationGetDescr(open_rel), &TTSOpsHeapTuple);
+		open_preds = palloc0(sizeof(ExprState *) * Max(open_idx->ri_NumIndices, 1));
+		open_lxid = MyProc->lxid;
+		CurrentResourceOwner = save;
+		MemoryContextSwitchTo(oldcxt);
+	}
+	natts = RelationGetDescr(open_rel)->natts;
+	values = palloc0(sizeof(Datum) * natts);
+	nulls = palloc(sizeof(bool) * natts);
+	for (int i = 0; i < natts; i++)
+		nulls[i] = true;
 
 	SET_VARSIZE(h, VARHDRSZ + LEDGER_HASH_LEN);
 	memcpy(VARDATA(h), hash, LEDGER_HASH_LEN);
@@ -281,26 +384,33 @@ LedgerAppendEntry(int32 table_id, const char *row_key, int32 version,
 	values[3] = CStringGetTextDatum(row_key);
 	values[4] = Int32GetDatum(version);
 	values[5] = PointerGetDatum(h);
-	values[6] = (Datum) 0;		/* block_id: set by the sealer */
-	values[7] = (Datum) 0;		/* leaf_index */
-	if (open_rel == NULL || open_lxid != MyProc->lxid)
+	for (int i = 0; i < 6; i++)
+		nulls[i] = false;
+	/* 6, 7: block_id, leaf_index, set by the sealer */
+	if (stamp != NULL && stamp->has_class && oids.att_class > 0)
 	{
-		ResourceOwner save = CurrentResourceOwner;
-		MemoryContext oldcxt = MemoryContextSwitchTo(TopTransactionContext);
-
-		CurrentResourceOwner = TopTransactionResourceOwner;
-		open_rel = table_open(oids.row_rel, RowExclusiveLock);
-		open_idx = CatalogOpenIndexes(open_rel);
-		open_lxid = MyProc->lxid;
-		CurrentResourceOwner = save;
-		MemoryContextSwitchTo(oldcxt);
+		values[oids.att_class - 1] = Int32GetDatum(stamp->class_id);
+		nulls[oids.att_class - 1] = false;
+	}
+	if (stamp != NULL && stamp->has_basis && oids.att_basis > 0)
+	{
+		values[oids.att_basis - 1] = TimestampTzGetDatum(stamp->basis);
+		nulls[oids.att_basis - 1] = false;
+	}
+	if (stamp != NULL && stamp->has_until && oids.att_until > 0)
+	{
+		values[oids.att_until - 1] = TimestampTzGetDatum(stamp->retain_until);
+		nulls[oids.att_until - 1] = false;
 	}
 	{
 		HeapTuple	tup = heap_form_tuple(RelationGetDescr(open_rel), values, nulls);
 
-		CatalogTupleInsertWithInfo(open_rel, tup, open_idx);
+		simple_heap_insert(open_rel, tup);
+		InsertEntryIndexes(tup);
 		heap_freetuple(tup);
 	}
 	pfree(h);
+	pfree(values);
+	pfree(nulls);
 	return entry;
 }

@@ -35,8 +35,10 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 
 #include "ledger.h"
+#include "retention.h"		/* retention hook (issue 4) */
 
 PG_FUNCTION_INFO_V1(scsm_ledger_trigger);
 PG_FUNCTION_INFO_V1(scsm_ledger_refuse);
@@ -130,24 +132,45 @@ WriteHistory(Relation rel, const char *history, HeapTuple oldtup,
 		elog(ERROR, "could not write the history row: %s", SPI_result_code_string(rc));
 }
 
-/* Highest version the ledger holds for a key (0 when none). */
+/*
+ * Highest version the ledger holds for a key (0 when none), and that
+ * entry's retention stamp (retention hook, issue 4: an earlier stamp is a
+ * floor for the new version), read in the same query.
+ */
 static int32
-LatestVersion(int32 table_id, const char *key)
+LatestVersion(int32 table_id, const char *key, RetentionStamp *prev)
 {
 	Oid			argtypes[2] = {INT4OID, TEXTOID};
 	Datum		values[2];
 	bool		isnull;
 	Datum		d;
 	int			rc;
+	HeapTuple	tup;
+	TupleDesc	desc;
 
+	memset(prev, 0, sizeof(*prev));
 	values[0] = Int32GetDatum(table_id);
 	values[1] = CStringGetTextDatum(key);
-	rc = SPI_execute_with_args("SELECT max(version) FROM scsm.ledger_row "
-							   "WHERE table_id = $1 AND row_key = $2",
+	rc = SPI_execute_with_args("SELECT version, retention_class, retention_basis, retain_until "
+							   "FROM scsm.ledger_row WHERE table_id = $1 AND row_key = $2 "
+							   "ORDER BY version DESC, entry_id DESC LIMIT 1",
 							   2, argtypes, values, NULL, true, 1);
-	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read the ledger");
-	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (SPI_processed == 0)
+		return 0;
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	d = SPI_getbinval(tup, desc, 2, &isnull);
+	prev->has_class = !isnull;
+	prev->class_id = isnull ? 0 : DatumGetInt32(d);
+	d = SPI_getbinval(tup, desc, 3, &isnull);
+	prev->has_basis = !isnull;
+	prev->basis = isnull ? 0 : DatumGetTimestampTz(d);
+	d = SPI_getbinval(tup, desc, 4, &isnull);
+	prev->has_until = !isnull;
+	prev->retain_until = isnull ? 0 : DatumGetTimestampTz(d);
+	d = SPI_getbinval(tup, desc, 1, &isnull);
 	return isnull ? 0 : DatumGetInt32(d);
 }
 
@@ -170,6 +193,9 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 	int32		version = 1;
 	char	   *key;
 	uint8		hash[LEDGER_HASH_LEN];
+	RetentionStamp prev;
+	RetentionStamp stamp;
+	bool		have_prev = false;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) ||
 		!TRIGGER_FIRED_AFTER(td->tg_event) ||
@@ -178,6 +204,14 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("scsm.ledger_trigger() must be an AFTER ROW trigger")));
 	rel = td->tg_relation;
+
+	/*
+	 * Restore hook (issue 4): with scsm.restore_mode on (superuser only),
+	 * pg_restore loads rows that come with their ledger entries from the
+	 * dump, whatever its application_name; write nothing.
+	 */
+	if (scsm_restore_mode)
+		return PointerGetDatum(NULL);
 	table_id = TriggerTableId(td, &mode, &history);
 	info = LedgerCachedRelInfo(rel);
 
@@ -218,7 +252,8 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 		GetUserIdAndSecContext(&save_userid, &save_sec);
 		SetUserIdAndSecContext(LedgerOwnerId(),
 							   save_sec | SECURITY_LOCAL_USERID_CHANGE);
-		version = LatestVersion(table_id, key);
+		version = LatestVersion(table_id, key, &prev);
+		have_prev = true;
 		if (version == 0)
 			version = 1;		/* a row that predates the ledger */
 
@@ -237,7 +272,9 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 	}
 	LedgerHashRow(info->nspname, info->relname, RelationGetDescr(rel), tuple,
 				  NULL, info->order, hash);
-	LedgerAppendEntry(table_id, key, version, hash);
+	/* retention hook (issue 4): retain_until fixed in the write path */
+	RetentionStampRow(rel, tuple, have_prev ? &prev : NULL, &stamp);
+	LedgerAppendEntryStamped(table_id, key, version, hash, &stamp);
 	return PointerGetDatum(NULL);
 }
 

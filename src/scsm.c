@@ -20,6 +20,7 @@
 
 #include "scsm.h"
 #include "ledger.h"
+#include "retention.h"
 
 PG_MODULE_MAGIC;
 
@@ -46,6 +47,8 @@ _PG_init(void)
 							PGC_SIGHUP,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
+
+	RetentionInit();
 
 	MarkGUCPrefixReserved("scsm");
 

@@ -1,5 +1,6 @@
--- 97_ledger_access.sql: access rules of the ledger (70_ledger.sql) that the
--- generic pass of 95_access.sql cannot derive.  Runs after 95, adds rows to
+-- 97_ledger_access.sql: access rules of the ledger (70_ledger.sql) and of
+-- retention (72_retention.sql) that the generic pass of 95_access.sql cannot
+-- derive.  Runs after 95, adds rows to
 -- scsm.access_grant and applies them again.  docs/access.md ("The ledger")
 -- explains them.
 --
@@ -27,6 +28,105 @@ SELECT 'relation', t, r, p::text[], true
     ('disposal_certificate', 'scsm_admin',   '{SELECT}')
   ) AS v (t, r, p);
 
+-- Retention.  Classes, assignments, holds, exceptions and reviews have an
+-- org_id and so get row-level security; their global rows (org_id NULL: the
+-- builtin classes, holds and approvers for every organization) are readable
+-- by every member (policies below).  Review rows are written only by the
+-- maintenance run (an approver would otherwise insert one already approved);
+-- approvers are decided by administrators.  The archive holds copies of
+-- disposed records of every organization, without RLS: auditors and
+-- administrators only.  History tables of versioned tables are written by
+-- the ledger trigger alone.
+INSERT INTO scsm.access_grant (object_kind, object_name, role_name, privileges, builtin)
+SELECT 'relation', t, r, p::text[], true
+  FROM (VALUES
+    ('event_log',            'scsm_viewer',  '{SELECT}'),
+    ('retention_class',      'scsm_viewer',  '{SELECT}'),
+    ('retention_class',      'scsm_manager', '{INSERT,UPDATE}'),
+    ('retention_assignment', 'scsm_viewer',  '{SELECT}'),
+    ('retention_assignment', 'scsm_manager', '{INSERT,UPDATE}'),
+    ('retention_approver',   'scsm_viewer',  '{SELECT}'),
+    ('retention_approver',   'scsm_admin',   '{INSERT,UPDATE}'),
+    ('legal_hold',           'scsm_viewer',  '{SELECT}'),
+    ('legal_hold',           'scsm_manager', '{INSERT,UPDATE}'),
+    ('legal_hold',           'scsm_auditor', '{INSERT,UPDATE}'),
+    ('retention_exception',  'scsm_viewer',  '{SELECT}'),
+    ('retention_exception',  'scsm_manager', '{INSERT,UPDATE}'),
+    ('disposal_review',      'scsm_viewer',  '{SELECT}'),
+    ('disposal_review',      'scsm_manager', '{UPDATE}'),
+    ('retention_archive',    'scsm_auditor', '{SELECT}'),
+    ('retention_archive',    'scsm_admin',   '{SELECT}')
+  ) AS v (t, r, p);
+INSERT INTO scsm.access_grant (object_kind, object_name, role_name, privileges, builtin)
+SELECT 'relation', lt.history_table, 'scsm_viewer', '{SELECT}', true
+  FROM scsm.ledger_table lt
+ WHERE lt.schema_name = 'scsm' AND lt.history_table IS NOT NULL;
+
+-- Rows with org_id NULL apply to every organization (builtin classes and
+-- assignments, approvers, holds and exceptions for all): every member reads
+-- them, and, like shared configuration elsewhere, members of scsm_admin write
+-- them.  Per-command policies, so the generic membership policy stays.
+DO $$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['retention_class', 'retention_assignment', 'retention_approver',
+                           'legal_hold', 'retention_exception', 'disposal_review']
+  LOOP
+    EXECUTE pg_catalog.format(
+      'CREATE POLICY scsm_global_read ON scsm.%I FOR SELECT USING (org_id IS NULL)', t);
+    EXECUTE pg_catalog.format(
+      'CREATE POLICY scsm_global_admin_insert ON scsm.%I FOR INSERT '
+      'WITH CHECK (org_id IS NULL AND (SELECT pg_catalog.pg_has_role(''scsm_admin'', ''USAGE'')))', t);
+    EXECUTE pg_catalog.format(
+      'CREATE POLICY scsm_global_admin_update ON scsm.%I FOR UPDATE '
+      'USING (org_id IS NULL AND (SELECT pg_catalog.pg_has_role(''scsm_admin'', ''USAGE''))) '
+      'WITH CHECK (org_id IS NULL AND (SELECT pg_catalog.pg_has_role(''scsm_admin'', ''USAGE'')))', t);
+  END LOOP;
+END
+$$;
+
+-- The retention registers have BEFORE rule triggers that look at other rows
+-- (the class of an assignment, the table of a hold) before row-level
+-- security checks the new row; like the _access_guard of 95_access.sql, this
+-- guard fires first and refuses a row of an organization the writer is no
+-- member of (42501), so the rules cannot answer questions about it.  Rows
+-- for every organization (org_id NULL) are for scsm_admin members.
+CREATE FUNCTION scsm.tg_retention_access_guard() RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF (SELECT r.rolsuper OR r.rolbypassrls FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) THEN
+        RETURN NEW;
+    END IF;
+    IF (NEW.org_id IS NULL AND NOT pg_catalog.pg_has_role('scsm_admin', 'USAGE'))
+       OR (NEW.org_id IS NOT NULL AND NOT (NEW.org_id = ANY (scsm.my_org_ids()))) THEN
+        RAISE EXCEPTION 'new row violates row-level security policy for table "%"', TG_TABLE_NAME
+            USING ERRCODE = '42501',
+                  DETAIL = 'The row belongs to an organization you are not a member of, or to every organization (scsm_admin only).',
+                  HINT = 'Write only into your organizations (scsm.my_org_ids()).';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_retention_access_guard() IS
+    'Trigger: refuse a retention register row outside the writer''s organizations before the rule triggers see it';
+DO $$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['retention_class', 'retention_assignment', 'retention_approver',
+                           'legal_hold', 'retention_exception', 'disposal_review']
+  LOOP
+    EXECUTE pg_catalog.format(
+      'CREATE TRIGGER _access_guard BEFORE INSERT OR UPDATE ON scsm.%I '
+      'FOR EACH ROW EXECUTE FUNCTION scsm.tg_retention_access_guard()', t);
+    EXECUTE pg_catalog.format('ALTER TABLE scsm.%I ENABLE ALWAYS TRIGGER _access_guard', t);
+  END LOOP;
+END
+$$;
+
 INSERT INTO scsm.access_grant (object_kind, object_name, role_name, privileges, builtin)
 SELECT 'routine', f, r, p::text[], true
   FROM (VALUES
@@ -39,7 +139,21 @@ SELECT 'routine', f, r, p::text[], true
     ('ledger_seal',          'scsm_admin',   '{}'),
     ('run_maintenance',      'scsm_admin',   '{}'),
     ('schedule_maintenance', 'scsm_admin',   '{}'),
-    ('ledger_dispose_row',   'scsm_admin',   '{}')
+    ('ledger_dispose_row',   'scsm_admin',   '{}'),
+    -- retention: the rule triggers (running as the writer) ask it
+    ('may_approve_retention', 'scsm_viewer', '{EXECUTE}'),
+    ('retention_of',         'scsm_auditor', '{EXECUTE}'),
+    ('retention_of',         'scsm_manager', '{EXECUTE}'),
+    -- superuser only (the maintenance run, pg_cron)
+    ('log_event',            'scsm_admin',   '{}'),
+    ('dispose_expired',      'scsm_admin',   '{}'),
+    ('dispose_all_expired',  'scsm_admin',   '{}'),
+    ('retention_dispose_batch', 'scsm_admin', '{}'),
+    ('retention_candidates', 'scsm_admin',   '{}'),
+    ('retention_pending',    'scsm_admin',   '{}'),
+    ('list_disposal_reviews', 'scsm_admin',  '{}'),
+    ('retention_review_step', 'scsm_admin',  '{}'),
+    ('retention_dispose_step', 'scsm_admin', '{}')
   ) AS v (f, r, p);
 
 -- The DDL guards fire for every DROP and rewriting ALTER TABLE in the

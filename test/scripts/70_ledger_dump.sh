@@ -49,7 +49,7 @@ wait $holder
 ok "$( [ "$("$PGBIN/pg_restore" -l "$work/src.dump" | grep -c 'TABLE DATA scsm ledger_row')" = 1 ]; echo $?)" "the ledger tables are in the dump (pg_extension_config_dump)"
 
 psql -X -q -d postgres -c "CREATE DATABASE ldump_dst"
-"$PGBIN/pg_restore" -d ldump_dst "$work/src.dump" 2>"$work/restore.err"
+PGOPTIONS="${PGOPTIONS:-} -c scsm.restore_mode=on" "$PGBIN/pg_restore" -d ldump_dst "$work/src.dump" 2>"$work/restore.err"
 ok $? "pg_restore succeeds$( [ -s "$work/restore.err" ] && echo " ($(head -c 300 "$work/restore.err" | tr '\n' ' '))")"
 ok "$( [ "$(q ldump_dst -c "SELECT count(*) FROM scsm.ledger_row WHERE block_id IS NULL")" -ge 1 ]; echo $?)" "the restored copy holds an entry dumped unsealed"
 out=$(q ldump_dst -c "SELECT kind || ' ' || coalesce(row_key, '') || ' ' || detail FROM scsm.verify_ledger('$d1')")
@@ -68,7 +68,7 @@ q ldump_src -c "INSERT INTO incident VALUES (30, 'major', NULL, NULL, NULL, NULL
 q ldump_src -c "SELECT scsm.ledger_seal()" >/dev/null
 d2=$(q ldump_src -c "SELECT scsm.ledger_digest()")
 psql -X -q -d postgres -c "CREATE DATABASE ldump_old"
-"$PGBIN/pg_restore" -d ldump_old "$work/src.dump" 2>/dev/null
+PGOPTIONS="${PGOPTIONS:-} -c scsm.restore_mode=on" "$PGBIN/pg_restore" -d ldump_old "$work/src.dump" 2>/dev/null
 out=$(q ldump_old -c "SELECT kind FROM scsm.verify_ledger('$d2')")
 ok "$( grep -q digest_mismatch <<<"$out"; echo $?)" "an older dump restored over the current database fails the newer digest"
 ok "$( [ -z "$(q ldump_src -c "SELECT * FROM scsm.verify_ledger('$d2')")" ]; echo $?)" "the current database verifies clean against it"
