@@ -15,9 +15,12 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/guc.h"
 
 #include "scsm.h"
+#include "ledger.h"
+#include "retention.h"
 
 PG_MODULE_MAGIC;
 
@@ -57,6 +60,11 @@ _PG_init(void)
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);
+	RetentionInit();
 
 	MarkGUCPrefixReserved("scsm");
+
+	/* the ledger's background sealing needs the library preloaded */
+	if (process_shared_preload_libraries_in_progress)
+		LedgerWorkerRegister();
 }

@@ -691,9 +691,11 @@ BEGIN
                         WHERE p.polrelid = rel.oid AND p.polname = 'scsm_org_member') THEN
                 EXECUTE pg_catalog.format('DROP POLICY scsm_org_member ON scsm.%I', rel.relname);
             END IF;
-            -- A table whose author wrote its own permissive policy keeps it.
+            -- A table whose author wrote its own permissive policy for all
+            -- commands keeps it (one for some commands only, like the preset
+            -- read of risk_matrix, adds to the membership policy).
             IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_policy p
-                            WHERE p.polrelid = rel.oid AND p.polpermissive) THEN
+                            WHERE p.polrelid = rel.oid AND p.polpermissive AND p.polcmd = '*') THEN
                 EXECUTE pg_catalog.format('CREATE POLICY scsm_org_member ON scsm.%I USING (%s) WITH CHECK (%s)',
                                           rel.relname, expr, expr);
             END IF;

@@ -96,9 +96,12 @@ SELECT lives_ok($$INSERT INTO scsm.audit_finding (org_id, finding_id, audit_id, 
                     (9001, 11, 2, '4.5.1', 'observation', 'Calibration stickers faded'),
                     (9001, 12, 2, '4.5.1', 'major_nc', 'Scanner used past its calibration')$$,
     'findings of an audit in progress');
+-- audit findings are records (append-only under the ledger, 4.5.4): an UPDATE
+-- is refused before the rule could be asked; the rule itself is tested on
+-- INSERT above
 SELECT throws_ok($$UPDATE scsm.audit_finding SET audit_id = 1 WHERE org_id = 9001 AND finding_id = 11$$,
-    '23S13', 'findings can only be recorded for an audit under way or completed',
-    'a finding cannot be moved to a planned audit by UPDATE');
+    '55000', 'cannot update protected table "audit_finding"',
+    'a finding cannot be moved to a planned audit by UPDATE (records are append-only)');
 -- 23S06: a nonconformity matches its audit finding
 SELECT throws_ok($$INSERT INTO scsm.nonconformity (org_id, source, finding_id, severity, description) VALUES (9001, 'audit', 11, 'minor', 'x')$$,
     '23S06', 'only a nonconformity finding can open a nonconformity',
@@ -158,9 +161,11 @@ SELECT throws_ok($$INSERT INTO scsm.measurement (org_id, kpi_id, measured_at, va
 SELECT throws_ok($$INSERT INTO scsm.measurement (org_id, kpi_id, measured_at, value, equipment_id) VALUES (9001, 1, '2026-02-01 12:00+00', 97, 1)$$,
     '23S09', 'this measurement uses equipment whose calibration had expired',
     'equipment past its calibration due date');
+-- measurements are append-only records (ledger): the UPDATE is refused
+-- outright; the calibration rule is tested on INSERT above and below
 SELECT throws_ok($$UPDATE scsm.measurement SET measured_at = '2026-02-01 12:00+00' WHERE org_id = 9001 AND measurement_id = 10$$,
-    '23S09', 'this measurement uses equipment whose calibration had expired',
-    'an UPDATE cannot move a measurement out of the calibration period');
+    '55000', 'cannot update protected table "measurement"',
+    'an UPDATE cannot move a measurement out of the calibration period (records are append-only)');
 INSERT INTO scsm.calibration (org_id, equipment_id, performed_on, result, next_due, performed_by)
 VALUES (9001, 1, '2025-07-01', 'fail', '2026-07-01', 'Acme Calibration');
 SELECT throws_ok($$INSERT INTO scsm.measurement (org_id, kpi_id, measured_at, value, equipment_id) VALUES (9001, 1, '2025-07-15 12:00+00', 97, 1)$$,

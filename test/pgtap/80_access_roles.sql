@@ -3,7 +3,7 @@
 -- hygiene.  Every check loops over the catalog, so objects added later by
 -- other parts of the install script are covered too.
 BEGIN;
-SELECT plan(36);
+SELECT plan(37);
 
 -- Group roles: present, cannot log in, cannot bypass RLS, chained.
 SELECT is((SELECT count(*)::int FROM pg_roles
@@ -40,13 +40,22 @@ SELECT is_empty($$
        AND (t.typrelid = 0 OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c') $$,
     'no type of scsm is usable by PUBLIC');
 
--- Every table and view is readable by viewers; every table of an organization
+-- Every table and view is readable by viewers, but the ledger's entries,
+-- transactions and certificates (hashes of every organization's rows, no
+-- org_id to filter by; 97_ledger_access.sql); every table of an organization
 -- has somebody who may write it.
 SELECT is_empty($$
     SELECT relname FROM pg_class
      WHERE relnamespace = 'scsm'::regnamespace AND relkind IN ('r', 'p', 'v')
+       AND relname NOT IN ('ledger_row', 'ledger_txn', 'disposal_certificate', 'retention_archive')
        AND NOT has_table_privilege('scsm_viewer', oid, 'SELECT') $$,
-    'scsm_viewer can SELECT every table and view');
+    'scsm_viewer can SELECT every table and view but the ledger internals');
+SELECT is_empty($$
+    SELECT c.relname || ' ' || g FROM pg_class c, unnest(ARRAY['scsm_viewer', 'scsm_contributor', 'scsm_manager']) g
+     WHERE c.oid IN ('scsm.ledger_row'::regclass, 'scsm.ledger_txn'::regclass, 'scsm.disposal_certificate'::regclass,
+                     'scsm.retention_archive'::regclass)
+       AND has_table_privilege(g, c.oid, 'SELECT') $$,
+    'only auditors and administrators read the ledger entries and certificates');
 SELECT is_empty($$
     SELECT relname FROM pg_class
      WHERE relnamespace = 'scsm'::regnamespace AND relkind IN ('r', 'p', 'v')
@@ -58,6 +67,10 @@ SELECT is_empty($$
      WHERE c.relnamespace = 'scsm'::regnamespace AND c.relkind IN ('r', 'p')
        AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = c.oid AND attname = 'org_id')
        AND c.relname NOT IN ('organization', 'member')
+       -- history tables of versioned tables: written by the ledger trigger only
+       AND c.relname NOT IN (SELECT history_table FROM scsm.ledger_table WHERE history_table IS NOT NULL)
+       -- listed by the maintenance run (approvers only decide)
+       AND c.relname <> 'disposal_review'
        AND NOT EXISTS (SELECT 1 FROM unnest(ARRAY['scsm_contributor', 'scsm_auditor', 'scsm_manager', 'scsm_admin']) g
                         WHERE has_table_privilege(g, c.oid, 'INSERT')) $$,
     'every register table can be written by some group');

@@ -28,7 +28,7 @@ before=$(q "$src" "SELECT count(*) || '/' || string_agg(edition || ' ' || clause
 
 "$PGBIN/pg_dump" -Fc -f "$dump" "$src"
 ok "$?" 0 "pg_dump of a database with catalogue additions"
-"$PGBIN/pg_restore" -d "$dst" "$dump" 2>"$dump.err"
+PGOPTIONS="${PGOPTIONS:-} -c scsm.restore_mode=on" "$PGBIN/pg_restore" -d "$dst" "$dump" 2>"$dump.err"
 ok "$?" 0 "pg_restore without errors $(head -c 300 "$dump.err" | tr '\n' ' ')"
 after=$(q "$dst" "SELECT count(*) || '/' || string_agg(edition || ' ' || clause::text, ',' ORDER BY edition, clause)
                     FROM scsm.clause_catalogue")

@@ -163,7 +163,7 @@ q "INSERT INTO scsm.organization (org_id, name, short_name) VALUES (7001, 'Dump 
      VALUES ('Site rules 2026', 'item', '1.a', 'organizational', ARRAY['table:scsm.training_record'],
              'Guards check badges; training records show who was briefed.')" | diag
 psql -X -q -d postgres -c "CREATE DATABASE $dst" >/dev/null
-"$PGBIN/pg_dump" -Fc -f "$dump" "$db" 2>/dev/null && "$PGBIN/pg_restore" -d "$dst" "$dump" 2>"$dump.err"
+"$PGBIN/pg_dump" -Fc -f "$dump" "$db" 2>/dev/null && PGOPTIONS="${PGOPTIONS:-} -c scsm.restore_mode=on" "$PGBIN/pg_restore" -d "$dst" "$dump" 2>"$dump.err"
 rc=$?
 ok "$rc" 0 "pg_dump and pg_restore of a database with register rows and a user map row"
 [ "$rc" -ne 0 ] && head -c 600 "$dump.err" | diag

@@ -186,8 +186,9 @@ fi
 
 # -- deterministic: a second fresh database gets the same rows.  Compared:
 # every column of every register table except those the database fills in
-# at load time (timestamps with a default such as now(), and row hashes or
-# other ledger bookkeeping, which may cover those timestamps).
+# at load time (timestamps with a default such as now(), the same in the
+# history tables of versioned records, and row hashes or other ledger
+# bookkeeping, which may cover those timestamps).
 fingerprint() {
   q "$1" "
     SELECT string_agg(c.relname || ':' || x.h, ' ' ORDER BY c.relname)
@@ -197,7 +198,11 @@ fingerprint() {
       CROSS JOIN LATERAL (SELECT coalesce(array_agg(z.attname::text), '{}') AS skip
                             FROM pg_catalog.pg_attribute z
                            WHERE z.attrelid = c.oid AND z.attnum > 0 AND NOT z.attisdropped
-                             AND ((z.atttypid IN ('timestamptz'::regtype, 'timestamp'::regtype) AND z.atthasdef)
+                             AND ((z.atttypid IN ('timestamptz'::regtype, 'timestamp'::regtype)
+                                   AND (z.atthasdef
+                                        -- history tables of versioned records (ledger): the old
+                                        -- versions' load-time stamps, with no default of their own
+                                        OR c.relname IN (SELECT lt.history_table FROM scsm.ledger_table lt)))
                                   OR z.atttypid = 'bytea'::regtype
                                   OR z.attname ~ '(hash|digest|seal|block|chain|ledger|xid|lsn)')) k
       CROSS JOIN LATERAL (SELECT (xpath('/row/h/text()', query_to_xml(format(

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Retention benchmark, on its own cluster (port 55566), baselines in the
+# same run:
+#  1. write-path cost of the retention stamp: INSERT of N rows into a
+#     protected table with a retention class vs the same into a protected
+#     table without one (both ledgered);
+#  2. disposal: scsm.dispose_all_expired (batches of B, a certificate and its
+#     ledger entry per row) of N expired rows vs a plain DELETE of the same
+#     rows from an unprotected copy.  Prints rows/s and the ratios.
+#   bash bench/retention.sh [N] [B]       (default N=1000000, B=10000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PG_CONFIG=${PG_CONFIG:?set PG_CONFIG}
+. test/lib.sh
+N=${1:-1000000}
+B=${2:-10000}
+port=${SCSM_BENCH_PORT:-55566}
+dir=$(mktemp -d /tmp/scsm-bench-ret.XXXXXX)
+chmod 755 "$dir"
+make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+# the sealer runs by hand here, so that it competes with neither measurement
+cluster_start "$dir/pg" "$port" "synchronous_commit = on" "max_wal_size = 4GB" "scsm.seal_interval = '1h'" >/dev/null
+trap 'cluster_stop "$dir/pg"; rm -rf "$dir"' EXIT
+q() { psql -X -qAt -v ON_ERROR_STOP=1 -d bench -c "$1"; }
+psql -X -q -d postgres -c "CREATE DATABASE bench" >/dev/null
+q "CREATE EXTENSION scsm" >/dev/null
+q "CREATE TABLE public.rec (id bigint PRIMARY KEY, rec_date date NOT NULL, payload text NOT NULL);
+   CREATE TABLE public.rec_plain (LIKE public.rec INCLUDING ALL);
+   CREATE TABLE public.rec_nc (LIKE public.rec INCLUDING ALL);
+   SELECT scsm.protect('public.rec', 'append_only');
+   SELECT scsm.protect('public.rec_nc', 'append_only');
+   INSERT INTO scsm.retention_class (name, description, period, basis, basis_column)
+   VALUES ('bench', 'bench', '1 year', 'record_date', 'rec_date');
+   INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+   SELECT 'public', 'rec', class_id FROM scsm.retention_class WHERE name = 'bench';" >/dev/null
+echo "loading $N rows into each table"
+# alternate halves, so that neither table benefits from going first
+h=$((N / 2))
+a=0; b=0
+for part in 0 1; do
+  lo=$((part * h + 1)); hi=$(((part + 1) * h))
+  s0=$(date +%s.%N)
+  q "INSERT INTO public.rec_nc SELECT g, date '2000-01-01' + (g % 3650)::int, md5(g::text) FROM generate_series($lo, $hi) g" >/dev/null
+  s1=$(date +%s.%N)
+  q "INSERT INTO public.rec SELECT g, date '2000-01-01' + (g % 3650)::int, md5(g::text) FROM generate_series($lo, $hi) g" >/dev/null
+  s2=$(date +%s.%N)
+  a=$(python3 -c "print($a + $s1 - $s0)"); b=$(python3 -c "print($b + $s2 - $s1)")
+done
+s0=0; s1=$a; s2=$(python3 -c "print($a + $b)")
+python3 -c "import sys; a=float(sys.argv[2])-float(sys.argv[1]); b=float(sys.argv[3])-float(sys.argv[2]); n=int(sys.argv[4]); print(f'INSERT protected, no class : {a:8.2f} s  {n/a:10.0f} rows/s'); print(f'INSERT protected, class   : {b:8.2f} s  {n/b:10.0f} rows/s'); print(f'stamp cost: {(b-a)/n*1e6:.2f} us/row, ratio {b/a:.3f}x')" "$s0" "$s1" "$s2" "$N"
+q "INSERT INTO public.rec_plain SELECT * FROM public.rec" >/dev/null
+q "SELECT scsm.ledger_seal(100000000)" >/dev/null
+q "VACUUM ANALYZE" >/dev/null
+t0=$(date +%s.%N)
+q "DELETE FROM public.rec_plain WHERE rec_date < date '2020-01-01'" >/dev/null
+t1=$(date +%s.%N)
+psql -X -q -v ON_ERROR_STOP=1 -d bench -c "CALL scsm.dispose_all_expired($B)" >/dev/null
+t2=$(date +%s.%N)
+left=$(q "SELECT count(*) FROM public.rec")
+certs=$(q "SELECT count(*) FROM scsm.disposal_certificate")
+python3 - "$t0" "$t1" "$t2" "$N" "$left" "$certs" "$B" <<'PY'
+import sys
+t0, t1, t2 = map(float, sys.argv[1:4]); n, left, certs, b = map(int, sys.argv[4:8])
+plain, disp = t1 - t0, t2 - t1
+print(f"rows={n} batch={b} left={left} certificates={certs}")
+print(f"plain DELETE      : {plain:8.2f} s  {n/plain:12.0f} rows/s")
+print(f"dispose_all_expired: {disp:8.2f} s  {n/disp:12.0f} rows/s")
+print(f"ratio dispose/plain: {disp/plain:.2f}x (target <= 2x)")
+PY
+echo "verify_ledger discrepancies: $(q "SELECT count(*) FROM scsm.verify_ledger()")"
+echo "events: $(q "SELECT string_agg(event || '=' || n, ', ') FROM (SELECT event, count(*) n FROM scsm.event_log GROUP BY 1) s")"
+q "SELECT detail FROM scsm.event_log WHERE event = 'disposal_failed' LIMIT 1"

@@ -1,0 +1,1171 @@
+
+-- ===========================================================================
+-- Retention (ISO 28000 4.5.4, 4.4.5 e, 4.5.1 e): retention classes as data,
+-- their assignment to protected tables, retain_until fixed in the write path
+-- (src/retention.c, called by the ledger row trigger), legal holds, approved
+-- exceptions, disposal review, disposal in batches with certificates, events.
+-- docs/retention.md is the user documentation.
+-- ===========================================================================
+
+-- ---------------------------------------------------------------------------
+-- Events: every retention event is a row here and a NOTIFY on scsm_events.
+-- ---------------------------------------------------------------------------
+CREATE TABLE scsm.event_log (
+    event_id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at           timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    event        text NOT NULL,
+    schema_name  text,
+    table_name   text,
+    count        bigint,
+    detail       jsonb,
+    by_role      text NOT NULL DEFAULT session_user
+);
+CREATE INDEX event_log_event_idx ON scsm.event_log (event, at);
+COMMENT ON TABLE scsm.event_log IS
+  'Events of the periodic work (disposed, blocked_by_hold, awaiting_approval, disposal_failed, ...), also sent on NOTIFY scsm_events';
+SELECT pg_catalog.pg_extension_config_dump('scsm.event_log', '');
+SELECT pg_catalog.pg_extension_config_dump('scsm.event_log_event_id_seq', '');
+REVOKE ALL ON scsm.event_log FROM PUBLIC;
+
+-- Runs as the owner so that any step may record an event; it only appends.
+CREATE FUNCTION scsm.log_event(event text, tbl regclass, count bigint, detail jsonb DEFAULT NULL)
+  RETURNS void
+  LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_nsp text;
+  v_rel text;
+BEGIN
+  IF tbl IS NOT NULL THEN
+    SELECT n.nspname, c.relname INTO v_nsp, v_rel
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = tbl;
+  END IF;
+  INSERT INTO scsm.event_log (event, schema_name, table_name, count, detail)
+  VALUES (event, v_nsp, v_rel, count, detail);
+  PERFORM pg_notify('scsm_events',
+                    jsonb_build_object('event', event, 'table',
+                                       CASE WHEN v_rel IS NULL THEN NULL ELSE format('%I.%I', v_nsp, v_rel) END,
+                                       'count', count, 'detail', detail)::text);
+END
+$$;
+COMMENT ON FUNCTION scsm.log_event(text, regclass, bigint, jsonb) IS
+  'Append an event to scsm.event_log and send it on NOTIFY scsm_events (JSON: event, table, count, detail)';
+REVOKE ALL ON FUNCTION scsm.log_event(text, regclass, bigint, jsonb) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- C functions
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION scsm.retention_now() RETURNS timestamptz
+  AS 'MODULE_PATHNAME', 'scsm_retention_now'
+  LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION scsm.retention_now() IS
+  'Current time for retention: transaction start, or scsm.retention_clock when a superuser set that test clock';
+
+CREATE FUNCTION scsm.retention_config_changed() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'scsm_retention_config_changed'
+  LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION scsm.retention_config_changed() IS
+  'Statement trigger of retention_class and retention_assignment: every backend drops its cached assignment rules';
+
+CREATE FUNCTION scsm.retention_guard() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'scsm_retention_guard'
+  LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION scsm.retention_guard() IS
+  'Row trigger of scsm.ledger_row: a written retention stamp may be lengthened, never shortened (SQLSTATE 55000)';
+
+CREATE FUNCTION scsm.retention_apply_exception() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'scsm_retention_apply_exception'
+  LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION scsm.retention_apply_exception() IS
+  'Row trigger of scsm.retention_exception: an approved exception lowers retain_until of the records it covers';
+
+CREATE FUNCTION scsm.retention_dispose_batch(tbl regclass, batch_size integer) RETURNS bigint
+  AS 'MODULE_PATHNAME', 'scsm_retention_dispose_batch'
+  LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION scsm.retention_dispose_batch(regclass, integer) IS
+  'Dispose of up to batch_size due, unheld, approved rows of one protected table, with certificates; returns the count';
+REVOKE ALL ON FUNCTION scsm.retention_dispose_batch(regclass, integer) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- The ledger carries each row version's retention stamp (written by the
+-- ledger row trigger in the same insert), and certificates say under which
+-- class, date and approval a row went.
+-- ---------------------------------------------------------------------------
+ALTER TABLE scsm.ledger_row
+  ADD COLUMN retention_class integer,
+  ADD COLUMN retention_basis timestamptz,
+  ADD COLUMN retain_until timestamptz;
+COMMENT ON COLUMN scsm.ledger_row.retain_until IS
+  'Earliest time the row version may be disposed of (fixed when written, only ever lengthened); NULL: kept (no class, period not started, or disposed)';
+COMMENT ON COLUMN scsm.ledger_row.retention_basis IS
+  'Start of the retention period: record date, write time or the time the event happened';
+COMMENT ON COLUMN scsm.ledger_row.retention_class IS 'Retention class (scsm.retention_class) the row was written under';
+CREATE INDEX ledger_row_due_idx ON scsm.ledger_row (table_id, retain_until) WHERE retain_until IS NOT NULL;
+
+CREATE TRIGGER scsm_retention_guard BEFORE UPDATE OF retain_until, retention_basis, retention_class
+  ON scsm.ledger_row FOR EACH ROW EXECUTE FUNCTION scsm.retention_guard();
+ALTER TABLE scsm.ledger_row ENABLE ALWAYS TRIGGER scsm_retention_guard;
+
+ALTER TABLE scsm.disposal_certificate
+  ADD COLUMN class_name text,
+  ADD COLUMN retain_until timestamptz,
+  ADD COLUMN action text,
+  ADD COLUMN review_id bigint,
+  ADD COLUMN approved_by text;
+COMMENT ON COLUMN scsm.disposal_certificate.retain_until IS 'retain_until of the disposed row version (always before disposed_at)';
+COMMENT ON COLUMN scsm.disposal_certificate.action IS 'delete, anonymise (an anonymised copy replaced the row) or archive (a copy is in scsm.retention_archive)';
+COMMENT ON COLUMN scsm.disposal_certificate.review_id IS 'Approved scsm.disposal_review, when the class needs approval';
+CREATE INDEX disposal_certificate_row_idx ON scsm.disposal_certificate (table_name, row_key);
+
+-- ---------------------------------------------------------------------------
+-- Who may approve disposals, exceptions and legal holds.
+-- ---------------------------------------------------------------------------
+CREATE TABLE scsm.retention_approver (
+    approver_id  integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    org_id       bigint REFERENCES scsm.organization (org_id),
+    role_name    name NOT NULL,
+    granted_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    UNIQUE NULLS NOT DISTINCT (org_id, role_name)
+);
+COMMENT ON TABLE scsm.retention_approver IS
+  'Roles (and their members) that may approve disposals and retention exceptions and place or release legal holds, for one organization or (org_id NULL) all';
+SELECT pg_catalog.pg_extension_config_dump('scsm.retention_approver', '');
+SELECT pg_catalog.pg_extension_config_dump('scsm.retention_approver_approver_id_seq', '');
+
+-- Reads membership tables whatever the caller may see: it only answers yes or no.
+CREATE FUNCTION scsm.may_approve_retention(p_org bigint, p_role name) RETURNS boolean
+  LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = p_role), false)
+      -- the scsm_admin group role (sql/install/95_access.sql), where it exists
+      OR (to_regrole('scsm_admin') IS NOT NULL AND pg_has_role(p_role, 'scsm_admin', 'MEMBER'))
+      OR EXISTS (SELECT 1 FROM scsm.retention_approver a
+                  WHERE (a.org_id IS NULL OR a.org_id = p_org)
+                    AND to_regrole(a.role_name) IS NOT NULL
+                    AND pg_has_role(p_role, a.role_name, 'MEMBER'))
+      OR (p_org IS NOT NULL AND EXISTS (
+            SELECT 1 FROM scsm.member m
+             WHERE m.org_id = p_org AND m.is_org_admin
+               AND to_regrole(m.role_name) IS NOT NULL
+               AND pg_has_role(p_role, m.role_name, 'MEMBER')))
+$$;
+COMMENT ON FUNCTION scsm.may_approve_retention(bigint, name) IS
+  'May the role approve disposals and exceptions and place or release holds for the organization (superuser, scsm_admin, scsm.retention_approver, or org admin)?';
+
+-- ---------------------------------------------------------------------------
+-- Retention classes
+-- ---------------------------------------------------------------------------
+CREATE TABLE scsm.retention_class (
+    class_id          integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    org_id            bigint REFERENCES scsm.organization (org_id),
+    name              text NOT NULL CHECK (name ~ '^[a-z][a-z0-9_]*$'),
+    description       text NOT NULL,
+    period            interval NOT NULL CHECK (period > '0'::interval),
+    basis             text NOT NULL CHECK (basis IN ('record_date', 'event')),
+    basis_column      text,
+    event_condition   jsonb CHECK (event_condition IS NULL OR jsonb_typeof(event_condition) = 'object'),
+    action            text NOT NULL DEFAULT 'delete' CHECK (action IN ('delete', 'anonymise', 'archive')),
+    anonymise_columns text[],
+    needs_approval    boolean NOT NULL DEFAULT false,
+    legal_id          bigint,
+    locked            boolean NOT NULL DEFAULT false,
+    builtin           boolean NOT NULL DEFAULT false,
+    created_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    UNIQUE NULLS NOT DISTINCT (org_id, name),
+    FOREIGN KEY (org_id, legal_id) REFERENCES scsm.legal_requirement (org_id, legal_id),
+    CONSTRAINT legal_requirement_of_org CHECK (legal_id IS NULL OR org_id IS NOT NULL),
+    CONSTRAINT basis_complete CHECK (
+        (basis = 'record_date' AND event_condition IS NULL) OR
+        (basis = 'event' AND (basis_column IS NULL) <> (event_condition IS NULL))),
+    CONSTRAINT anonymise_names_columns CHECK (
+        (action = 'anonymise') = (coalesce(cardinality(anonymise_columns), 0) > 0)),
+    CONSTRAINT builtin_is_global CHECK (NOT builtin OR org_id IS NULL)
+);
+COMMENT ON TABLE scsm.retention_class IS
+  'A retention class: how long records are kept (period from a basis), what disposal does, whether it needs approval, the legal requirement behind it (4.5.4, 4.3.2)';
+COMMENT ON COLUMN scsm.retention_class.org_id IS 'NULL: a class every organization may use (the builtin defaults are such)';
+COMMENT ON COLUMN scsm.retention_class.basis IS
+  'record_date: from basis_column (a date or timestamp of the row) or, without one, from the time written; event: from basis_column (e.g. closed_on) or from the first version matching event_condition';
+COMMENT ON COLUMN scsm.retention_class.event_condition IS 'Event as column = value pairs, e.g. {"status": "obsolete"}';
+COMMENT ON COLUMN scsm.retention_class.locked IS 'A locked class can never be shortened, unlocked, or have its basis or action changed';
+SELECT pg_catalog.pg_extension_config_dump('scsm.retention_class', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('scsm.retention_class_class_id_seq', '');
+
+-- Is "to" shorter than "from" for any start date (months differ in length)?
+CREATE FUNCTION scsm.retention_period_shorter(p_new interval, p_old interval) RETURNS boolean
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT p_new < p_old OR EXISTS (
+    SELECT 1 FROM unnest(ARRAY['2000-01-31', '2000-02-29', '2001-02-28', '2001-06-30', '2003-12-31']::timestamp[]) d
+     WHERE d + p_new < d + p_old)
+$$;
+COMMENT ON FUNCTION scsm.retention_period_shorter(interval, interval) IS
+  'True when the first period ends before the second from some start date';
+
+CREATE FUNCTION scsm.tg_retention_class_rules() RETURNS trigger
+  LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    IF OLD.locked THEN
+      RAISE EXCEPTION USING ERRCODE = '55000',
+        MESSAGE = format('retention class "%s" is locked', OLD.name),
+        DETAIL = 'A locked class cannot be deleted.';
+    END IF;
+    IF EXISTS (SELECT 1 FROM scsm.ledger_row l WHERE l.retention_class = OLD.class_id) THEN
+      RAISE EXCEPTION USING ERRCODE = '55000',
+        MESSAGE = format('retention class "%s" is in use', OLD.name),
+        DETAIL = 'Records were written under this class.',
+        HINT = 'Assign another class to the tables instead; the records keep theirs.';
+    END IF;
+    RETURN OLD;
+  END IF;
+  IF NEW.class_id <> OLD.class_id OR NEW.org_id IS DISTINCT FROM OLD.org_id OR NEW.builtin <> OLD.builtin THEN
+    RAISE EXCEPTION USING ERRCODE = '55000',
+      MESSAGE = format('the identity of retention class "%s" cannot change', OLD.name);
+  END IF;
+  IF OLD.locked THEN
+    IF NOT NEW.locked THEN
+      RAISE EXCEPTION USING ERRCODE = '55000',
+        MESSAGE = format('retention class "%s" is locked', OLD.name),
+        DETAIL = 'A locked class cannot be unlocked.';
+    END IF;
+    IF scsm.retention_period_shorter(NEW.period, OLD.period) THEN
+      RAISE EXCEPTION USING ERRCODE = '55000',
+        MESSAGE = format('retention class "%s" is locked', OLD.name),
+        DETAIL = format('Its period cannot be shortened from %s to %s.', OLD.period, NEW.period),
+        HINT = 'A locked class may only be lengthened.';
+    END IF;
+    IF NEW.name <> OLD.name OR NEW.basis <> OLD.basis
+       OR NEW.basis_column IS DISTINCT FROM OLD.basis_column
+       OR NEW.event_condition IS DISTINCT FROM OLD.event_condition
+       OR NEW.action <> OLD.action OR NEW.anonymise_columns IS DISTINCT FROM OLD.anonymise_columns
+       OR (OLD.needs_approval AND NOT NEW.needs_approval) THEN
+      RAISE EXCEPTION USING ERRCODE = '55000',
+        MESSAGE = format('retention class "%s" is locked', OLD.name),
+        DETAIL = 'Only its period (longer), description, legal requirement and approval (on) may change.';
+    END IF;
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_retention_class_rules() IS
+  'Trigger: locked classes can only be lengthened; classes in use cannot be deleted (SQLSTATE 55000)';
+
+-- Runs as the owner: it writes scsm.ledger_row, and only ever raises retain_until.
+CREATE FUNCTION scsm.tg_retention_class_lengthen() RETURNS trigger
+  LANGUAGE plpgsql SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n bigint;
+BEGIN
+  IF scsm.retention_period_shorter(OLD.period, NEW.period) THEN
+    UPDATE scsm.ledger_row l
+       SET retain_until = ((l.retention_basis AT TIME ZONE 'UTC') + NEW.period) AT TIME ZONE 'UTC'
+     WHERE l.retention_class = NEW.class_id
+       AND l.retain_until IS NOT NULL AND l.retention_basis IS NOT NULL
+       AND l.retain_until < ((l.retention_basis AT TIME ZONE 'UTC') + NEW.period) AT TIME ZONE 'UTC';
+    GET DIAGNOSTICS n = ROW_COUNT;
+    PERFORM scsm.log_event('class_lengthened', NULL, n,
+                           jsonb_build_object('class', NEW.name, 'from', OLD.period::text, 'to', NEW.period::text));
+  ELSIF scsm.retention_period_shorter(NEW.period, OLD.period) THEN
+    PERFORM scsm.log_event('class_shortened', NULL, 0,
+                           jsonb_build_object('class', NEW.name, 'from', OLD.period::text, 'to', NEW.period::text,
+                                              'applies_to', 'records written from now on'));
+  END IF;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_retention_class_lengthen() IS
+  'Trigger: a lengthened class raises retain_until of the records already written; a shortened one applies to new records only';
+REVOKE ALL ON FUNCTION scsm.tg_retention_class_lengthen() FROM PUBLIC;
+
+CREATE TRIGGER retention_class_rules BEFORE UPDATE OR DELETE ON scsm.retention_class
+  FOR EACH ROW EXECUTE FUNCTION scsm.tg_retention_class_rules();
+CREATE TRIGGER retention_class_lengthen AFTER UPDATE OF period ON scsm.retention_class
+  FOR EACH ROW EXECUTE FUNCTION scsm.tg_retention_class_lengthen();
+CREATE TRIGGER retention_class_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON scsm.retention_class
+  FOR EACH STATEMENT EXECUTE FUNCTION scsm.retention_config_changed();
+CREATE TRIGGER retention_class_no_truncate BEFORE TRUNCATE ON scsm.retention_class
+  FOR EACH STATEMENT EXECUTE FUNCTION scsm.ledger_refuse('-1', 'retention class');
+ALTER TABLE scsm.retention_class ENABLE ALWAYS TRIGGER retention_class_rules;
+ALTER TABLE scsm.retention_class ENABLE ALWAYS TRIGGER retention_class_lengthen;
+ALTER TABLE scsm.retention_class ENABLE ALWAYS TRIGGER retention_class_changed;
+ALTER TABLE scsm.retention_class ENABLE ALWAYS TRIGGER retention_class_no_truncate;
+
+-- ---------------------------------------------------------------------------
+-- Assignment of classes to protected tables, refined per row
+-- ---------------------------------------------------------------------------
+CREATE TABLE scsm.retention_assignment (
+    assignment_id integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    org_id        bigint REFERENCES scsm.organization (org_id),
+    schema_name   text NOT NULL DEFAULT 'scsm',
+    table_name    text NOT NULL,
+    condition     jsonb CHECK (condition IS NULL OR (jsonb_typeof(condition) = 'object' AND condition <> '{}')),
+    class_id      integer NOT NULL REFERENCES scsm.retention_class (class_id),
+    priority      integer NOT NULL DEFAULT 100,
+    builtin       boolean NOT NULL DEFAULT false,
+    created_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    CONSTRAINT builtin_is_global CHECK (NOT builtin OR org_id IS NULL)
+);
+CREATE INDEX retention_assignment_table_idx ON scsm.retention_assignment (schema_name, table_name);
+COMMENT ON TABLE scsm.retention_assignment IS
+  'Which class a protected table''s rows get: per organization (org_id) or for all, optionally only rows matching condition (column = value pairs); the first match wins (organization rules first, then rules with a condition, then by priority)';
+SELECT pg_catalog.pg_extension_config_dump('scsm.retention_assignment', 'WHERE NOT builtin');
+SELECT pg_catalog.pg_extension_config_dump('scsm.retention_assignment_assignment_id_seq', '');
+
+-- Check that the names in a column = value condition exist and that the values fit their types.
+CREATE FUNCTION scsm.retention_check_condition(tbl regclass, cond jsonb, what text) RETURNS jsonb
+  LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  k text;
+  v jsonb;
+  t text;
+  r jsonb := '{}';
+  typed jsonb;
+BEGIN
+  IF cond IS NULL THEN
+    RETURN NULL;
+  END IF;
+  FOR k, v IN SELECT e.key, e.value FROM jsonb_each(cond) e LOOP
+    SELECT format_type(a.atttypid, a.atttypmod) INTO t
+      FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = k AND a.attnum > 0 AND NOT a.attisdropped;
+    IF t IS NULL THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+        MESSAGE = format('%s names column "%s", which table %s does not have', what, k, tbl);
+    END IF;
+    IF jsonb_typeof(v) NOT IN ('string', 'number', 'boolean') THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+        MESSAGE = format('%s: the value for column "%s" must be a JSON string, number or boolean', what, k);
+    END IF;
+    BEGIN
+      EXECUTE format('SELECT to_jsonb(%L::%s)', v #>> '{}', t) INTO typed;
+    EXCEPTION WHEN data_exception OR invalid_text_representation THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+        MESSAGE = format('%s: %s is not a valid %s for column "%s"', what, v, t, k);
+    END;
+    r := r || jsonb_build_object(k, typed);
+  END LOOP;
+  RETURN r;
+END
+$$;
+COMMENT ON FUNCTION scsm.retention_check_condition(regclass, jsonb, text) IS
+  'Validate a column = value condition against a table and return it with each value in its column''s JSON form';
+
+CREATE FUNCTION scsm.tg_retention_assignment_rules() RETURNS trigger
+  LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_rel regclass := to_regclass(format('%I.%I', NEW.schema_name, NEW.table_name));
+  c scsm.retention_class;
+  t text;
+  a record;
+BEGIN
+  -- pg_restore brings rows exactly as they were
+  IF current_setting('scsm.restore_mode', true) = 'on' THEN
+    RETURN NEW;
+  END IF;
+  IF v_rel IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('table %I.%I does not exist', NEW.schema_name, NEW.table_name);
+  END IF;
+  SELECT * INTO c FROM scsm.retention_class WHERE class_id = NEW.class_id;
+  IF c.org_id IS NOT NULL AND c.org_id IS DISTINCT FROM NEW.org_id THEN
+    RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('retention class "%s" belongs to organization %s', c.name, c.org_id),
+      HINT = 'Assign it with that org_id, or use a class of all organizations.';
+  END IF;
+  NEW.condition := scsm.retention_check_condition(v_rel, NEW.condition, 'assignment condition');
+  PERFORM scsm.retention_check_condition(v_rel, c.event_condition, 'event condition of class ' || c.name);
+  IF c.basis_column IS NOT NULL THEN
+    SELECT a2.atttypid::regtype::text INTO t FROM pg_attribute a2
+     WHERE a2.attrelid = v_rel AND a2.attname = c.basis_column AND a2.attnum > 0 AND NOT a2.attisdropped;
+    IF t IS NULL OR t NOT IN ('date', 'timestamp without time zone', 'timestamp with time zone') THEN
+      RAISE EXCEPTION USING ERRCODE = '22023',
+        MESSAGE = format('class "%s" counts from column "%s", which table %s does not have as a date or timestamp',
+                         c.name, c.basis_column, v_rel);
+    END IF;
+  END IF;
+  IF c.action = 'anonymise' THEN
+    IF EXISTS (SELECT 1 FROM scsm.ledger_table lt WHERE lt.schema_name = NEW.schema_name
+                AND lt.table_name = NEW.table_name AND lt.mode = 'versioned') THEN
+      RAISE EXCEPTION USING ERRCODE = '0A000',
+        MESSAGE = format('class "%s" anonymises, which versioned table %s does not support', c.name, v_rel),
+        HINT = 'Use delete or archive for versioned tables.';
+    END IF;
+    FOR a IN SELECT u.col, at.attnotnull, at.atttypid::regtype::text AS typ
+               FROM unnest(c.anonymise_columns) u(col)
+               LEFT JOIN pg_attribute at ON at.attrelid = v_rel AND at.attname = u.col AND at.attnum > 0 AND NOT at.attisdropped
+    LOOP
+      IF a.typ IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+          MESSAGE = format('class "%s" anonymises column "%s", which table %s does not have', c.name, a.col, v_rel);
+      END IF;
+      IF a.attnotnull AND a.typ NOT IN ('text', 'character varying', 'character') THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+          MESSAGE = format('class "%s" cannot anonymise column "%s" of %s', c.name, a.col, v_rel),
+          DETAIL = 'Anonymised columns become NULL, or ''anonymised'' for NOT NULL text; this one is NOT NULL and not text.';
+      END IF;
+    END LOOP;
+  END IF;
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_retention_assignment_rules() IS
+  'Trigger: an assignment names an existing table, columns it has, and a class of its organization (SQLSTATE 22023)';
+CREATE TRIGGER retention_assignment_rules BEFORE INSERT OR UPDATE ON scsm.retention_assignment
+  FOR EACH ROW EXECUTE FUNCTION scsm.tg_retention_assignment_rules();
+CREATE TRIGGER retention_assignment_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON scsm.retention_assignment
+  FOR EACH STATEMENT EXECUTE FUNCTION scsm.retention_config_changed();
+ALTER TABLE scsm.retention_assignment ENABLE ALWAYS TRIGGER retention_assignment_changed;
+
+-- ---------------------------------------------------------------------------
+-- Legal holds (protected, versioned: placing and releasing are ledgered)
+-- ---------------------------------------------------------------------------
+CREATE TABLE scsm.legal_hold (
+    hold_id        bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    org_id         bigint REFERENCES scsm.organization (org_id),
+    schema_name    text,
+    table_name     text,
+    condition      jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(condition) = 'object'),
+    case_kind      text CHECK (case_kind IN ('incident', 'investigation', 'litigation', 'audit', 'other')),
+    case_ref       text,
+    reason         text NOT NULL CHECK (length(reason) > 0),
+    placed_by      text NOT NULL DEFAULT current_user,
+    placed_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    released_by    text,
+    released_at    timestamptz,
+    release_reason text,
+    CONSTRAINT table_named_fully CHECK ((schema_name IS NULL) = (table_name IS NULL)),
+    CONSTRAINT release_complete CHECK (
+        (released_at IS NULL) = (released_by IS NULL) AND (released_at IS NULL) = (release_reason IS NULL)),
+    CONSTRAINT hold_is_scoped CHECK (table_name IS NOT NULL OR condition <> '{}')
+);
+COMMENT ON TABLE scsm.legal_hold IS
+  'A legal hold: while not released, rows of the table (or, table NULL, of every protected table) that contain condition (column = value pairs) cannot be disposed of';
+COMMENT ON COLUMN scsm.legal_hold.condition IS
+  'Column = value pairs the held rows contain, e.g. {"incident_id": 7}; {} with a table holds the whole table';
+SELECT pg_catalog.pg_extension_config_dump('scsm.legal_hold', '');
+SELECT pg_catalog.pg_extension_config_dump('scsm.legal_hold_hold_id_seq', '');
+
+CREATE FUNCTION scsm.tg_legal_hold_rules() RETURNS trigger
+  LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_rel regclass;
+BEGIN
+  -- pg_restore brings rows exactly as they were
+  IF current_setting('scsm.restore_mode', true) = 'on' THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    IF NOT scsm.may_approve_retention(NEW.org_id, current_user) THEN
+      RAISE EXCEPTION USING ERRCODE = '42501',
+        MESSAGE = format('role "%s" may not place legal holds', current_user),
+        HINT = 'Ask a role listed in scsm.retention_approver or an organization admin.';
+    END IF;
+    IF NEW.table_name IS NOT NULL THEN
+      v_rel := to_regclass(format('%I.%I', NEW.schema_name, NEW.table_name));
+      IF v_rel IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+          MESSAGE = format('table %I.%I does not exist', NEW.schema_name, NEW.table_name);
+      END IF;
+      NEW.condition := scsm.retention_check_condition(v_rel, NEW.condition, 'hold condition');
+    END IF;
+    IF NEW.org_id IS NOT NULL THEN
+      NEW.condition := NEW.condition || jsonb_build_object('org_id', NEW.org_id);
+    END IF;
+    NEW.placed_by := current_user;
+    NEW.placed_at := now();
+    NEW.released_by := NULL;
+    NEW.released_at := NULL;
+    NEW.release_reason := NULL;
+    RETURN NEW;
+  END IF;
+  IF OLD.released_at IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '55000',
+      MESSAGE = format('legal hold %s was already released', OLD.hold_id);
+  END IF;
+  IF NOT scsm.may_approve_retention(OLD.org_id, current_user) THEN
+    RAISE EXCEPTION USING ERRCODE = '42501',
+      MESSAGE = format('role "%s" may not release legal holds', current_user);
+  END IF;
+  IF NEW.release_reason IS NULL OR length(NEW.release_reason) = 0 THEN
+    RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = 'releasing a legal hold needs a reason';
+  END IF;
+  IF (NEW.hold_id, NEW.org_id, NEW.schema_name, NEW.table_name, NEW.condition, NEW.case_kind, NEW.case_ref,
+      NEW.reason, NEW.placed_by, NEW.placed_at)
+     IS DISTINCT FROM
+     (OLD.hold_id, OLD.org_id, OLD.schema_name, OLD.table_name, OLD.condition, OLD.case_kind, OLD.case_ref,
+      OLD.reason, OLD.placed_by, OLD.placed_at) THEN
+    RAISE EXCEPTION USING ERRCODE = '55000',
+      MESSAGE = 'a legal hold can only be released, not changed';
+  END IF;
+  NEW.released_by := current_user;
+  NEW.released_at := now();
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_legal_hold_rules() IS
+  'Trigger: who may place or release holds (42501), conditions checked against the table (22023), a hold is only ever released (55000)';
+CREATE TRIGGER legal_hold_rules BEFORE INSERT OR UPDATE ON scsm.legal_hold
+  FOR EACH ROW EXECUTE FUNCTION scsm.tg_legal_hold_rules();
+ALTER TABLE scsm.legal_hold ENABLE ALWAYS TRIGGER legal_hold_rules;
+
+CREATE FUNCTION scsm.place_legal_hold(tbl regclass, condition jsonb, reason text,
+                                      org_id bigint DEFAULT NULL, case_kind text DEFAULT NULL,
+                                      case_ref text DEFAULT NULL) RETURNS bigint
+  LANGUAGE sql VOLATILE PARALLEL UNSAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  INSERT INTO scsm.legal_hold (org_id, schema_name, table_name, condition, case_kind, case_ref, reason)
+  SELECT place_legal_hold.org_id, n.nspname, c.relname, coalesce(place_legal_hold.condition, '{}'),
+         place_legal_hold.case_kind, place_legal_hold.case_ref, place_legal_hold.reason
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.oid = tbl
+  RETURNING hold_id
+$$;
+COMMENT ON FUNCTION scsm.place_legal_hold(regclass, jsonb, text, bigint, text, text) IS
+  'Place a legal hold on the rows of tbl that contain condition ({} = the whole table); returns the hold id';
+
+CREATE FUNCTION scsm.place_case_hold(org_id bigint, case_kind text, case_ref text,
+                                     condition jsonb, reason text) RETURNS bigint
+  LANGUAGE sql VOLATILE PARALLEL UNSAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  INSERT INTO scsm.legal_hold (org_id, condition, case_kind, case_ref, reason)
+  VALUES (place_case_hold.org_id, place_case_hold.condition, place_case_hold.case_kind,
+          place_case_hold.case_ref, place_case_hold.reason)
+  RETURNING hold_id
+$$;
+COMMENT ON FUNCTION scsm.place_case_hold(bigint, text, text, jsonb, text) IS
+  'Hold every record of the organization, in any protected table, that contains condition (e.g. {"incident_id": 7}) for a case; returns the hold id';
+
+CREATE FUNCTION scsm.release_legal_hold(hold_id bigint, reason text) RETURNS void
+  LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  UPDATE scsm.legal_hold h SET released_at = now(), release_reason = release_legal_hold.reason
+   WHERE h.hold_id = release_legal_hold.hold_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('legal hold %s does not exist', hold_id);
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION scsm.release_legal_hold(bigint, text) IS
+  'Release a legal hold, with a reason; the hold and its release stay in the ledger';
+
+-- ---------------------------------------------------------------------------
+-- Retention exceptions: approved, ledgered early disposal
+-- ---------------------------------------------------------------------------
+CREATE TABLE scsm.retention_exception (
+    exception_id    bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    class_id        integer NOT NULL REFERENCES scsm.retention_class (class_id),
+    org_id          bigint REFERENCES scsm.organization (org_id),
+    schema_name     text,
+    table_name      text,
+    period          interval NOT NULL CHECK (period >= '0'::interval),
+    reason          text NOT NULL CHECK (length(reason) > 0),
+    requested_by    text NOT NULL DEFAULT current_user,
+    requested_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    status          text NOT NULL DEFAULT 'requested' CHECK (status IN ('requested', 'approved', 'rejected')),
+    decided_by      text,
+    decided_at      timestamptz,
+    decision_reason text,
+    CONSTRAINT table_named_fully CHECK ((schema_name IS NULL) = (table_name IS NULL)),
+    CONSTRAINT decision_complete CHECK ((status = 'requested') = (decided_by IS NULL))
+);
+COMMENT ON TABLE scsm.retention_exception IS
+  'A request to keep the records of a class (optionally of one table or organization) for a shorter period; applies to records written before its approval, only once approved by another authorized role';
+SELECT pg_catalog.pg_extension_config_dump('scsm.retention_exception', '');
+SELECT pg_catalog.pg_extension_config_dump('scsm.retention_exception_exception_id_seq', '');
+
+CREATE FUNCTION scsm.tg_retention_exception_rules() RETURNS trigger
+  LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  c scsm.retention_class;
+BEGIN
+  -- pg_restore brings rows exactly as they were
+  IF current_setting('scsm.restore_mode', true) = 'on' THEN
+    RETURN NEW;
+  END IF;
+  SELECT * INTO c FROM scsm.retention_class WHERE class_id = NEW.class_id;
+  IF TG_OP = 'INSERT' THEN
+    IF c.locked THEN
+      RAISE EXCEPTION USING ERRCODE = '55000',
+        MESSAGE = format('retention class "%s" is locked', c.name),
+        DETAIL = 'Records of a locked class are kept for its full period; no exception can shorten it.';
+    END IF;
+    IF NOT scsm.may_approve_retention(NEW.org_id, current_user) THEN
+      RAISE EXCEPTION USING ERRCODE = '42501',
+        MESSAGE = format('role "%s" may not request retention exceptions', current_user);
+    END IF;
+    NEW.status := 'requested';
+    NEW.requested_by := current_user;
+    NEW.requested_at := now();
+    NEW.decided_by := NULL;
+    NEW.decided_at := NULL;
+    NEW.decision_reason := NULL;
+    RETURN NEW;
+  END IF;
+  IF OLD.status <> 'requested' THEN
+    RAISE EXCEPTION USING ERRCODE = '55000',
+      MESSAGE = format('retention exception %s was already %s', OLD.exception_id, OLD.status);
+  END IF;
+  IF NEW.status NOT IN ('approved', 'rejected') THEN
+    RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = 'a retention exception is approved or rejected';
+  END IF;
+  IF NOT scsm.may_approve_retention(OLD.org_id, current_user) THEN
+    RAISE EXCEPTION USING ERRCODE = '42501',
+      MESSAGE = format('role "%s" may not decide retention exceptions', current_user);
+  END IF;
+  IF current_user = OLD.requested_by THEN
+    RAISE EXCEPTION USING ERRCODE = '42501',
+      MESSAGE = 'a retention exception cannot be decided by the role that requested it',
+      DETAIL = format('Exception %s was requested by %s.', OLD.exception_id, OLD.requested_by);
+  END IF;
+  IF NEW.status = 'approved' AND c.locked THEN
+    RAISE EXCEPTION USING ERRCODE = '55000',
+      MESSAGE = format('retention class "%s" is locked', c.name);
+  END IF;
+  IF NEW.decision_reason IS NULL OR length(NEW.decision_reason) = 0 THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'deciding a retention exception needs a reason';
+  END IF;
+  IF (NEW.exception_id, NEW.class_id, NEW.org_id, NEW.schema_name, NEW.table_name, NEW.period, NEW.reason,
+      NEW.requested_by, NEW.requested_at)
+     IS DISTINCT FROM
+     (OLD.exception_id, OLD.class_id, OLD.org_id, OLD.schema_name, OLD.table_name, OLD.period, OLD.reason,
+      OLD.requested_by, OLD.requested_at) THEN
+    RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'a retention exception can only be decided, not changed';
+  END IF;
+  NEW.decided_by := current_user;
+  NEW.decided_at := now();
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_retention_exception_rules() IS
+  'Trigger: exceptions only for unlocked classes (55000), requested and decided by authorized, different roles (42501), with reasons';
+CREATE TRIGGER retention_exception_rules BEFORE INSERT OR UPDATE ON scsm.retention_exception
+  FOR EACH ROW EXECUTE FUNCTION scsm.tg_retention_exception_rules();
+CREATE TRIGGER retention_exception_apply AFTER UPDATE ON scsm.retention_exception
+  FOR EACH ROW EXECUTE FUNCTION scsm.retention_apply_exception();
+ALTER TABLE scsm.retention_exception ENABLE ALWAYS TRIGGER retention_exception_rules;
+ALTER TABLE scsm.retention_exception ENABLE ALWAYS TRIGGER retention_exception_apply;
+
+CREATE FUNCTION scsm.decide_retention_exception(exception_id bigint, approve boolean, reason text) RETURNS void
+  LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  UPDATE scsm.retention_exception e
+     SET status = CASE WHEN approve THEN 'approved' ELSE 'rejected' END,
+         decision_reason = decide_retention_exception.reason
+   WHERE e.exception_id = decide_retention_exception.exception_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('retention exception %s does not exist', exception_id);
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION scsm.decide_retention_exception(bigint, boolean, text) IS
+  'Approve or reject a retention exception with a reason; approval lowers retain_until of the records it covers';
+
+-- ---------------------------------------------------------------------------
+-- Disposal review (protected, versioned: decisions are ledgered)
+-- ---------------------------------------------------------------------------
+CREATE TABLE scsm.disposal_review (
+    review_id     bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    entry_id      bigint NOT NULL UNIQUE,
+    schema_name   text NOT NULL,
+    table_name    text NOT NULL,
+    row_key       text NOT NULL,
+    org_id        bigint,
+    class_name    text NOT NULL,
+    retain_until  timestamptz NOT NULL,
+    listed_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    status        text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected')),
+    decided_by    text,
+    decided_at    timestamptz,
+    reason        text,
+    CONSTRAINT decision_complete CHECK ((status = 'pending') = (decided_by IS NULL))
+);
+CREATE INDEX disposal_review_status_idx ON scsm.disposal_review (status, org_id);
+COMMENT ON TABLE scsm.disposal_review IS
+  'Records due for disposal whose class needs approval: listed by the maintenance run, approved or rejected with a reason by an authorized role';
+SELECT pg_catalog.pg_extension_config_dump('scsm.disposal_review', '');
+SELECT pg_catalog.pg_extension_config_dump('scsm.disposal_review_review_id_seq', '');
+
+CREATE FUNCTION scsm.tg_disposal_review_rules() RETURNS trigger
+  LANGUAGE plpgsql
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  -- pg_restore brings rows exactly as they were
+  IF current_setting('scsm.restore_mode', true) = 'on' THEN
+    RETURN NEW;
+  END IF;
+  IF NEW.status = OLD.status THEN
+    RAISE EXCEPTION USING ERRCODE = '55000',
+      MESSAGE = format('disposal review %s is already %s', OLD.review_id, OLD.status);
+  END IF;
+  IF NEW.status = 'pending' THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'a disposal review is approved or rejected';
+  END IF;
+  IF NOT scsm.may_approve_retention(OLD.org_id, current_user) THEN
+    RAISE EXCEPTION USING ERRCODE = '42501',
+      MESSAGE = format('role "%s" may not approve or reject disposals', current_user),
+      HINT = 'Ask a role listed in scsm.retention_approver or an organization admin.';
+  END IF;
+  IF NEW.reason IS NULL OR length(NEW.reason) = 0 THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'approving or rejecting a disposal needs a reason';
+  END IF;
+  IF (NEW.review_id, NEW.entry_id, NEW.schema_name, NEW.table_name, NEW.row_key, NEW.org_id, NEW.class_name,
+      NEW.retain_until, NEW.listed_at)
+     IS DISTINCT FROM
+     (OLD.review_id, OLD.entry_id, OLD.schema_name, OLD.table_name, OLD.row_key, OLD.org_id, OLD.class_name,
+      OLD.retain_until, OLD.listed_at) THEN
+    RAISE EXCEPTION USING ERRCODE = '55000', MESSAGE = 'a disposal review can only be decided, not changed';
+  END IF;
+  NEW.decided_by := current_user;
+  NEW.decided_at := now();
+  RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION scsm.tg_disposal_review_rules() IS
+  'Trigger: disposal reviews are decided (approved or rejected, with a reason) by an authorized role (42501), nothing else changes';
+CREATE TRIGGER disposal_review_rules BEFORE UPDATE ON scsm.disposal_review
+  FOR EACH ROW EXECUTE FUNCTION scsm.tg_disposal_review_rules();
+ALTER TABLE scsm.disposal_review ENABLE ALWAYS TRIGGER disposal_review_rules;
+
+CREATE FUNCTION scsm.decide_disposal(review_ids bigint[], approve boolean, reason text) RETURNS bigint
+  LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n bigint;
+BEGIN
+  UPDATE scsm.disposal_review r
+     SET status = CASE WHEN approve THEN 'approved' ELSE 'rejected' END, reason = decide_disposal.reason
+   WHERE r.review_id = ANY (review_ids);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$$;
+COMMENT ON FUNCTION scsm.decide_disposal(bigint[], boolean, text) IS
+  'Approve (true) or reject (false) listed disposal reviews with a reason; returns how many were decided';
+
+-- ---------------------------------------------------------------------------
+-- Archive of disposed records whose class says archive (protected)
+-- ---------------------------------------------------------------------------
+CREATE TABLE scsm.retention_archive (
+    archive_id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    schema_name  text NOT NULL,
+    table_name   text NOT NULL,
+    row_key      text NOT NULL,
+    version      integer NOT NULL,
+    row_hash     bytea NOT NULL,
+    row_data     jsonb NOT NULL,
+    archived_at  timestamptz NOT NULL DEFAULT pg_catalog.transaction_timestamp(),
+    archived_by  text NOT NULL DEFAULT session_user
+);
+CREATE INDEX retention_archive_row_idx ON scsm.retention_archive (table_name, row_key);
+COMMENT ON TABLE scsm.retention_archive IS
+  'Archived records (4.4.5 e): a copy of each disposed row version whose class archives, kept for legal or knowledge reasons; protected';
+SELECT pg_catalog.pg_extension_config_dump('scsm.retention_archive', '');
+SELECT pg_catalog.pg_extension_config_dump('scsm.retention_archive_archive_id_seq', '');
+
+-- ---------------------------------------------------------------------------
+-- Candidates and disposal
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION scsm.retention_candidates(tbl regclass, max_rows integer DEFAULT NULL,
+                                          only_entries bigint[] DEFAULT NULL,
+                                          status text DEFAULT 'eligible')
+  RETURNS TABLE (scsm_entry_id bigint, scsm_row_key text, scsm_version integer, scsm_row_hash bytea,
+                 scsm_class_id integer, scsm_class_name text, scsm_retain_until timestamptz,
+                 scsm_action text, scsm_anon_cols text[], scsm_review_id bigint,
+                 scsm_approved_by text, scsm_org_id bigint, scsm_status text)
+  LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE ROWS 100
+  SET search_path = pg_catalog, pg_temp
+  -- walk the due index in order and stop at the batch size, rather than
+  -- sorting every due row each batch
+  SET enable_sort = off
+  SET enable_bitmapscan = off
+AS $$
+DECLARE
+  v_nsp  text;
+  v_rel  text;
+  v_tid  integer;
+  v_org  text;
+  v_from text;
+  v_held text;
+  v_mode text;
+  v_st   text := status;
+BEGIN
+  IF status NOT IN ('eligible', 'eligible_peek', 'held', 'awaiting_approval', 'rejected', 'missing', 'all') THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = format('unknown candidate status "%s"', status);
+  END IF;
+  SELECT n.nspname, c.relname INTO v_nsp, v_rel
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = tbl;
+  SELECT lt.table_id, lt.mode INTO v_tid, v_mode FROM scsm.ledger_table lt
+   WHERE lt.schema_name = v_nsp AND lt.table_name = v_rel AND lt.mode IN ('append_only', 'versioned');
+  IF v_tid IS NULL THEN
+    RETURN;
+  END IF;
+  v_org := CASE WHEN EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = 'org_id'
+                                AND a.attnum > 0 AND NOT a.attisdropped)
+                THEN '((lr.t).org_id)::bigint' ELSE 'NULL::bigint' END;
+  v_from := format($f$
+      FROM scsm.ledger_row l
+      JOIN scsm.retention_class c ON c.class_id = l.retention_class
+      LEFT JOIN scsm.disposal_review r ON r.entry_id = l.entry_id
+      LEFT JOIN LATERAL (SELECT true AS present, t FROM ONLY %1$s t WHERE %2$s) lr ON true
+     WHERE l.table_id = $1 AND l.retain_until <= $2
+       AND ($3::bigint[] IS NULL OR l.entry_id = ANY ($3))%3$s$f$,
+    tbl, scsm.ledger_key_condition(tbl, 't', 'l.row_key'),
+    -- only a versioned row has later versions whose entry governs
+    CASE WHEN v_mode = 'versioned' THEN $v$
+       AND NOT EXISTS (SELECT 1 FROM scsm.ledger_row v
+                        WHERE v.table_id = l.table_id AND v.row_key = l.row_key AND v.version > l.version)$v$
+         ELSE '' END);
+  v_held := format($h$EXISTS (SELECT 1 FROM scsm.legal_hold h
+                   WHERE h.released_at IS NULL
+                     AND (h.table_name IS NULL OR (h.schema_name = %L AND h.table_name = %L))
+                     AND pg_catalog.to_jsonb(lr.t) @> h.condition)$h$, v_nsp, v_rel);
+  -- no active hold can apply: leave the per-row test out
+  IF NOT EXISTS (SELECT 1 FROM scsm.legal_hold h WHERE h.released_at IS NULL
+                   AND (h.table_name IS NULL OR (h.schema_name = v_nsp AND h.table_name = v_rel))) THEN
+    v_held := 'false';
+  END IF;
+  IF status = 'eligible_peek' THEN
+    v_st := 'eligible';
+  END IF;
+  IF status = 'eligible' THEN
+    -- what may go now: present, not held, approved where the class asks; locked
+    -- so that a second disposer skips these rows
+    RETURN QUERY EXECUTE format($q$
+      SELECT l.entry_id, l.row_key, l.version, l.row_hash, c.class_id, c.name, l.retain_until, c.action,
+             c.anonymise_columns, r.review_id, r.decided_by, %1$s, 'eligible'::text
+      %2$s
+        AND lr.present AND NOT %3$s
+        AND (NOT c.needs_approval OR r.status = 'approved')
+      ORDER BY l.retain_until
+      LIMIT $4
+      FOR UPDATE OF l SKIP LOCKED$q$, v_org, v_from, v_held)
+      USING v_tid, scsm.retention_now(), only_entries, max_rows;
+  ELSE
+    RETURN QUERY EXECUTE format($q$
+      SELECT * FROM (
+        SELECT l.entry_id, l.row_key, l.version, l.row_hash, c.class_id, c.name, l.retain_until, c.action,
+               c.anonymise_columns, r.review_id, r.decided_by, %1$s,
+               CASE WHEN lr.present IS NULL THEN 'missing'
+                    WHEN %3$s THEN 'held'
+                    WHEN c.needs_approval AND r.status IS DISTINCT FROM 'approved'
+                      THEN CASE WHEN r.status = 'rejected' THEN 'rejected' ELSE 'awaiting_approval' END
+                    ELSE 'eligible' END AS st
+        %2$s) s
+       WHERE $5 = 'all' OR s.st = $5
+       ORDER BY 7, 1
+       LIMIT $4$q$, v_org, v_from, v_held)
+      USING v_tid, scsm.retention_now(), only_entries, max_rows, v_st;
+  END IF;
+END
+$$;
+COMMENT ON FUNCTION scsm.retention_candidates(regclass, integer, bigint[], text) IS
+  'Due rows of a protected table (latest version, retain_until reached) with their state: eligible, held, awaiting_approval, rejected or missing (gone without a certificate); eligible rows are locked SKIP LOCKED';
+REVOKE ALL ON FUNCTION scsm.retention_candidates(regclass, integer, bigint[], text) FROM PUBLIC;
+
+-- Runs as the owner: it reads the ledger and calls the disposal batch, which
+-- only ever disposes due, unheld, approved rows.
+CREATE FUNCTION scsm.dispose_expired(batch_size integer DEFAULT 1000, tbl regclass DEFAULT NULL)
+  RETURNS bigint
+  LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t     record;
+  n     bigint;
+  total bigint := 0;
+BEGIN
+  IF batch_size IS NULL OR batch_size < 1 THEN
+    RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('batch_size must be positive, not %s', coalesce(batch_size::text, 'NULL'));
+  END IF;
+  FOR t IN
+    SELECT to_regclass(format('%I.%I', lt.schema_name, lt.table_name)) AS rel
+      FROM scsm.ledger_table lt
+     WHERE lt.mode IN ('append_only', 'versioned')
+       AND EXISTS (SELECT 1 FROM scsm.ledger_row l
+                    WHERE l.table_id = lt.table_id AND l.retain_until <= scsm.retention_now())
+     ORDER BY lt.table_id
+  LOOP
+    CONTINUE WHEN t.rel IS NULL OR (tbl IS NOT NULL AND t.rel <> tbl);
+    n := scsm.retention_dispose_batch(t.rel, batch_size);
+    IF n > 0 THEN
+      PERFORM scsm.log_event('disposed', t.rel, n, NULL);
+    END IF;
+    total := total + n;
+  END LOOP;
+  RETURN total;
+END
+$$;
+COMMENT ON FUNCTION scsm.dispose_expired(integer, regclass) IS
+  'Dispose of at most one batch of due, unheld, approved rows per protected table (or of tbl only), in the current transaction; returns the count';
+REVOKE ALL ON FUNCTION scsm.dispose_expired(integer, regclass) FROM PUBLIC;
+
+-- Runs as the owner: it only reads the ledger.
+CREATE FUNCTION scsm.retention_pending() RETURNS boolean
+  LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t record;
+BEGIN
+  FOR t IN
+    SELECT to_regclass(format('%I.%I', lt.schema_name, lt.table_name)) AS rel
+      FROM scsm.ledger_table lt
+     WHERE lt.mode IN ('append_only', 'versioned')
+       AND EXISTS (SELECT 1 FROM scsm.ledger_row l
+                    WHERE l.table_id = lt.table_id AND l.retain_until <= scsm.retention_now())
+  LOOP
+    IF t.rel IS NOT NULL AND EXISTS (SELECT 1 FROM scsm.retention_candidates(t.rel, 1, NULL, 'eligible_peek')) THEN
+      RETURN true;
+    END IF;
+  END LOOP;
+  RETURN false;
+END
+$$;
+COMMENT ON FUNCTION scsm.retention_pending() IS
+  'Is any row eligible for disposal now (due, unheld, approved where needed), whether or not another transaction holds it?';
+REVOKE ALL ON FUNCTION scsm.retention_pending() FROM PUBLIC;
+
+-- Not SET search_path: a procedure with SET cannot COMMIT.  Everything in it
+-- is schema-qualified instead.
+CREATE PROCEDURE scsm.dispose_all_expired(batch_size integer DEFAULT 1000)
+  LANGUAGE plpgsql
+AS $$
+DECLARE
+  n    bigint;
+  idle integer := 0;
+BEGIN
+  LOOP
+    n := scsm.dispose_expired(batch_size);
+    COMMIT;
+    IF n > 0 THEN
+      idle := 0;
+    ELSE
+      -- rows skipped because another transaction (a second disposer, the
+      -- sealer) held their ledger entries: wait for it, a little
+      EXIT WHEN NOT scsm.retention_pending() OR idle >= 50;
+      idle := idle + 1;
+      PERFORM pg_catalog.pg_sleep(0.1);
+    END IF;
+  END LOOP;
+END
+$$;
+COMMENT ON PROCEDURE scsm.dispose_all_expired(integer) IS
+  'Dispose of everything due, one batch per table per transaction; CALL outside a transaction block';
+REVOKE ALL ON PROCEDURE scsm.dispose_all_expired(integer) FROM PUBLIC;
+
+-- Runs as the owner: it lists due rows into the protected review table and
+-- records events.
+CREATE FUNCTION scsm.list_disposal_reviews() RETURNS bigint
+  LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  t      record;
+  n      bigint;
+  held   bigint;
+  total  bigint := 0;
+  v_last bigint;
+BEGIN
+  FOR t IN
+    SELECT to_regclass(format('%I.%I', lt.schema_name, lt.table_name)) AS rel, lt.schema_name, lt.table_name
+      FROM scsm.ledger_table lt
+     WHERE lt.mode IN ('append_only', 'versioned')
+       AND EXISTS (SELECT 1 FROM scsm.ledger_row l
+                    WHERE l.table_id = lt.table_id AND l.retain_until <= scsm.retention_now())
+     ORDER BY lt.table_id
+  LOOP
+    CONTINUE WHEN t.rel IS NULL;
+    INSERT INTO scsm.disposal_review (entry_id, schema_name, table_name, row_key, org_id, class_name, retain_until)
+    SELECT c.scsm_entry_id, t.schema_name, t.table_name, c.scsm_row_key, c.scsm_org_id, c.scsm_class_name,
+           c.scsm_retain_until
+      FROM scsm.retention_candidates(t.rel, NULL, NULL, 'awaiting_approval') c
+     WHERE c.scsm_review_id IS NULL
+    ON CONFLICT (entry_id) DO NOTHING;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n > 0 THEN
+      PERFORM scsm.log_event('awaiting_approval', t.rel, n, NULL);
+    END IF;
+    total := total + n;
+    SELECT count(*) INTO held FROM scsm.retention_candidates(t.rel, NULL, NULL, 'held');
+    SELECT e.count INTO v_last FROM scsm.event_log e
+     WHERE e.event = 'blocked_by_hold' AND e.schema_name = t.schema_name AND e.table_name = t.table_name
+     ORDER BY e.event_id DESC LIMIT 1;
+    IF held IS DISTINCT FROM coalesce(v_last, 0) THEN
+      PERFORM scsm.log_event('blocked_by_hold', t.rel, held, NULL);
+    END IF;
+  END LOOP;
+  RETURN total;
+END
+$$;
+COMMENT ON FUNCTION scsm.list_disposal_reviews() IS
+  'List due rows whose class needs approval in scsm.disposal_review (event awaiting_approval) and report rows kept by legal holds (event blocked_by_hold, when the count changes); returns how many were listed';
+REVOKE ALL ON FUNCTION scsm.list_disposal_reviews() FROM PUBLIC;
+
+CREATE FUNCTION scsm.retention_review_step() RETURNS bigint
+  LANGUAGE sql VOLATILE PARALLEL UNSAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$ SELECT scsm.list_disposal_reviews() $$;
+COMMENT ON FUNCTION scsm.retention_review_step() IS 'Maintenance step: scsm.list_disposal_reviews()';
+REVOKE ALL ON FUNCTION scsm.retention_review_step() FROM PUBLIC;
+
+CREATE FUNCTION scsm.retention_dispose_step() RETURNS bigint
+  LANGUAGE sql VOLATILE PARALLEL UNSAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$ SELECT scsm.dispose_expired(1000) $$;
+COMMENT ON FUNCTION scsm.retention_dispose_step() IS
+  'Maintenance step: one batch of scsm.dispose_expired(1000); run_maintenance repeats it, one transaction per batch';
+REVOKE ALL ON FUNCTION scsm.retention_dispose_step() FROM PUBLIC;
+
+INSERT INTO scsm.maintenance_step (step_name, position, function_name, repeat, builtin, description)
+VALUES ('retention_review', 20, 'retention_review_step', false, true,
+        'List due records that need disposal approval; report records kept by legal holds'),
+       ('retention_dispose', 30, 'retention_dispose_step', true, true,
+        'Dispose of due, unheld, approved records in batches, each with a certificate');
+
+-- Retention of one row: its stamp and its state today.
+CREATE FUNCTION scsm.retention_of(tbl regclass, key jsonb)
+  RETURNS TABLE (class_name text, retention_basis timestamptz, retain_until timestamptz, state text)
+  LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_key text := scsm.canonical_key(tbl, key);
+  v_tid integer;
+  e     record;
+BEGIN
+  SELECT lt.table_id INTO v_tid FROM scsm.ledger_table lt JOIN pg_class c ON c.relname = lt.table_name
+    JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = lt.schema_name WHERE c.oid = tbl;
+  SELECT l.* INTO e FROM scsm.ledger_row l WHERE l.table_id = v_tid AND l.row_key = v_key
+   ORDER BY l.version DESC, l.entry_id DESC LIMIT 1;
+  IF NOT FOUND THEN
+    RETURN;
+  END IF;
+  class_name := (SELECT rc.name FROM scsm.retention_class rc WHERE rc.class_id = e.retention_class);
+  retention_basis := e.retention_basis;
+  retain_until := e.retain_until;
+  state := CASE
+    WHEN EXISTS (SELECT 1 FROM scsm.disposal_certificate d WHERE d.table_name = (SELECT relname FROM pg_class WHERE oid = tbl)
+                  AND d.row_key = v_key AND d.entry_id = e.entry_id) THEN 'disposed'
+    WHEN e.retention_class IS NULL THEN 'kept (no class)'
+    WHEN e.retain_until IS NULL THEN 'kept (period not started)'
+    WHEN e.retain_until > scsm.retention_now() THEN 'retained'
+    ELSE coalesce((SELECT c.scsm_status FROM scsm.retention_candidates(tbl, NULL, ARRAY[e.entry_id], 'all') c), 'due') END;
+  RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION scsm.retention_of(regclass, jsonb) IS
+  'Retention of one row by key: class, basis, retain_until and state (retained, eligible, held, awaiting_approval, rejected, disposed, kept)';
+REVOKE ALL ON FUNCTION scsm.retention_of(regclass, jsonb) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- Builtin classes and assignments for the register's record tables
+-- ---------------------------------------------------------------------------
+INSERT INTO scsm.retention_class (name, description, period, basis, basis_column, event_condition,
+                                  action, needs_approval, builtin)
+VALUES
+  ('measurement', 'KPI measurements (4.5.1): three years after the measurement',
+   '3 years', 'record_date', 'measured_at', NULL, 'delete', false, true),
+  ('calibration', 'Calibration and maintenance of monitoring equipment (4.5.1 e): ten years after the work; lengthen per organization to what legislation requires',
+   '10 years', 'record_date', 'performed_on', NULL, 'archive', false, true),
+  ('training_record', 'Training, qualification and awareness records (4.4.2): six years after completion',
+   '6 years', 'record_date', 'completed_on', NULL, 'delete', false, true),
+  ('evaluation', 'Evaluations incl. legal compliance (4.5.2): six years after the evaluation',
+   '6 years', 'record_date', 'performed_on', NULL, 'archive', false, true),
+  ('audit_finding', 'Audit findings (4.5.5): six years after they were recorded',
+   '6 years', 'record_date', 'recorded_at', NULL, 'archive', false, true),
+  ('management_review', 'Management reviews with their inputs and outputs (4.6): ten years after the review, with approval',
+   '10 years', 'record_date', 'held_on', NULL, 'archive', true, true),
+  ('management_review_part', 'Inputs and outputs of a management review (4.6): ten years after they were recorded, with approval',
+   '10 years', 'record_date', NULL, NULL, 'archive', true, true),
+  ('incident', 'Incidents and emergencies (4.5.3): seven years after closure, with approval',
+   '7 years', 'event', 'closed_on', NULL, 'archive', true, true),
+  ('incident_minor', 'Near misses and false alarms (4.5.3): three years after closure',
+   '3 years', 'event', 'closed_on', NULL, 'delete', false, true),
+  ('nonconformity', 'Nonconformities (4.5.3): seven years after closure',
+   '7 years', 'event', 'closed_on', NULL, 'archive', false, true),
+  ('corrective_action', 'Corrective and preventive actions (4.5.3): seven years after closure',
+   '7 years', 'event', NULL, '{"status": "closed"}', 'archive', false, true),
+  ('corrective_action_cancelled', 'Cancelled actions (4.5.3): three years after cancellation',
+   '3 years', 'event', NULL, '{"status": "cancelled"}', 'delete', false, true),
+  ('document_version', 'Superseded document versions (4.4.5 d, e): five years after they became obsolete, then archived',
+   '5 years', 'event', NULL, '{"status": "obsolete"}', 'archive', false, true),
+  ('document_version_rejected', 'Rejected drafts (4.4.5): one year after rejection',
+   '1 year', 'event', NULL, '{"status": "rejected"}', 'delete', false, true);
+
+-- Protect the register's record tables: pure records append-only, records
+-- with a status that moves versioned.
+SELECT scsm.protect('scsm.measurement', 'append_only');
+SELECT scsm.protect('scsm.calibration', 'append_only');
+SELECT scsm.protect('scsm.training_record', 'append_only');
+SELECT scsm.protect('scsm.evaluation', 'append_only');
+SELECT scsm.protect('scsm.audit_finding', 'append_only');
+SELECT scsm.protect('scsm.management_review_input', 'append_only');
+SELECT scsm.protect('scsm.management_review_output', 'append_only');
+SELECT scsm.protect('scsm.incident', 'versioned');
+SELECT scsm.protect('scsm.nonconformity', 'versioned');
+SELECT scsm.protect('scsm.corrective_action', 'versioned');
+SELECT scsm.protect('scsm.document_version', 'versioned');
+SELECT scsm.protect('scsm.management_review', 'versioned');
+-- the retention registers themselves
+SELECT scsm.protect('scsm.retention_archive', 'append_only');
+SELECT scsm.protect('scsm.legal_hold', 'versioned');
+SELECT scsm.protect('scsm.retention_exception', 'versioned');
+SELECT scsm.protect('scsm.disposal_review', 'versioned');
+
+-- History tables created above hold user data.
+DO $$
+DECLARE
+  h text;
+BEGIN
+  FOR h IN SELECT lt.history_table FROM scsm.ledger_table lt WHERE lt.mode = 'versioned' ORDER BY lt.table_id LOOP
+    PERFORM pg_catalog.pg_extension_config_dump(format('scsm.%I', h)::regclass, '');
+  END LOOP;
+END
+$$;
+INSERT INTO scsm.retention_assignment (table_name, condition, class_id, priority, builtin)
+SELECT a.table_name, a.condition::jsonb, c.class_id, a.priority, true
+  FROM (VALUES
+    ('measurement', NULL, 'measurement', 100),
+    ('calibration', NULL, 'calibration', 100),
+    ('training_record', NULL, 'training_record', 100),
+    ('evaluation', NULL, 'evaluation', 100),
+    ('audit_finding', NULL, 'audit_finding', 100),
+    ('management_review', NULL, 'management_review', 100),
+    ('management_review_input', NULL, 'management_review_part', 100),
+    ('management_review_output', NULL, 'management_review_part', 100),
+    ('incident', '{"kind": "near_miss"}', 'incident_minor', 10),
+    ('incident', '{"kind": "false_alarm"}', 'incident_minor', 10),
+    ('incident', NULL, 'incident', 100),
+    ('nonconformity', NULL, 'nonconformity', 100),
+    ('corrective_action', '{"status": "cancelled"}', 'corrective_action_cancelled', 10),
+    ('corrective_action', NULL, 'corrective_action', 100),
+    ('document_version', '{"status": "rejected"}', 'document_version_rejected', 10),
+    ('document_version', NULL, 'document_version', 100)
+  ) AS a(table_name, condition, class_name, priority)
+  JOIN scsm.retention_class c ON c.name = a.class_name AND c.org_id IS NULL;

@@ -1,0 +1,63 @@
+-- Retention: error paths with their messages and SQLSTATEs.
+\set VERBOSITY default
+SET client_min_messages = warning;
+INSERT INTO scsm.organization (org_id, name, short_name) VALUES (920, 'Retention Regress Port', 'retention_regress');
+INSERT INTO scsm.person (org_id, person_id, full_name) VALUES (920, 1, 'Ana');
+INSERT INTO scsm.kpi (org_id, kpi_id, name, measure_kind, orientation, frequency, owner)
+VALUES (920, 1, 'Checks', 'quantitative', 'proactive', '1 day', 1);
+INSERT INTO scsm.measurement (org_id, measurement_id, kpi_id, measured_at, value)
+VALUES (920, 1, 1, '2001-01-01 00:00+00', 1), (920, 2, 1, '2099-01-01 00:00+00', 2);
+
+-- stamps are fixed at write time, in UTC
+SET TimeZone = 'America/New_York';
+SELECT class_name, retention_basis AT TIME ZONE 'UTC' AS basis_utc, retain_until AT TIME ZONE 'UTC' AS until_utc, state
+  FROM scsm.retention_of('scsm.measurement', '{"org_id": 920, "measurement_id": 1}');
+RESET TimeZone;
+
+-- direct changes are refused
+DELETE FROM scsm.measurement WHERE org_id = 920 AND measurement_id = 2;
+UPDATE scsm.measurement SET value = 3 WHERE org_id = 920;
+TRUNCATE scsm.measurement;
+UPDATE scsm.ledger_row SET retain_until = '2000-01-01' WHERE row_key = '{"org_id":"920","measurement_id":"2"}';
+UPDATE scsm.ledger_row SET retention_class = NULL WHERE row_key = '{"org_id":"920","measurement_id":"2"}';
+
+-- bad parameters
+SELECT scsm.dispose_expired(0);
+SELECT scsm.retention_dispose_batch('scsm.kpi', 10);
+SELECT * FROM scsm.retention_candidates('scsm.measurement', 1, NULL, 'nonsense');
+
+-- assignments and holds are checked against the table
+INSERT INTO scsm.retention_assignment (table_name, condition, class_id)
+SELECT 'measurement', '{"colour": "red"}', class_id FROM scsm.retention_class WHERE name = 'measurement';
+INSERT INTO scsm.retention_assignment (table_name, condition, class_id)
+SELECT 'measurement', '{"kpi_id": "one"}', class_id FROM scsm.retention_class WHERE name = 'measurement';
+INSERT INTO scsm.retention_assignment (table_name, class_id)
+SELECT 'kpi', class_id FROM scsm.retention_class WHERE name = 'measurement';
+INSERT INTO scsm.retention_class (name, description, period, basis, basis_column, action, anonymise_columns)
+VALUES ('rg_anon', 'x', '1 year', 'event', 'closed_on', 'anonymise', ARRAY['title']);
+INSERT INTO scsm.retention_assignment (table_name, class_id)
+SELECT 'incident', class_id FROM scsm.retention_class WHERE name = 'rg_anon';
+SELECT scsm.place_legal_hold('scsm.measurement', '{"nosuch": 1}', 'x');
+SELECT scsm.place_legal_hold('scsm.measurement', '{"value": [1, 2]}', 'x');
+SELECT scsm.release_legal_hold(999999, 'x');
+
+-- locked classes
+INSERT INTO scsm.retention_class (name, description, period, basis, basis_column, locked)
+VALUES ('rg_locked', 'x', '2 years', 'record_date', 'measured_at', true);
+UPDATE scsm.retention_class SET period = '1 year' WHERE name = 'rg_locked';
+UPDATE scsm.retention_class SET period = '730 days' WHERE name = 'rg_locked';
+UPDATE scsm.retention_class SET locked = false WHERE name = 'rg_locked';
+UPDATE scsm.retention_class SET action = 'archive' WHERE name = 'rg_locked';
+DELETE FROM scsm.retention_class WHERE name = 'rg_locked';
+UPDATE scsm.retention_class SET period = '3 years' WHERE name = 'rg_locked';
+SELECT name, period, locked FROM scsm.retention_class WHERE name = 'rg_locked';
+INSERT INTO scsm.retention_exception (class_id, period, reason)
+SELECT class_id, '1 day', 'x' FROM scsm.retention_class WHERE name = 'rg_locked';
+DELETE FROM scsm.retention_class WHERE name = 'measurement';
+
+-- the disposal itself, and what it leaves
+SELECT scsm.dispose_expired(10, 'scsm.measurement');
+SELECT table_name, row_key, version, class_name, retain_until AT TIME ZONE 'UTC' AS until_utc, action, reason
+  FROM scsm.disposal_certificate WHERE row_key LIKE '{"org_id":"920"%';
+SELECT count(*) AS discrepancies FROM scsm.verify_ledger();
+SELECT event, table_name, count FROM scsm.event_log WHERE table_name = 'measurement' ORDER BY event_id;

@@ -1,0 +1,115 @@
+/*-------------------------------------------------------------------------
+ *
+ * ledger.h
+ *	  Declarations shared by the ledger files of scsm: canonical row
+ *	  encoding and hashing, ledger triggers, Merkle trees, the DDL guard,
+ *	  the disposal door and the sealing background worker.
+ *
+ * The SQL side (tables scsm.ledger_*, scsm.protect, sealing, verification)
+ * lives in sql/install/70_ledger.sql; docs/ledger.md documents the formats.
+ *
+ * src/ledger.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef SCSM_LEDGER_H
+#define SCSM_LEDGER_H
+
+#include "postgres.h"
+
+#include "access/htup.h"
+#include "access/tupdesc.h"
+#include "lib/stringinfo.h"
+#include "utils/relcache.h"
+
+#define LEDGER_HASH_LEN		32	/* SHA-256 */
+#define LEDGER_ROW_MAGIC	"SCSMROW1"
+#define LEDGER_BLOCK_MAGIC	"SCSMBLK1"
+
+/* Offset between the PostgreSQL epoch (2000-01-01) and the Unix epoch */
+#define LEDGER_UNIX_EPOCH_USECS INT64CONST(946684800000000)
+#define LEDGER_UNIX_EPOCH_DAYS	10957
+
+/*
+ * SQLSTATE of every refusal by the ledger guard (UPDATE/DELETE/TRUNCATE of
+ * an append-only table, DROP or rewriting ALTER of a protected table):
+ * 55000 object_not_in_prerequisite_state.  Privilege refusals use 42501.
+ */
+#define ERRCODE_LEDGER_REFUSED ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE
+
+/* ledger_hash.c: canonical encoding (format v1) and SHA-256 */
+extern void LedgerSha256(const void *data, size_t len, uint8 *out);
+struct LedgerFieldOrder;
+extern void LedgerHashRow(const char *nspname, const char *relname,
+						  TupleDesc rowdesc, HeapTuple tuple,
+						  TupleDesc filterdesc,
+						  const struct LedgerFieldOrder *order, uint8 *out);
+extern void LedgerEncodeRow(StringInfo buf, const char *nspname,
+							const char *relname, TupleDesc rowdesc,
+							HeapTuple tuple, TupleDesc filterdesc,
+							const struct LedgerFieldOrder *order);
+/* Columns to encode, sorted by UTF-8 name (format v1) */
+typedef struct LedgerFieldOrder
+{
+	int			n;
+	int		   *attno;			/* 0-based */
+	char	  **name;			/* UTF-8 */
+	int		   *namelen;
+	Oid		   *typid;
+} LedgerFieldOrder;
+
+typedef struct LedgerRelInfo
+{
+	Oid			relid;
+	char	   *nspname;
+	char	   *relname;
+	TupleDesc	desc;			/* copy of the table's descriptor */
+	int			npk;
+	char	  **pknames;
+	Oid		   *pktypes;
+	Oid			reltype;		/* the table's row type */
+	LedgerFieldOrder *order;	/* encoding order of the table's own rows */
+	bool		ext_member;		/* the table belongs to an extension */
+	Oid			relowner;
+} LedgerRelInfo;
+
+extern LedgerFieldOrder *LedgerBuildFieldOrder(TupleDesc desc, TupleDesc filterdesc);
+
+extern LedgerRelInfo *LedgerGetRelInfo(Relation rel);
+extern LedgerRelInfo *LedgerGetRelInfoById(Oid relid);
+extern LedgerRelInfo *LedgerCachedRelInfo(Relation rel);
+extern char *LedgerCanonicalKey(LedgerRelInfo *info, Datum keyjson);
+extern char *LedgerKeyPredicate(LedgerRelInfo *info, const char *alias,
+								const char *keyexpr);
+extern char *LedgerRowKey(LedgerRelInfo *info, TupleDesc rowdesc, HeapTuple tuple);
+extern void LedgerKeyAppend(StringInfo buf, const char *name, Datum v,
+							bool isnull, Oid typid);
+extern char *LedgerKeyValueText(Datum value, Oid typid);
+extern void LedgerCheckKeyType(Oid typid, const char *colname);
+
+/* ledger_store.c: direct writes of ledger entries */
+extern int64 LedgerAppendEntry(int32 table_id, const char *row_key,
+							   int32 version, const uint8 *hash);
+/* retention hook (issue 4): the entry with its retention stamp */
+struct RetentionStamp;
+extern int64 LedgerAppendEntryStamped(int32 table_id, const char *row_key,
+									  int32 version, const uint8 *hash,
+									  const struct RetentionStamp *stamp);
+extern int64 LedgerCurrentTxn(void);
+
+/* ledger_trigger.c: write path */
+extern bool ledger_disposal_active;
+extern Oid	ledger_disposal_relid;
+
+/* ledger_dispose.c: the only door for deleting a protected row */
+extern int64 LedgerDisposeRow(Oid relid, const char *row_key,
+							  const char *reason, const char *details_json);
+
+/* ledger_worker.c: background sealing */
+extern void LedgerWorkerRegister(void);
+
+/* small helpers */
+extern char *LedgerHex(const uint8 *bytes, int len);
+extern Oid	LedgerOwnerId(void);
+
+#endif							/* SCSM_LEDGER_H */

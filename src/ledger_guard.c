@@ -1,0 +1,376 @@
+/*-------------------------------------------------------------------------
+ *
+ * ledger_guard.c
+ *	  DDL guard of the scsm ledger: an event trigger at ddl_command_start
+ *	  that refuses DROP, rename, SET SCHEMA and rewriting or row-changing
+ *	  ALTER TABLE of protected tables, and the dropping or disabling of
+ *	  their ledger triggers.
+ *
+ * An event trigger works whether or not scsm is preloaded, fires for the
+ * table owner and superusers alike, and can only be disabled by a
+ * superuser; it is created ENABLE ALWAYS so session_replication_role does
+ * not silence it.  The install script adds two PL/pgSQL backstops:
+ * sql_drop (drops by CASCADE, DROP OWNED) and table_rewrite.
+ *
+ * A superuser may still disable the ledger triggers (with a warning):
+ * that is the documented way around prevention for tier T2, and what
+ * remains is detection by scsm.verify_ledger().
+ *
+ * src/ledger_guard.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/namespace.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_type.h"
+#include "commands/event_trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "access/htup_details.h"
+
+#include "ledger.h"
+
+PG_FUNCTION_INFO_V1(scsm_ledger_ddl_guard);
+
+/* Protection mode of a table (NULL when not protected), looked up by name. */
+static char *
+ProtectedMode(Oid relid)
+{
+	char	   *relname;
+	char	   *nspname;
+	Oid			t[2] = {TEXTOID, TEXTOID};
+	Datum		a[2];
+	char	   *mode = NULL;
+	Oid			save_userid;
+	int			save_sec;
+
+	if (!OidIsValid(relid) || (relname = get_rel_name(relid)) == NULL)
+		return NULL;
+	nspname = get_namespace_name(get_rel_namespace(relid));
+	a[0] = CStringGetTextDatum(nspname);
+	a[1] = CStringGetTextDatum(relname);
+	SPI_connect();
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	if (SPI_execute_with_args("SELECT mode FROM scsm.ledger_table "
+							  "WHERE schema_name = $1 AND table_name = $2",
+							  2, t, a, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed > 0)
+	{
+		char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		mode = SPI_palloc(strlen(v) + 1);
+		strcpy(mode, v);
+	}
+	SetUserIdAndSecContext(save_userid, save_sec);
+	SPI_finish();
+	return mode;
+}
+
+/* Does a schema hold a protected table? */
+static bool
+SchemaHoldsProtected(const char *nspname)
+{
+	Oid			t[1] = {TEXTOID};
+	Datum		a[1];
+	bool		found;
+	Oid			save_userid;
+	int			save_sec;
+
+	a[0] = CStringGetTextDatum(nspname);
+	SPI_connect();
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	found = SPI_execute_with_args("SELECT 1 FROM scsm.ledger_table WHERE schema_name = $1",
+								  1, t, a, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed > 0;
+	SetUserIdAndSecContext(save_userid, save_sec);
+	SPI_finish();
+	return found;
+}
+
+static void
+Refuse(const char *what, const char *relname, const char *mode)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_LEDGER_REFUSED),
+			 errmsg("cannot %s protected table \"%s\"", what, relname),
+			 errdetail("Table \"%s\" is under ledger protection (%s).", relname, mode),
+			 errhint("Protected tables are permanent; records leave them only through the retention procedure.")));
+}
+
+/* Enabling or disabling a ledger trigger: superusers only, with a warning. */
+static void
+CheckTriggerToggle(const char *trigname, const char *relname)
+{
+	if (trigname != NULL && strncmp(trigname, "scsm_ledger_", 12) != 0)
+		return;
+	if (!superuser())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to change the ledger triggers of protected table \"%s\"",
+						relname),
+				 errdetail("Only superusers may enable or disable scsm ledger triggers.")));
+	ereport(WARNING,
+			(errmsg("ledger triggers of protected table \"%s\" changed by a superuser", relname),
+			 errdetail("Changes made while a ledger trigger is disabled are not prevented; scsm.verify_ledger() reports them.")));
+}
+
+static bool
+IsPrimaryKeyConstraint(Oid relid, const char *conname)
+{
+	Oid			conoid = get_relation_constraint_oid(relid, conname, true);
+	HeapTuple	tup;
+	bool		pk = false;
+
+	if (!OidIsValid(conoid))
+		return false;
+	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+	if (HeapTupleIsValid(tup))
+	{
+		pk = ((Form_pg_constraint) GETSTRUCT(tup))->contype == CONSTRAINT_PRIMARY;
+		ReleaseSysCache(tup);
+	}
+	return pk;
+}
+
+/* Sub-commands of ALTER TABLE that keep every row and its identity. */
+static void
+CheckAlterTable(AlterTableStmt *stmt)
+{
+	Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+	char	   *mode;
+	ListCell   *lc;
+
+	if (stmt->objtype != OBJECT_TABLE || (mode = ProtectedMode(relid)) == NULL)
+		return;
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+
+		switch (cmd->subtype)
+		{
+			case AT_AddColumn:
+			case AT_AddColumnRecurse:
+				{
+					ColumnDef  *def = (ColumnDef *) cmd->def;
+					ListCell   *c;
+					bool		ok = def->raw_default == NULL && def->cooked_default == NULL &&
+					def->identity == 0 && def->generated == 0;
+
+					foreach(c, def->constraints)
+					{
+						Constraint *con = (Constraint *) lfirst(c);
+
+						if (con->contype == CONSTR_DEFAULT ||
+							con->contype == CONSTR_NOTNULL ||
+							con->contype == CONSTR_IDENTITY ||
+							con->contype == CONSTR_GENERATED)
+							ok = false;
+					}
+					if (!ok)
+						ereport(ERROR,
+								(errcode(ERRCODE_LEDGER_REFUSED),
+								 errmsg("cannot add column \"%s\" with a default to protected table \"%s\"",
+										def->colname, stmt->relation->relname),
+								 errdetail("A default or generated value would change the rows already hashed."),
+								 errhint("Add a nullable column without a default, then fill it in new rows.")));
+					break;
+				}
+			case AT_DropConstraint:
+			case AT_DropConstraintRecurse:
+				if (IsPrimaryKeyConstraint(relid, cmd->name))
+					ereport(ERROR,
+							(errcode(ERRCODE_LEDGER_REFUSED),
+							 errmsg("cannot drop the primary key of protected table \"%s\"",
+									stmt->relation->relname),
+							 errdetail("The ledger identifies rows by their primary key.")));
+				break;
+			case AT_EnableAlwaysTrig:
+				/* the strongest state, as scsm.protect and pg_restore set it */
+				break;
+			case AT_EnableTrig:
+			case AT_EnableReplicaTrig:
+			case AT_DisableTrig:
+				CheckTriggerToggle(cmd->name, stmt->relation->relname);
+				break;
+			case AT_EnableTrigAll:
+			case AT_DisableTrigAll:
+			case AT_EnableTrigUser:
+			case AT_DisableTrigUser:
+				CheckTriggerToggle(NULL, stmt->relation->relname);
+				break;
+			case AT_ColumnDefault:
+			case AT_CookedColumnDefault:
+			case AT_DropNotNull:
+			case AT_SetNotNull:
+			case AT_CheckNotNull:
+			case AT_SetStatistics:
+			case AT_SetOptions:
+			case AT_ResetOptions:
+			case AT_SetStorage:
+			case AT_SetCompression:
+			case AT_AddIndex:
+			case AT_AddConstraint:
+			case AT_AddConstraintRecurse:
+			case AT_AlterConstraint:
+			case AT_ValidateConstraint:
+			case AT_ValidateConstraintRecurse:
+			case AT_AddIndexConstraint:
+			case AT_ChangeOwner:
+			case AT_ClusterOn:
+			case AT_DropCluster:
+			case AT_SetTableSpace:
+			case AT_SetRelOptions:
+			case AT_ResetRelOptions:
+			case AT_ReplaceRelOptions:
+			case AT_EnableRule:
+			case AT_EnableAlwaysRule:
+			case AT_EnableReplicaRule:
+			case AT_DisableRule:
+			case AT_ReplicaIdentity:
+			case AT_EnableRowSecurity:
+			case AT_DisableRowSecurity:
+			case AT_ForceRowSecurity:
+			case AT_NoForceRowSecurity:
+			case AT_AddIdentity:
+			case AT_SetIdentity:
+			case AT_DropIdentity:
+			case AT_ReAddStatistics:
+				break;
+			default:
+				ereport(ERROR,
+						(errcode(ERRCODE_LEDGER_REFUSED),
+						 errmsg("cannot alter protected table \"%s\" this way",
+								stmt->relation->relname),
+						 errdetail("Table \"%s\" is under ledger protection (%s); this ALTER TABLE would rewrite, drop or re-type data the ledger has hashed.",
+								   stmt->relation->relname, mode),
+						 errhint("Add nullable columns or constraints instead.")));
+		}
+	}
+}
+
+/* Relation named by a name list, or InvalidOid. */
+static Oid
+RelidFromNames(List *names)
+{
+	return RangeVarGetRelid(makeRangeVarFromNameList(names), NoLock, true);
+}
+
+/*
+ * scsm.ledger_ddl_guard(): the ddl_command_start event trigger.  Looks at
+ * the parse tree and refuses what would remove or change protected data.
+ */
+Datum
+scsm_ledger_ddl_guard(PG_FUNCTION_ARGS)
+{
+	EventTriggerData *trigdata;
+	Node	   *parsetree;
+
+	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("scsm.ledger_ddl_guard() must be called as an event trigger")));
+	trigdata = (EventTriggerData *) fcinfo->context;
+	parsetree = trigdata->parsetree;
+
+	switch (nodeTag(parsetree))
+	{
+		case T_AlterTableStmt:
+			CheckAlterTable((AlterTableStmt *) parsetree);
+			break;
+		case T_DropStmt:
+			{
+				DropStmt   *stmt = (DropStmt *) parsetree;
+				ListCell   *lc;
+
+				if (stmt->removeType == OBJECT_TABLE)
+				{
+					foreach(lc, stmt->objects)
+					{
+						Oid			relid = RelidFromNames((List *) lfirst(lc));
+						char	   *mode = ProtectedMode(relid);
+
+						if (mode)
+							Refuse("drop", get_rel_name(relid), mode);
+					}
+				}
+				else if (stmt->removeType == OBJECT_TRIGGER)
+				{
+					foreach(lc, stmt->objects)
+					{
+						List	   *names = (List *) lfirst(lc);
+						char	   *trig = strVal(llast(names));
+						Oid			relid;
+						char	   *mode;
+
+						if (strncmp(trig, "scsm_ledger_", 12) != 0)
+							continue;
+						relid = RelidFromNames(list_truncate(list_copy(names), list_length(names) - 1));
+						mode = ProtectedMode(relid);
+						if (mode)
+							ereport(ERROR,
+									(errcode(ERRCODE_LEDGER_REFUSED),
+									 errmsg("cannot drop ledger trigger \"%s\" of protected table \"%s\"",
+											trig, get_rel_name(relid)),
+									 errdetail("Table \"%s\" is under ledger protection (%s).",
+											   get_rel_name(relid), mode)));
+					}
+				}
+				break;
+			}
+		case T_RenameStmt:
+			{
+				RenameStmt *stmt = (RenameStmt *) parsetree;
+
+				if (stmt->renameType == OBJECT_SCHEMA)
+				{
+					if (SchemaHoldsProtected(stmt->subname))
+						ereport(ERROR,
+								(errcode(ERRCODE_LEDGER_REFUSED),
+								 errmsg("cannot rename schema \"%s\"", stmt->subname),
+								 errdetail("It holds protected tables, whose names are part of every row hash.")));
+				}
+				else if (stmt->relation != NULL &&
+						 (stmt->renameType == OBJECT_TABLE ||
+						  stmt->renameType == OBJECT_COLUMN ||
+						  stmt->renameType == OBJECT_TRIGGER))
+				{
+					Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+					char	   *mode = ProtectedMode(relid);
+
+					if (mode && (stmt->renameType != OBJECT_TRIGGER ||
+								 strncmp(stmt->subname, "scsm_ledger_", 12) == 0))
+						Refuse(stmt->renameType == OBJECT_TABLE ? "rename" :
+							   stmt->renameType == OBJECT_COLUMN ? "rename a column of" :
+							   "rename a ledger trigger of",
+							   get_rel_name(relid), mode);
+				}
+				break;
+			}
+		case T_AlterObjectSchemaStmt:
+			{
+				AlterObjectSchemaStmt *stmt = (AlterObjectSchemaStmt *) parsetree;
+
+				if (stmt->objectType == OBJECT_TABLE && stmt->relation != NULL)
+				{
+					Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+					char	   *mode = ProtectedMode(relid);
+
+					if (mode)
+						Refuse("move", get_rel_name(relid), mode);
+				}
+				break;
+			}
+		default:
+			break;
+	}
+	PG_RETURN_VOID();
+}

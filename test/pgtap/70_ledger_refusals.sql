@@ -1,0 +1,118 @@
+-- Ledger refusals by role: a non-owner, the table owner (non-superuser) and a
+-- superuser all get SQLSTATE 55000 for UPDATE/DELETE/TRUNCATE/DROP of a
+-- protected table through the normal path; privilege errors are 42501.
+BEGIN;
+SET client_min_messages = error;
+SELECT plan(44);
+
+CREATE ROLE tap_ledger_owner;
+CREATE ROLE tap_ledger_writer;
+CREATE SCHEMA tap_l;
+GRANT USAGE ON SCHEMA tap_l TO tap_ledger_owner, tap_ledger_writer;
+-- nothing of scsm is granted to PUBLIC (95_access.sql): the roles are viewers
+GRANT scsm_viewer TO tap_ledger_owner, tap_ledger_writer;
+CREATE TABLE tap_l.rec (id int PRIMARY KEY, v text);
+CREATE TABLE tap_l.doc (id int PRIMARY KEY, v text);
+ALTER TABLE tap_l.rec OWNER TO tap_ledger_owner;
+ALTER TABLE tap_l.doc OWNER TO tap_ledger_owner;
+GRANT CREATE ON SCHEMA tap_l TO tap_ledger_owner;
+GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON tap_l.rec, tap_l.doc TO tap_ledger_writer;
+
+-- who may protect
+SET ROLE tap_ledger_writer;
+SELECT throws_ok($$SELECT scsm.protect('tap_l.rec')$$, '42501', NULL,
+                 'a role that does not own the table cannot protect it');
+RESET ROLE;
+SET ROLE tap_ledger_owner;
+SELECT lives_ok($$SELECT scsm.protect('tap_l.rec')$$, 'the owner protects its table (append_only)');
+SELECT lives_ok($$SELECT scsm.protect('tap_l.doc', 'versioned')$$, 'the owner protects a versioned table');
+SELECT is((SELECT tableowner::text FROM pg_tables WHERE schemaname = 'tap_l' AND tablename = 'doc_history'),
+          'tap_ledger_owner', 'the history table belongs to the table owner');
+
+-- the table owner (not a superuser)
+SELECT lives_ok($$INSERT INTO tap_l.rec VALUES (1, 'a'), (2, 'b')$$, 'owner: INSERT works');
+SELECT throws_ok($$UPDATE tap_l.rec SET v = 'x' WHERE id = 1$$, '55000', NULL, 'owner: UPDATE refused');
+SELECT throws_ok($$DELETE FROM tap_l.rec WHERE id = 1$$, '55000', NULL, 'owner: DELETE refused');
+SELECT throws_ok($$TRUNCATE tap_l.rec$$, '55000', NULL, 'owner: TRUNCATE refused');
+SELECT throws_ok($$DROP TABLE tap_l.rec$$, '55000', NULL, 'owner: DROP TABLE refused');
+SELECT throws_ok($$ALTER TABLE tap_l.rec DROP COLUMN v$$, '55000', NULL, 'owner: DROP COLUMN refused');
+SELECT throws_ok($$ALTER TABLE tap_l.rec ALTER COLUMN v TYPE varchar(5)$$, '55000', NULL, 'owner: ALTER COLUMN TYPE refused');
+SELECT throws_ok($$ALTER TABLE tap_l.rec RENAME TO rec2$$, '55000', NULL, 'owner: RENAME refused');
+SELECT throws_ok($$ALTER TABLE tap_l.rec DISABLE TRIGGER scsm_ledger_refuse$$, '42501', NULL, 'owner: DISABLE TRIGGER refused');
+SELECT throws_ok($$ALTER TABLE tap_l.rec DISABLE TRIGGER ALL$$, '42501', NULL, 'owner: DISABLE TRIGGER ALL refused');
+SELECT throws_ok($$DROP TRIGGER scsm_ledger_write ON tap_l.rec$$, '55000', NULL, 'owner: DROP TRIGGER refused');
+SELECT lives_ok($$ALTER TABLE tap_l.rec ADD COLUMN note text$$, 'owner: ADD COLUMN (nullable, no default) allowed');
+SELECT lives_ok($$UPDATE tap_l.doc SET v = v$$, 'owner: UPDATE of a versioned table allowed');
+SELECT throws_ok($$DELETE FROM tap_l.doc$$, '55000', NULL, 'owner: DELETE from a versioned table refused');
+RESET ROLE;
+
+-- another role with full table privileges
+SET ROLE tap_ledger_writer;
+SELECT lives_ok($$INSERT INTO tap_l.rec VALUES (3, 'c')$$, 'writer: INSERT works (the ledger entry is written as the ledger owner)');
+SELECT throws_ok($$UPDATE tap_l.rec SET v = 'x'$$, '55000', NULL, 'writer: UPDATE refused');
+SELECT throws_ok($$DELETE FROM tap_l.rec$$, '55000', NULL, 'writer: DELETE refused');
+SELECT throws_ok($$TRUNCATE tap_l.rec$$, '55000', NULL, 'writer: TRUNCATE refused');
+SELECT lives_ok($$INSERT INTO tap_l.doc VALUES (1, 'a');
+                   INSERT INTO tap_l.doc VALUES (1, 'a') ON CONFLICT (id) DO UPDATE SET v = 'b'$$,
+                 'writer: an upsert on a versioned table works');
+SELECT throws_ok($$INSERT INTO scsm.ledger_row VALUES (99, 1, 1, '{}', 1, '\x00')$$, '42501', NULL,
+                 'writer: cannot forge ledger entries');
+SELECT throws_ok($$UPDATE scsm.ledger_block SET block_hash = '\x00'$$, '42501', NULL,
+                 'writer: cannot rewrite blocks');
+SELECT throws_ok($$SELECT scsm.ledger_dispose_row('tap_l.rec', '1', 'x')$$, '42501', NULL,
+                 'writer: the disposal door is not for PUBLIC');
+SELECT throws_ok($$SELECT scsm.ledger_seal()$$, '42501', NULL, 'writer: sealing is not for PUBLIC');
+RESET ROLE;
+
+-- a superuser through the normal path
+SELECT throws_ok($$UPDATE tap_l.rec SET v = 'x'$$, '55000', NULL, 'superuser: UPDATE refused');
+SELECT throws_ok($$DELETE FROM tap_l.rec$$, '55000', NULL, 'superuser: DELETE refused');
+SELECT throws_ok($$TRUNCATE tap_l.rec$$, '55000', NULL, 'superuser: TRUNCATE refused');
+SELECT throws_ok($$DROP TABLE tap_l.rec$$, '55000', NULL, 'superuser: DROP TABLE refused');
+SELECT throws_ok($$DROP SCHEMA tap_l CASCADE$$, '55000', NULL, 'superuser: DROP SCHEMA CASCADE refused');
+SELECT is((SELECT count(*)::int FROM tap_l.doc_history WHERE id = 1 AND v = 'a'), 1,
+          'the upsert kept the old version in the history table');
+SET session_replication_role = replica;
+SELECT throws_ok($$UPDATE tap_l.rec SET v = 'x'$$, '55000', NULL,
+                 'superuser with session_replication_role = replica: UPDATE still refused (ENABLE ALWAYS)');
+RESET session_replication_role;
+SELECT throws_ok($$UPDATE scsm.ledger_block SET block_hash = '\x00'$$, '55000', NULL,
+                 'superuser: blocks cannot be updated through the normal path');
+SELECT throws_ok($$DELETE FROM scsm.ledger_row$$, '55000', NULL,
+                 'superuser: ledger entries cannot be deleted through the normal path');
+
+-- code the owner hangs on its tables runs as the owner, never as the ledger owner
+SET ROLE tap_ledger_owner;
+CREATE TABLE tap_l.who (what text, u text);
+CREATE FUNCTION tap_l.log_who() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN INSERT INTO tap_l.who VALUES (TG_OP || ' ' || TG_TABLE_NAME, current_user); RETURN COALESCE(NEW, OLD); END $f$;
+CREATE TRIGGER log_who BEFORE INSERT ON tap_l.doc_history FOR EACH ROW EXECUTE FUNCTION tap_l.log_who();
+CREATE TRIGGER log_who BEFORE DELETE ON tap_l.rec FOR EACH ROW EXECUTE FUNCTION tap_l.log_who();
+RESET ROLE;
+SET ROLE tap_ledger_writer;
+UPDATE tap_l.doc SET v = 'c' WHERE id = 1;
+RESET ROLE;
+SELECT lives_ok($$SELECT scsm.ledger_dispose_row('tap_l.rec', '1', 'pgtap')$$, 'a superuser disposes of a row');
+SELECT results_eq($$SELECT what, u FROM tap_l.who ORDER BY what$$,
+                  $$VALUES ('DELETE rec', 'tap_ledger_owner'), ('INSERT doc_history', 'tap_ledger_owner')$$,
+                  'history writes and disposal deletes run as the table owner, not as the ledger owner');
+
+-- what verify sees
+SELECT is((SELECT count(*)::int FROM scsm.ledger_row l JOIN scsm.ledger_table t USING (table_id)
+            WHERE t.table_name = 'rec'), 3, 'one ledger entry per inserted row');
+SELECT is((SELECT count(*)::int FROM scsm.disposal_certificate WHERE table_name = 'rec'), 1,
+          'the disposal left a certificate');
+SELECT is_empty($$SELECT * FROM scsm.verify_ledger()$$, 'verify_ledger is clean');
+-- a superuser going around the rules is detected
+ALTER TABLE tap_l.rec DISABLE TRIGGER scsm_ledger_refuse, DISABLE TRIGGER scsm_ledger_refuse_row;
+UPDATE tap_l.rec SET v = 'tampered' WHERE id = 2;
+DELETE FROM tap_l.rec WHERE id = 3;
+ALTER TABLE tap_l.rec ENABLE ALWAYS TRIGGER scsm_ledger_refuse, ENABLE ALWAYS TRIGGER scsm_ledger_refuse_row;
+SELECT results_eq($$SELECT row_key, kind FROM scsm.verify_ledger() ORDER BY row_key$$,
+                  $$VALUES ('{"id":"2"}', 'modified'), ('{"id":"3"}', 'missing')$$,
+                  'verify names the altered and the deleted row');
+SELECT lives_ok($$SELECT scsm.ledger_seal()$$, 'a superuser may seal');
+SELECT ok(scsm.ledger_digest() ? 'hash', 'the digest carries a hash');
+
+SELECT * FROM finish();
+ROLLBACK;
