@@ -33,9 +33,12 @@ CREATE EXTENSION scsm;
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
 CREATE TABLE t_plain (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), sensor int NOT NULL, what text NOT NULL, amount numeric);
 CREATE TABLE t_prot (LIKE t_plain INCLUDING ALL);
-ALTER TABLE t_prot ALTER COLUMN id SET DEFAULT nextval(pg_get_serial_sequence('t_plain', 'id'));
+-- one id sequence for all three tables, named as a constant (the default of
+-- t_plain): nextval(pg_get_serial_sequence(...)) would look the sequence up
+-- in pg_depend for every row and bill that to the protected table
+ALTER TABLE t_prot ALTER COLUMN id SET DEFAULT nextval('t_plain_id_seq'::regclass);
 CREATE TABLE t_diy (LIKE t_plain INCLUDING ALL, row_hash bytea, prev_hash bytea);
-ALTER TABLE t_diy ALTER COLUMN id SET DEFAULT nextval(pg_get_serial_sequence('t_plain', 'id'));
+ALTER TABLE t_diy ALTER COLUMN id SET DEFAULT nextval('t_plain_id_seq'::regclass);
 SELECT scsm.protect('t_prot');
 -- the usual do-it-yourself approach: every row chained to one head row
 CREATE TABLE diy_head (one boolean PRIMARY KEY, hash bytea NOT NULL);
