@@ -33,9 +33,12 @@ CREATE EXTENSION scsm;
 CREATE EXTENSION IF NOT EXISTS pgcrypto;
 CREATE TABLE t_plain (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), sensor int NOT NULL, what text NOT NULL, amount numeric);
 CREATE TABLE t_prot (LIKE t_plain INCLUDING ALL);
-ALTER TABLE t_prot ALTER COLUMN id SET DEFAULT nextval(pg_get_serial_sequence('t_plain', 'id'));
+-- one id sequence for all three tables, named as a constant (the default of
+-- t_plain): nextval(pg_get_serial_sequence(...)) would look the sequence up
+-- in pg_depend for every row and bill that to the protected table
+ALTER TABLE t_prot ALTER COLUMN id SET DEFAULT nextval('t_plain_id_seq'::regclass);
 CREATE TABLE t_diy (LIKE t_plain INCLUDING ALL, row_hash bytea, prev_hash bytea);
-ALTER TABLE t_diy ALTER COLUMN id SET DEFAULT nextval(pg_get_serial_sequence('t_plain', 'id'));
+ALTER TABLE t_diy ALTER COLUMN id SET DEFAULT nextval('t_plain_id_seq'::regclass);
 SELECT scsm.protect('t_prot');
 -- the usual do-it-yourself approach: every row chained to one head row
 CREATE TABLE diy_head (one boolean PRIMARY KEY, hash bytea NOT NULL);
@@ -55,26 +58,74 @@ for t in plain prot diy; do
   echo "\\set s random(1, 1000)
 INSERT INTO t_$t (sensor, what, amount) VALUES (:s, 'inspection of seal ' || :s, :s * 1.5);" >"$work/$t.sql"
 done
-tps() { "$PGBIN/pgbench" -n -c "$2" -j "$2" -T "$secs" -f "$work/$1.sql" $db 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/\1/p'; }
-best() { local b=0 v; for _ in $(seq 1 "$rounds"); do v=$(tps "$1" "$2"); b=$(python3 -c "print(max($b, $v))"); done; echo "$b"; }
+# Besides wall-clock tps, the backend CPU time per transaction: the CPU of
+# exited children of the postmaster (pgbench's backends exit at the end of a
+# run) read from /proc before and after; far less sensitive than tps to other
+# load on a shared machine.  Best of BENCH_ROUNDS for both.
+pm=$(head -1 "$work/pg/data/postmaster.pid")
+childcpu() { awk '{print $16 + $17}' "/proc/$pm/stat"; }
+tick=$(getconf CLK_TCK)
+declare -A cpu_us
+cpu_line=""
+tps() {
+  local a b out
+  a=$(childcpu)
+  out=$("$PGBIN/pgbench" -n -c "$2" -j "$2" -T "$secs" -f "$work/$1.sql" $db 2>/dev/null)
+  sleep 0.3; b=$(childcpu)
+  local n; n=$(echo "$out" | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p')
+  local c; c=$(python3 -c "print(($b - $a) * 1e6 / $tick / max($n, 1))")
+  cpu_us[$1,$2]=$(python3 -c "print(min(${cpu_us[$1,$2]:-1e18}, $c))")
+  echo "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p'
+}
+best() { local b=0 v; for _ in $(seq 1 "$rounds"); do tps "$1" "$2" >"$work/tps"; v=$(cat "$work/tps"); b=$(python3 -c "print(max($b, $v))"); done; echo "$b"; }
 ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
 
 echo "scsm ledger benchmark  (synchronous_commit=$sync, ${secs}s x $rounds rounds, $(nproc) cores)"
 echo "(a)+(b) single-row INSERT transactions per second"
 printf "  %-8s %10s %10s %10s %14s %14s\n" clients plain protected diy-chain protected/plain diy/plain
 for c in 1 4 8; do
-  p=$(best plain $c); r=$(best prot $c); d=$(best diy $c)
+  best plain $c >"$work/p"; best prot $c >"$work/r"; best diy $c >"$work/d"
+  p=$(cat "$work/p"); r=$(cat "$work/r"); d=$(cat "$work/d")
   printf "  %-8s %10.0f %10.0f %10.0f %14s %14s\n" $c "$p" "$r" "$d" "$(ratio "$r" "$p")" "$(ratio "$d" "$p")"
+  cpu_line+=$(printf "  %-8s %10.1f %10.1f %10.1f %14s %14s\n" $c "${cpu_us[plain,$c]}" "${cpu_us[prot,$c]}" "${cpu_us[diy,$c]}" \
+    "$(ratio "${cpu_us[plain,$c]}" "${cpu_us[prot,$c]}")" "$(ratio "${cpu_us[plain,$c]}" "${cpu_us[diy,$c]}")")$'\n'
 done
+echo "    backend CPU microseconds per transaction (ratios: plain/x, the tps ratio if CPU-bound)"
+printf "  %-8s %10s %10s %10s %14s %14s\n" clients plain protected diy-chain plain/protected plain/diy
+printf "%s" "$cpu_line"
 q -c "SELECT scsm.ledger_seal(1000000)" >/dev/null
 
-echo "(c) INSERT ... SELECT, added time per row"
+echo "(c) INSERT ... SELECT, added time per row (wall clock, and CPU time of the backend; best of BENCH_ROUNDS)"
+# prints "wall_ms cpu_ms" of one INSERT ... SELECT of $2 rows into t_$1
+insert_sel() {
+  q <<EOF2 | sed 's/^Time: //; s/ ms.*//' | python3 -c "import sys; v=sys.stdin.read().split(); print(v[1], (int(v[2]) - int(v[0])) * 1000.0 / $tick)"
+SELECT pg_backend_pid() AS pid \\gset
+\\setenv BPID :pid
+SET synchronous_commit = off;
+\\! awk '{print \$14 + \$15}' /proc/\$BPID/stat
+\\timing on
+INSERT INTO t_$1 (sensor, what, amount) SELECT g % 1000, 'inspection of seal ' || g, g * 1.5 FROM generate_series(1, $2) g;
+\\timing off
+\\! awk '{print \$14 + \$15}' /proc/\$BPID/stat
+EOF2
+}
 for n in $sizes; do
-  q -c "TRUNCATE t_plain" >/dev/null
-  tp=$(q -c "SET synchronous_commit = off" -c "\\timing on" -c "INSERT INTO t_plain (sensor, what, amount) SELECT g % 1000, 'inspection of seal ' || g, g * 1.5 FROM generate_series(1, $n) g" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
-  tr=$(q -c "SET synchronous_commit = off" -c "\\timing on" -c "INSERT INTO t_prot (sensor, what, amount) SELECT g % 1000, 'inspection of seal ' || g, g * 1.5 FROM generate_series(1, $n) g" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
-  printf "  %9d rows: plain %8.0f ms, protected %8.0f ms, ratio %s, added %.2f us/row\n" "$n" "$tp" "$tr" "$(ratio "$tr" "$tp")" "$(python3 -c "print(($tr - $tp) * 1000 / $n)")"
-  while [ "$(q -c "SELECT scsm.ledger_seal(1000000)")" != 0 ]; do :; done
+  bp=(1e18 1e18); br=(1e18 1e18); bs=
+  for _ in $(seq 1 "$rounds"); do
+    q -c "TRUNCATE t_plain" >/dev/null
+    read -r w c < <(insert_sel plain "$n")
+    bp=($(python3 -c "print(min(${bp[0]}, $w), min(${bp[1]}, $c))"))
+    read -r w c < <(insert_sel prot "$n")
+    br=($(python3 -c "print(min(${br[0]}, $w), min(${br[1]}, $c))"))
+    s0=$(date +%s%N)
+    while [ "$(q -c "SELECT scsm.ledger_seal(1000000)")" != 0 ]; do :; done
+    s1=$(date +%s%N); bs=$(python3 -c "print(min(${bs:-1e18}, ($s1 - $s0) / 1e6))")
+  done
+  printf "  %9d rows: wall plain %6.0f ms, protected %6.0f ms, added %5.2f us/row | CPU plain %6.0f ms, protected %6.0f ms, added %5.2f us/row\n" \
+    "$n" "${bp[0]}" "${br[0]}" "$(python3 -c "print((${br[0]} - ${bp[0]}) * 1000 / $n)")" \
+    "${bp[1]}" "${br[1]}" "$(python3 -c "print((${br[1]} - ${bp[1]}) * 1000 / $n)")"
+  printf "  %9s       sealing them afterwards (off the insert path, by the sealer): %.0f ms wall, %.2f us/row\n" "" "$bs" "$(python3 -c "print($bs * 1000 / $n)")"
+  bs=
 done
 
 echo "(d) verification"

@@ -302,6 +302,11 @@ ALTER EVENT TRIGGER scsm_ledger_rewrite_guard ENABLE ALWAYS;
 CREATE FUNCTION scsm.ledger_seal(max_leaves integer DEFAULT 100000) RETURNS bigint
   LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
   SET search_path = pg_catalog, pg_temp
+  -- every statement here reads only the unsealed tail of ledger_row through
+  -- ledger_row_block_idx (block_id IS NULL sorts last); with stale statistics
+  -- the planner chose sequential scans of the whole ledger, so a seal cost
+  -- O(ledger size) instead of O(new entries)
+  SET enable_seqscan = off
 AS $$
 DECLARE
   v_ids    bigint[];
@@ -321,8 +326,9 @@ BEGIN
   END IF;
   -- entries that name blocks not (yet) present: a restore is loading the
   -- ledger (pg_restore -j may load ledger_row before ledger_block); wait
-  IF EXISTS (SELECT 1 FROM scsm.ledger_row r
-              WHERE r.block_id > (SELECT coalesce(max(k.block_id), 0) FROM scsm.ledger_block k)) THEN
+  -- (max() reads one index entry; EXISTS (... block_id > x) scanned everything)
+  IF (SELECT max(r.block_id) FROM scsm.ledger_row r)
+     > (SELECT coalesce(max(k.block_id), 0) FROM scsm.ledger_block k) THEN
     RETURN 0;
   END IF;
   -- every committed, unsealed entry, whatever its commit order: entry_id
