@@ -153,7 +153,8 @@ SELECT 'routine', f, r, p::text[], true
     ('retention_pending',    'scsm_admin',   '{}'),
     ('list_disposal_reviews', 'scsm_admin',  '{}'),
     ('retention_review_step', 'scsm_admin',  '{}'),
-    ('retention_dispose_step', 'scsm_admin', '{}')
+    ('retention_dispose_step', 'scsm_admin', '{}'),
+    ('audits_due_step',      'scsm_admin',   '{}')
   ) AS v (f, r, p);
 
 -- The DDL guards fire for every DROP and rewriting ALTER TABLE in the
