@@ -4,6 +4,18 @@
 -- so one organization's rows stay together (and the tables can be distributed
 -- by org_id later).  Foreign keys always include org_id.
 
+-- Is a dump being restored?  Rows restored by pg_restore under the
+-- superuser-only setting scsm.restore_mode come back exactly as they were:
+-- the register's rule triggers and their side effects (superseding,
+-- flagging, re-scoring, due dates) were applied when the rows were first
+-- written, so every scsm trigger returns at once while it is on.
+CREATE FUNCTION scsm.restoring() RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT coalesce(pg_catalog.current_setting('scsm.restore_mode', true) = 'on', false) $$;
+COMMENT ON FUNCTION scsm.restoring() IS
+    'True while scsm.restore_mode is on (superuser only): triggers let restored rows through unchanged';
+
 -- Sensitivity of information (4.4.4, 4.4.5 a): the same scale serves as the
 -- sensitivity of a row and the clearance of a member.
 CREATE TYPE scsm.sensitivity AS ENUM ('public', 'internal', 'confidential', 'restricted');

@@ -43,11 +43,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
-    -- restoring a dump (scsm.restore_mode, superuser only): rows come back as
-    -- they were; rules and side effects were applied when they were written
-    IF pg_catalog.current_setting('scsm.restore_mode', true) = 'on' THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
+    IF scsm.restoring() THEN RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END IF;
     IF TG_OP = 'UPDATE' AND OLD.status IN ('superseded', 'withdrawn') AND NEW.status <> OLD.status THEN
         RAISE EXCEPTION 'a superseded or withdrawn policy version cannot be brought back'
             USING ERRCODE = '23S02',
@@ -114,11 +110,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
-    -- restoring a dump (scsm.restore_mode, superuser only): rows come back as
-    -- they were; rules and side effects were applied when they were written
-    IF pg_catalog.current_setting('scsm.restore_mode', true) = 'on' THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
+    IF scsm.restoring() THEN RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END IF;
     IF TG_TABLE_NAME = 'objective' THEN
         IF TG_OP = 'INSERT' OR NEW.policy_id <> OLD.policy_id THEN
             -- a policy that does not exist (or belongs to another organization) is the
@@ -162,11 +154,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
-    -- restoring a dump (scsm.restore_mode, superuser only): rows come back as
-    -- they were; rules and side effects were applied when they were written
-    IF pg_catalog.current_setting('scsm.restore_mode', true) = 'on' THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
+    IF scsm.restoring() THEN RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END IF;
     IF TG_OP = 'UPDATE' AND OLD.status IN ('closed', 'cancelled') AND NEW.status <> OLD.status THEN
         RAISE EXCEPTION 'a closed or cancelled action cannot be reopened'
             USING ERRCODE = '23S05',
@@ -230,11 +218,7 @@ DECLARE
     f record;
     open_actions int;
 BEGIN
-    -- restoring a dump (scsm.restore_mode, superuser only): rows come back as
-    -- they were; rules and side effects were applied when they were written
-    IF pg_catalog.current_setting('scsm.restore_mode', true) = 'on' THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
+    IF scsm.restoring() THEN RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END IF;
     IF NEW.finding_id IS NOT NULL THEN
         SELECT kind, clause INTO f FROM scsm.audit_finding WHERE org_id = NEW.org_id AND finding_id = NEW.finding_id;
         IF f.kind NOT IN ('minor_nc', 'major_nc') THEN
@@ -278,11 +262,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
-    -- restoring a dump (scsm.restore_mode, superuser only): rows come back as
-    -- they were; rules and side effects were applied when they were written
-    IF pg_catalog.current_setting('scsm.restore_mode', true) = 'on' THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
+    IF scsm.restoring() THEN RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END IF;
     IF TG_OP = 'UPDATE' AND NEW.status <> OLD.status
        AND (OLD.status IN ('implemented', 'rejected')
             OR array_position(ARRAY['proposed', 'assessed', 'approved', 'implemented'], NEW.status)
@@ -338,11 +318,7 @@ AS $$
 DECLARE
     last_cal record;
 BEGIN
-    -- restoring a dump (scsm.restore_mode, superuser only): rows come back as
-    -- they were; rules and side effects were applied when they were written
-    IF pg_catalog.current_setting('scsm.restore_mode', true) = 'on' THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
+    IF scsm.restoring() THEN RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END IF;
     IF NEW.equipment_id IS NOT NULL THEN
         SELECT performed_on, result, next_due INTO last_cal
           FROM scsm.calibration
@@ -382,11 +358,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
-    -- restoring a dump (scsm.restore_mode, superuser only): rows come back as
-    -- they were; rules and side effects were applied when they were written
-    IF pg_catalog.current_setting('scsm.restore_mode', true) = 'on' THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
+    IF scsm.restoring() THEN RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END IF;
     IF TG_OP = 'UPDATE' AND OLD.status IN ('approved', 'obsolete') THEN
         IF NEW.content IS DISTINCT FROM OLD.content OR NEW.version <> OLD.version OR NEW.document_id <> OLD.document_id
            OR NEW.approved_by IS DISTINCT FROM OLD.approved_by OR NEW.approved_on IS DISTINCT FROM OLD.approved_on THEN
@@ -430,11 +402,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
-    -- restoring a dump (scsm.restore_mode, superuser only): rows come back as
-    -- they were; rules and side effects were applied when they were written
-    IF pg_catalog.current_setting('scsm.restore_mode', true) = 'on' THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
+    IF scsm.restoring() THEN RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END IF;
     IF NOT scsm.holds_role(NEW.org_id, NEW.chair, NEW.held_on, 'top_management') THEN
         RAISE EXCEPTION 'a management review must be chaired by a member of top management'
             USING ERRCODE = '23S11',
@@ -455,11 +423,7 @@ AS $$
 DECLARE
     is_lead boolean;
 BEGIN
-    -- restoring a dump (scsm.restore_mode, superuser only): rows come back as
-    -- they were; rules and side effects were applied when they were written
-    IF pg_catalog.current_setting('scsm.restore_mode', true) = 'on' THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
+    IF scsm.restoring() THEN RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END IF;
     SELECT is_sms_lead INTO is_lead FROM scsm.role WHERE org_id = NEW.org_id AND role_id = NEW.role_id;
     IF is_lead THEN
         -- two transactions appointing different people at once would each miss
@@ -495,11 +459,7 @@ DECLARE
     a record;
     conflict text;
 BEGIN
-    -- restoring a dump (scsm.restore_mode, superuser only): rows come back as
-    -- they were; rules and side effects were applied when they were written
-    IF pg_catalog.current_setting('scsm.restore_mode', true) = 'on' THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
+    IF scsm.restoring() THEN RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END IF;
     IF TG_TABLE_NAME = 'audit_finding' THEN
         IF TG_OP = 'UPDATE' AND NEW.audit_id = OLD.audit_id THEN
             RETURN NEW;
@@ -556,11 +516,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
-    -- restoring a dump (scsm.restore_mode, superuser only): rows come back as
-    -- they were; rules and side effects were applied when they were written
-    IF pg_catalog.current_setting('scsm.restore_mode', true) = 'on' THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
+    IF scsm.restoring() THEN RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END IF;
     IF NEW.kind IN ('incident', 'emergency') THEN
         UPDATE scsm.emergency_plan SET needs_review = true
          WHERE org_id = NEW.org_id AND (site_id = NEW.site_id OR site_id IS NULL) AND NOT needs_review;
@@ -583,11 +539,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
-    -- restoring a dump (scsm.restore_mode, superuser only): rows come back as
-    -- they were; rules and side effects were applied when they were written
-    IF pg_catalog.current_setting('scsm.restore_mode', true) = 'on' THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
+    IF scsm.restoring() THEN RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END IF;
     IF NEW.last_reviewed_on > OLD.last_reviewed_on AND NEW.needs_review = OLD.needs_review THEN
         NEW.needs_review := false;
     END IF;
@@ -604,11 +556,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
-    -- restoring a dump (scsm.restore_mode, superuser only): rows come back as
-    -- they were; rules and side effects were applied when they were written
-    IF pg_catalog.current_setting('scsm.restore_mode', true) = 'on' THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
+    IF scsm.restoring() THEN RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END IF;
     IF NEW.next_review_due IS NULL OR (TG_OP = 'UPDATE' AND NEW.assessed_on > OLD.assessed_on
                                        AND NEW.next_review_due = OLD.next_review_due) THEN
         NEW.next_review_due := (NEW.assessed_on + NEW.review_interval)::date;
@@ -633,11 +581,7 @@ LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
-    -- restoring a dump (scsm.restore_mode, superuser only): rows come back as
-    -- they were; rules and side effects were applied when they were written
-    IF pg_catalog.current_setting('scsm.restore_mode', true) = 'on' THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
+    IF scsm.restoring() THEN RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END IF;
     IF NEW.is_sms_lead AND NOT OLD.is_sms_lead AND EXISTS (
         SELECT 1 FROM scsm.appointment a JOIN scsm.appointment b
                ON b.org_id = a.org_id AND b.role_id = a.role_id AND b.appointment_id > a.appointment_id

@@ -821,11 +821,7 @@ DECLARE
     old_site bigint;
     cause text;
 BEGIN
-    -- restoring a dump (scsm.restore_mode, superuser only): rows come back as
-    -- they were; rules and side effects were applied when they were written
-    IF pg_catalog.current_setting('scsm.restore_mode', true) = 'on' THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
+    IF scsm.restoring() THEN RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END IF;
     r := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
     IF NOT EXISTS (SELECT 1 FROM scsm.audit_unit WHERE org_id = r.org_id) THEN
         RETURN NULL;

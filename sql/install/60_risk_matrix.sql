@@ -704,11 +704,7 @@ CREATE FUNCTION scsm.risk_score_freeze_version() RETURNS trigger
 	SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    -- restoring a dump (scsm.restore_mode, superuser only): rows come back as
-    -- they were; rules and side effects were applied when they were written
-    IF pg_catalog.current_setting('scsm.restore_mode', true) = 'on' THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
+    IF scsm.restoring() THEN RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END IF;
 	-- scores inserted directly (not through risk_score_record) freeze their version too
 	IF NOT (SELECT v.frozen FROM scsm.risk_matrix_version v WHERE v.version_id = NEW.matrix_version_id) THEN
 		PERFORM scsm.risk_matrix_freeze(NEW.matrix_version_id);

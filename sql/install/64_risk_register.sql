@@ -66,11 +66,7 @@ DECLARE
 	owner_org bigint;
 	found_it boolean;
 BEGIN
-    -- restoring a dump (scsm.restore_mode, superuser only): rows come back as
-    -- they were; rules and side effects were applied when they were written
-    IF pg_catalog.current_setting('scsm.restore_mode', true) = 'on' THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
+    IF scsm.restoring() THEN RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END IF;
 	-- runs with the caller's rights: another organization's matrix is invisible
 	SELECT true, m.org_id INTO found_it, owner_org
 	  FROM scsm.risk_matrix_version v JOIN scsm.risk_matrix m USING (matrix_id)
@@ -456,11 +452,7 @@ CREATE FUNCTION scsm.tg_risk_rescore() RETURNS trigger
 	SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    -- restoring a dump (scsm.restore_mode, superuser only): rows come back as
-    -- they were; rules and side effects were applied when they were written
-    IF pg_catalog.current_setting('scsm.restore_mode', true) = 'on' THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
+    IF scsm.restoring() THEN RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END IF;
 	IF EXISTS (SELECT FROM scsm.risk_score s WHERE s.org_id = NEW.org_id AND s.risk_id = NEW.risk_id) THEN
 		NEW := scsm.risk_assess(NEW);
 	END IF;
@@ -488,11 +480,7 @@ AS $$
 DECLARE
 	rid bigint;
 BEGIN
-    -- restoring a dump (scsm.restore_mode, superuser only): rows come back as
-    -- they were; rules and side effects were applied when they were written
-    IF pg_catalog.current_setting('scsm.restore_mode', true) = 'on' THEN
-        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-    END IF;
+    IF scsm.restoring() THEN RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END; END IF;
 	IF TG_TABLE_NAME = 'risk_control' THEN
 		IF TG_OP IN ('UPDATE', 'DELETE') THEN
 			PERFORM scsm.rescore_if_stale(OLD.org_id, OLD.risk_id);

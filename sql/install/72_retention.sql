@@ -370,7 +370,7 @@ DECLARE
   a record;
 BEGIN
   -- pg_restore brings rows exactly as they were
-  IF current_setting('scsm.restore_mode', true) = 'on' THEN
+  IF scsm.restoring() THEN
     RETURN NEW;
   END IF;
   IF v_rel IS NULL THEN
@@ -464,7 +464,7 @@ DECLARE
   v_rel regclass;
 BEGIN
   -- pg_restore brings rows exactly as they were
-  IF current_setting('scsm.restore_mode', true) = 'on' THEN
+  IF scsm.restoring() THEN
     RETURN NEW;
   END IF;
   IF TG_OP = 'INSERT' THEN
@@ -599,7 +599,7 @@ DECLARE
   c scsm.retention_class;
 BEGIN
   -- pg_restore brings rows exactly as they were
-  IF current_setting('scsm.restore_mode', true) = 'on' THEN
+  IF scsm.restoring() THEN
     RETURN NEW;
   END IF;
   SELECT * INTO c FROM scsm.retention_class WHERE class_id = NEW.class_id;
@@ -714,7 +714,7 @@ CREATE FUNCTION scsm.tg_disposal_review_rules() RETURNS trigger
 AS $$
 BEGIN
   -- pg_restore brings rows exactly as they were
-  IF current_setting('scsm.restore_mode', true) = 'on' THEN
+  IF scsm.restoring() THEN
     RETURN NEW;
   END IF;
   IF NEW.status = OLD.status THEN
