@@ -10,7 +10,6 @@
 #   bash bench/retention.sh [N] [B]       (default N=1000000, B=10000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PG_CONFIG=${PG_CONFIG:?set PG_CONFIG}
 . test/lib.sh
 N=${1:-1000000}
 B=${2:-10000}
