@@ -26,7 +26,11 @@ SELECT pg_sleep(2);
 COMMIT;
 SQL
 pid_a=$!
-sleep 0.7
+# wait until A has inserted and sits in its pg_sleep (not a fixed delay: CI machines are slow)
+for _ in $(seq 1 400); do
+  [ "$(psql -X -At -d $db -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(2)%' AND state = 'active'")" = 1 ] && break
+  sleep 0.05
+done
 # session B appoints Cy for an overlapping period while A is still open
 psql -X -q -d $db -c '\set VERBOSITY sqlstate' \
   -c "INSERT INTO scsm.appointment (org_id, appointment_id, role_id, person_id, valid_from) VALUES (9001, 11, 2, 3, '2026-06-01')" \

@@ -108,10 +108,14 @@ ok $? "new scores continue the restored sequence (restored up to $top, new from 
 # both changes, so the latest score matches the register.
 q $c "SELECT count(*) FROM scsm.risk_score" >/dev/null
 before=$(q $c "SELECT count(*) FROM scsm.risk_score WHERE risk_id = 2")
-psql -X -q -v ON_ERROR_STOP=1 -d $c -c "BEGIN; UPDATE scsm.control SET effectiveness = 0.7 WHERE title = 'Fence'; SELECT pg_sleep(1.5); COMMIT;" \
-  >"$work/conc_a.out" 2>&1 &
+psql -X -q -v ON_ERROR_STOP=1 -d $c -c "BEGIN" -c "UPDATE scsm.control SET effectiveness = 0.7 WHERE title = 'Fence'" \
+  -c "SELECT pg_sleep(1.5)" -c "COMMIT" >"$work/conc_a.out" 2>&1 &
 pa=$!
-sleep 0.5
+# wait until A has updated and sits in its pg_sleep
+for _ in $(seq 1 400); do
+  [ "$(q $c "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(1.5)' AND state = 'active'")" = 1 ] && break
+  sleep 0.05
+done
 psql -X -q -v ON_ERROR_STOP=1 -d $c -c "UPDATE scsm.control SET effectiveness = 0.3 WHERE title = 'Backup'" >"$work/conc_b.out" 2>&1
 rb=$?
 wait $pa

@@ -40,11 +40,18 @@ d1=$(q ldump_src -c "SELECT scsm.ledger_digest()")
 ok "$( [ -z "$(q ldump_src -c "SELECT * FROM scsm.verify_ledger('$d1')")" ]; echo $?)" "source verifies clean"
 
 # an entry that is still unsealed when the dump is taken: hold the sealer off
-psql -X -q -d ldump_src -c "SELECT pg_advisory_lock(1935896941, 1), pg_sleep(6)" >/dev/null &
+# (the holder keeps the lock until the dump is written, however slow the machine)
+psql -X -q -d ldump_src -c "SELECT pg_advisory_lock(1935896941, 1)" \
+     -c "DO \$\$BEGIN WHILE NOT EXISTS (SELECT 1 FROM pg_stat_activity
+        WHERE application_name = 'ldump_done') LOOP PERFORM pg_sleep(0.05); PERFORM pg_stat_clear_snapshot(); END LOOP; END\$\$" >/dev/null &
 holder=$!
-sleep 1
+for _ in $(seq 1 600); do
+  [ "$(q ldump_src -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1935896941 AND objid = 1 AND granted")" = 1 ] && break
+  sleep 0.05
+done
 q ldump_src -c "INSERT INTO incident VALUES (21, 'minor', NULL, NULL, NULL, NULL, '2024-02-01', NULL)"
 "$PGBIN/pg_dump" -Fc -f "$work/src.dump" ldump_src
+PGAPPNAME=ldump_done psql -X -q -d ldump_src -c "SELECT pg_sleep(0.5)" >/dev/null
 wait $holder
 ok "$( [ "$("$PGBIN/pg_restore" -l "$work/src.dump" | grep -c 'TABLE DATA scsm ledger_row')" = 1 ]; echo $?)" "the ledger tables are in the dump (pg_extension_config_dump)"
 
