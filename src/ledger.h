@@ -87,6 +87,10 @@ extern void LedgerKeyAppend(StringInfo buf, const char *name, Datum v,
 extern char *LedgerKeyValueText(Datum value, Oid typid);
 extern void LedgerCheckKeyType(Oid typid, const char *colname);
 
+/* ledger_merkle.c: tree head over row hashes in memory */
+extern void LedgerMerkleRoot(const uint8 (*rowhashes)[LEDGER_HASH_LEN], int64 n,
+							 uint8 *out);
+
 /* ledger_store.c: direct writes of ledger entries */
 extern int64 LedgerAppendEntry(int32 table_id, const char *row_key,
 							   int32 version, const uint8 *hash);

@@ -21,6 +21,7 @@
 #include "port/pg_bswap.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "ledger.h"
@@ -213,4 +214,25 @@ scsm_block_hash(PG_FUNCTION_ARGS)
 	memcpy(buf + 88, &v, 8);
 	LedgerSha256(buf, sizeof(buf), out);
 	PG_RETURN_BYTEA_P(HashToBytea(out));
+}
+
+/*
+ * RFC 9162 tree head over n row hashes held in memory (n >= 1), for
+ * callers that already have the hashes (verify_ledger's block pass).
+ */
+void
+LedgerMerkleRoot(const uint8 (*rowhashes)[LEDGER_HASH_LEN], int64 n, uint8 *out)
+{
+	uint8		(*leaves)[LEDGER_HASH_LEN] = palloc_extended(sizeof(*leaves) * n,
+															 MCXT_ALLOC_HUGE);
+	uint8		buf[1 + LEDGER_HASH_LEN];
+
+	buf[0] = 0x00;
+	for (int64 i = 0; i < n; i++)
+	{
+		memcpy(buf + 1, rowhashes[i], LEDGER_HASH_LEN);
+		LedgerSha256(buf, sizeof(buf), leaves[i]);
+	}
+	TreeHash(leaves, 0, n, out);
+	pfree(leaves);
 }

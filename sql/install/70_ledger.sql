@@ -454,6 +454,9 @@ DECLARE
   v_hist   regclass;
   v_q      text;
   v_dups   text[];
+  v_rels   regclass[];
+  v_ids    integer[];
+  v_found  jsonb;
 BEGIN
   IF digest IS NOT NULL THEN
     IF jsonb_typeof(digest) IS DISTINCT FROM 'object'
@@ -491,16 +494,9 @@ BEGIN
     v_expect := 1;
   END IF;
   FOR b IN
-    WITH leaves AS (
-      SELECT r.block_id, count(*) AS n,
-             min(r.leaf_index) AS lo, max(r.leaf_index) AS hi,
-             count(DISTINCT r.leaf_index) AS nd,
-             scsm.merkle_root(array_agg(r.row_hash ORDER BY r.leaf_index, r.entry_id)) AS root_leaf,
-             array_agg(r.entry_id ORDER BY r.leaf_index, r.entry_id)
-               = array_agg(r.entry_id ORDER BY r.entry_id) AS in_order
-        FROM scsm.ledger_row r
-       WHERE r.block_id IS NOT NULL AND r.block_id >= v_from
-       GROUP BY r.block_id)
+    -- per block: entries, leaf numbers, Merkle root in leaf order, whether
+    -- leaf order is entry order (one scan and one sort, src/ledger_verify.c)
+    WITH leaves AS (SELECT * FROM scsm.ledger_block_leaves(v_from))
     SELECT coalesce(k.block_id, l.block_id) AS block_id, k.block_id IS NOT NULL AS has_block,
            k.prev_hash, k.merkle_root, k.leaf_count, k.sealed_at, k.block_hash, l.*
       FROM (SELECT * FROM scsm.ledger_block WHERE block_id >= v_from) k
@@ -557,7 +553,21 @@ BEGIN
     v_expect := b.block_id + 1;
   END LOOP;
 
-  -- 2. every protected table against its ledger entries
+  -- 2. every protected table against its ledger entries.  Full runs do the
+  -- current rows of the tables the caller reads without row-level security
+  -- in C, all at once: one scan of scsm.ledger_row and one of each table
+  -- (src/ledger_verify.c); the others go through the SQL passes below.
+  v_ids := '{}';
+  IF NOT incremental OR digest IS NULL THEN
+    SELECT coalesce(array_agg(d.rel ORDER BY d.table_id), '{}'), coalesce(array_agg(d.table_id ORDER BY d.table_id), '{}')
+      INTO v_rels, v_ids
+      FROM (SELECT lt.table_id, to_regclass(format('%I.%I', lt.schema_name, lt.table_name)) AS rel
+              FROM scsm.ledger_table lt
+             WHERE lt.mode IN ('append_only', 'versioned', 'certificate')) d
+     WHERE d.rel IS NOT NULL AND scsm.ledger_verify_direct_ok(d.rel);
+    v_found := (SELECT coalesce(jsonb_agg(jsonb_build_array(f.table_id, f.row_key, f.kind, f.detail) ORDER BY f.ord), '[]')
+                  FROM scsm.ledger_verify_rows(v_rels, v_ids) WITH ORDINALITY AS f (table_id, row_key, kind, detail, ord));
+  END IF;
   FOR t IN SELECT lt.* FROM scsm.ledger_table lt
             WHERE lt.mode IN ('append_only', 'versioned', 'certificate')
             ORDER BY lt.table_id
@@ -570,8 +580,25 @@ BEGIN
       RETURN NEXT;
       CONTINUE;
     END IF;
-    IF NOT incremental OR digest IS NULL THEN
-      -- full: current rows vs the latest entry of each key.  The latest entry
+    v_dups := NULL;
+    IF t.table_id = ANY (v_ids) THEN
+      -- done in C above; keys with several entries came back as 'dup'
+      v_dups := '{}';
+      FOR row_key, kind, detail IN
+        SELECT f ->> 1, f ->> 2, f ->> 3 FROM jsonb_array_elements(v_found) f
+         WHERE (f ->> 0)::int = t.table_id
+      LOOP
+        IF kind = 'dup' THEN
+          v_dups := v_dups || row_key;
+        ELSE
+          table_name := v_name;
+          RETURN NEXT;
+        END IF;
+      END LOOP;
+      v_q := NULL;
+    ELSIF NOT incremental OR digest IS NULL THEN
+      -- full, in SQL (row-level security applies to the caller): current
+      -- rows vs the latest entry of each key.  The latest entry
       -- is the max of (version || entry_id || hash) as big-endian bytes in hex
       -- under the C collation: a hash aggregate, no sort of all entries
       v_q := format($q$
@@ -629,22 +656,24 @@ BEGIN
          ORDER BY 1$q$, v_rel::oid, v_rel, t.table_id, t.schema_name, t.table_name,
                   v_from, scsm.ledger_key_condition(v_rel, 't', 'led.k'));
     END IF;
-    FOR row_key, kind, detail IN EXECUTE v_q LOOP
-      table_name := v_name;
-      RETURN NEXT;
-    END LOOP;
+    IF v_q IS NOT NULL THEN
+      FOR row_key, kind, detail IN EXECUTE v_q LOOP
+        table_name := v_name;
+        RETURN NEXT;
+      END LOOP;
+    END IF;
 
     -- entries replaced by a later entry of the same key: in an append-only
     -- table that means the original row was deleted and the key reused
     -- (the duplicated keys are collected first, in one pass: as a semi-join,
     -- with statistics that predate a bulk load or disposal, the planner may
     -- re-run the grouping for every entry -- minutes for 20k rows)
-    IF t.mode IN ('append_only', 'certificate') THEN
+    IF t.mode NOT IN ('append_only', 'certificate') THEN
+      v_dups := '{}';
+    ELSIF v_dups IS NULL THEN
       v_dups := ARRAY(SELECT d.row_key FROM scsm.ledger_row d
                        WHERE d.table_id = t.table_id
                        GROUP BY d.row_key HAVING count(*) > 1);
-    ELSE
-      v_dups := '{}';
     END IF;
     IF cardinality(v_dups) > 0 THEN
       FOR row_key, kind, detail IN
@@ -708,6 +737,27 @@ END
 $$;
 COMMENT ON FUNCTION scsm.verify_ledger(jsonb, boolean) IS
   'Verify the ledger (against a digest taken earlier, if given): one row per discrepancy (modified, missing, unaccounted, reordered, block_mismatch, digest_mismatch), none when clean';
+
+CREATE FUNCTION scsm.ledger_block_leaves(from_block bigint)
+  RETURNS TABLE (block_id bigint, n bigint, lo integer, hi integer, nd bigint, root_leaf bytea, in_order boolean)
+  LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+  AS 'MODULE_PATHNAME', 'scsm_ledger_block_leaves';
+COMMENT ON FUNCTION scsm.ledger_block_leaves(bigint) IS
+  'Block pass of verify_ledger, in C: per sealed block from from_block on, its entry count, leaf numbers, Merkle root in leaf order and whether leaf order is entry order';
+REVOKE ALL ON FUNCTION scsm.ledger_block_leaves(bigint) FROM PUBLIC;
+
+CREATE FUNCTION scsm.ledger_verify_direct_ok(tbl regclass) RETURNS boolean
+  LANGUAGE C STABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'scsm_ledger_verify_direct_ok';
+COMMENT ON FUNCTION scsm.ledger_verify_direct_ok(regclass) IS
+  'Whether verify_ledger may scan the table directly for the current user (heap table, no row-level security applies)';
+CREATE FUNCTION scsm.ledger_verify_rows(tbls regclass[], table_ids integer[])
+  RETURNS TABLE (table_id integer, row_key text, kind text, detail text)
+  LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+  AS 'MODULE_PATHNAME', 'scsm_ledger_verify_rows';
+COMMENT ON FUNCTION scsm.ledger_verify_rows(regclass[], integer[]) IS
+  'Full pass of verify_ledger over protected tables (with their table_ids), in C: modified, unaccounted and missing rows, and keys with several entries (kind dup)';
+REVOKE ALL ON FUNCTION scsm.ledger_verify_rows(regclass[], integer[]) FROM PUBLIC;
 
 CREATE FUNCTION scsm.ledger_proof(tbl regclass, key jsonb, digest jsonb DEFAULT NULL) RETURNS jsonb
   LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
