@@ -518,6 +518,30 @@ WITH heading AS (
       LEFT JOIN scsm.audit_finding f
              ON f.org_id = la.org_id AND f.audit_id = la.audit_id AND la.clause OPERATOR(scsm.@>) f.clause
      GROUP BY la.org_id, la.clause, la.performed_on
+), rolled AS (
+    -- a heading with sub-headings (4.3, 4.4, 4.5) is audited once all of
+    -- them are: as of the oldest of their last audits, with the worst result
+    SELECT p.org_id, p.clause,
+           CASE WHEN count(*) = count(ar.performed_on) THEN min(ar.performed_on) END AS performed_on,
+           CASE max(CASE ar.result WHEN 'major_nc' THEN 4 WHEN 'minor_nc' THEN 3
+                                   WHEN 'observation' THEN 2 WHEN 'opportunity' THEN 1 ELSE 0 END)
+               WHEN 4 THEN 'major_nc' WHEN 3 THEN 'minor_nc' WHEN 2 THEN 'observation'
+               WHEN 1 THEN 'opportunity' ELSE 'conforming'
+           END AS result
+      FROM heading p
+      JOIN heading c ON c.org_id = p.org_id AND scsm.clause_parent(c.clause) = p.clause
+      LEFT JOIN audit_result ar ON ar.org_id = c.org_id AND ar.clause = c.clause
+     GROUP BY p.org_id, p.clause
+), audited AS (
+    -- the later of a direct audit of the heading and the roll-up
+    SELECT coalesce(ar.org_id, r.org_id) AS org_id, coalesce(ar.clause, r.clause) AS clause,
+           CASE WHEN r.performed_on > ar.performed_on OR ar.performed_on IS NULL
+                THEN r.performed_on ELSE ar.performed_on END AS performed_on,
+           CASE WHEN r.performed_on > ar.performed_on OR ar.performed_on IS NULL
+                THEN r.result ELSE ar.result END AS result
+      FROM audit_result ar
+      FULL JOIN (SELECT * FROM rolled WHERE performed_on IS NOT NULL) r
+             ON r.org_id = ar.org_id AND r.clause = ar.clause
 ), nc AS (
     SELECT h.org_id, h.clause,
            count(*) AS open_nc,
@@ -554,7 +578,7 @@ SELECT h.org_id,
        END AS status
   FROM heading h
   LEFT JOIN ev ON ev.org_id = h.org_id AND ev.clause = h.clause
-  LEFT JOIN audit_result ar ON ar.org_id = h.org_id AND ar.clause = h.clause
+  LEFT JOIN audited ar ON ar.org_id = h.org_id AND ar.clause = h.clause
   LEFT JOIN nc ON nc.org_id = h.org_id AND nc.clause = h.clause
   LEFT JOIN od ON od.org_id = h.org_id AND od.clause = h.clause;
 COMMENT ON VIEW scsm.v_clause_conformance IS

@@ -1,6 +1,6 @@
 -- v_clause_conformance and v_clause_evidence on a small hand-built register.
 BEGIN;
-SELECT plan(27);
+SELECT plan(31);
 
 INSERT INTO scsm.organization (org_id, name, short_name) VALUES (910, 'Gamma Port', 'gamma_p'), (911, 'Delta Empty', 'delta_e');
 INSERT INTO scsm.site (org_id, site_id, name) VALUES (910, 1, 'Quay');
@@ -130,6 +130,31 @@ SELECT results_eq($$SELECT last_audit_on, last_audit_result FROM scsm.v_clause_c
                      WHERE org_id = 910 AND clause::text = '4.4.2'$$,
                   $$VALUES (current_date - 1, 'conforming')$$,
                   'the latest covering audit gives the result');
+
+-- a heading with sub-headings counts as audited once every sub-heading is:
+-- its last audit is the oldest of theirs, its result the worst of theirs
+INSERT INTO scsm.organization (org_id, name, short_name) VALUES (912, 'Epsilon Depot', 'eps_d');
+INSERT INTO scsm.person (org_id, person_id, full_name) VALUES (912, 1, 'Eve Auditor');
+INSERT INTO scsm.audit (org_id, audit_id, kind, clauses, planned_for, performed_on, lead_auditor, status, conclusion)
+VALUES (912, 1, 'internal', '{4.3.1,4.3.2,4.3.3,4.3.4}', current_date - 15, current_date - 15, 1, 'completed', 'fine');
+SELECT is((SELECT last_audit_on FROM scsm.v_clause_conformance WHERE org_id = 912 AND clause::text = '4.3'), NULL::date,
+          'a heading with one sub-heading never audited has no last audit');
+INSERT INTO scsm.audit (org_id, audit_id, kind, clauses, planned_for, performed_on, lead_auditor, status, conclusion)
+VALUES (912, 2, 'internal', '{4.3.5}', current_date - 5, current_date - 5, 1, 'completed', 'one minor');
+INSERT INTO scsm.audit_finding (org_id, finding_id, audit_id, clause, kind, description)
+VALUES (912, 1, 2, '4.3.5', 'minor_nc', 'programme not reviewed');
+SELECT results_eq($$SELECT last_audit_on, last_audit_result FROM scsm.v_clause_conformance
+                     WHERE org_id = 912 AND clause::text = '4.3'$$,
+                  $$VALUES (current_date - 15, 'minor_nc')$$,
+                  'once every sub-heading is audited: the oldest of their audits, the worst of their results');
+INSERT INTO scsm.audit (org_id, audit_id, kind, clauses, planned_for, performed_on, lead_auditor, status, conclusion)
+VALUES (912, 3, 'internal', '{4.3}', current_date - 2, current_date - 2, 1, 'completed', 'fine');
+SELECT results_eq($$SELECT last_audit_on, last_audit_result FROM scsm.v_clause_conformance
+                     WHERE org_id = 912 AND clause::text = '4.3'$$,
+                  $$VALUES (current_date - 2, 'conforming')$$,
+                  'a later audit of the heading itself gives the result');
+SELECT is((SELECT last_audit_on FROM scsm.v_clause_conformance WHERE org_id = 912 AND clause::text = '4.4'), NULL::date,
+          'headings without any audit below stay unaudited');
 
 SELECT * FROM finish();
 ROLLBACK;
