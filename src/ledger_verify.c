@@ -201,6 +201,33 @@ IdPosCmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
 }
 
+/* Count an entry of (table, key) and keep it if it is the latest so far. */
+static void
+AddEntry(verify_hash *ht, VerifyKey k, int32 version, int64 entry_id, bytea *hash)
+{
+	bool		found;
+	VerifyEntry *e = verify_insert(ht, k, &found);
+
+	if (found)
+	{
+		pfree((char *) k.key);
+		e->count++;
+		if (version < e->version ||
+			(version == e->version && entry_id < e->entry_id))
+			return;
+	}
+	else
+	{
+		e->count = 1;
+		e->seen = false;
+	}
+	e->version = version;
+	e->entry_id = entry_id;
+	memset(e->hash, 0, LEDGER_HASH_LEN);
+	memcpy(e->hash, VARDATA_ANY(hash),
+		   Min(VARSIZE_ANY_EXHDR(hash), LEDGER_HASH_LEN));
+}
+
 /*
  * Load the entries of the verified tables from scsm.ledger_row in one heap
  * scan, keeping the latest entry of each (table, key).
@@ -239,8 +266,6 @@ LoadEntries(verify_hash *ht, const int32 *sorted, const int *pos_of, int n)
 		text	   *keytxt;
 		VerifyKey	k;
 		char	   *key;
-		VerifyEntry *e;
-		bool		found;
 		int32		version;
 		int64		entry_id;
 		bytea	   *hash;
@@ -258,26 +283,8 @@ LoadEntries(verify_hash *ht, const int32 *sorted, const int *pos_of, int n)
 		key[VARSIZE_ANY_EXHDR(keytxt)] = '\0';
 		k.key = key;
 
-		e = verify_insert(ht, k, &found);
-		if (found)
-		{
-			pfree(key);
-			e->count++;
-			if (version < e->version ||
-				(version == e->version && entry_id < e->entry_id))
-				continue;
-		}
-		else
-		{
-			e->count = 1;
-			e->seen = false;
-		}
-		e->version = version;
-		e->entry_id = entry_id;
 		hash = (bytea *) PG_DETOAST_DATUM_PACKED(heap_getattr(tup, a_hash, desc, &isnull));
-		memset(e->hash, 0, LEDGER_HASH_LEN);
-		memcpy(e->hash, VARDATA_ANY(hash),
-			   Min(VARSIZE_ANY_EXHDR(hash), LEDGER_HASH_LEN));
+		AddEntry(ht, k, version, entry_id, hash);
 	}
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
