@@ -59,7 +59,7 @@ PG_FUNCTION_INFO_V1(scsm_portfolio_final_losses);
 /* a Poisson(rate < 12) count above 63 has probability below 1e-16 */
 #define POISSON_TABLE 64
 /* guide table (Chen & Asau 1974): where to start the search for u */
-#define POISSON_GUIDE 256
+#define POISSON_GUIDE 1024
 
 /*
  * PERT and lognormal draws by inversion of a tabulated quantile: one
@@ -105,7 +105,7 @@ typedef struct ScenarioModel
 	double		expneg;			/* exp(-rate), inversion below rate 12 */
 	int			ncdf;			/* entries of cdf[] in use (fixed rate < 12) */
 	double		cdf[POISSON_TABLE];	/* P(N <= k), for inversion by table */
-	uint8		guide[POISSON_GUIDE];	/* smallest k with cdf[k] >= i/GUIDE */
+	int32		guide[POISSON_GUIDE];	/* smallest k with cdf[k] >= i/GUIDE */
 	double		ptrs_a,
 				ptrs_b,
 				ptrs_invalpha,
@@ -357,7 +357,7 @@ PoissonInit(ScenarioModel *m, double lam)
 
 			while (g < m->ncdf - 1 && m->cdf[g] < (double) k / POISSON_GUIDE)
 				g++;
-			m->guide[k] = (uint8) g;
+			m->guide[k] = g;
 		}
 	}
 	m->ptrs_loglam = log(lam > 0 ? lam : 1.0);
@@ -521,109 +521,441 @@ FixedRateCount(const ScenarioModel *m, double u)
 	return k;
 }
 
-/* A magnitude from one uniform (lognormal or PERT, one uniform per draw). */
-static inline double
-MagnitudeOf(const ScenarioModel *m, double u)
+/*
+ * Counts of a list of years from their first uniforms (words a0[y], a1[y]
+ * of block 0): hn[y] = FixedRateCount(u0).  The AVX2 version looks up
+ * the guide and the CDF for four years at a time with gathers and walks
+ * on (by FixedRateCount) only for the few whose u0 lies past the CDF
+ * entry the guide points to; the counts are the same integers.
+ */
+static void
+CountsScalar(const ScenarioModel *m, const uint32_t *a0, const uint32_t *a1, int n, int *hn)
 {
-	return TableSample(m->mag_tab, u);
+	int			y;
+
+	for (y = 0; y < n; y++)
+		hn[y] = (int) FixedRateCount(m, RngWordsToUnit(a0[y], a1[y]));
 }
 
-/* Most Philox blocks per iteration computed in a batch ahead of need. */
-#define MAX_BATCHED_BLOCKS 4
+#ifdef SCSM_HAVE_AVX2_PATH
+__attribute__((target("avx2")))
+static void
+CountsAvx2(const ScenarioModel *m, const uint32_t *a0, const uint32_t *a1, int n, int *hn)
+{
+	const __m256d half = _mm256_set1_pd(0.5),
+				inv53 = _mm256_set1_pd(1.0 / 9007199254740992.0),
+				two21 = _mm256_set1_pd(2097152.0),
+				two31 = _mm256_set1_pd(2147483648.0),
+				nguide = _mm256_set1_pd((double) POISSON_GUIDE);
+	const __m128i flip = _mm_set1_epi32(INT32_MIN);
+	int			y;
+
+	for (y = 0; y + 4 <= n; y += 4)
+	{
+		__m128i		h = _mm_loadu_si128((const __m128i *) (a0 + y)),
+					l = _mm_loadu_si128((const __m128i *) (a1 + y)),
+					k;
+		__m256d		u;
+		int			walk;
+
+		u = _mm256_add_pd(_mm256_mul_pd(_mm256_add_pd(_mm256_cvtepi32_pd(_mm_xor_si128(h, flip)),
+													  two31), two21),
+						  _mm256_cvtepi32_pd(_mm_srli_epi32(l, 11)));
+		u = _mm256_mul_pd(_mm256_add_pd(u, half), inv53);
+		k = _mm_i32gather_epi32(m->guide, _mm256_cvttpd_epi32(_mm256_mul_pd(u, nguide)), 4);
+		_mm_storeu_si128((__m128i *) (hn + y), k);
+		walk = _mm256_movemask_pd(_mm256_cmp_pd(u, _mm256_i32gather_pd(m->cdf, k, 8), _CMP_GT_OQ));
+		if (unlikely(walk))
+		{
+			int			j;
+
+			for (j = 0; j < 4; j++)
+				if (walk & (1 << j))
+					hn[y + j] = (int) FixedRateCount(m, RngWordsToUnit(a0[y + j], a1[y + j]));
+		}
+	}
+	for (; y < n; y++)
+		hn[y] = (int) FixedRateCount(m, RngWordsToUnit(a0[y], a1[y]));
+}
+#endif
+
+static inline void
+Counts(const ScenarioModel *m, const uint32_t *a0, const uint32_t *a1, int n, int *hn,
+	   int simd)
+{
+#ifdef SCSM_HAVE_AVX2_PATH
+	if (simd >= RNG_SIMD_AVX2)
+	{
+		CountsAvx2(m, a0, a1, n, hn);
+		return;
+	}
+#endif
+	(void) simd;
+	CountsScalar(m, a0, a1, n, hn);
+}
+
+/* v if keep, else +0.0, without a branch (keep is not predictable) */
+static inline double
+ZeroUnless(double v, bool keep)
+{
+	uint64_t	bits;
+
+	memcpy(&bits, &v, sizeof(bits));
+	bits &= -(uint64_t) keep;
+	memcpy(&v, &bits, sizeof(v));
+	return v;
+}
+
+/* Years simulated per step of SimulateFixedRate. */
+#define FIXED_CHUNK 256
 
 /*
- * The common case, a fixed Poisson rate below 12, sixteen iterations at a
- * time: the first Philox block of each iteration gives u0 (the count) and
- * u1 (the first magnitude).  Counts come from the guide table, the
- * iterations with events are gathered, and only those draw magnitudes, so
- * the loop has few unpredictable branches.  Every magnitude takes one
- * uniform (u1, u2, ... in order), so the blocks that most years need are
- * computed for all sixteen iterations at once, more of them as the rate
- * grows; a year with more events continues its own stream from there.
- * The numbers are exactly those of SimulateYear (same stream, same order
- * of draws).
+ * Magnitudes of a list of uniforms given as Philox word pairs (hi[k],
+ * lo[k]): out[k] = TableSample(t, RngWordsToUnit(hi[k], lo[k])).  The
+ * portable version is that loop; the AVX2 one computes the same
+ * operations four lanes at a time and gives the same bits.
+ */
+static void
+MagnitudesScalar(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo,
+				 int n, double *out)
+{
+	int			k;
+
+	for (k = 0; k < n; k++)
+		out[k] = TableSample(t, RngWordsToUnit(hi[k], lo[k]));
+}
+
+#ifdef SCSM_HAVE_AVX2_PATH
+/*
+ * Four draws per step: the 53-bit uniform from the two words (exact
+ * integer arithmetic in doubles, then the same + 0.5 and scaling as
+ * RngWordsToUnit), the body cell and its offset, the four cubic
+ * coefficients of four cells loaded and transposed, Horner's rule with
+ * separate multiplies and adds (no FMA: the target is AVX2 alone, so the
+ * rounding is that of the scalar code).  Draws outside the body (one in
+ * 32) are recomputed by TableSample.
+ */
+__attribute__((target("avx2")))
+static void
+MagnitudesAvx2(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo,
+			   int n, double *out)
+{
+	const __m256d vlo = _mm256_set1_pd(t->lo),
+				vhi = _mm256_set1_pd(t->hi),
+				vinvh = _mm256_set1_pd(t->inv_h),
+				half = _mm256_set1_pd(0.5),
+				inv53 = _mm256_set1_pd(1.0 / 9007199254740992.0),
+				two21 = _mm256_set1_pd(2097152.0),
+				two31 = _mm256_set1_pd(2147483648.0);
+	const __m128i flip = _mm_set1_epi32(INT32_MIN),
+				maxcell = _mm_set1_epi32(PERT_BODY_CELLS - 1),
+				zero = _mm_setzero_si128();
+	int			k;
+
+	for (k = 0; k + 4 <= n; k += 4)
+	{
+		__m128i		h = _mm_loadu_si128((const __m128i *) (hi + k)),
+					l = _mm_loadu_si128((const __m128i *) (lo + k)),
+					ci;
+		__m256d		x,
+					u,
+					f,
+					r0,
+					r1,
+					r2,
+					r3,
+					t0,
+					t1,
+					t2,
+					t3,
+					p;
+		int			idx[4],
+					bad;
+
+		/* hi 2^21 + (lo >> 11), exactly: both parts are integers below 2^53 */
+		x = _mm256_add_pd(_mm256_mul_pd(_mm256_add_pd(_mm256_cvtepi32_pd(_mm_xor_si128(h, flip)),
+													  two31), two21),
+						  _mm256_cvtepi32_pd(_mm_srli_epi32(l, 11)));
+		u = _mm256_mul_pd(_mm256_add_pd(x, half), inv53);
+		f = _mm256_mul_pd(_mm256_sub_pd(u, vlo), vinvh);
+		ci = _mm_max_epi32(_mm_min_epi32(_mm256_cvttpd_epi32(f), maxcell), zero);
+		f = _mm256_sub_pd(f, _mm256_cvtepi32_pd(ci));
+		_mm_storeu_si128((__m128i *) idx, ci);
+		r0 = _mm256_loadu_pd(t->body[idx[0]]);
+		r1 = _mm256_loadu_pd(t->body[idx[1]]);
+		r2 = _mm256_loadu_pd(t->body[idx[2]]);
+		r3 = _mm256_loadu_pd(t->body[idx[3]]);
+		t0 = _mm256_unpacklo_pd(r0, r1);	/* c0 c0 c2 c2 of cells 0, 1 */
+		t1 = _mm256_unpackhi_pd(r0, r1);	/* c1 c1 c3 c3 */
+		t2 = _mm256_unpacklo_pd(r2, r3);
+		t3 = _mm256_unpackhi_pd(r2, r3);
+		p = _mm256_mul_pd(f, _mm256_permute2f128_pd(t1, t3, 0x31));
+		p = _mm256_add_pd(_mm256_permute2f128_pd(t0, t2, 0x31), p);
+		p = _mm256_mul_pd(f, p);
+		p = _mm256_add_pd(_mm256_permute2f128_pd(t1, t3, 0x20), p);
+		p = _mm256_mul_pd(f, p);
+		p = _mm256_add_pd(_mm256_permute2f128_pd(t0, t2, 0x20), p);
+		_mm256_storeu_pd(out + k, p);
+		bad = 0xF ^ _mm256_movemask_pd(_mm256_and_pd(_mm256_cmp_pd(u, vlo, _CMP_GE_OQ),
+													 _mm256_cmp_pd(u, vhi, _CMP_LE_OQ)));
+		if (unlikely(bad))
+		{
+			int			j;
+
+			for (j = 0; j < 4; j++)
+				if (bad & (1 << j))
+					out[k + j] = TableSample(t, RngWordsToUnit(hi[k + j], lo[k + j]));
+		}
+	}
+	for (; k < n; k++)
+		out[k] = TableSample(t, RngWordsToUnit(hi[k], lo[k]));
+}
+#endif
+
+static inline void
+Magnitudes(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo, int n,
+		   double *out, int simd)
+{
+#ifdef SCSM_HAVE_AVX2_PATH
+	if (simd >= RNG_SIMD_AVX2)
+	{
+		MagnitudesAvx2(t, hi, lo, n, out);
+		return;
+	}
+#endif
+	(void) simd;
+	MagnitudesScalar(t, hi, lo, n, out);
+}
+
+/*
+ * The list of extra Philox blocks of a step (blocks 1, 2, ... of the years
+ * with two events or more), their words and the magnitudes drawn from
+ * them; grown as needed, kept across the steps of one call.
+ */
+typedef struct BlockList
+{
+	int			cap;
+	uint32_t   *c0,
+			   *c1,
+			   *o0,
+			   *o1,
+			   *o2,
+			   *o3;
+	int		   *own;			/* index of the year (among the step's hits) */
+	double	   *xa,				/* magnitude from words 0, 1 */
+			   *xb;				/* from words 2, 3 (0 where unused) */
+} BlockList;
+
+static void
+BlockListReserve(BlockList *bl, int need)
+{
+	if (need <= bl->cap)
+		return;
+	if (bl->cap > 0)
+	{
+		pfree(bl->c0);
+		pfree(bl->c1);
+		pfree(bl->o0);
+		pfree(bl->o1);
+		pfree(bl->o2);
+		pfree(bl->o3);
+		pfree(bl->own);
+		pfree(bl->xa);
+		pfree(bl->xb);
+	}
+	bl->cap = Max(need, 2 * bl->cap);
+	bl->c0 = palloc0(sizeof(uint32_t) * bl->cap);
+	bl->c1 = palloc0(sizeof(uint32_t) * bl->cap);
+	bl->o0 = palloc(sizeof(uint32_t) * bl->cap);
+	bl->o1 = palloc(sizeof(uint32_t) * bl->cap);
+	bl->o2 = palloc(sizeof(uint32_t) * bl->cap);
+	bl->o3 = palloc(sizeof(uint32_t) * bl->cap);
+	bl->own = palloc0(sizeof(int) * bl->cap);
+	bl->xa = palloc(sizeof(double) * bl->cap);
+	bl->xb = palloc(sizeof(double) * bl->cap);
+}
+
+/*
+ * The common case, a fixed Poisson rate below 12, FIXED_CHUNK years per
+ * step, in stages that each run over a flat array without per-event
+ * branches:
+ *   1. block 0 of every year (u0 gives the count, u1 the first magnitude);
+ *   2. counts by the guide table; the years with events ("hits") listed;
+ *   3. the first magnitude of every hit;
+ *   4. the list of the further blocks the hits need (event e >= 1 takes
+ *      uniform e + 1: block (e + 1) / 2, half (e + 1) % 2, so a year with
+ *      n events needs blocks 1 .. n / 2), computed in one batch;
+ *   5. magnitudes of both halves of every listed block, the unused second
+ *      half of a year with an even count set to 0;
+ *   6. a running sum over the listed blocks, restarted at each year.
+ * The additions are those of SimulateYear in the same order (adding the
+ * zero changes nothing), so the years are exactly SimulateYear's, SIMD or
+ * not.
  */
 static void
 SimulateFixedRate(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
-				  double *out, bool add, bool avx2)
+				  double *out, bool add, int simd)
 {
 	uint32_t	key[2] = {(uint32_t) seed, (uint32_t) (seed >> 32)};
-	uint32_t	blocks[MAX_BATCHED_BLOCKS][16][4];
-	int32		i;
+	uint32_t	c0[FIXED_CHUNK],
+				c1[FIXED_CHUNK],
+				a0[FIXED_CHUNK],
+				a1[FIXED_CHUNK],
+				a2[FIXED_CHUNK],
+				a3[FIXED_CHUNK];
+	int			hy[FIXED_CHUNK],
+				hn[FIXED_CHUNK],
+				sum_n[FIXED_CHUNK],
+				zl[FIXED_CHUNK];
+	double		m0[FIXED_CHUNK],
+				sum[FIXED_CHUNK];
 	bool		constant = (m->mag.kind == LOSSDIST_CONST);
-	double		rate = m->freq.a;
+	/* P(N > 0) above one half: no list of the years with events */
+	bool		dense = m->ncdf > 0 && m->cdf[0] < 0.5;
+	BlockList	bl;
+	int			fill = 1;
+	int32		i;
 
 	/*
-	 * Blocks batched: enough for the events of about 90 % or more of the
-	 * years with events; the rest (rare) computes its blocks one by one.
+	 * Blocks written per year without a data-dependent loop: enough for
+	 * all but about 0.5 % of the years; those take a loop of their own.
 	 */
-	int			nblocks = constant ? 1 :
-		rate < 0.3 ? 1 : rate < 1.0 ? 2 : rate < 2.5 ? 3 : MAX_BATCHED_BLOCKS;
-	int64		batched = 2 * nblocks - 1;
-
-	for (i = 0; i < n; i += 16)
+	while (fill < 100 && 2 * fill + 1 < m->ncdf && m->cdf[2 * fill + 1] < 0.995)
+		fill++;
+	memset(&bl, 0, sizeof(bl));
+	memset(c0, 0, sizeof(c0));
+	for (i = 0; i < n; i += FIXED_CHUNK)
 	{
-		int64		nev[16];
-		double		loss[16];
-		int			hit[16],
+		int			cnt = Min(FIXED_CHUNK, n - i),
+					npad = Min(FIXED_CHUNK, (cnt + 31) & ~31),
 					nh = 0,
-					h,
+					nblk = 0,
+					p,
 					j,
-					b,
-					cnt = Min(16, n - i);
+					k,
+					y;
 
-		for (b = 0; b < nblocks; b++)
-			RngBlocks16(key, (uint32_t) b, (uint32_t) (first + i), m->scenario, avx2, blocks[b]);
-		for (j = 0; j < 16; j++)
+		CHECK_FOR_INTERRUPTS();
+		for (y = 0; y < npad; y++)
+			c1[y] = (uint32_t) (first + i + y);
+		RngBlockList(key, c0, c1, m->scenario, npad, simd, a0, a1, a2, a3);
+		if (!add)
+			memset(out + i, 0, sizeof(double) * cnt);
+		if (constant)
 		{
-			nev[j] = FixedRateCount(m, RngWordsToUnit(blocks[0][j][0], blocks[0][j][1]));
-			loss[j] = constant ? (double) nev[j] * m->mag.a : 0.0;
-			hit[nh] = j;
-			nh += (nev[j] > 0);
+			for (y = 0; y < cnt; y++)
+				out[i + y] += (double) FixedRateCount(m, RngWordsToUnit(a0[y], a1[y])) * m->mag.a;
+			continue;
 		}
-		if (!constant)
+		if (dense)
 		{
-			for (h = 0; h < nh; h++)
+			/* most years have events: every year is a "hit", no gathering */
+			Counts(m, a0, a1, cnt, hn, simd);
+			for (y = 0; y < cnt; y++)
 			{
-				int64		e,
-							ne;
-				double		l;
+				hy[y] = y;
+				nblk += hn[y] >> 1;
+			}
+			nh = cnt;
+			Magnitudes(m->mag_tab, a2, a3, nh, m0, simd);
+			for (k = 0; k < nh; k++)
+				sum[k] = ZeroUnless(m0[k], hn[k] > 0);
+		}
+		else
+		{
+			Counts(m, a0, a1, cnt, sum_n, simd);
+			for (y = 0; y < cnt; y++)
+			{
+				int			e = sum_n[y];
 
-				j = hit[h];
-				ne = Min(nev[j], batched);
-				/* event e takes uniform e + 1: block (e + 1) / 2, half (e + 1) % 2 */
-				l = MagnitudeOf(m, RngWordsToUnit(blocks[0][j][2], blocks[0][j][3]));
-				for (e = 1; e < ne; e++)
+				hy[nh] = y;
+				hn[nh] = e;
+				nblk += e >> 1;
+				nh += (e > 0);
+			}
+			for (k = 0; k < nh; k++)
+			{
+				a0[k] = a2[hy[k]];
+				a1[k] = a3[hy[k]];
+			}
+			Magnitudes(m->mag_tab, a0, a1, nh, m0, simd);
+			memcpy(sum, m0, sizeof(double) * nh);
+		}
+		if (nblk > 0)
+		{
+			/* room for the blocks, the overrun of fixed writes, padding, a spare */
+			int			spare = nblk + Max(fill, 4) + 32;
+
+			BlockListReserve(&bl, spare + 1);
+			p = 0;
+			for (k = 0; k < nh; k++)
+			{
+				int			nb = hn[k] >> 1,
+							b;
+				uint32_t	it = (uint32_t) (first + i + hy[k]);
+
+				if (likely(nb <= 4 && fill <= 4))
 				{
-					const uint32_t *w = blocks[(e + 1) >> 1][j] + (((e + 1) & 1) << 1);
-
-					l += MagnitudeOf(m, RngWordsToUnit(w[0], w[1]));
+					/* a fixed width the compiler unrolls: no branch on nb */
+#ifdef __SSE2__
+					_mm_storeu_si128((__m128i *) (bl.c0 + p), _mm_setr_epi32(1, 2, 3, 4));
+					_mm_storeu_si128((__m128i *) (bl.c1 + p), _mm_set1_epi32((int) it));
+					_mm_storeu_si128((__m128i *) (bl.own + p), _mm_set1_epi32(k));
+#else
+					bl.c0[p] = 1;
+					bl.c0[p + 1] = 2;
+					bl.c0[p + 2] = 3;
+					bl.c0[p + 3] = 4;
+					bl.c1[p] = bl.c1[p + 1] = bl.c1[p + 2] = bl.c1[p + 3] = it;
+					bl.own[p] = bl.own[p + 1] = bl.own[p + 2] = bl.own[p + 3] = k;
+#endif
 				}
-				if (nev[j] > batched)
+				else
 				{
-					RngStream	st;
-
-					/* the stream from block nblocks on: uniforms 2 nblocks, ... */
-					RngStreamInit(&st, seed, m->scenario, (uint32_t) (first + i + j));
-					st.ctr[0] = (uint32_t) nblocks;
-					for (; e < nev[j]; e++)
+					for (b = 0; b < Max(nb, fill); b++)
 					{
-						l += MagnitudeOf(m, RngUniform(&st));
-						if ((e & 0xFFFF) == 0xFFFF)
-							CHECK_FOR_INTERRUPTS();
+						bl.c0[p + b] = (uint32_t) (b + 1);
+						bl.c1[p + b] = it;
+						bl.own[p + b] = k;
 					}
 				}
-				loss[j] = l;
+				p += nb;
+				/* an even count leaves the second half of the last block unused */
+				zl[k] = spare ^ ((spare ^ (p - 1)) & -((~hn[k] & 1) & (nb > 0)));
+			}
+			for (j = p; j < ((p + 31) & ~31); j++)
+				bl.c0[j] = bl.c1[j] = 0;
+			RngBlockList(key, bl.c0, bl.c1, m->scenario, p, simd, bl.o0, bl.o1, bl.o2, bl.o3);
+			Magnitudes(m->mag_tab, bl.o0, bl.o1, p, bl.xa, simd);
+			Magnitudes(m->mag_tab, bl.o2, bl.o3, p, bl.xb, simd);
+			for (k = 0; k < nh; k++)
+				bl.xb[zl[k]] = 0.0;
+			/* a year's blocks are consecutive: its additions stay in order */
+			for (j = 0; j < p; j++)
+			{
+				int			o = bl.own[j];
+
+				sum[o] = (sum[o] + bl.xa[j]) + bl.xb[j];
 			}
 		}
-		if (add)
-			for (j = 0; j < cnt; j++)
-				out[i + j] += loss[j];
+		if (dense)
+			for (k = 0; k < cnt; k++)
+				out[i + k] += sum[k];
 		else
-			for (j = 0; j < cnt; j++)
-				out[i + j] = loss[j];
-		if ((i & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
+		for (k = 0; k < nh; k++)
+			out[i + hy[k]] += sum[k];
+	}
+	if (bl.cap > 0)
+	{
+		pfree(bl.c0);
+		pfree(bl.c1);
+		pfree(bl.o0);
+		pfree(bl.o1);
+		pfree(bl.o2);
+		pfree(bl.o3);
+		pfree(bl.own);
+		pfree(bl.xa);
+		pfree(bl.xb);
 	}
 }
 
@@ -643,7 +975,10 @@ SimulateInto(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 
 	if (m->freq.kind == LOSSDIST_CONST && m->freq.a < 12.0)
 	{
-		SimulateFixedRate(m, seed, first, n, out, add, avx2);
+		SimulateFixedRate(m, seed, first, n, out, add,
+						  !scsm_mc_simd ? RNG_SIMD_NONE :
+						  RngHaveAvx512() ? RNG_SIMD_AVX512 :
+						  avx2 ? RNG_SIMD_AVX2 : RNG_SIMD_NONE);
 		return;
 	}
 	for (i = 0; i < n; i += 16)
