@@ -625,6 +625,17 @@ MagnitudesScalar(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo,
 		out[k] = TableSample(t, RngWordsToUnit(hi[k], lo[k]));
 }
 
+/*
+ * TableSample of one word pair, never inlined: the vector kernels call it
+ * for their tail draws, and inlined into an AVX-512 function its multiply
+ * and add could be fused, which would change the last bits.
+ */
+static pg_noinline double
+TableSampleOutOfLine(const QuantileTable *t, uint32_t hi, uint32_t lo)
+{
+	return TableSample(t, RngWordsToUnit(hi, lo));
+}
+
 #ifdef SCSM_HAVE_AVX2_PATH
 /*
  * Four draws per step: the 53-bit uniform from the two words (exact
@@ -704,19 +715,119 @@ MagnitudesAvx2(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo,
 
 			for (j = 0; j < 4; j++)
 				if (bad & (1 << j))
-					out[k + j] = TableSample(t, RngWordsToUnit(hi[k + j], lo[k + j]));
+					out[k + j] = TableSampleOutOfLine(t, hi[k + j], lo[k + j]);
 		}
 	}
 	for (; k < n; k++)
-		out[k] = TableSample(t, RngWordsToUnit(hi[k], lo[k]));
+		out[k] = TableSampleOutOfLine(t, hi[k], lo[k]);
 }
 #endif
+
+/*
+ * The same with AVX-512F, eight draws per step.  AVX-512F has fused
+ * multiply-add, which the compiler may otherwise form from a multiply and
+ * an add: an empty asm after each multiply keeps the two roundings of
+ * the scalar code.
+ */
+#define NO_CONTRACT(v) __asm__("" : "+v"(v))
+
+__attribute__((target("avx512f")))
+static void
+MagnitudesAvx512(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo,
+				 int n, double *out)
+{
+	const __m512d vlo = _mm512_set1_pd(t->lo),
+				vhi = _mm512_set1_pd(t->hi),
+				vinvh = _mm512_set1_pd(t->inv_h),
+				half = _mm512_set1_pd(0.5),
+				inv53 = _mm512_set1_pd(1.0 / 9007199254740992.0),
+				two21 = _mm512_set1_pd(2097152.0);
+	const __m256i maxcell = _mm256_set1_epi32(PERT_BODY_CELLS - 1),
+				zero = _mm256_setzero_si256();
+	const __m512i lo_idx = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13),
+				hi_idx = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+	int			k;
+
+	for (k = 0; k + 8 <= n; k += 8)
+	{
+		__m256i		h = _mm256_loadu_si256((const __m256i *) (hi + k)),
+					l = _mm256_loadu_si256((const __m256i *) (lo + k)),
+					ci;
+		__m512d		x,
+					u,
+					f,
+					r01,
+					r23,
+					r45,
+					r67,
+					e0,
+					e1,
+					o0,
+					o1,
+					p;
+		int			idx[8];
+		__mmask8	bad;
+
+		x = _mm512_mul_pd(_mm512_cvtepu32_pd(h), two21);
+		NO_CONTRACT(x);
+		x = _mm512_add_pd(x, _mm512_cvtepu32_pd(_mm256_srli_epi32(l, 11)));
+		u = _mm512_mul_pd(_mm512_add_pd(x, half), inv53);
+		f = _mm512_mul_pd(_mm512_sub_pd(u, vlo), vinvh);
+		ci = _mm256_max_epi32(_mm256_min_epi32(_mm512_cvttpd_epi32(f), maxcell), zero);
+		f = _mm512_sub_pd(f, _mm512_cvtepi32_pd(ci));
+		_mm256_storeu_si256((__m256i *) idx, ci);
+		/*
+		 * Cells j and j + 4 side by side (c0 c1 c2 c3 | c0 c1 c2 c3); after
+		 * the unpacks and the two-source permutes each of C0 .. C3 holds
+		 * one coefficient of cells 0 .. 7 in order.
+		 */
+		r01 = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(t->body[idx[0]])),
+								 _mm256_loadu_pd(t->body[idx[4]]), 1);
+		r23 = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(t->body[idx[1]])),
+								 _mm256_loadu_pd(t->body[idx[5]]), 1);
+		r45 = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(t->body[idx[2]])),
+								 _mm256_loadu_pd(t->body[idx[6]]), 1);
+		r67 = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(t->body[idx[3]])),
+								 _mm256_loadu_pd(t->body[idx[7]]), 1);
+		e0 = _mm512_unpacklo_pd(r01, r23);	/* c0(0) c0(1) c2(0) c2(1) | c0(4) c0(5) c2(4) c2(5) */
+		o0 = _mm512_unpackhi_pd(r01, r23);	/* the same with c1, c3 */
+		e1 = _mm512_unpacklo_pd(r45, r67);	/* cells 2, 3 | 6, 7 */
+		o1 = _mm512_unpackhi_pd(r45, r67);
+		p = _mm512_mul_pd(f, _mm512_permutex2var_pd(o0, hi_idx, o1));
+		NO_CONTRACT(p);
+		p = _mm512_add_pd(_mm512_permutex2var_pd(e0, hi_idx, e1), p);
+		p = _mm512_mul_pd(f, p);
+		NO_CONTRACT(p);
+		p = _mm512_add_pd(_mm512_permutex2var_pd(o0, lo_idx, o1), p);
+		p = _mm512_mul_pd(f, p);
+		NO_CONTRACT(p);
+		p = _mm512_add_pd(_mm512_permutex2var_pd(e0, lo_idx, e1), p);
+		_mm512_storeu_pd(out + k, p);
+		bad = (__mmask8) ~(_mm512_cmp_pd_mask(u, vlo, _CMP_GE_OQ) &
+						   _mm512_cmp_pd_mask(u, vhi, _CMP_LE_OQ));
+		if (unlikely(bad))
+		{
+			int			j;
+
+			for (j = 0; j < 8; j++)
+				if (bad & (1 << j))
+					out[k + j] = TableSampleOutOfLine(t, hi[k + j], lo[k + j]);
+		}
+	}
+	for (; k < n; k++)
+		out[k] = TableSampleOutOfLine(t, hi[k], lo[k]);
+}
 
 static inline void
 Magnitudes(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo, int n,
 		   double *out, int simd)
 {
 #ifdef SCSM_HAVE_AVX2_PATH
+	if (simd >= RNG_SIMD_AVX512)
+	{
+		MagnitudesAvx512(t, hi, lo, n, out);
+		return;
+	}
 	if (simd >= RNG_SIMD_AVX2)
 	{
 		MagnitudesAvx2(t, hi, lo, n, out);
