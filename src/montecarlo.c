@@ -70,13 +70,26 @@ PG_FUNCTION_INFO_V1(scsm_portfolio_final_losses);
  * Hermite interpolant through the exact quantiles at its ends with the
  * exact slopes (1/pdf), already scaled to the magnitude a + (b - a) x.
  * Lognormal: the same body table of exp(mu + sigma z(p)); outside it
- * (p < P0 or p > 1 - P0, 1/32 of the draws) the quantile is computed
- * directly (Acklam's z, then exp).
+ * (p < P0 or p > 1 - P0, 1/32 of the draws) tables by octaves of the tail
+ * probability (below): no log or exp in any draw.
  * Accuracy: see docs/risk-quantitative.md.
  */
 #define PERT_BODY_CELLS 1024
 #define PERT_TAIL_CELLS 128
 #define PERT_TAIL_P (1.0 / 64.0)
+
+/*
+ * Lognormal tails: q = u below the body, q = 1 - u above it (exact), in
+ * octaves [2^-(7+o), 2^-(6+o)), o = 0 .. 47, down to 2^-54, the smallest
+ * uniform; each octave in LN_TAIL_CELLS equal cells of t = q 2^(7+o),
+ * read straight from the bits of q (exponent: octave, mantissa: t).
+ */
+#define LN_TAIL_OCTAVES 48
+#define LN_TAIL_CELLS_LOG2 4
+#define LN_TAIL_CELLS (1 << LN_TAIL_CELLS_LOG2)
+/* where the tail cells start in QuantileTable.cells */
+#define LN_LOWER PERT_BODY_CELLS
+#define LN_UPPER (PERT_BODY_CELLS + LN_TAIL_OCTAVES * LN_TAIL_CELLS)
 
 typedef struct QuantileTable
 {
@@ -88,7 +101,8 @@ typedef struct QuantileTable
 	bool		lognormal;		/* tails computed: exp(mu + sigma z(u)) */
 	double		mu;
 	double		sigma;
-	double		body[PERT_BODY_CELLS][4];
+	/* cells: the body, then (lognormal) the lower and upper tail octaves */
+	double		cells[PERT_BODY_CELLS + 2 * LN_TAIL_OCTAVES * LN_TAIL_CELLS][4];
 	double		lower[PERT_TAIL_CELLS][4];
 	double		upper[PERT_TAIL_CELLS][4];
 } QuantileTable;
@@ -230,7 +244,7 @@ PertTableNew(const LossDist *dist)
 				xn = ScsmBetaQuantile(p, al, be);
 		}
 		d = exp(-BetaLogPdf(xn, al, be, lbeta));
-		HermiteCell(t->body[i - 1], x, xn, dprev * h, d * h, a, w);
+		HermiteCell(t->cells[i - 1], x, xn, dprev * h, d * h, a, w);
 		x = xn;
 		dprev = d;
 	}
@@ -238,8 +252,11 @@ PertTableNew(const LossDist *dist)
 }
 
 /*
- * The body table of a lognormal: exp(mu + sigma z) at the nodes, z the
- * exact normal quantile, slopes sigma exp(mu + sigma z) / phi(z).
+ * The table of a lognormal: exp(mu + sigma z) at the nodes, z the exact
+ * normal quantile, slopes sigma exp(mu + sigma z) / phi(z); the body in p,
+ * the tails octave by octave in q (above the body the value
+ * exp(mu - sigma z(q)) falls as q grows: built mirrored, as HermiteCell
+ * wants an increasing function).
  */
 static QuantileTable *
 LognormalTableNew(const LossDist *dist)
@@ -248,7 +265,9 @@ LognormalTableNew(const LossDist *dist)
 	double		h = (1.0 - 2.0 * PERT_TAIL_P) / PERT_BODY_CELLS,
 				y0 = 0.0,
 				d0 = 0.0;
-	int			i;
+	int			i,
+				j,
+				o;
 
 	t->lo = PERT_TAIL_P;
 	t->hi = 1.0 - PERT_TAIL_P;
@@ -264,9 +283,37 @@ LognormalTableNew(const LossDist *dist)
 					d = y * dist->sigma * sqrt(2.0 * M_PI) * exp(0.5 * z * z) * h;
 
 		if (i > 0)
-			HermiteCell(t->body[i - 1], y0, y, d0, d, 0.0, 1.0);
+			HermiteCell(t->cells[i - 1], y0, y, d0, d, 0.0, 1.0);
 		y0 = y;
 		d0 = d;
+	}
+	for (o = 0; o < LN_TAIL_OCTAVES; o++)
+	{
+		double		base = ldexp(1.0, -(7 + o)),
+					ylo0 = 0.0,
+					dlo0 = 0.0,
+					yup0 = 0.0,
+					dup0 = 0.0;
+
+		for (j = 0; j <= LN_TAIL_CELLS; j++)
+		{
+			double		z = ScsmNormalQuantile(base * (1.0 + (double) j / LN_TAIL_CELLS)),
+						g = dist->sigma * sqrt(2.0 * M_PI) * exp(0.5 * z * z) * base / LN_TAIL_CELLS,
+						ylo = exp(dist->mu + dist->sigma * z),
+						yup = exp(dist->mu - dist->sigma * z),
+						dlo = ylo * g,
+						dup = -yup * g;
+
+			if (j > 0)
+			{
+				HermiteCell(t->cells[LN_LOWER + o * LN_TAIL_CELLS + j - 1], ylo0, ylo, dlo0, dlo, 0.0, 1.0);
+				HermiteCell(t->cells[LN_UPPER + o * LN_TAIL_CELLS + j - 1], -yup0, -yup, -dup0, -dup, 0.0, -1.0);
+			}
+			ylo0 = ylo;
+			dlo0 = dlo;
+			yup0 = yup;
+			dup0 = dup;
+		}
 	}
 	return t;
 }
@@ -285,10 +332,25 @@ TableSample(const QuantileTable *t, double u)
 		i = (int) f;
 		if (i >= PERT_BODY_CELLS)
 			i = PERT_BODY_CELLS - 1;
-		c = t->body[i];
+		c = t->cells[i];
 	}
 	else if (t->lognormal)
-		return exp(t->mu + t->sigma * ScsmNormalQuantileFast(u));
+	{
+		double		q = u < t->lo ? u : 1.0 - u;
+		uint64_t	bits;
+		int			o;
+
+		memcpy(&bits, &q, sizeof(bits));
+		/* biased exponent 1016 - o; q = 0 (u rounded to 1) goes to the last octave */
+		o = Min(1016 - (int) (bits >> 52), LN_TAIL_OCTAVES - 1);
+		bits = (bits & UINT64CONST(0x000FFFFFFFFFFFFF)) | UINT64CONST(0x3FF0000000000000);
+		memcpy(&f, &bits, sizeof(f));
+		f = (f - 1.0) * LN_TAIL_CELLS;
+		i = (int) f;
+		if (i >= LN_TAIL_CELLS)
+			i = LN_TAIL_CELLS - 1;
+		c = t->cells[(u < t->lo ? LN_LOWER : LN_UPPER) + o * LN_TAIL_CELLS + i];
+	}
 	else
 	{
 		const double (*cells)[4];
@@ -692,10 +754,10 @@ MagnitudesAvx2(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo,
 		ci = _mm_max_epi32(_mm_min_epi32(_mm256_cvttpd_epi32(f), maxcell), zero);
 		f = _mm256_sub_pd(f, _mm256_cvtepi32_pd(ci));
 		_mm_storeu_si128((__m128i *) idx, ci);
-		r0 = _mm256_loadu_pd(t->body[idx[0]]);
-		r1 = _mm256_loadu_pd(t->body[idx[1]]);
-		r2 = _mm256_loadu_pd(t->body[idx[2]]);
-		r3 = _mm256_loadu_pd(t->body[idx[3]]);
+		r0 = _mm256_loadu_pd(t->cells[idx[0]]);
+		r1 = _mm256_loadu_pd(t->cells[idx[1]]);
+		r2 = _mm256_loadu_pd(t->cells[idx[2]]);
+		r3 = _mm256_loadu_pd(t->cells[idx[3]]);
 		t0 = _mm256_unpacklo_pd(r0, r1);	/* c0 c0 c2 c2 of cells 0, 1 */
 		t1 = _mm256_unpackhi_pd(r0, r1);	/* c1 c1 c3 c3 */
 		t2 = _mm256_unpacklo_pd(r2, r3);
@@ -744,6 +806,16 @@ MagnitudesAvx512(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo,
 				two21 = _mm512_set1_pd(2097152.0);
 	const __m256i maxcell = _mm256_set1_epi32(PERT_BODY_CELLS - 1),
 				zero = _mm256_setzero_si256();
+	const __m512d one = _mm512_set1_pd(1.0),
+				ncells = _mm512_set1_pd((double) LN_TAIL_CELLS);
+	const __m512i e1016 = _mm512_set1_epi64(1016),
+				lastoct = _mm512_set1_epi64(LN_TAIL_OCTAVES - 1),
+				zero64 = _mm512_setzero_si512(),
+				mant = _mm512_set1_epi64(0x000FFFFFFFFFFFFF),
+				onebits = _mm512_set1_epi64(0x3FF0000000000000),
+				lower0 = _mm512_set1_epi64(LN_LOWER),
+				upper0 = _mm512_set1_epi64(LN_UPPER);
+	const __m256i lastcell = _mm256_set1_epi32(LN_TAIL_CELLS - 1);
 	const __m512i lo_idx = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13),
 				hi_idx = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
 	int			k;
@@ -765,8 +837,10 @@ MagnitudesAvx512(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo,
 					o0,
 					o1,
 					p;
-		int			idx[8];
-		__mmask8	bad;
+		__m512i		ci64;
+		int64_t		idx[8];
+		__mmask8	bad,
+					inbody;
 
 		x = _mm512_mul_pd(_mm512_cvtepu32_pd(h), two21);
 		NO_CONTRACT(x);
@@ -775,20 +849,44 @@ MagnitudesAvx512(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo,
 		f = _mm512_mul_pd(_mm512_sub_pd(u, vlo), vinvh);
 		ci = _mm256_max_epi32(_mm256_min_epi32(_mm512_cvttpd_epi32(f), maxcell), zero);
 		f = _mm512_sub_pd(f, _mm512_cvtepi32_pd(ci));
-		_mm256_storeu_si256((__m256i *) idx, ci);
+		ci64 = _mm512_cvtepi32_epi64(ci);
+		inbody = _mm512_cmp_pd_mask(u, vlo, _CMP_GE_OQ) & _mm512_cmp_pd_mask(u, vhi, _CMP_LE_OQ);
+		if (t->lognormal)
+		{
+			/* the tail cell of every lane, as TableSample; kept where u is outside the body */
+			__mmask8	low = _mm512_cmp_pd_mask(u, vlo, _CMP_LT_OQ);
+			__m512i		bits = _mm512_castpd_si512(_mm512_mask_blend_pd(low, _mm512_sub_pd(one, u), u)),
+						oct = _mm512_max_epi64(_mm512_min_epi64(_mm512_sub_epi64(e1016, _mm512_srli_epi64(bits, 52)),
+															   lastoct), zero64);
+			__m512d		ft = _mm512_castsi512_pd(_mm512_or_si512(_mm512_and_si512(bits, mant), onebits));
+			__m256i		it;
+
+			ft = _mm512_mul_pd(_mm512_sub_pd(ft, one), ncells);
+			it = _mm256_min_epi32(_mm512_cvttpd_epi32(ft), lastcell);
+			ft = _mm512_sub_pd(ft, _mm512_cvtepi32_pd(it));
+			oct = _mm512_add_epi64(_mm512_add_epi64(_mm512_mask_blend_epi64(low, upper0, lower0),
+													_mm512_slli_epi64(oct, LN_TAIL_CELLS_LOG2)),
+								   _mm512_cvtepi32_epi64(it));
+			ci64 = _mm512_mask_blend_epi64(inbody, oct, ci64);
+			f = _mm512_mask_blend_pd(inbody, ft, f);
+			bad = 0;
+		}
+		else
+			bad = (__mmask8) ~inbody;
+		_mm512_storeu_si512((void *) idx, ci64);
 		/*
 		 * Cells j and j + 4 side by side (c0 c1 c2 c3 | c0 c1 c2 c3); after
 		 * the unpacks and the two-source permutes each of C0 .. C3 holds
 		 * one coefficient of cells 0 .. 7 in order.
 		 */
-		r01 = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(t->body[idx[0]])),
-								 _mm256_loadu_pd(t->body[idx[4]]), 1);
-		r23 = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(t->body[idx[1]])),
-								 _mm256_loadu_pd(t->body[idx[5]]), 1);
-		r45 = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(t->body[idx[2]])),
-								 _mm256_loadu_pd(t->body[idx[6]]), 1);
-		r67 = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(t->body[idx[3]])),
-								 _mm256_loadu_pd(t->body[idx[7]]), 1);
+		r01 = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(t->cells[idx[0]])),
+								 _mm256_loadu_pd(t->cells[idx[4]]), 1);
+		r23 = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(t->cells[idx[1]])),
+								 _mm256_loadu_pd(t->cells[idx[5]]), 1);
+		r45 = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(t->cells[idx[2]])),
+								 _mm256_loadu_pd(t->cells[idx[6]]), 1);
+		r67 = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(t->cells[idx[3]])),
+								 _mm256_loadu_pd(t->cells[idx[7]]), 1);
 		e0 = _mm512_unpacklo_pd(r01, r23);	/* c0(0) c0(1) c2(0) c2(1) | c0(4) c0(5) c2(4) c2(5) */
 		o0 = _mm512_unpackhi_pd(r01, r23);	/* the same with c1, c3 */
 		e1 = _mm512_unpacklo_pd(r45, r67);	/* cells 2, 3 | 6, 7 */
@@ -803,8 +901,6 @@ MagnitudesAvx512(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo,
 		NO_CONTRACT(p);
 		p = _mm512_add_pd(_mm512_permutex2var_pd(e0, lo_idx, e1), p);
 		_mm512_storeu_pd(out + k, p);
-		bad = (__mmask8) ~(_mm512_cmp_pd_mask(u, vlo, _CMP_GE_OQ) &
-						   _mm512_cmp_pd_mask(u, vhi, _CMP_LE_OQ));
 		if (unlikely(bad))
 		{
 			int			j;
