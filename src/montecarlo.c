@@ -120,6 +120,7 @@ typedef struct ScenarioModel
 	int			ncdf;			/* entries of cdf[] in use (fixed rate < 12) */
 	double		cdf[POISSON_TABLE];	/* P(N <= k), for inversion by table */
 	int32		guide[POISSON_GUIDE];	/* smallest k with cdf[k] >= i/GUIDE */
+	int32		direct[POISSON_GUIDE];	/* the count of every u in bucket i, or -1 */
 	double		ptrs_a,
 				ptrs_b,
 				ptrs_invalpha,
@@ -420,6 +421,8 @@ PoissonInit(ScenarioModel *m, double lam)
 			while (g < m->ncdf - 1 && m->cdf[g] < (double) k / POISSON_GUIDE)
 				g++;
 			m->guide[k] = g;
+			/* u < (k + 1)/GUIDE <= cdf[g]: the whole bucket has count g */
+			m->direct[k] = m->cdf[g] >= (double) (k + 1) / POISSON_GUIDE ? g : -1;
 		}
 	}
 	m->ptrs_loglam = log(lam > 0 ? lam : 1.0);
@@ -585,10 +588,10 @@ FixedRateCount(const ScenarioModel *m, double u)
 
 /*
  * Counts of a list of years from their first uniforms (words a0[y], a1[y]
- * of block 0): hn[y] = FixedRateCount(u0).  The AVX2 version looks up
- * the guide and the CDF for four years at a time with gathers and walks
- * on (by FixedRateCount) only for the few whose u0 lies past the CDF
- * entry the guide points to; the counts are the same integers.
+ * of block 0): hn[y] = FixedRateCount(u0).  The AVX2 version reads four
+ * counts at a time from the table of buckets that hold a single count (all
+ * but about one bucket per CDF step) and calls FixedRateCount only for the
+ * years whose u0 falls in another; the counts are the same integers.
  */
 static void
 CountsScalar(const ScenarioModel *m, const uint32_t *a0, const uint32_t *a1, int n, int *hn)
@@ -624,9 +627,9 @@ CountsAvx2(const ScenarioModel *m, const uint32_t *a0, const uint32_t *a1, int n
 													  two31), two21),
 						  _mm256_cvtepi32_pd(_mm_srli_epi32(l, 11)));
 		u = _mm256_mul_pd(_mm256_add_pd(u, half), inv53);
-		k = _mm_i32gather_epi32(m->guide, _mm256_cvttpd_epi32(_mm256_mul_pd(u, nguide)), 4);
+		k = _mm_i32gather_epi32(m->direct, _mm256_cvttpd_epi32(_mm256_mul_pd(u, nguide)), 4);
 		_mm_storeu_si128((__m128i *) (hn + y), k);
-		walk = _mm256_movemask_pd(_mm256_cmp_pd(u, _mm256_i32gather_pd(m->cdf, k, 8), _CMP_GT_OQ));
+		walk = _mm_movemask_ps(_mm_castsi128_ps(k));
 		if (unlikely(walk))
 		{
 			int			j;
