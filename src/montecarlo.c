@@ -952,8 +952,9 @@ typedef struct BlockList
 			   *o2,
 			   *o3;
 	int		   *own;			/* index of the year (among the step's hits) */
+	int		   *ok;				/* -1: words 2, 3 hold an event; 0: unused */
 	double	   *xa,				/* magnitude from words 0, 1 */
-			   *xb;				/* from words 2, 3 (0 where unused) */
+			   *xb;				/* from words 2, 3 */
 } BlockList;
 
 static void
@@ -970,6 +971,7 @@ BlockListReserve(BlockList *bl, int need)
 		pfree(bl->o2);
 		pfree(bl->o3);
 		pfree(bl->own);
+		pfree(bl->ok);
 		pfree(bl->xa);
 		pfree(bl->xb);
 	}
@@ -981,6 +983,7 @@ BlockListReserve(BlockList *bl, int need)
 	bl->o2 = palloc(sizeof(uint32_t) * bl->cap);
 	bl->o3 = palloc(sizeof(uint32_t) * bl->cap);
 	bl->own = palloc0(sizeof(int) * bl->cap);
+	bl->ok = palloc0(sizeof(int) * bl->cap);
 	bl->xa = palloc(sizeof(double) * bl->cap);
 	bl->xb = palloc(sizeof(double) * bl->cap);
 }
@@ -995,9 +998,10 @@ BlockListReserve(BlockList *bl, int need)
  *   4. the list of the further blocks the hits need (event e >= 1 takes
  *      uniform e + 1: block (e + 1) / 2, half (e + 1) % 2, so a year with
  *      n events needs blocks 1 .. n / 2), computed in one batch;
- *   5. magnitudes of both halves of every listed block, the unused second
- *      half of a year with an even count set to 0;
- *   6. a running sum over the listed blocks, restarted at each year.
+ *   5. magnitudes of both halves of every listed block;
+ *   6. per listed block, its magnitudes added to its year's sum (the
+ *      second half masked to 0 where a year with an even count does not
+ *      use it).
  * The additions are those of SimulateYear in the same order (adding the
  * zero changes nothing), so the years are exactly SimulateYear's, SIMD or
  * not.
@@ -1015,8 +1019,7 @@ SimulateFixedRate(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 				a3[FIXED_CHUNK];
 	int			hy[FIXED_CHUNK],
 				hn[FIXED_CHUNK],
-				sum_n[FIXED_CHUNK],
-				zl[FIXED_CHUNK];
+				sum_n[FIXED_CHUNK];
 	double		m0[FIXED_CHUNK],
 				sum[FIXED_CHUNK];
 	bool		constant = (m->mag.kind == LOSSDIST_CONST);
@@ -1046,8 +1049,11 @@ SimulateFixedRate(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 					y;
 
 		CHECK_FOR_INTERRUPTS();
+		/* the sums of the next step: in cache by the time they are added to */
+		for (y = FIXED_CHUNK; y < Min(2 * FIXED_CHUNK, n - i); y += 8)
+			__builtin_prefetch(out + i + y, 1);
 		for (y = 0; y < npad; y++)
-			c1[y] = (uint32_t) (first + i + y);
+			c1[y] = (uint32_t) (first + i) + (uint32_t) y;
 		RngBlockList(key, c0, c1, m->scenario, npad, simd, a0, a1, a2, a3);
 		if (!add)
 			memset(out + i, 0, sizeof(double) * cnt);
@@ -1093,10 +1099,8 @@ SimulateFixedRate(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 		}
 		if (nblk > 0)
 		{
-			/* room for the blocks, the overrun of fixed writes, padding, a spare */
-			int			spare = nblk + Max(fill, 4) + 32;
-
-			BlockListReserve(&bl, spare + 1);
+			/* room for the blocks, the overrun of fixed writes and padding */
+			BlockListReserve(&bl, nblk + Max(fill, 4) + 32);
 			p = 0;
 			for (k = 0; k < nh; k++)
 			{
@@ -1104,20 +1108,27 @@ SimulateFixedRate(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 							b;
 				uint32_t	it = (uint32_t) (first + i + hy[k]);
 
+				/*
+				 * Block b (from 1) of a year with n events holds events 2b - 1
+				 * and 2b; the second is there when 2b < n (ok = -1, else 0).
+				 */
 				if (likely(nb <= 4 && fill <= 4))
 				{
-					/* a fixed width the compiler unrolls: no branch on nb */
+					/* a fixed width: no branch on nb */
 #ifdef __SSE2__
 					_mm_storeu_si128((__m128i *) (bl.c0 + p), _mm_setr_epi32(1, 2, 3, 4));
 					_mm_storeu_si128((__m128i *) (bl.c1 + p), _mm_set1_epi32((int) it));
 					_mm_storeu_si128((__m128i *) (bl.own + p), _mm_set1_epi32(k));
+					_mm_storeu_si128((__m128i *) (bl.ok + p),
+									 _mm_cmplt_epi32(_mm_setr_epi32(2, 4, 6, 8), _mm_set1_epi32(hn[k])));
 #else
-					bl.c0[p] = 1;
-					bl.c0[p + 1] = 2;
-					bl.c0[p + 2] = 3;
-					bl.c0[p + 3] = 4;
-					bl.c1[p] = bl.c1[p + 1] = bl.c1[p + 2] = bl.c1[p + 3] = it;
-					bl.own[p] = bl.own[p + 1] = bl.own[p + 2] = bl.own[p + 3] = k;
+					for (b = 0; b < 4; b++)
+					{
+						bl.c0[p + b] = (uint32_t) (b + 1);
+						bl.c1[p + b] = it;
+						bl.own[p + b] = k;
+						bl.ok[p + b] = -(2 * (b + 1) < hn[k]);
+					}
 #endif
 				}
 				else
@@ -1127,33 +1138,33 @@ SimulateFixedRate(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 						bl.c0[p + b] = (uint32_t) (b + 1);
 						bl.c1[p + b] = it;
 						bl.own[p + b] = k;
+						bl.ok[p + b] = -(2 * (b + 1) < hn[k]);
 					}
 				}
 				p += nb;
-				/* an even count leaves the second half of the last block unused */
-				zl[k] = spare ^ ((spare ^ (p - 1)) & -((~hn[k] & 1) & (nb > 0)));
 			}
 			for (j = p; j < ((p + 31) & ~31); j++)
 				bl.c0[j] = bl.c1[j] = 0;
 			RngBlockList(key, bl.c0, bl.c1, m->scenario, p, simd, bl.o0, bl.o1, bl.o2, bl.o3);
 			Magnitudes(m->mag_tab, bl.o0, bl.o1, p, bl.xa, simd);
 			Magnitudes(m->mag_tab, bl.o2, bl.o3, p, bl.xb, simd);
-			for (k = 0; k < nh; k++)
-				bl.xb[zl[k]] = 0.0;
-			/* a year's blocks are consecutive: its additions stay in order */
+			/*
+			 * A year's blocks are consecutive: its additions stay in order;
+			 * adding the zero of an unused half changes nothing.
+			 */
 			for (j = 0; j < p; j++)
 			{
 				int			o = bl.own[j];
 
-				sum[o] = (sum[o] + bl.xa[j]) + bl.xb[j];
+				sum[o] = (sum[o] + bl.xa[j]) + ZeroUnless(bl.xb[j], bl.ok[j]);
 			}
 		}
 		if (dense)
 			for (k = 0; k < cnt; k++)
 				out[i + k] += sum[k];
 		else
-		for (k = 0; k < nh; k++)
-			out[i + hy[k]] += sum[k];
+			for (k = 0; k < nh; k++)
+				out[i + hy[k]] += sum[k];
 	}
 	if (bl.cap > 0)
 	{
@@ -1164,6 +1175,7 @@ SimulateFixedRate(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 		pfree(bl.o2);
 		pfree(bl.o3);
 		pfree(bl.own);
+		pfree(bl.ok);
 		pfree(bl.xa);
 		pfree(bl.xb);
 	}
