@@ -877,6 +877,8 @@ MagnitudesAvx512(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo,
 		else
 			bad = (__mmask8) ~inbody;
 		_mm512_storeu_si512((void *) idx, ci64);
+		/* read the indices back from memory: cheaper than eight extracts */
+		__asm__ volatile("" : : "r"(idx) : "memory");
 		/*
 		 * Cells j and j + 4 side by side (c0 c1 c2 c3 | c0 c1 c2 c3); after
 		 * the unpacks and the two-source permutes each of C0 .. C3 holds
