@@ -708,8 +708,9 @@ TableSampleOutOfLine(const QuantileTable *t, uint32_t hi, uint32_t lo)
  * RngWordsToUnit), the body cell and its offset, the four cubic
  * coefficients of four cells loaded and transposed, Horner's rule with
  * separate multiplies and adds (no FMA: the target is AVX2 alone, so the
- * rounding is that of the scalar code).  Draws outside the body (one in
- * 32) are recomputed by TableSample.
+ * rounding is that of the scalar code).  Lognormal tail draws take their
+ * cell from the bits of q as TableSample does, in the same vectors; PERT
+ * tail draws (one in 32) are recomputed by TableSample.
  */
 __attribute__((target("avx2")))
 static void
@@ -722,10 +723,20 @@ MagnitudesAvx2(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo,
 				half = _mm256_set1_pd(0.5),
 				inv53 = _mm256_set1_pd(1.0 / 9007199254740992.0),
 				two21 = _mm256_set1_pd(2097152.0),
-				two31 = _mm256_set1_pd(2147483648.0);
+				two31 = _mm256_set1_pd(2147483648.0),
+				one = _mm256_set1_pd(1.0),
+				ncells = _mm256_set1_pd((double) LN_TAIL_CELLS);
 	const __m128i flip = _mm_set1_epi32(INT32_MIN),
 				maxcell = _mm_set1_epi32(PERT_BODY_CELLS - 1),
+				lastcell = _mm_set1_epi32(LN_TAIL_CELLS - 1),
 				zero = _mm_setzero_si128();
+	const __m256i e1016 = _mm256_set1_epi64x(1016),
+				lastoct = _mm256_set1_epi64x(LN_TAIL_OCTAVES - 1),
+				zero64 = _mm256_setzero_si256(),
+				mant = _mm256_set1_epi64x(0x000FFFFFFFFFFFFF),
+				onebits = _mm256_set1_epi64x(0x3FF0000000000000),
+				lower0 = _mm256_set1_epi64x(LN_LOWER),
+				upper0 = _mm256_set1_epi64x(LN_UPPER);
 	int			k;
 
 	for (k = 0; k + 4 <= n; k += 4)
@@ -733,9 +744,11 @@ MagnitudesAvx2(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo,
 		__m128i		h = _mm_loadu_si128((const __m128i *) (hi + k)),
 					l = _mm_loadu_si128((const __m128i *) (lo + k)),
 					ci;
+		__m256i		ci64;
 		__m256d		x,
 					u,
 					f,
+					inbody,
 					r0,
 					r1,
 					r2,
@@ -745,8 +758,8 @@ MagnitudesAvx2(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo,
 					t2,
 					t3,
 					p;
-		int			idx[4],
-					bad;
+		int64_t		idx[4];
+		int			bad;
 
 		/* hi 2^21 + (lo >> 11), exactly: both parts are integers below 2^53 */
 		x = _mm256_add_pd(_mm256_mul_pd(_mm256_add_pd(_mm256_cvtepi32_pd(_mm_xor_si128(h, flip)),
@@ -756,7 +769,38 @@ MagnitudesAvx2(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo,
 		f = _mm256_mul_pd(_mm256_sub_pd(u, vlo), vinvh);
 		ci = _mm_max_epi32(_mm_min_epi32(_mm256_cvttpd_epi32(f), maxcell), zero);
 		f = _mm256_sub_pd(f, _mm256_cvtepi32_pd(ci));
-		_mm_storeu_si128((__m128i *) idx, ci);
+		ci64 = _mm256_cvtepi32_epi64(ci);
+		inbody = _mm256_and_pd(_mm256_cmp_pd(u, vlo, _CMP_GE_OQ), _mm256_cmp_pd(u, vhi, _CMP_LE_OQ));
+		if (t->lognormal)
+		{
+			/* the tail cell of every lane, as TableSample; kept where u is outside the body */
+			__m256d		low = _mm256_cmp_pd(u, vlo, _CMP_LT_OQ),
+						ft;
+			__m256i		bits = _mm256_castpd_si256(_mm256_blendv_pd(_mm256_sub_pd(one, u), u, low)),
+						oct = _mm256_sub_epi64(e1016, _mm256_srli_epi64(bits, 52)),
+						tidx;
+			__m128i		it;
+
+			oct = _mm256_castpd_si256(_mm256_blendv_pd(_mm256_castsi256_pd(oct), _mm256_castsi256_pd(lastoct),
+													   _mm256_castsi256_pd(_mm256_cmpgt_epi64(oct, lastoct))));
+			oct = _mm256_castpd_si256(_mm256_blendv_pd(_mm256_castsi256_pd(oct), _mm256_castsi256_pd(zero64),
+													   _mm256_castsi256_pd(_mm256_cmpgt_epi64(zero64, oct))));
+			ft = _mm256_castsi256_pd(_mm256_or_si256(_mm256_and_si256(bits, mant), onebits));
+			ft = _mm256_mul_pd(_mm256_sub_pd(ft, one), ncells);
+			it = _mm_min_epi32(_mm256_cvttpd_epi32(ft), lastcell);
+			ft = _mm256_sub_pd(ft, _mm256_cvtepi32_pd(it));
+			tidx = _mm256_castpd_si256(_mm256_blendv_pd(_mm256_castsi256_pd(upper0), _mm256_castsi256_pd(lower0), low));
+			tidx = _mm256_add_epi64(_mm256_add_epi64(tidx, _mm256_slli_epi64(oct, LN_TAIL_CELLS_LOG2)),
+									_mm256_cvtepi32_epi64(it));
+			ci64 = _mm256_castpd_si256(_mm256_blendv_pd(_mm256_castsi256_pd(tidx), _mm256_castsi256_pd(ci64), inbody));
+			f = _mm256_blendv_pd(ft, f, inbody);
+			bad = 0;
+		}
+		else
+			bad = 0xF ^ _mm256_movemask_pd(inbody);
+		_mm256_storeu_si256((__m256i *) idx, ci64);
+		/* read the indices back from memory: cheaper than four extracts */
+		__asm__ volatile("" : : "r"(idx) : "memory");
 		r0 = _mm256_loadu_pd(t->cells[idx[0]]);
 		r1 = _mm256_loadu_pd(t->cells[idx[1]]);
 		r2 = _mm256_loadu_pd(t->cells[idx[2]]);
@@ -772,8 +816,6 @@ MagnitudesAvx2(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo,
 		p = _mm256_mul_pd(f, p);
 		p = _mm256_add_pd(_mm256_permute2f128_pd(t0, t2, 0x20), p);
 		_mm256_storeu_pd(out + k, p);
-		bad = 0xF ^ _mm256_movemask_pd(_mm256_and_pd(_mm256_cmp_pd(u, vlo, _CMP_GE_OQ),
-													 _mm256_cmp_pd(u, vhi, _CMP_LE_OQ)));
 		if (unlikely(bad))
 		{
 			int			j;
