@@ -191,7 +191,6 @@ Philox4x32Batch16Avx2(const uint32_t key[2], uint32_t block, uint32_t iteration,
 {
 	const __m256i m0 = _mm256_set1_epi32((int) PHILOX_M0);
 	const __m256i m1 = _mm256_set1_epi32((int) PHILOX_M1);
-	const __m256i lo_mask = _mm256_set1_epi64x(0xFFFFFFFF);
 	__m256i		a0,
 				a1,
 				a2,
@@ -222,10 +221,10 @@ Philox4x32Batch16Avx2(const uint32_t key[2], uint32_t block, uint32_t iteration,
 					po0 = _mm256_mul_epu32(_mm256_srli_epi64(c0, 32), m0), \
 					pe1 = _mm256_mul_epu32(c2, m1), \
 					po1 = _mm256_mul_epu32(_mm256_srli_epi64(c2, 32), m1); \
-		__m256i		lo0 = _mm256_or_si256(_mm256_and_si256(pe0, lo_mask), _mm256_slli_epi64(po0, 32)), \
-					hi0 = _mm256_or_si256(_mm256_srli_epi64(pe0, 32), _mm256_andnot_si256(lo_mask, po0)), \
-					lo1 = _mm256_or_si256(_mm256_and_si256(pe1, lo_mask), _mm256_slli_epi64(po1, 32)), \
-					hi1 = _mm256_or_si256(_mm256_srli_epi64(pe1, 32), _mm256_andnot_si256(lo_mask, po1)); \
+		__m256i		lo0 = _mm256_blend_epi32(pe0, _mm256_slli_epi64(po0, 32), 0xAA), \
+					hi0 = _mm256_blend_epi32(_mm256_srli_epi64(pe0, 32), po0, 0xAA), \
+					lo1 = _mm256_blend_epi32(pe1, _mm256_slli_epi64(po1, 32), 0xAA), \
+					hi1 = _mm256_blend_epi32(_mm256_srli_epi64(pe1, 32), po1, 0xAA); \
 		c0 = _mm256_xor_si256(_mm256_xor_si256(hi1, c1), vk0); \
 		c2 = _mm256_xor_si256(_mm256_xor_si256(hi0, c3), vk1); \
 		c1 = lo1; \
