@@ -13,6 +13,12 @@
  * (seed, iterations) and any split of the iteration range gives the same
  * numbers: that is what makes the aggregate parallel safe.
  *
+ * Speed: the common case (a fixed rate) runs in stages over flat arrays
+ * of years and of Philox blocks (SimulateFixedRate), with AVX-512 or AVX2
+ * kernels chosen at run time (scsm.mc_simd = off: the portable code).  The
+ * kernels do the scalar code's floating-point operations in the same
+ * order, never fused, so every path gives the same bits.
+ *
  * The portfolio aggregate adds the scenarios' losses iteration by
  * iteration (percentiles of the sum, never the sum of percentiles) and
  * can run as a parallel partial aggregate: the state is the vector of
@@ -319,6 +325,19 @@ LognormalTableNew(const LossDist *dist)
 	return t;
 }
 
+/*
+ * An empty asm on a product: the compiler cannot fuse it with the next
+ * addition into a multiply-add (one rounding instead of two), which it
+ * may do wherever FMA is enabled (a target attribute, -march).  Used in
+ * the scalar and the vector Horner steps alike, so all paths round the
+ * same way.  Only x86-64 has vector paths to agree with.
+ */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define NO_CONTRACT(v) __asm__("" : "+v"(v))
+#else
+#define NO_CONTRACT(v) ((void) 0)
+#endif
+
 /* A PERT or lognormal draw from one uniform u in (0, 1). */
 static inline double
 TableSample(const QuantileTable *t, double u)
@@ -372,7 +391,18 @@ TableSample(const QuantileTable *t, double u)
 		c = cells[i];
 	}
 	f -= (double) i;
-	return c[0] + f * (c[1] + f * (c[2] + f * c[3]));
+	{
+		double		r = f * c[3];
+
+		NO_CONTRACT(r);
+		r = c[2] + r;
+		r = f * r;
+		NO_CONTRACT(r);
+		r = c[1] + r;
+		r = f * r;
+		NO_CONTRACT(r);
+		return c[0] + r;
+	}
 }
 
 /* One draw from a validated distribution. */
@@ -810,10 +840,13 @@ MagnitudesAvx2(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo,
 		t2 = _mm256_unpacklo_pd(r2, r3);
 		t3 = _mm256_unpackhi_pd(r2, r3);
 		p = _mm256_mul_pd(f, _mm256_permute2f128_pd(t1, t3, 0x31));
+		NO_CONTRACT(p);
 		p = _mm256_add_pd(_mm256_permute2f128_pd(t0, t2, 0x31), p);
 		p = _mm256_mul_pd(f, p);
+		NO_CONTRACT(p);
 		p = _mm256_add_pd(_mm256_permute2f128_pd(t1, t3, 0x20), p);
 		p = _mm256_mul_pd(f, p);
+		NO_CONTRACT(p);
 		p = _mm256_add_pd(_mm256_permute2f128_pd(t0, t2, 0x20), p);
 		_mm256_storeu_pd(out + k, p);
 		if (unlikely(bad))
@@ -831,12 +864,9 @@ MagnitudesAvx2(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo,
 #endif
 
 /*
- * The same with AVX-512F, eight draws per step.  AVX-512F has fused
- * multiply-add, which the compiler may otherwise form from a multiply and
- * an add: an empty asm after each multiply keeps the two roundings of
- * the scalar code.
+ * The same with AVX-512F, eight draws per step (NO_CONTRACT: AVX-512F has
+ * fused multiply-add).
  */
-#define NO_CONTRACT(v) __asm__("" : "+v"(v))
 
 __attribute__((target("avx512f")))
 static void
@@ -1227,8 +1257,10 @@ SimulateFixedRate(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 
 /*
  * Add (or store) iterations [first, first + n) of a scenario into out[].
- * The first Philox block of sixteen iterations at a time is computed in
- * one batch (rng.h); the numbers are the same as one iteration at a time.
+ * Fixed rates below 12 go through SimulateFixedRate; other years (PERT
+ * rates, PTRS counts) one at a time, the first Philox block of sixteen
+ * iterations computed in one batch (rng.h).  Either way the numbers are
+ * those of one iteration at a time, whatever the vector instructions used.
  */
 static void
 SimulateInto(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
@@ -1242,9 +1274,8 @@ SimulateInto(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 	if (m->freq.kind == LOSSDIST_CONST && m->freq.a < 12.0)
 	{
 		SimulateFixedRate(m, seed, first, n, out, add,
-						  !scsm_mc_simd ? RNG_SIMD_NONE :
-						  RngHaveAvx512() ? RNG_SIMD_AVX512 :
-						  avx2 ? RNG_SIMD_AVX2 : RNG_SIMD_NONE);
+						  !avx2 ? RNG_SIMD_NONE :
+						  RngHaveAvx512() ? RNG_SIMD_AVX512 : RNG_SIMD_AVX2);
 		return;
 	}
 	for (i = 0; i < n; i += 16)
