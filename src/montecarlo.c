@@ -13,6 +13,12 @@
  * (seed, iterations) and any split of the iteration range gives the same
  * numbers: that is what makes the aggregate parallel safe.
  *
+ * Speed: the common case (a fixed rate) runs in stages over flat arrays
+ * of years and of Philox blocks (SimulateFixedRate), with AVX-512 or AVX2
+ * kernels chosen at run time (scsm.mc_simd = off: the portable code).  The
+ * kernels do the scalar code's floating-point operations in the same
+ * order, never fused, so every path gives the same bits.
+ *
  * The portfolio aggregate adds the scenarios' losses iteration by
  * iteration (percentiles of the sum, never the sum of percentiles) and
  * can run as a parallel partial aggregate: the state is the vector of
@@ -59,7 +65,7 @@ PG_FUNCTION_INFO_V1(scsm_portfolio_final_losses);
 /* a Poisson(rate < 12) count above 63 has probability below 1e-16 */
 #define POISSON_TABLE 64
 /* guide table (Chen & Asau 1974): where to start the search for u */
-#define POISSON_GUIDE 256
+#define POISSON_GUIDE 1024
 
 /*
  * PERT and lognormal draws by inversion of a tabulated quantile: one
@@ -70,13 +76,26 @@ PG_FUNCTION_INFO_V1(scsm_portfolio_final_losses);
  * Hermite interpolant through the exact quantiles at its ends with the
  * exact slopes (1/pdf), already scaled to the magnitude a + (b - a) x.
  * Lognormal: the same body table of exp(mu + sigma z(p)); outside it
- * (p < P0 or p > 1 - P0, 1/32 of the draws) the quantile is computed
- * directly (Acklam's z, then exp).
+ * (p < P0 or p > 1 - P0, 1/32 of the draws) tables by octaves of the tail
+ * probability (below): no log or exp in any draw.
  * Accuracy: see docs/risk-quantitative.md.
  */
 #define PERT_BODY_CELLS 1024
 #define PERT_TAIL_CELLS 128
 #define PERT_TAIL_P (1.0 / 64.0)
+
+/*
+ * Lognormal tails: q = u below the body, q = 1 - u above it (exact), in
+ * octaves [2^-(7+o), 2^-(6+o)), o = 0 .. 47, down to 2^-54, the smallest
+ * uniform; each octave in LN_TAIL_CELLS equal cells of t = q 2^(7+o),
+ * read straight from the bits of q (exponent: octave, mantissa: t).
+ */
+#define LN_TAIL_OCTAVES 48
+#define LN_TAIL_CELLS_LOG2 4
+#define LN_TAIL_CELLS (1 << LN_TAIL_CELLS_LOG2)
+/* where the tail cells start in QuantileTable.cells */
+#define LN_LOWER PERT_BODY_CELLS
+#define LN_UPPER (PERT_BODY_CELLS + LN_TAIL_OCTAVES * LN_TAIL_CELLS)
 
 typedef struct QuantileTable
 {
@@ -88,7 +107,8 @@ typedef struct QuantileTable
 	bool		lognormal;		/* tails computed: exp(mu + sigma z(u)) */
 	double		mu;
 	double		sigma;
-	double		body[PERT_BODY_CELLS][4];
+	/* cells: the body, then (lognormal) the lower and upper tail octaves */
+	double		cells[PERT_BODY_CELLS + 2 * LN_TAIL_OCTAVES * LN_TAIL_CELLS][4];
 	double		lower[PERT_TAIL_CELLS][4];
 	double		upper[PERT_TAIL_CELLS][4];
 } QuantileTable;
@@ -105,7 +125,8 @@ typedef struct ScenarioModel
 	double		expneg;			/* exp(-rate), inversion below rate 12 */
 	int			ncdf;			/* entries of cdf[] in use (fixed rate < 12) */
 	double		cdf[POISSON_TABLE];	/* P(N <= k), for inversion by table */
-	uint8		guide[POISSON_GUIDE];	/* smallest k with cdf[k] >= i/GUIDE */
+	int32		guide[POISSON_GUIDE];	/* smallest k with cdf[k] >= i/GUIDE */
+	int32		direct[POISSON_GUIDE];	/* the count of every u in bucket i, or -1 */
 	double		ptrs_a,
 				ptrs_b,
 				ptrs_invalpha,
@@ -230,7 +251,7 @@ PertTableNew(const LossDist *dist)
 				xn = ScsmBetaQuantile(p, al, be);
 		}
 		d = exp(-BetaLogPdf(xn, al, be, lbeta));
-		HermiteCell(t->body[i - 1], x, xn, dprev * h, d * h, a, w);
+		HermiteCell(t->cells[i - 1], x, xn, dprev * h, d * h, a, w);
 		x = xn;
 		dprev = d;
 	}
@@ -238,8 +259,11 @@ PertTableNew(const LossDist *dist)
 }
 
 /*
- * The body table of a lognormal: exp(mu + sigma z) at the nodes, z the
- * exact normal quantile, slopes sigma exp(mu + sigma z) / phi(z).
+ * The table of a lognormal: exp(mu + sigma z) at the nodes, z the exact
+ * normal quantile, slopes sigma exp(mu + sigma z) / phi(z); the body in p,
+ * the tails octave by octave in q (above the body the value
+ * exp(mu - sigma z(q)) falls as q grows: built mirrored, as HermiteCell
+ * wants an increasing function).
  */
 static QuantileTable *
 LognormalTableNew(const LossDist *dist)
@@ -248,7 +272,9 @@ LognormalTableNew(const LossDist *dist)
 	double		h = (1.0 - 2.0 * PERT_TAIL_P) / PERT_BODY_CELLS,
 				y0 = 0.0,
 				d0 = 0.0;
-	int			i;
+	int			i,
+				j,
+				o;
 
 	t->lo = PERT_TAIL_P;
 	t->hi = 1.0 - PERT_TAIL_P;
@@ -264,12 +290,53 @@ LognormalTableNew(const LossDist *dist)
 					d = y * dist->sigma * sqrt(2.0 * M_PI) * exp(0.5 * z * z) * h;
 
 		if (i > 0)
-			HermiteCell(t->body[i - 1], y0, y, d0, d, 0.0, 1.0);
+			HermiteCell(t->cells[i - 1], y0, y, d0, d, 0.0, 1.0);
 		y0 = y;
 		d0 = d;
 	}
+	for (o = 0; o < LN_TAIL_OCTAVES; o++)
+	{
+		double		base = ldexp(1.0, -(7 + o)),
+					ylo0 = 0.0,
+					dlo0 = 0.0,
+					yup0 = 0.0,
+					dup0 = 0.0;
+
+		for (j = 0; j <= LN_TAIL_CELLS; j++)
+		{
+			double		z = ScsmNormalQuantile(base * (1.0 + (double) j / LN_TAIL_CELLS)),
+						g = dist->sigma * sqrt(2.0 * M_PI) * exp(0.5 * z * z) * base / LN_TAIL_CELLS,
+						ylo = exp(dist->mu + dist->sigma * z),
+						yup = exp(dist->mu - dist->sigma * z),
+						dlo = ylo * g,
+						dup = -yup * g;
+
+			if (j > 0)
+			{
+				HermiteCell(t->cells[LN_LOWER + o * LN_TAIL_CELLS + j - 1], ylo0, ylo, dlo0, dlo, 0.0, 1.0);
+				HermiteCell(t->cells[LN_UPPER + o * LN_TAIL_CELLS + j - 1], -yup0, -yup, -dup0, -dup, 0.0, -1.0);
+			}
+			ylo0 = ylo;
+			dlo0 = dlo;
+			yup0 = yup;
+			dup0 = dup;
+		}
+	}
 	return t;
 }
+
+/*
+ * An empty asm on a product: the compiler cannot fuse it with the next
+ * addition into a multiply-add (one rounding instead of two), which it
+ * may do wherever FMA is enabled (a target attribute, -march).  Used in
+ * the scalar and the vector Horner steps alike, so all paths round the
+ * same way.  Only x86-64 has vector paths to agree with.
+ */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define NO_CONTRACT(v) __asm__("" : "+v"(v))
+#else
+#define NO_CONTRACT(v) ((void) 0)
+#endif
 
 /* A PERT or lognormal draw from one uniform u in (0, 1). */
 static inline double
@@ -285,10 +352,25 @@ TableSample(const QuantileTable *t, double u)
 		i = (int) f;
 		if (i >= PERT_BODY_CELLS)
 			i = PERT_BODY_CELLS - 1;
-		c = t->body[i];
+		c = t->cells[i];
 	}
 	else if (t->lognormal)
-		return exp(t->mu + t->sigma * ScsmNormalQuantileFast(u));
+	{
+		double		q = u < t->lo ? u : 1.0 - u;
+		uint64_t	bits;
+		int			o;
+
+		memcpy(&bits, &q, sizeof(bits));
+		/* biased exponent 1016 - o; q = 0 (u rounded to 1) goes to the last octave */
+		o = Min(1016 - (int) (bits >> 52), LN_TAIL_OCTAVES - 1);
+		bits = (bits & UINT64CONST(0x000FFFFFFFFFFFFF)) | UINT64CONST(0x3FF0000000000000);
+		memcpy(&f, &bits, sizeof(f));
+		f = (f - 1.0) * LN_TAIL_CELLS;
+		i = (int) f;
+		if (i >= LN_TAIL_CELLS)
+			i = LN_TAIL_CELLS - 1;
+		c = t->cells[(u < t->lo ? LN_LOWER : LN_UPPER) + o * LN_TAIL_CELLS + i];
+	}
 	else
 	{
 		const double (*cells)[4];
@@ -309,7 +391,18 @@ TableSample(const QuantileTable *t, double u)
 		c = cells[i];
 	}
 	f -= (double) i;
-	return c[0] + f * (c[1] + f * (c[2] + f * c[3]));
+	{
+		double		r = f * c[3];
+
+		NO_CONTRACT(r);
+		r = c[2] + r;
+		r = f * r;
+		NO_CONTRACT(r);
+		r = c[1] + r;
+		r = f * r;
+		NO_CONTRACT(r);
+		return c[0] + r;
+	}
 }
 
 /* One draw from a validated distribution. */
@@ -357,7 +450,9 @@ PoissonInit(ScenarioModel *m, double lam)
 
 			while (g < m->ncdf - 1 && m->cdf[g] < (double) k / POISSON_GUIDE)
 				g++;
-			m->guide[k] = (uint8) g;
+			m->guide[k] = g;
+			/* u < (k + 1)/GUIDE <= cdf[g]: the whole bucket has count g */
+			m->direct[k] = m->cdf[g] >= (double) (k + 1) / POISSON_GUIDE ? g : -1;
 		}
 	}
 	m->ptrs_loglam = log(lam > 0 ? lam : 1.0);
@@ -521,116 +616,651 @@ FixedRateCount(const ScenarioModel *m, double u)
 	return k;
 }
 
-/* A magnitude from one uniform (lognormal or PERT, one uniform per draw). */
-static inline double
-MagnitudeOf(const ScenarioModel *m, double u)
+/*
+ * Counts of a list of years from their first uniforms (words a0[y], a1[y]
+ * of block 0): hn[y] = FixedRateCount(u0).  The AVX2 version reads four
+ * counts at a time from the table of buckets that hold a single count (all
+ * but about one bucket per CDF step) and calls FixedRateCount only for the
+ * years whose u0 falls in another; the counts are the same integers.
+ */
+static void
+CountsScalar(const ScenarioModel *m, const uint32_t *a0, const uint32_t *a1, int n, int *hn)
 {
-	return TableSample(m->mag_tab, u);
+	int			y;
+
+	for (y = 0; y < n; y++)
+		hn[y] = (int) FixedRateCount(m, RngWordsToUnit(a0[y], a1[y]));
 }
 
-/* Most Philox blocks per iteration computed in a batch ahead of need. */
-#define MAX_BATCHED_BLOCKS 4
+#ifdef SCSM_HAVE_AVX2_PATH
+__attribute__((target("avx2")))
+static void
+CountsAvx2(const ScenarioModel *m, const uint32_t *a0, const uint32_t *a1, int n, int *hn)
+{
+	const __m256d half = _mm256_set1_pd(0.5),
+				inv53 = _mm256_set1_pd(1.0 / 9007199254740992.0),
+				two21 = _mm256_set1_pd(2097152.0),
+				two31 = _mm256_set1_pd(2147483648.0),
+				nguide = _mm256_set1_pd((double) POISSON_GUIDE);
+	const __m128i flip = _mm_set1_epi32(INT32_MIN);
+	int			y;
+
+	for (y = 0; y + 4 <= n; y += 4)
+	{
+		__m128i		h = _mm_loadu_si128((const __m128i *) (a0 + y)),
+					l = _mm_loadu_si128((const __m128i *) (a1 + y)),
+					k;
+		__m256d		u;
+		int			walk;
+
+		u = _mm256_add_pd(_mm256_mul_pd(_mm256_add_pd(_mm256_cvtepi32_pd(_mm_xor_si128(h, flip)),
+													  two31), two21),
+						  _mm256_cvtepi32_pd(_mm_srli_epi32(l, 11)));
+		u = _mm256_mul_pd(_mm256_add_pd(u, half), inv53);
+		k = _mm_i32gather_epi32(m->direct, _mm256_cvttpd_epi32(_mm256_mul_pd(u, nguide)), 4);
+		_mm_storeu_si128((__m128i *) (hn + y), k);
+		walk = _mm_movemask_ps(_mm_castsi128_ps(k));
+		if (unlikely(walk))
+		{
+			int			j;
+
+			for (j = 0; j < 4; j++)
+				if (walk & (1 << j))
+					hn[y + j] = (int) FixedRateCount(m, RngWordsToUnit(a0[y + j], a1[y + j]));
+		}
+	}
+	for (; y < n; y++)
+		hn[y] = (int) FixedRateCount(m, RngWordsToUnit(a0[y], a1[y]));
+}
+#endif
+
+static inline void
+Counts(const ScenarioModel *m, const uint32_t *a0, const uint32_t *a1, int n, int *hn,
+	   int simd)
+{
+#ifdef SCSM_HAVE_AVX2_PATH
+	if (simd >= RNG_SIMD_AVX2)
+	{
+		CountsAvx2(m, a0, a1, n, hn);
+		return;
+	}
+#endif
+	(void) simd;
+	CountsScalar(m, a0, a1, n, hn);
+}
+
+/* v if keep, else +0.0, without a branch (keep is not predictable) */
+static inline double
+ZeroUnless(double v, bool keep)
+{
+	uint64_t	bits;
+
+	memcpy(&bits, &v, sizeof(bits));
+	bits &= -(uint64_t) keep;
+	memcpy(&v, &bits, sizeof(v));
+	return v;
+}
+
+/* Years simulated per step of SimulateFixedRate. */
+#define FIXED_CHUNK 256
 
 /*
- * The common case, a fixed Poisson rate below 12, sixteen iterations at a
- * time: the first Philox block of each iteration gives u0 (the count) and
- * u1 (the first magnitude).  Counts come from the guide table, the
- * iterations with events are gathered, and only those draw magnitudes, so
- * the loop has few unpredictable branches.  Every magnitude takes one
- * uniform (u1, u2, ... in order), so the blocks that most years need are
- * computed for all sixteen iterations at once, more of them as the rate
- * grows; a year with more events continues its own stream from there.
- * The numbers are exactly those of SimulateYear (same stream, same order
- * of draws).
+ * Magnitudes of a list of uniforms given as Philox word pairs (hi[k],
+ * lo[k]): out[k] = TableSample(t, RngWordsToUnit(hi[k], lo[k])).  The
+ * portable version is that loop; the AVX2 one computes the same
+ * operations four lanes at a time and gives the same bits.
+ */
+static void
+MagnitudesScalar(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo,
+				 int n, double *out)
+{
+	int			k;
+
+	for (k = 0; k < n; k++)
+		out[k] = TableSample(t, RngWordsToUnit(hi[k], lo[k]));
+}
+
+/*
+ * TableSample of one word pair, never inlined: the vector kernels call it
+ * for their tail draws, and inlined into an AVX-512 function its multiply
+ * and add could be fused, which would change the last bits.
+ */
+static pg_noinline double
+TableSampleOutOfLine(const QuantileTable *t, uint32_t hi, uint32_t lo)
+{
+	return TableSample(t, RngWordsToUnit(hi, lo));
+}
+
+#ifdef SCSM_HAVE_AVX2_PATH
+/*
+ * Four draws per step: the 53-bit uniform from the two words (exact
+ * integer arithmetic in doubles, then the same + 0.5 and scaling as
+ * RngWordsToUnit), the body cell and its offset, the four cubic
+ * coefficients of four cells loaded and transposed, Horner's rule with
+ * separate multiplies and adds (no FMA: the target is AVX2 alone, so the
+ * rounding is that of the scalar code).  Lognormal tail draws take their
+ * cell from the bits of q as TableSample does, in the same vectors; PERT
+ * tail draws (one in 32) are recomputed by TableSample.
+ */
+__attribute__((target("avx2")))
+static void
+MagnitudesAvx2(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo,
+			   int n, double *out)
+{
+	const __m256d vlo = _mm256_set1_pd(t->lo),
+				vhi = _mm256_set1_pd(t->hi),
+				vinvh = _mm256_set1_pd(t->inv_h),
+				half = _mm256_set1_pd(0.5),
+				inv53 = _mm256_set1_pd(1.0 / 9007199254740992.0),
+				two21 = _mm256_set1_pd(2097152.0),
+				two31 = _mm256_set1_pd(2147483648.0),
+				one = _mm256_set1_pd(1.0),
+				ncells = _mm256_set1_pd((double) LN_TAIL_CELLS);
+	const __m128i flip = _mm_set1_epi32(INT32_MIN),
+				maxcell = _mm_set1_epi32(PERT_BODY_CELLS - 1),
+				lastcell = _mm_set1_epi32(LN_TAIL_CELLS - 1),
+				zero = _mm_setzero_si128();
+	const __m256i e1016 = _mm256_set1_epi64x(1016),
+				lastoct = _mm256_set1_epi64x(LN_TAIL_OCTAVES - 1),
+				zero64 = _mm256_setzero_si256(),
+				mant = _mm256_set1_epi64x(0x000FFFFFFFFFFFFF),
+				onebits = _mm256_set1_epi64x(0x3FF0000000000000),
+				lower0 = _mm256_set1_epi64x(LN_LOWER),
+				upper0 = _mm256_set1_epi64x(LN_UPPER);
+	int			k;
+
+	for (k = 0; k + 4 <= n; k += 4)
+	{
+		__m128i		h = _mm_loadu_si128((const __m128i *) (hi + k)),
+					l = _mm_loadu_si128((const __m128i *) (lo + k)),
+					ci;
+		__m256i		ci64;
+		__m256d		x,
+					u,
+					f,
+					inbody,
+					r0,
+					r1,
+					r2,
+					r3,
+					t0,
+					t1,
+					t2,
+					t3,
+					p;
+		int64_t		idx[4];
+		int			bad;
+
+		/* hi 2^21 + (lo >> 11), exactly: both parts are integers below 2^53 */
+		x = _mm256_add_pd(_mm256_mul_pd(_mm256_add_pd(_mm256_cvtepi32_pd(_mm_xor_si128(h, flip)),
+													  two31), two21),
+						  _mm256_cvtepi32_pd(_mm_srli_epi32(l, 11)));
+		u = _mm256_mul_pd(_mm256_add_pd(x, half), inv53);
+		f = _mm256_mul_pd(_mm256_sub_pd(u, vlo), vinvh);
+		ci = _mm_max_epi32(_mm_min_epi32(_mm256_cvttpd_epi32(f), maxcell), zero);
+		f = _mm256_sub_pd(f, _mm256_cvtepi32_pd(ci));
+		ci64 = _mm256_cvtepi32_epi64(ci);
+		inbody = _mm256_and_pd(_mm256_cmp_pd(u, vlo, _CMP_GE_OQ), _mm256_cmp_pd(u, vhi, _CMP_LE_OQ));
+		if (t->lognormal)
+		{
+			/* the tail cell of every lane, as TableSample; kept where u is outside the body */
+			__m256d		low = _mm256_cmp_pd(u, vlo, _CMP_LT_OQ),
+						ft;
+			__m256i		bits = _mm256_castpd_si256(_mm256_blendv_pd(_mm256_sub_pd(one, u), u, low)),
+						oct = _mm256_sub_epi64(e1016, _mm256_srli_epi64(bits, 52)),
+						tidx;
+			__m128i		it;
+
+			oct = _mm256_castpd_si256(_mm256_blendv_pd(_mm256_castsi256_pd(oct), _mm256_castsi256_pd(lastoct),
+													   _mm256_castsi256_pd(_mm256_cmpgt_epi64(oct, lastoct))));
+			oct = _mm256_castpd_si256(_mm256_blendv_pd(_mm256_castsi256_pd(oct), _mm256_castsi256_pd(zero64),
+													   _mm256_castsi256_pd(_mm256_cmpgt_epi64(zero64, oct))));
+			ft = _mm256_castsi256_pd(_mm256_or_si256(_mm256_and_si256(bits, mant), onebits));
+			ft = _mm256_mul_pd(_mm256_sub_pd(ft, one), ncells);
+			it = _mm_min_epi32(_mm256_cvttpd_epi32(ft), lastcell);
+			ft = _mm256_sub_pd(ft, _mm256_cvtepi32_pd(it));
+			tidx = _mm256_castpd_si256(_mm256_blendv_pd(_mm256_castsi256_pd(upper0), _mm256_castsi256_pd(lower0), low));
+			tidx = _mm256_add_epi64(_mm256_add_epi64(tidx, _mm256_slli_epi64(oct, LN_TAIL_CELLS_LOG2)),
+									_mm256_cvtepi32_epi64(it));
+			ci64 = _mm256_castpd_si256(_mm256_blendv_pd(_mm256_castsi256_pd(tidx), _mm256_castsi256_pd(ci64), inbody));
+			f = _mm256_blendv_pd(ft, f, inbody);
+			bad = 0;
+		}
+		else
+			bad = 0xF ^ _mm256_movemask_pd(inbody);
+		_mm256_storeu_si256((__m256i *) idx, ci64);
+		/* read the indices back from memory: cheaper than four extracts */
+		__asm__ volatile("" : : "r"(idx) : "memory");
+		r0 = _mm256_loadu_pd(t->cells[idx[0]]);
+		r1 = _mm256_loadu_pd(t->cells[idx[1]]);
+		r2 = _mm256_loadu_pd(t->cells[idx[2]]);
+		r3 = _mm256_loadu_pd(t->cells[idx[3]]);
+		t0 = _mm256_unpacklo_pd(r0, r1);	/* c0 c0 c2 c2 of cells 0, 1 */
+		t1 = _mm256_unpackhi_pd(r0, r1);	/* c1 c1 c3 c3 */
+		t2 = _mm256_unpacklo_pd(r2, r3);
+		t3 = _mm256_unpackhi_pd(r2, r3);
+		p = _mm256_mul_pd(f, _mm256_permute2f128_pd(t1, t3, 0x31));
+		NO_CONTRACT(p);
+		p = _mm256_add_pd(_mm256_permute2f128_pd(t0, t2, 0x31), p);
+		p = _mm256_mul_pd(f, p);
+		NO_CONTRACT(p);
+		p = _mm256_add_pd(_mm256_permute2f128_pd(t1, t3, 0x20), p);
+		p = _mm256_mul_pd(f, p);
+		NO_CONTRACT(p);
+		p = _mm256_add_pd(_mm256_permute2f128_pd(t0, t2, 0x20), p);
+		_mm256_storeu_pd(out + k, p);
+		if (unlikely(bad))
+		{
+			int			j;
+
+			for (j = 0; j < 4; j++)
+				if (bad & (1 << j))
+					out[k + j] = TableSampleOutOfLine(t, hi[k + j], lo[k + j]);
+		}
+	}
+	for (; k < n; k++)
+		out[k] = TableSampleOutOfLine(t, hi[k], lo[k]);
+}
+#endif
+
+/*
+ * The same with AVX-512F, eight draws per step (NO_CONTRACT: AVX-512F has
+ * fused multiply-add).
+ */
+
+__attribute__((target("avx512f")))
+static void
+MagnitudesAvx512(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo,
+				 int n, double *out)
+{
+	const __m512d vlo = _mm512_set1_pd(t->lo),
+				vhi = _mm512_set1_pd(t->hi),
+				vinvh = _mm512_set1_pd(t->inv_h),
+				half = _mm512_set1_pd(0.5),
+				inv53 = _mm512_set1_pd(1.0 / 9007199254740992.0),
+				two21 = _mm512_set1_pd(2097152.0);
+	const __m256i maxcell = _mm256_set1_epi32(PERT_BODY_CELLS - 1),
+				zero = _mm256_setzero_si256();
+	const __m512d one = _mm512_set1_pd(1.0),
+				ncells = _mm512_set1_pd((double) LN_TAIL_CELLS);
+	const __m512i e1016 = _mm512_set1_epi64(1016),
+				lastoct = _mm512_set1_epi64(LN_TAIL_OCTAVES - 1),
+				zero64 = _mm512_setzero_si512(),
+				mant = _mm512_set1_epi64(0x000FFFFFFFFFFFFF),
+				onebits = _mm512_set1_epi64(0x3FF0000000000000),
+				lower0 = _mm512_set1_epi64(LN_LOWER),
+				upper0 = _mm512_set1_epi64(LN_UPPER);
+	const __m256i lastcell = _mm256_set1_epi32(LN_TAIL_CELLS - 1);
+	const __m512i lo_idx = _mm512_setr_epi64(0, 1, 8, 9, 4, 5, 12, 13),
+				hi_idx = _mm512_setr_epi64(2, 3, 10, 11, 6, 7, 14, 15);
+	int			k;
+
+	for (k = 0; k + 8 <= n; k += 8)
+	{
+		__m256i		h = _mm256_loadu_si256((const __m256i *) (hi + k)),
+					l = _mm256_loadu_si256((const __m256i *) (lo + k)),
+					ci;
+		__m512d		x,
+					u,
+					f,
+					r01,
+					r23,
+					r45,
+					r67,
+					e0,
+					e1,
+					o0,
+					o1,
+					p;
+		__m512i		ci64;
+		int64_t		idx[8];
+		__mmask8	bad,
+					inbody;
+
+		x = _mm512_mul_pd(_mm512_cvtepu32_pd(h), two21);
+		NO_CONTRACT(x);
+		x = _mm512_add_pd(x, _mm512_cvtepu32_pd(_mm256_srli_epi32(l, 11)));
+		u = _mm512_mul_pd(_mm512_add_pd(x, half), inv53);
+		f = _mm512_mul_pd(_mm512_sub_pd(u, vlo), vinvh);
+		ci = _mm256_max_epi32(_mm256_min_epi32(_mm512_cvttpd_epi32(f), maxcell), zero);
+		f = _mm512_sub_pd(f, _mm512_cvtepi32_pd(ci));
+		ci64 = _mm512_cvtepi32_epi64(ci);
+		inbody = _mm512_cmp_pd_mask(u, vlo, _CMP_GE_OQ) & _mm512_cmp_pd_mask(u, vhi, _CMP_LE_OQ);
+		if (t->lognormal)
+		{
+			/* the tail cell of every lane, as TableSample; kept where u is outside the body */
+			__mmask8	low = _mm512_cmp_pd_mask(u, vlo, _CMP_LT_OQ);
+			__m512i		bits = _mm512_castpd_si512(_mm512_mask_blend_pd(low, _mm512_sub_pd(one, u), u)),
+						oct = _mm512_max_epi64(_mm512_min_epi64(_mm512_sub_epi64(e1016, _mm512_srli_epi64(bits, 52)),
+															   lastoct), zero64);
+			__m512d		ft = _mm512_castsi512_pd(_mm512_or_si512(_mm512_and_si512(bits, mant), onebits));
+			__m256i		it;
+
+			ft = _mm512_mul_pd(_mm512_sub_pd(ft, one), ncells);
+			it = _mm256_min_epi32(_mm512_cvttpd_epi32(ft), lastcell);
+			ft = _mm512_sub_pd(ft, _mm512_cvtepi32_pd(it));
+			oct = _mm512_add_epi64(_mm512_add_epi64(_mm512_mask_blend_epi64(low, upper0, lower0),
+													_mm512_slli_epi64(oct, LN_TAIL_CELLS_LOG2)),
+								   _mm512_cvtepi32_epi64(it));
+			ci64 = _mm512_mask_blend_epi64(inbody, oct, ci64);
+			f = _mm512_mask_blend_pd(inbody, ft, f);
+			bad = 0;
+		}
+		else
+			bad = (__mmask8) ~inbody;
+		_mm512_storeu_si512((void *) idx, ci64);
+		/* read the indices back from memory: cheaper than eight extracts */
+		__asm__ volatile("" : : "r"(idx) : "memory");
+		/*
+		 * Cells j and j + 4 side by side (c0 c1 c2 c3 | c0 c1 c2 c3); after
+		 * the unpacks and the two-source permutes each of C0 .. C3 holds
+		 * one coefficient of cells 0 .. 7 in order.
+		 */
+		r01 = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(t->cells[idx[0]])),
+								 _mm256_loadu_pd(t->cells[idx[4]]), 1);
+		r23 = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(t->cells[idx[1]])),
+								 _mm256_loadu_pd(t->cells[idx[5]]), 1);
+		r45 = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(t->cells[idx[2]])),
+								 _mm256_loadu_pd(t->cells[idx[6]]), 1);
+		r67 = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_loadu_pd(t->cells[idx[3]])),
+								 _mm256_loadu_pd(t->cells[idx[7]]), 1);
+		e0 = _mm512_unpacklo_pd(r01, r23);	/* c0(0) c0(1) c2(0) c2(1) | c0(4) c0(5) c2(4) c2(5) */
+		o0 = _mm512_unpackhi_pd(r01, r23);	/* the same with c1, c3 */
+		e1 = _mm512_unpacklo_pd(r45, r67);	/* cells 2, 3 | 6, 7 */
+		o1 = _mm512_unpackhi_pd(r45, r67);
+		p = _mm512_mul_pd(f, _mm512_permutex2var_pd(o0, hi_idx, o1));
+		NO_CONTRACT(p);
+		p = _mm512_add_pd(_mm512_permutex2var_pd(e0, hi_idx, e1), p);
+		p = _mm512_mul_pd(f, p);
+		NO_CONTRACT(p);
+		p = _mm512_add_pd(_mm512_permutex2var_pd(o0, lo_idx, o1), p);
+		p = _mm512_mul_pd(f, p);
+		NO_CONTRACT(p);
+		p = _mm512_add_pd(_mm512_permutex2var_pd(e0, lo_idx, e1), p);
+		_mm512_storeu_pd(out + k, p);
+		if (unlikely(bad))
+		{
+			int			j;
+
+			for (j = 0; j < 8; j++)
+				if (bad & (1 << j))
+					out[k + j] = TableSampleOutOfLine(t, hi[k + j], lo[k + j]);
+		}
+	}
+	for (; k < n; k++)
+		out[k] = TableSampleOutOfLine(t, hi[k], lo[k]);
+}
+
+static inline void
+Magnitudes(const QuantileTable *t, const uint32_t *hi, const uint32_t *lo, int n,
+		   double *out, int simd)
+{
+#ifdef SCSM_HAVE_AVX2_PATH
+	if (simd >= RNG_SIMD_AVX512)
+	{
+		MagnitudesAvx512(t, hi, lo, n, out);
+		return;
+	}
+	if (simd >= RNG_SIMD_AVX2)
+	{
+		MagnitudesAvx2(t, hi, lo, n, out);
+		return;
+	}
+#endif
+	(void) simd;
+	MagnitudesScalar(t, hi, lo, n, out);
+}
+
+/*
+ * The list of extra Philox blocks of a step (blocks 1, 2, ... of the years
+ * with two events or more), their words and the magnitudes drawn from
+ * them; grown as needed, kept across the steps of one call.
+ */
+typedef struct BlockList
+{
+	int			cap;
+	uint32_t   *c0,
+			   *c1,
+			   *o0,
+			   *o1,
+			   *o2,
+			   *o3;
+	int		   *own;			/* index of the year (among the step's hits) */
+	int		   *ok;				/* -1: words 2, 3 hold an event; 0: unused */
+	double	   *xa,				/* magnitude from words 0, 1 */
+			   *xb;				/* from words 2, 3 */
+} BlockList;
+
+static void
+BlockListReserve(BlockList *bl, int need)
+{
+	if (need <= bl->cap)
+		return;
+	if (bl->cap > 0)
+	{
+		pfree(bl->c0);
+		pfree(bl->c1);
+		pfree(bl->o0);
+		pfree(bl->o1);
+		pfree(bl->o2);
+		pfree(bl->o3);
+		pfree(bl->own);
+		pfree(bl->ok);
+		pfree(bl->xa);
+		pfree(bl->xb);
+	}
+	bl->cap = Max(need, 2 * bl->cap);
+	bl->c0 = palloc0(sizeof(uint32_t) * bl->cap);
+	bl->c1 = palloc0(sizeof(uint32_t) * bl->cap);
+	bl->o0 = palloc(sizeof(uint32_t) * bl->cap);
+	bl->o1 = palloc(sizeof(uint32_t) * bl->cap);
+	bl->o2 = palloc(sizeof(uint32_t) * bl->cap);
+	bl->o3 = palloc(sizeof(uint32_t) * bl->cap);
+	bl->own = palloc0(sizeof(int) * bl->cap);
+	bl->ok = palloc0(sizeof(int) * bl->cap);
+	bl->xa = palloc(sizeof(double) * bl->cap);
+	bl->xb = palloc(sizeof(double) * bl->cap);
+}
+
+/*
+ * The common case, a fixed Poisson rate below 12, FIXED_CHUNK years per
+ * step, in stages that each run over a flat array without per-event
+ * branches:
+ *   1. block 0 of every year (u0 gives the count, u1 the first magnitude);
+ *   2. counts by the guide table; the years with events ("hits") listed;
+ *   3. the first magnitude of every hit;
+ *   4. the list of the further blocks the hits need (event e >= 1 takes
+ *      uniform e + 1: block (e + 1) / 2, half (e + 1) % 2, so a year with
+ *      n events needs blocks 1 .. n / 2), computed in one batch;
+ *   5. magnitudes of both halves of every listed block;
+ *   6. per listed block, its magnitudes added to its year's sum (the
+ *      second half masked to 0 where a year with an even count does not
+ *      use it).
+ * The additions are those of SimulateYear in the same order (adding the
+ * zero changes nothing), so the years are exactly SimulateYear's, SIMD or
+ * not.
  */
 static void
 SimulateFixedRate(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
-				  double *out, bool add, bool avx2)
+				  double *out, bool add, int simd)
 {
 	uint32_t	key[2] = {(uint32_t) seed, (uint32_t) (seed >> 32)};
-	uint32_t	blocks[MAX_BATCHED_BLOCKS][16][4];
-	int32		i;
+	uint32_t	c0[FIXED_CHUNK],
+				c1[FIXED_CHUNK],
+				a0[FIXED_CHUNK],
+				a1[FIXED_CHUNK],
+				a2[FIXED_CHUNK],
+				a3[FIXED_CHUNK];
+	int			hy[FIXED_CHUNK],
+				hn[FIXED_CHUNK],
+				sum_n[FIXED_CHUNK];
+	double		m0[FIXED_CHUNK],
+				sum[FIXED_CHUNK];
 	bool		constant = (m->mag.kind == LOSSDIST_CONST);
-	double		rate = m->freq.a;
+	/* P(N > 0) above one half: no list of the years with events */
+	bool		dense = m->ncdf > 0 && m->cdf[0] < 0.5;
+	BlockList	bl;
+	int			fill = 1;
+	int32		i;
 
 	/*
-	 * Blocks batched: enough for the events of about 90 % or more of the
-	 * years with events; the rest (rare) computes its blocks one by one.
+	 * Blocks written per year without a data-dependent loop: enough for
+	 * all but about 0.5 % of the years; those take a loop of their own.
 	 */
-	int			nblocks = constant ? 1 :
-		rate < 0.3 ? 1 : rate < 1.0 ? 2 : rate < 2.5 ? 3 : MAX_BATCHED_BLOCKS;
-	int64		batched = 2 * nblocks - 1;
-
-	for (i = 0; i < n; i += 16)
+	while (fill < 100 && 2 * fill + 1 < m->ncdf && m->cdf[2 * fill + 1] < 0.995)
+		fill++;
+	memset(&bl, 0, sizeof(bl));
+	memset(c0, 0, sizeof(c0));
+	for (i = 0; i < n; i += FIXED_CHUNK)
 	{
-		int64		nev[16];
-		double		loss[16];
-		int			hit[16],
+		int			cnt = Min(FIXED_CHUNK, n - i),
+					npad = Min(FIXED_CHUNK, (cnt + 31) & ~31),
 					nh = 0,
-					h,
+					nblk = 0,
+					p,
 					j,
-					b,
-					cnt = Min(16, n - i);
+					k,
+					y;
 
-		for (b = 0; b < nblocks; b++)
-			RngBlocks16(key, (uint32_t) b, (uint32_t) (first + i), m->scenario, avx2, blocks[b]);
-		for (j = 0; j < 16; j++)
+		CHECK_FOR_INTERRUPTS();
+		/* the sums of the next step: in cache by the time they are added to */
+		for (y = FIXED_CHUNK; y < Min(2 * FIXED_CHUNK, n - i); y += 8)
+			__builtin_prefetch(out + i + y, 1);
+		for (y = 0; y < npad; y++)
+			c1[y] = (uint32_t) (first + i) + (uint32_t) y;
+		RngBlockList(key, c0, c1, m->scenario, npad, simd, a0, a1, a2, a3);
+		if (!add)
+			memset(out + i, 0, sizeof(double) * cnt);
+		if (constant)
 		{
-			nev[j] = FixedRateCount(m, RngWordsToUnit(blocks[0][j][0], blocks[0][j][1]));
-			loss[j] = constant ? (double) nev[j] * m->mag.a : 0.0;
-			hit[nh] = j;
-			nh += (nev[j] > 0);
+			for (y = 0; y < cnt; y++)
+				out[i + y] += (double) FixedRateCount(m, RngWordsToUnit(a0[y], a1[y])) * m->mag.a;
+			continue;
 		}
-		if (!constant)
+		if (dense)
 		{
-			for (h = 0; h < nh; h++)
+			/* most years have events: every year is a "hit", no gathering */
+			Counts(m, a0, a1, cnt, hn, simd);
+			for (y = 0; y < cnt; y++)
 			{
-				int64		e,
-							ne;
-				double		l;
+				hy[y] = y;
+				nblk += hn[y] >> 1;
+			}
+			nh = cnt;
+			Magnitudes(m->mag_tab, a2, a3, nh, m0, simd);
+			for (k = 0; k < nh; k++)
+				sum[k] = ZeroUnless(m0[k], hn[k] > 0);
+		}
+		else
+		{
+			Counts(m, a0, a1, cnt, sum_n, simd);
+			for (y = 0; y < cnt; y++)
+			{
+				int			e = sum_n[y];
 
-				j = hit[h];
-				ne = Min(nev[j], batched);
-				/* event e takes uniform e + 1: block (e + 1) / 2, half (e + 1) % 2 */
-				l = MagnitudeOf(m, RngWordsToUnit(blocks[0][j][2], blocks[0][j][3]));
-				for (e = 1; e < ne; e++)
+				hy[nh] = y;
+				hn[nh] = e;
+				nblk += e >> 1;
+				nh += (e > 0);
+			}
+			for (k = 0; k < nh; k++)
+			{
+				a0[k] = a2[hy[k]];
+				a1[k] = a3[hy[k]];
+			}
+			Magnitudes(m->mag_tab, a0, a1, nh, m0, simd);
+			memcpy(sum, m0, sizeof(double) * nh);
+		}
+		if (nblk > 0)
+		{
+			/* room for the blocks, the overrun of fixed writes and padding */
+			BlockListReserve(&bl, nblk + Max(fill, 4) + 32);
+			p = 0;
+			for (k = 0; k < nh; k++)
+			{
+				int			nb = hn[k] >> 1,
+							b;
+				uint32_t	it = (uint32_t) (first + i + hy[k]);
+
+				/*
+				 * Block b (from 1) of a year with n events holds events 2b - 1
+				 * and 2b; the second is there when 2b < n (ok = -1, else 0).
+				 */
+				if (likely(nb <= 4 && fill <= 4))
 				{
-					const uint32_t *w = blocks[(e + 1) >> 1][j] + (((e + 1) & 1) << 1);
-
-					l += MagnitudeOf(m, RngWordsToUnit(w[0], w[1]));
-				}
-				if (nev[j] > batched)
-				{
-					RngStream	st;
-
-					/* the stream from block nblocks on: uniforms 2 nblocks, ... */
-					RngStreamInit(&st, seed, m->scenario, (uint32_t) (first + i + j));
-					st.ctr[0] = (uint32_t) nblocks;
-					for (; e < nev[j]; e++)
+					/* a fixed width: no branch on nb */
+#ifdef __SSE2__
+					_mm_storeu_si128((__m128i *) (bl.c0 + p), _mm_setr_epi32(1, 2, 3, 4));
+					_mm_storeu_si128((__m128i *) (bl.c1 + p), _mm_set1_epi32((int) it));
+					_mm_storeu_si128((__m128i *) (bl.own + p), _mm_set1_epi32(k));
+					_mm_storeu_si128((__m128i *) (bl.ok + p),
+									 _mm_cmplt_epi32(_mm_setr_epi32(2, 4, 6, 8), _mm_set1_epi32(hn[k])));
+#else
+					for (b = 0; b < 4; b++)
 					{
-						l += MagnitudeOf(m, RngUniform(&st));
-						if ((e & 0xFFFF) == 0xFFFF)
-							CHECK_FOR_INTERRUPTS();
+						bl.c0[p + b] = (uint32_t) (b + 1);
+						bl.c1[p + b] = it;
+						bl.own[p + b] = k;
+						bl.ok[p + b] = -(2 * (b + 1) < hn[k]);
+					}
+#endif
+				}
+				else
+				{
+					for (b = 0; b < Max(nb, fill); b++)
+					{
+						bl.c0[p + b] = (uint32_t) (b + 1);
+						bl.c1[p + b] = it;
+						bl.own[p + b] = k;
+						bl.ok[p + b] = -(2 * (b + 1) < hn[k]);
 					}
 				}
-				loss[j] = l;
+				p += nb;
+			}
+			for (j = p; j < ((p + 31) & ~31); j++)
+				bl.c0[j] = bl.c1[j] = 0;
+			RngBlockList(key, bl.c0, bl.c1, m->scenario, p, simd, bl.o0, bl.o1, bl.o2, bl.o3);
+			Magnitudes(m->mag_tab, bl.o0, bl.o1, p, bl.xa, simd);
+			Magnitudes(m->mag_tab, bl.o2, bl.o3, p, bl.xb, simd);
+			/*
+			 * A year's blocks are consecutive: its additions stay in order;
+			 * adding the zero of an unused half changes nothing.
+			 */
+			for (j = 0; j < p; j++)
+			{
+				int			o = bl.own[j];
+
+				sum[o] = (sum[o] + bl.xa[j]) + ZeroUnless(bl.xb[j], bl.ok[j]);
 			}
 		}
-		if (add)
-			for (j = 0; j < cnt; j++)
-				out[i + j] += loss[j];
+		if (dense)
+			for (k = 0; k < cnt; k++)
+				out[i + k] += sum[k];
 		else
-			for (j = 0; j < cnt; j++)
-				out[i + j] = loss[j];
-		if ((i & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
+			for (k = 0; k < nh; k++)
+				out[i + hy[k]] += sum[k];
+	}
+	if (bl.cap > 0)
+	{
+		pfree(bl.c0);
+		pfree(bl.c1);
+		pfree(bl.o0);
+		pfree(bl.o1);
+		pfree(bl.o2);
+		pfree(bl.o3);
+		pfree(bl.own);
+		pfree(bl.ok);
+		pfree(bl.xa);
+		pfree(bl.xb);
 	}
 }
 
 /*
  * Add (or store) iterations [first, first + n) of a scenario into out[].
- * The first Philox block of sixteen iterations at a time is computed in
- * one batch (rng.h); the numbers are the same as one iteration at a time.
+ * Fixed rates below 12 go through SimulateFixedRate; other years (PERT
+ * rates, PTRS counts) one at a time, the first Philox block of sixteen
+ * iterations computed in one batch (rng.h).  Either way the numbers are
+ * those of one iteration at a time, whatever the vector instructions used.
  */
 static void
 SimulateInto(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
@@ -643,7 +1273,9 @@ SimulateInto(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 
 	if (m->freq.kind == LOSSDIST_CONST && m->freq.a < 12.0)
 	{
-		SimulateFixedRate(m, seed, first, n, out, add, avx2);
+		SimulateFixedRate(m, seed, first, n, out, add,
+						  !avx2 ? RNG_SIMD_NONE :
+						  RngHaveAvx512() ? RNG_SIMD_AVX512 : RNG_SIMD_AVX2);
 		return;
 	}
 	for (i = 0; i < n; i += 16)

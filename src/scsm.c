@@ -27,7 +27,7 @@ PG_MODULE_MAGIC;
 /* Longest time, in milliseconds, between a commit and the seal covering it */
 int			scsm_seal_interval_ms = 10000;
 
-/* Monte Carlo: use AVX2 for the random numbers where the CPU has it */
+/* Monte Carlo: use AVX2 / AVX-512 where the CPU has them */
 bool		scsm_mc_simd = true;
 
 void		_PG_init(void);
@@ -52,7 +52,7 @@ _PG_init(void)
 							NULL, NULL, NULL);
 
 	DefineCustomBoolVariable("scsm.mc_simd",
-							 "Lets the Monte Carlo engine use AVX2 where the CPU has it.",
+							 "Lets the Monte Carlo engine use AVX2 and AVX-512 where the CPU has them.",
 							 "Off forces the portable path; both give the same numbers "
 							 "(a test compares them).",
 							 &scsm_mc_simd,

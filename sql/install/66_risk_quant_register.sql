@@ -187,7 +187,7 @@ COMMENT ON COLUMN scsm.loss_simulation_run.sensitivity IS 'The highest sensitivi
 CREATE FUNCTION scsm.loss_method_version() RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
-    AS $$ SELECT 'compound-poisson/philox4x32-10/v2-tabulated-quantiles'::text $$;
+    AS $$ SELECT 'compound-poisson/philox4x32-10/v3-tabulated-quantiles'::text $$;
 COMMENT ON FUNCTION scsm.loss_method_version() IS
     'Version of the Monte Carlo engine stored with each simulation run: same version, seed, iterations and inputs give the same numbers';
 

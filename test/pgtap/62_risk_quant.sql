@@ -2,7 +2,7 @@
 -- reproducibility, portfolio aggregation, propagation against an
 -- independent recursive-CTE formulation, knapsack invariants and SQLSTATEs.
 BEGIN;
-SELECT plan(67);
+SELECT plan(69);
 
 -- ---------------------------------------------------------------------------
 -- Simulation vs closed forms: |simulated - exact| < 4 standard errors, where
@@ -100,7 +100,7 @@ SELECT c.id, scsm.simulate_annual_losses(31, c.id, 3, 1001, c.fd, c.fp, c.md, c.
 SET LOCAL scsm.mc_simd = off;
 SELECT is((SELECT count(*) FROM mc_case c JOIN simd_cmp s USING (id)
             WHERE s.v IS DISTINCT FROM scsm.simulate_annual_losses(31, c.id, 3, 1001, c.fd, c.fp, c.md, c.mp)),
-          0::bigint, 'scsm.mc_simd = off (portable path) gives the same years as the AVX2 path, every case');
+          0::bigint, 'scsm.mc_simd = off (portable path) gives the same years as the SIMD (AVX2 / AVX-512) path, every case');
 RESET scsm.mc_simd;
 SELECT is(scsm.simulate_annual_losses(7, 5, 0, 337, 'poisson', '{6}', 'pert', '{1,2,9}')
           || scsm.simulate_annual_losses(7, 5, 337, 663, 'poisson', '{6}', 'pert', '{1,2,9}'),
@@ -125,6 +125,29 @@ SELECT is((SELECT count(*) FROM unnest(scsm.simulate_annual_losses(-5, 858993459
                                WITH ORDINALITY AS t(loss, k)
             WHERE (loss = 0) <> (pg_temp.u0(-5, 8589934597, 4294967000 + k - 1) <= exp(-0.7))),
           0::bigint, 'the same with a negative seed, a scenario id above 2^32 and iterations near 2^32');
+
+-- A year with exactly one event (exp(-rate) < u0 <= 2 exp(-rate) at rate 1)
+-- loses the magnitude drawn from u1, the 53 bits of words 2 and 3 of the
+-- same block: recomputed here and compared with the exact lognormal
+-- quantile.  Covers the table's body and both tail tables (u1 < 1/64 and
+-- u1 > 63/64, about 1 draw in 32).
+CREATE FUNCTION pg_temp.u1(seed bigint, scen bigint, it bigint) RETURNS float8 LANGUAGE sql AS $$
+  SELECT ((((w[3] << 21) # (w[4] >> 11)) & 9007199254740991)::float8 + 0.5) / 9007199254740992.0
+    FROM (SELECT scsm.philox4x32(ARRAY[0, it, scen & 4294967295, (scen >> 32) & 4294967295],
+                                 ARRAY[seed & 4294967295, (seed >> 32) & 4294967295]) AS w) x $$;
+CREATE TEMP TABLE one_event AS
+SELECT k - 1 AS it, loss, pg_temp.u1(77, 5, k - 1) AS u1
+  FROM unnest(scsm.simulate_annual_losses(77, 5, 0, 30000, 'poisson', '{1}', 'lognormal', '{1e3,1e5}'))
+         WITH ORDINALITY AS t(loss, k)
+ WHERE pg_temp.u0(77, 5, k - 1) > exp(-1.0) + 1e-12 AND pg_temp.u0(77, 5, k - 1) <= 2 * exp(-1.0) - 1e-12;
+SELECT ok((SELECT count(*) FILTER (WHERE u1 < 1.0 / 64) > 100 AND count(*) FILTER (WHERE u1 > 63.0 / 64) > 100
+             AND count(*) > 8000 FROM one_event),
+          'single-event years: thousands of draws, over a hundred in each tail of the table');
+SELECT ok((SELECT max(abs(loss / scsm.lognormal_quantile(1e3, 1e5, u1) - 1)) FROM one_event) < 1e-6,
+          format('single-event years lose the lognormal quantile of u1 to 1e-6 (relative; largest %s, tails %s)',
+                 (SELECT to_char(max(abs(loss / scsm.lognormal_quantile(1e3, 1e5, u1) - 1)), '9.9EEEE') FROM one_event),
+                 (SELECT to_char(max(abs(loss / scsm.lognormal_quantile(1e3, 1e5, u1) - 1)), '9.9EEEE') FROM one_event
+                   WHERE u1 < 1.0 / 64 OR u1 > 63.0 / 64)));
 
 -- ---------------------------------------------------------------------------
 -- Portfolio: per-iteration sums
