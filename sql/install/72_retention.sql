@@ -796,7 +796,8 @@ CREATE FUNCTION scsm.retention_candidates(tbl regclass, max_rows integer DEFAULT
   RETURNS TABLE (scsm_entry_id bigint, scsm_row_key text, scsm_version integer, scsm_row_hash bytea,
                  scsm_class_id integer, scsm_class_name text, scsm_retain_until timestamptz,
                  scsm_action text, scsm_anon_cols text[], scsm_review_id bigint,
-                 scsm_approved_by text, scsm_org_id bigint, scsm_status text)
+                 scsm_approved_by text, scsm_org_id bigint, scsm_status text,
+                 scsm_ledger_tid tid, scsm_row_tid tid)
   LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE ROWS 100
   SET search_path = pg_catalog, pg_temp
   -- walk the due index in order and stop at the batch size, rather than
@@ -831,7 +832,7 @@ BEGIN
       FROM scsm.ledger_row l
       JOIN scsm.retention_class c ON c.class_id = l.retention_class
       LEFT JOIN scsm.disposal_review r ON r.entry_id = l.entry_id
-      LEFT JOIN LATERAL (SELECT true AS present, t FROM ONLY %1$s t WHERE %2$s) lr ON true
+      LEFT JOIN LATERAL (SELECT true AS present, t, t.ctid AS tid FROM ONLY %1$s t WHERE %2$s) lr ON true
      WHERE l.table_id = $1 AND l.retain_until <= $2
        AND ($3::bigint[] IS NULL OR l.entry_id = ANY ($3))%3$s$f$,
     tbl, scsm.ledger_key_condition(tbl, 't', 'l.row_key'),
@@ -857,7 +858,7 @@ BEGIN
     -- so that a second disposer skips these rows
     RETURN QUERY EXECUTE format($q$
       SELECT l.entry_id, l.row_key, l.version, l.row_hash, c.class_id, c.name, l.retain_until, c.action,
-             c.anonymise_columns, r.review_id, r.decided_by, %1$s, 'eligible'::text
+             c.anonymise_columns, r.review_id, r.decided_by, %1$s, 'eligible'::text, l.ctid, lr.tid
       %2$s
         AND lr.present AND NOT %3$s
         AND (NOT c.needs_approval OR r.status = 'approved')
@@ -874,7 +875,7 @@ BEGIN
                     WHEN %3$s THEN 'held'
                     WHEN c.needs_approval AND r.status IS DISTINCT FROM 'approved'
                       THEN CASE WHEN r.status = 'rejected' THEN 'rejected' ELSE 'awaiting_approval' END
-                    ELSE 'eligible' END AS st
+                    ELSE 'eligible' END AS st, l.ctid, lr.tid
         %2$s) s
        WHERE $5 = 'all' OR s.st = $5
        ORDER BY 7, 1
