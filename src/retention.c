@@ -1406,7 +1406,18 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 		retention_disposing = true;
 		PG_TRY();
 		{
+			/*
+			 * The statements address rows by ctid = ANY (array): given the
+			 * actual array, the planner may prefer a sequential scan of the
+			 * whole table with the array as a filter, which costs a pass over
+			 * the table per batch.  A TID scan reads only the batch's rows.
+			 */
+			int			nest = NewGUCNestLevel();
+
+			(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
 			WriteBatch(t, &arr, ndisposed, txn);
+			AtEOXact_GUC(true, nest);
 		}
 		PG_FINALLY();
 		{
