@@ -6,7 +6,8 @@
 #     table without one (both ledgered);
 #  2. disposal: scsm.dispose_all_expired (batches of B, a certificate and its
 #     ledger entry per row) of N expired rows vs a plain DELETE of the same
-#     rows from an unprotected copy.  Prints rows/s and the ratios.
+#     rows from an unprotected copy.  Prints rows/s, backend CPU time, WAL
+#     written, and the ratios.
 #   bash bench/retention.sh [N] [B]       (default N=1000000, B=10000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,21 +51,46 @@ python3 -c "import sys; a=float(sys.argv[2])-float(sys.argv[1]); b=float(sys.arg
 q "INSERT INTO public.rec_plain SELECT * FROM public.rec" >/dev/null
 q "SELECT scsm.ledger_seal(100000000)" >/dev/null
 q "VACUUM ANALYZE" >/dev/null
-t0=$(date +%s.%N)
-q "DELETE FROM public.rec_plain WHERE rec_date < date '2020-01-01'" >/dev/null
-t1=$(date +%s.%N)
-psql -X -q -v ON_ERROR_STOP=1 -d bench -c "CALL scsm.dispose_all_expired($B)" >/dev/null
-t2=$(date +%s.%N)
+# Each measurement in one session: wall time on the server (clock_timestamp,
+# no connection set-up) and the backend's CPU time (utime + stime of
+# /proc/self/stat, fields 14 and 15), which other load on a shared machine
+# inflates much less than wall time; and the WAL records and bytes written
+# (pg_stat_wal, flushed first, and the insert position; nothing else writes
+# meanwhile), which no load changes.
+cpu="SELECT (s[12])::bigint + (s[13])::bigint FROM (SELECT pg_catalog.string_to_array(pg_catalog.split_part(pg_catalog.pg_read_file('/proc/self/stat'), ') ', 2), ' ') AS s) x"
+measure() {
+  psql -X -qAt -v ON_ERROR_STOP=1 -d bench <<SQL
+CHECKPOINT;
+SELECT 'w0 ' || extract(epoch FROM clock_timestamp());
+SELECT 'c0 ' || ($cpu);
+SELECT pg_catalog.pg_stat_force_next_flush();
+SELECT 'r0 ' || wal_records || ' b0 ' || pg_catalog.pg_current_wal_insert_lsn() - '0/0' FROM pg_stat_wal;
+$1;
+SELECT 'c1 ' || ($cpu);
+SELECT pg_catalog.pg_stat_force_next_flush();
+SELECT 'r1 ' || wal_records || ' b1 ' || pg_catalog.pg_current_wal_insert_lsn() - '0/0' FROM pg_stat_wal;
+SELECT 'w1 ' || extract(epoch FROM clock_timestamp());
+SQL
+}
+hz=$(getconf CLK_TCK)
+m1=$(measure "DELETE FROM public.rec_plain WHERE rec_date < date '2020-01-01'")
+m2=$(measure "CALL scsm.dispose_all_expired($B)")
 left=$(q "SELECT count(*) FROM public.rec")
 certs=$(q "SELECT count(*) FROM scsm.disposal_certificate")
-python3 - "$t0" "$t1" "$t2" "$N" "$left" "$certs" "$B" <<'PY'
+python3 - "$N" "$left" "$certs" "$B" "$hz" "$m1" "$m2" <<'PY'
 import sys
-t0, t1, t2 = map(float, sys.argv[1:4]); n, left, certs, b = map(int, sys.argv[4:8])
-plain, disp = t1 - t0, t2 - t1
+n, left, certs, b, hz = map(int, sys.argv[1:6])
+def parse(text):
+    toks = text.split()
+    d = {toks[i]: float(toks[i + 1]) for i in range(len(toks) - 1)
+         if toks[i] in ('w0', 'w1', 'c0', 'c1', 'r0', 'r1', 'b0', 'b1')}
+    return d['w1'] - d['w0'], (d['c1'] - d['c0']) / hz, d['r1'] - d['r0'], d['b1'] - d['b0']
+pw, pc, pr, pb = parse(sys.argv[6])
+dw, dc, dr, db = parse(sys.argv[7])
 print(f"rows={n} batch={b} left={left} certificates={certs}")
-print(f"plain DELETE      : {plain:8.2f} s  {n/plain:12.0f} rows/s")
-print(f"dispose_all_expired: {disp:8.2f} s  {n/disp:12.0f} rows/s")
-print(f"ratio dispose/plain: {disp/plain:.2f}x (target <= 2x)")
+print(f"plain DELETE       : {pw:8.2f} s wall {pc:8.2f} s CPU  {n/pw:10.0f} rows/s  WAL {pr/n:5.1f} records {pb/n:6.0f} bytes per row")
+print(f"dispose_all_expired: {dw:8.2f} s wall {dc:8.2f} s CPU  {n/dw:10.0f} rows/s  WAL {dr/n:5.1f} records {db/n:6.0f} bytes per row")
+print(f"ratio dispose/plain: {dw/pw:.2f}x wall, {dc/max(pc, 1.0/hz):.2f}x CPU, {dr/max(pr, 1):.1f}x WAL records (target <= 2x)")
 PY
 echo "verify_ledger discrepancies: $(q "SELECT count(*) FROM scsm.verify_ledger()")"
 echo "events: $(q "SELECT string_agg(event || '=' || n, ', ') FROM (SELECT event, count(*) n FROM scsm.event_log GROUP BY 1) s")"

@@ -14,15 +14,19 @@
  * statement trigger sends a relcache invalidation that every backend
  * receives at its next transaction).
  *
- * scsm.retention_dispose_batch() deletes due rows in one statement with
- * data-modifying CTEs: the candidates (scsm.retention_candidates, which
- * checks expiry, holds and approvals and locks the ledger entries with
- * SKIP LOCKED), the DELETE (only rows whose hash still matches), archive
- * copies or anonymised replacements, the certificates and their ledger
- * entries.  The ledger's refusal trigger lets that DELETE through because
- * ledger_disposal_active is set, which no SQL can do.  A batch that fails
- * (a foreign key still pointing at a record, say) is retried row by row in
- * subtransactions, and the rows that fail are logged as events.
+ * scsm.retention_dispose_batch() disposes of a batch of due rows with a
+ * fixed number of steps, whatever the batch size: one query lists the
+ * candidates (scsm.retention_candidates, which checks expiry, holds and
+ * approvals and locks the ledger entries with SKIP LOCKED); C locks each row
+ * and checks its hash against the ledger (an altered row is kept and
+ * reported); then one statement each writes the archive copies, the
+ * anonymised replacements and the DELETE (by row address), the certificates
+ * go in as COPY writes rows (multi-insert) with a ledger entry each, and the
+ * disposed entries leave the due index by a direct update.  The ledger's
+ * refusal trigger lets that DELETE through because ledger_disposal_active is
+ * set, which no SQL can do.  A batch that fails (a foreign key still
+ * pointing at a record, say) is retried row by row in subtransactions, and
+ * the rows that fail are logged as events.
  *
  * src/retention.c
  *
@@ -30,14 +34,26 @@
  */
 #include "postgres.h"
 
+#ifdef RETENTION_TIMING
+#include <sys/resource.h>
+#endif
+
 #include "access/htup_details.h"
+#include "access/heapam.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "optimizer/optimizer.h"
+#include "rewrite/rewriteHandler.h"
+#include "storage/bufmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -45,10 +61,12 @@
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/json.h"
+#include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/resowner.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
@@ -673,18 +691,25 @@ typedef struct DisposeTarget
 	bool		versioned;
 	char	   *qhist;			/* history table, versioned only */
 	Oid			histrelid;
-	char	   *stmt_main;
-	char	   *stmt_hist;
+	char	   *stmt_arch;		/* archive copies of rows about to go */
+	char	   *stmt_anon;		/* delete + anonymised replacement */
+	char	   *stmt_del;		/* delete by row address */
+	char	   *stmt_mark;		/* clear retain_until of the disposed entries */
+	char	   *stmt_hist;		/* earlier versions, versioned only */
 	Datum		details;		/* jsonb text for certificates, or 0 */
 } DisposeTarget;
 
-/* The anonymised replacement of a deleted row: INSERT ... SELECT from d. */
-static void
-AppendAnonymiseCte(StringInfo q, DisposeTarget *t)
+/*
+ * The anonymised replacement of deleted rows: $1 their addresses, $2 the
+ * columns to anonymise.  Returns how many rows were deleted.
+ */
+static char *
+AnonymiseStatement(DisposeTarget *t)
 {
 	TupleDesc	desc = t->info->desc;
 	StringInfoData cols,
-				exprs;
+				exprs,
+				q;
 
 	initStringInfo(&cols);
 	initStringInfo(&exprs);
@@ -704,19 +729,23 @@ AppendAnonymiseCte(StringInfo q, DisposeTarget *t)
 		else
 			anon = psprintf("d.%s", col);
 		appendStringInfo(&cols, "%s%s", cols.len ? ", " : "", col);
-		appendStringInfo(&exprs, "%sCASE WHEN %s = ANY (d.scsm_anon_cols) THEN %s ELSE d.%s END",
+		appendStringInfo(&exprs, "%sCASE WHEN %s = ANY ($2::text[]) THEN %s ELSE d.%s END",
 						 exprs.len ? ", " : "", quote_literal_cstr(NameStr(a->attname)), anon, col);
 	}
-	appendStringInfo(q,
-					 "n AS (INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM d "
-					 "WHERE d.scsm_action = 'anonymise'), ",
-					 t->qrel, cols.data, exprs.data);
+	initStringInfo(&q);
+	appendStringInfo(&q,
+					 "WITH d AS (DELETE FROM ONLY %s t WHERE t.ctid = ANY ($1::pg_catalog.tid[]) RETURNING t.*), "
+					 "n AS (INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM d RETURNING 1) "
+					 "SELECT (SELECT pg_catalog.count(*) FROM d), (SELECT pg_catalog.count(*) FROM n)",
+					 t->qrel, t->qrel, cols.data, exprs.data);
+	return q.data;
 }
 
-#define SCSM_EXTRA_COLS "ARRAY['scsm_entry_id','scsm_row_key','scsm_version','scsm_row_hash'," \
-	"'scsm_class_name','scsm_retain_until','scsm_action','scsm_anon_cols','scsm_review_id','scsm_approved_by']"
-
-/* Build the statements of a disposal batch for one table. */
+/*
+ * Build the statements of a disposal batch for one table.  The batch
+ * itself (DisposeEntries) is set-based: one statement per step for the
+ * whole batch, each taking arrays that the C code filled.
+ */
 static void
 BuildStatements(DisposeTarget *t)
 {
@@ -724,40 +753,41 @@ BuildStatements(DisposeTarget *t)
 	const char *nsp = quote_literal_cstr(t->info->nspname);
 	const char *rel = quote_literal_cstr(t->info->relname);
 
-	/*
-	 * $1 table, $2 entry ids, $3 certificate details, $4 ledger txn.  The
-	 * candidates are re-evaluated here (expiry, holds, approval), under the
-	 * row locks the caller already holds.
-	 */
+	/* $1 row addresses, $2 keys, $3 versions, $4 ledger hashes */
 	initStringInfo(&q);
 	appendStringInfo(&q,
-					 "WITH c AS MATERIALIZED (SELECT * FROM scsm.retention_candidates($1::pg_catalog.regclass, $5::integer, $2::bigint[], 'eligible')), "
-					 "d AS (DELETE FROM ONLY %s t USING c WHERE %s "
-					 "AND scsm.row_hash($1::pg_catalog.regclass, t) IS NOT DISTINCT FROM c.scsm_row_hash "
-					 "RETURNING t.*, c.scsm_entry_id, c.scsm_row_key, c.scsm_version, c.scsm_row_hash, c.scsm_class_name, "
-					 "c.scsm_retain_until, c.scsm_action, c.scsm_anon_cols, c.scsm_review_id, c.scsm_approved_by), "
-					 "a AS (INSERT INTO scsm.retention_archive (schema_name, table_name, row_key, version, row_hash, row_data) "
-					 "SELECT %s, %s, d.scsm_row_key, d.scsm_version, d.scsm_row_hash, pg_catalog.to_jsonb(d) - " SCSM_EXTRA_COLS " "
-					 "FROM d WHERE d.scsm_action = 'archive'), ",
-					 t->qrel, LedgerKeyPredicate(t->info, "t", "c.scsm_row_key"), nsp, rel);
+					 "INSERT INTO scsm.retention_archive (schema_name, table_name, row_key, version, row_hash, row_data) "
+					 "SELECT %s, %s, c.k, c.v, c.h, s.data "
+					 "FROM (SELECT t.ctid AS tid, pg_catalog.to_jsonb(t) AS data FROM ONLY %s t "
+					 "WHERE t.ctid = ANY ($1::pg_catalog.tid[])) s "
+					 "JOIN ROWS FROM (pg_catalog.unnest($1::pg_catalog.tid[]), pg_catalog.unnest($2::text[]), "
+					 "pg_catalog.unnest($3::integer[]), pg_catalog.unnest($4::bytea[])) AS c(tid, k, v, h) "
+					 "ON c.tid = s.tid",
+					 nsp, rel, t->qrel);
+	t->stmt_arch = q.data;
+
 	if (!t->versioned)
-		AppendAnonymiseCte(&q, t);
-	appendStringInfo(&q,
-					 "x AS (INSERT INTO scsm.disposal_certificate AS dc (schema_name, table_name, row_key, version, row_hash, "
-					 "entry_id, reason, details, disposed_by, class_name, retain_until, action, review_id, approved_by) "
-					 "SELECT %s, %s, d.scsm_row_key, d.scsm_version, d.scsm_row_hash, d.scsm_entry_id, "
-					 "'retention period expired', $3::jsonb, session_user, d.scsm_class_name, d.scsm_retain_until, "
-					 "d.scsm_action, d.scsm_review_id, d.scsm_approved_by FROM d RETURNING dc AS r), "
-					 "e AS (INSERT INTO scsm.ledger_row (entry_id, txn_id, table_id, row_key, version, row_hash) "
-					 "SELECT pg_catalog.nextval('scsm.ledger_row_entry_id_seq'), $4, 0, "
-					 "scsm.row_key('scsm.disposal_certificate'::pg_catalog.regclass, x.r), 1, "
-					 "scsm.row_hash('scsm.disposal_certificate'::pg_catalog.regclass, x.r) FROM x), "
-					 "u AS (UPDATE scsm.ledger_row l SET retain_until = NULL FROM d "
-					 "WHERE l.table_id = %d AND l.row_key = d.scsm_row_key AND l.retain_until IS NOT NULL) "
-					 "SELECT (SELECT pg_catalog.count(*) FROM c), (SELECT pg_catalog.count(*) FROM d), "
-					 "ARRAY(SELECT d.scsm_row_key FROM d), ARRAY(SELECT d.scsm_row_key FROM d WHERE d.scsm_action = 'archive')",
-					 nsp, rel, t->table_id);
-	t->stmt_main = q.data;
+		t->stmt_anon = AnonymiseStatement(t);
+
+	initStringInfo(&q);
+	appendStringInfo(&q, "DELETE FROM ONLY %s t WHERE t.ctid = ANY ($1::pg_catalog.tid[])", t->qrel);
+	t->stmt_del = q.data;
+
+	/*
+	 * A disposed row's entries leave the due index: for a versioned table,
+	 * every entry of the disposed keys ($2); append-only tables go through
+	 * ClearDue.
+	 */
+	if (t->versioned)
+	{
+		initStringInfo(&q);
+		appendStringInfo(&q,
+						 "UPDATE scsm.ledger_row l SET retain_until = NULL "
+						 "WHERE l.table_id = %d AND l.row_key = ANY ($2::text[]) AND l.retain_until IS NOT NULL "
+						 "AND $1::pg_catalog.tid[] IS NOT NULL",
+						 t->table_id);
+		t->stmt_mark = q.data;
+	}
 
 	if (!t->versioned)
 		return;
@@ -813,82 +843,594 @@ LogEvent(const char *event, DisposeTarget *t, int64 count, const char *detail_js
 		elog(ERROR, "could not log the retention event");
 }
 
+/* Columns of the candidate list DisposeEntries reads */
+enum
+{
+	CAND_ENTRY = 1, CAND_KEY, CAND_VERSION, CAND_HASH, CAND_CLASS, CAND_UNTIL,
+	CAND_ACTION, CAND_ANON, CAND_REVIEW, CAND_APPROVER, CAND_LTID, CAND_RTID
+};
+
+/* One growing array per certificate column, and the other per-batch lists. */
+typedef struct DisposeArrays
+{
+	ArrayBuildState *cols[9];	/* key .. approver (cert_col order) */
+	ArrayBuildState *ltids;		/* ledger entries to clear */
+	ArrayBuildState *dtids;		/* rows to DELETE (delete and archive) */
+	ArrayBuildState *atids,		/* archive: addresses, keys, versions, hashes */
+			   *akeys,
+			   *avers,
+			   *ahash;
+	int64		ndel;
+	int64		narch;
+	int			nanon;			/* anonymise: groups by the columns named */
+	char	  **anon_cols;
+	ArrayBuildState **anon_tids;
+	Datum	   *anon_arr;
+} DisposeArrays;
+
+/* The array accumulated so far (empty when nothing was added). */
+static Datum
+ArrayOrEmpty(ArrayBuildState *s)
+{
+	return makeArrayResult(s, CurrentMemoryContext);
+}
+
+/* -DRETENTION_TIMING logs the time of each step of a batch (development) */
+#ifdef RETENTION_TIMING
+static double tm_last;
+static void
+TM(const char *what)
+{
+	struct rusage ru;
+	double		now;
+
+	getrusage(RUSAGE_SELF, &ru);
+	now = ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	if (what)
+		elog(LOG, "retention step %s: %.1f ms CPU", what, (now - tm_last) * 1000);
+	tm_last = now;
+}
+#else
+#define TM(what) ((void) 0)
+#endif
+
+/* Run one statement of the batch with the arrays; returns SPI_processed. */
+static uint64
+RunStep(const char *sql, int nargs, Oid *types, Datum *args, const char *nulls, int expect)
+{
+	int			rc = SPI_execute_with_args(sql, nargs, types, args, nulls, false, 0);
+
+	if (rc != expect)
+		elog(ERROR, "disposal statement failed: %s", SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
 /*
- * Dispose of the given ledger entries of one table (one statement, or two
- * for a versioned table).  Returns the number of rows disposed.  Runs
- * inside SPI as the ledger owner; the caller handles errors.
+ * Clear retain_until of the disposed entries of an append-only table (the
+ * ledger_row versions this batch locked): they leave the due index.  A
+ * direct heap update with the index entries the executor would make, so a
+ * batch pays no statement and trigger overhead per entry; disposal is the
+ * one writer allowed to clear a stamp (scsm_retention_guard lets it through
+ * anyway).
+ */
+static void
+ClearDue(ArrayBuildState *ltids)
+{
+	Oid			relid = get_relname_relid("ledger_row", get_namespace_oid("scsm", false));
+	Relation	rel = table_open(relid, RowExclusiveLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			att = SPI_fnumber(desc, "retain_until");
+	EState	   *estate = CreateExecutorState();
+	ResultRelInfo *rri = makeNode(ResultRelInfo);
+	TupleTableSlot *slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsHeapTuple);
+	Datum		nullval = (Datum) 0;
+	bool		isnull = true;
+
+	if (att <= 0)
+		elog(ERROR, "scsm.ledger_row has no column retain_until");
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	ExecOpenIndices(rri, false);
+	for (int i = 0; i < ltids->nelems; i++)
+	{
+		HeapTupleData oldtup;
+		HeapTuple	newtup;
+		Buffer		buf;
+
+		oldtup.t_self = *(ItemPointer) DatumGetPointer(ltids->dvalues[i]);
+		if (!heap_fetch(rel, SnapshotSelf, &oldtup, &buf, false))
+			elog(ERROR, "ledger entry (%u,%u) vanished during disposal",
+				 ItemPointerGetBlockNumber(&oldtup.t_self),
+				 ItemPointerGetOffsetNumber(&oldtup.t_self));
+		newtup = heap_modify_tuple_by_cols(&oldtup, desc, 1, &att, &nullval, &isnull);
+		ReleaseBuffer(buf);
+		simple_heap_update(rel, &oldtup.t_self, newtup);
+		if (!HeapTupleIsHeapOnly(newtup))
+		{
+			ExecStoreHeapTuple(newtup, slot, false);
+			(void) ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL);
+			ExecClearTuple(slot);
+		}
+		ResetPerTupleExprContext(estate);
+		heap_freetuple(newtup);
+	}
+	ExecCloseIndices(rri);
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+	table_close(rel, NoLock);
+	CommandCounterIncrement();
+}
+
+/* Certificate columns this code fills, with the type each must have. */
+typedef struct CertCol
+{
+	const char *name;
+	Oid			typid;
+	int			src;			/* DisposeArrays.cols index, or a CERT_* */
+} CertCol;
+
+#define CERT_SCHEMA		100
+#define CERT_TABLE		101
+#define CERT_REASON		102
+#define CERT_DETAILS	103
+#define CERT_BY			104
+#define CERT_DEFAULT	-1		/* the column's default, or NULL */
+
+static const CertCol cert_cols[] = {
+	{"schema_name", TEXTOID, CERT_SCHEMA},
+	{"table_name", TEXTOID, CERT_TABLE},
+	{"row_key", TEXTOID, 0},
+	{"version", INT4OID, 1},
+	{"row_hash", BYTEAOID, 2},
+	{"entry_id", INT8OID, 3},
+	{"class_name", TEXTOID, 4},
+	{"retain_until", TIMESTAMPTZOID, 5},
+	{"action", TEXTOID, 6},
+	{"review_id", INT8OID, 7},
+	{"approved_by", TEXTOID, 8},
+	{"reason", TEXTOID, CERT_REASON},
+	{"details", JSONBOID, CERT_DETAILS},
+	{"disposed_by", TEXTOID, CERT_BY},
+};
+
+#define CERT_SLOTS 1000
+
+/*
+ * Write the certificates of a batch into scsm.disposal_certificate as COPY
+ * does (multi-insert, constraints, index entries; every other column, such
+ * as certificate_id and disposed_at, takes its default) and give each its
+ * own ledger entry, hashed here.  Returns how many were written.
+ */
+static int64
+WriteCertificates(DisposeTarget *t, DisposeArrays *arr)
+{
+	Oid			certrel = get_relname_relid("disposal_certificate", get_namespace_oid("scsm", false));
+	Relation	rel = table_open(certrel, RowExclusiveLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	LedgerRelInfo *cinfo = LedgerCachedRelInfo(rel);
+	EState	   *estate = CreateExecutorState();
+	ResultRelInfo *rri = makeNode(ResultRelInfo);
+	int			natts = desc->natts;
+	int		   *src = palloc(sizeof(int) * natts);
+	ExprState **defaults = palloc0(sizeof(ExprState *) * natts);
+	TupleTableSlot **slots = palloc0(sizeof(TupleTableSlot *) * CERT_SLOTS);
+	int			n = arr->cols[0]->nelems;
+	CommandId	cid = GetCurrentCommandId(true);
+	BulkInsertState bistate = GetBulkInsertState();
+	Datum		nsp = CStringGetTextDatum(t->info->nspname);
+	Datum		relname = CStringGetTextDatum(t->info->relname);
+	Datum		reason = CStringGetTextDatum("retention period expired");
+	Datum		by = CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(), false));
+	Datum		details = (Datum) 0;
+	ExprContext *econtext = GetPerTupleExprContext(estate);
+	int			done = 0;
+
+	if (rel->trigdesc && rel->trigdesc->trig_insert_before_row)
+		elog(ERROR, "scsm.disposal_certificate has a BEFORE INSERT trigger, which disposal does not run");
+	if (t->details)
+		details = DirectFunctionCall1(jsonb_in, CStringGetDatum(TextDatumGetCString(t->details)));
+	for (int a = 0; a < natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, a);
+
+		src[a] = CERT_DEFAULT;
+		if (att->attisdropped)
+			continue;
+		for (int c = 0; c < (int) lengthof(cert_cols); c++)
+			if (strcmp(NameStr(att->attname), cert_cols[c].name) == 0)
+			{
+				if (att->atttypid != cert_cols[c].typid)
+					elog(ERROR, "column %s of scsm.disposal_certificate has an unexpected type",
+						 cert_cols[c].name);
+				src[a] = cert_cols[c].src;
+			}
+		if (src[a] == CERT_DEFAULT)
+		{
+			Node	   *def = build_column_default(rel, a + 1);
+
+			if (def != NULL)
+				defaults[a] = ExecPrepareExpr(expression_planner((Expr *) def), estate);
+		}
+	}
+
+	InitResultRelInfo(rri, rel, 1, NULL, 0);
+	ExecOpenIndices(rri, false);
+	while (done < n)
+	{
+		int			m = Min(CERT_SLOTS, n - done);
+
+		for (int j = 0; j < m; j++)
+		{
+			int			i = done + j;
+			TupleTableSlot *slot;
+
+			if (slots[j] == NULL)
+				slots[j] = table_slot_create(rel, NULL);
+			slot = slots[j];
+			ExecClearTuple(slot);
+			for (int a = 0; a < natts; a++)
+			{
+				Datum	   *v = &slot->tts_values[a];
+				bool	   *isnull = &slot->tts_isnull[a];
+
+				*isnull = false;
+				switch (src[a])
+				{
+					case CERT_SCHEMA:
+						*v = nsp;
+						break;
+					case CERT_TABLE:
+						*v = relname;
+						break;
+					case CERT_REASON:
+						*v = reason;
+						break;
+					case CERT_BY:
+						*v = by;
+						break;
+					case CERT_DETAILS:
+						*v = details;
+						*isnull = (details == (Datum) 0);
+						break;
+					case CERT_DEFAULT:
+						if (defaults[a] != NULL)
+							*v = ExecEvalExpr(defaults[a], econtext, isnull);
+						else
+						{
+							*v = (Datum) 0;
+							*isnull = true;
+						}
+						break;
+					default:
+						*v = arr->cols[src[a]]->dvalues[i];
+						*isnull = arr->cols[src[a]]->dnulls[i];
+						break;
+				}
+			}
+			ExecStoreVirtualTuple(slot);
+			ExecMaterializeSlot(slot);
+			ResetExprContext(econtext);
+			if (rel->rd_att->constr)
+				ExecConstraints(rri, slot, estate);
+		}
+		table_multi_insert(rel, slots, m, cid, 0, bistate);
+		for (int j = 0; j < m; j++)
+		{
+			bool		shouldfree;
+			HeapTuple	tup;
+			uint8		h[LEDGER_HASH_LEN];
+			char	   *key;
+
+			if (rri->ri_NumIndices > 0)
+				(void) ExecInsertIndexTuples(rri, slots[j], estate, false, false, NULL, NIL);
+			tup = ExecFetchSlotHeapTuple(slots[j], false, &shouldfree);
+			key = LedgerRowKey(cinfo, desc, tup);
+			LedgerHashRow(cinfo->nspname, cinfo->relname, desc, tup, NULL, cinfo->order, h);
+			(void) LedgerAppendEntry(0, key, 1, h);
+			pfree(key);
+			if (shouldfree)
+				heap_freetuple(tup);
+			ResetExprContext(econtext);
+		}
+		done += m;
+	}
+	FreeBulkInsertState(bistate);
+	for (int j = 0; j < CERT_SLOTS; j++)
+		if (slots[j] != NULL)
+			ExecDropSingleTupleTableSlot(slots[j]);
+	ExecCloseIndices(rri);
+	FreeExecutorState(estate);
+	table_close(rel, NoLock);
+	CommandCounterIncrement();
+	return n;
+}
+
+/*
+ * The writes of a batch, once the rows are locked and checked: archive
+ * copies, anonymised replacements, the DELETE, the certificates with their
+ * ledger entries, the due index, the history of versioned rows.
+ */
+static void
+WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed, int64 txn)
+{
+	Datum		keys = ArrayOrEmpty(arr->cols[0]);
+
+	/* archive copies, while the rows are still there */
+	if (arr->narch > 0)
+	{
+		Oid			at[4] = {TIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, BYTEAARRAYOID};
+		Datum		aa[4];
+
+		aa[0] = ArrayOrEmpty(arr->atids);
+		aa[1] = ArrayOrEmpty(arr->akeys);
+		aa[2] = ArrayOrEmpty(arr->avers);
+		aa[3] = ArrayOrEmpty(arr->ahash);
+		if (RunStep(t->stmt_arch, 4, at, aa, NULL, SPI_OK_INSERT) != (uint64) arr->narch)
+			elog(ERROR, "disposal archived an unexpected number of rows");
+	}
+	/* anonymised replacements, one statement per set of columns */
+	for (int g = 0; g < arr->nanon; g++)
+	{
+		Oid			at[2] = {TIDARRAYOID, TEXTARRAYOID};
+		Datum		aa[2];
+		ArrayType  *tids = DatumGetArrayTypeP(ArrayOrEmpty(arr->anon_tids[g]));
+		bool		isnull;
+
+		aa[0] = PointerGetDatum(tids);
+		aa[1] = arr->anon_arr[g];
+		RunStep(t->stmt_anon, 2, at, aa, NULL, SPI_OK_SELECT);
+		if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) !=
+			ArrayGetNItems(ARR_NDIM(tids), ARR_DIMS(tids)))
+			elog(ERROR, "disposal deleted an unexpected number of rows");
+	}
+	/* the rows themselves */
+	if (arr->ndel > 0)
+	{
+		Oid			dt[1] = {TIDARRAYOID};
+		Datum		da[1];
+
+		da[0] = ArrayOrEmpty(arr->dtids);
+		if (RunStep(t->stmt_del, 1, dt, da, NULL, SPI_OK_DELETE) != (uint64) arr->ndel)
+			elog(ERROR, "disposal deleted an unexpected number of rows");
+	}
+	TM("delete");
+
+	/* the certificates, each with its own ledger entry */
+	if (WriteCertificates(t, arr) != ndisposed)
+		elog(ERROR, "disposal wrote an unexpected number of certificates");
+	TM("certledger");
+
+	/* the disposed entries leave the due index */
+	{
+		Oid			mt[2] = {TIDARRAYOID, TEXTARRAYOID};
+		Datum		ma[2];
+
+		if (!t->versioned)
+			ClearDue(arr->ltids);
+		else
+		{
+			ma[0] = ArrayOrEmpty(arr->ltids);
+			ma[1] = keys;
+			RunStep(t->stmt_mark, 2, mt, ma, NULL, SPI_OK_UPDATE);
+		}
+	}
+	TM("mark");
+
+	/* versioned: the earlier versions of the disposed rows */
+	if (t->versioned)
+	{
+		Oid			ht[4] = {TEXTARRAYOID, TEXTARRAYOID, TEXTOID, INT8OID};
+		Datum		ha[4];
+		char		hn[4] = {' ', ' ', ' ', ' '};
+		bool		isnull;
+
+		ha[0] = keys;
+		ha[1] = ArrayOrEmpty(arr->akeys);
+		ha[2] = t->details;
+		if (!t->details)
+			hn[2] = 'n';
+		ha[3] = Int64GetDatum(txn);
+		ledger_disposal_relid = t->histrelid;
+		RunStep(t->stmt_hist, 4, ht, ha, hn, SPI_OK_SELECT);
+		if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)) > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("history of a row of table \"%s\" does not match its ledger entries",
+							t->info->relname),
+					 errdetail("A record whose versions were altered cannot be certified as disposed."),
+					 errhint("Run scsm.verify_ledger() and investigate.")));
+	}
+}
+
+/*
+ * Dispose of the given ledger entries of one table (ids), or of up to
+ * max_rows due ones.  Returns the number of rows disposed.  Runs inside SPI
+ * as the ledger owner; the caller handles errors.
+ *
+ * 1. one query lists the eligible candidates (scsm.retention_candidates:
+ *    due, present, unheld, approved) and locks their ledger entries;
+ * 2. C locks each row and checks its hash against the ledger (an altered
+ *    row is kept and reported);
+ * 3. archive copies, anonymised replacements, the DELETE by row address,
+ *    the certificates (one INSERT, each ledgered here in C) and the
+ *    clearing of retain_until each run once for the whole batch.
  */
 static int64
 DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 {
-	Oid			types[5] = {REGCLASSOID, INT8ARRAYOID, TEXTOID, INT8OID, INT4OID};
-	Datum		args[5];
-	char		nulls[5] = "     ";
-	int64		ncand,
-				ndel;
-	bool		isnull;
-	Datum		keys,
-				archived;
+	Oid			ctypes[3] = {REGCLASSOID, INT4OID, INT8ARRAYOID};
+	Datum		cargs[3];
+	char		cnulls[3] = "   ";
+	SPITupleTable *cand;
+	TupleDesc	cdesc;
+	uint64		ncand;
+	Relation	rel;
+	LedgerRelInfo *rinfo;
+	TupleTableSlot *slot;
+	Snapshot	snap;
+	CommandId	cid;
+	DisposeArrays arr;
+	static const Oid cert_elem[9] = {TEXTOID, INT4OID, BYTEAOID, INT8OID, TEXTOID,
+		TIMESTAMPTZOID, TEXTOID, INT8OID, TEXTOID};
+	static const int cert_col[9] = {CAND_KEY, CAND_VERSION, CAND_HASH, CAND_ENTRY,
+		CAND_CLASS, CAND_UNTIL, CAND_ACTION, CAND_REVIEW, CAND_APPROVER};
+	volatile int64 naltered = 0;
+	volatile int64 ndisposed = 0;
 	int64		txn = LedgerCurrentTxn();
+	MemoryContext cxt = CurrentMemoryContext;
 
-	args[0] = ObjectIdGetDatum(t->info->relid);
-	args[1] = ids;
-	if (ids == (Datum) 0)
-		nulls[1] = 'n';
-	args[4] = Int32GetDatum(max_rows);
+	cargs[0] = ObjectIdGetDatum(t->info->relid);
+	cargs[1] = Int32GetDatum(max_rows);
 	if (max_rows <= 0)
-		nulls[4] = 'n';
-	if (t->details)
-		args[2] = t->details;
-	else
-		nulls[2] = 'n';
-	args[3] = Int64GetDatum(txn);
+		cnulls[1] = 'n';
+	cargs[2] = ids;
+	if (ids == (Datum) 0)
+		cnulls[2] = 'n';
+	TM(NULL);
+	if (SPI_execute_with_args("SELECT scsm_entry_id, scsm_row_key, scsm_version, scsm_row_hash, scsm_class_name, "
+							  "scsm_retain_until, scsm_action, scsm_anon_cols, scsm_review_id, scsm_approved_by, "
+							  "scsm_ledger_tid, scsm_row_tid "
+							  "FROM scsm.retention_candidates($1, $2, $3, 'eligible')",
+							  3, ctypes, cargs, cnulls, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not list the disposal candidates");
+	TM("cand");
+	cand = SPI_tuptable;
+	cdesc = cand->tupdesc;
+	ncand = SPI_processed;
+	if (ncand == 0)
+		return 0;
 
-	ledger_disposal_active = true;
-	ledger_disposal_relid = t->info->relid;
-	retention_disposing = true;
-	PG_TRY();
+	memset(&arr, 0, sizeof(arr));
+	for (int i = 0; i < 9; i++)
+		arr.cols[i] = initArrayResult(cert_elem[i], cxt, false);
+	arr.ltids = initArrayResult(TIDOID, cxt, false);
+	arr.dtids = initArrayResult(TIDOID, cxt, false);
+	arr.atids = initArrayResult(TIDOID, cxt, false);
+	arr.akeys = initArrayResult(TEXTOID, cxt, false);
+	arr.avers = initArrayResult(INT4OID, cxt, false);
+	arr.ahash = initArrayResult(BYTEAOID, cxt, false);
+
+	/* lock each row and check it against its ledger entry */
+	rel = table_open(t->info->relid, RowExclusiveLock);
+	rinfo = LedgerCachedRelInfo(rel);
+	slot = table_slot_create(rel, NULL);
+	snap = GetLatestSnapshot();
+	cid = GetCurrentCommandId(true);
+	for (uint64 i = 0; i < ncand; i++)
 	{
-		if (SPI_execute_with_args(t->stmt_main, 5, types, args, nulls, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "disposal statement failed");
-		ncand = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		ndel = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-		keys = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
-		archived = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull);
-		if (t->versioned && ndel > 0)
+		HeapTuple	ct = cand->vals[i];
+		bool		isnull;
+		ItemPointer tid = (ItemPointer) DatumGetPointer(SPI_getbinval(ct, cdesc, CAND_RTID, &isnull));
+		bytea	   *lhash = DatumGetByteaPP(SPI_getbinval(ct, cdesc, CAND_HASH, &isnull));
+		TM_FailureData tmfd;
+		TM_Result	res;
+		uint8		h[LEDGER_HASH_LEN];
+		bool		shouldfree;
+		HeapTuple	tup;
+		char	   *action;
+
+		CHECK_FOR_INTERRUPTS();
+		res = table_tuple_lock(rel, tid, snap, slot, cid, LockTupleExclusive,
+							   LockWaitBlock, 0, &tmfd);
+		if (res != TM_Ok)
 		{
-			Oid			ht[4] = {TEXTARRAYOID, TEXTARRAYOID, TEXTOID, INT8OID};
-			Datum		ha[4];
-			char		hn[4] = {' ', ' ', ' ', ' '};
-
-			ha[0] = keys;
-			ha[1] = archived;
-			ha[2] = args[2];
-			ha[3] = args[3];
-			ledger_disposal_relid = t->histrelid;
-			hn[2] = nulls[2];
-			if (SPI_execute_with_args(t->stmt_hist, 4, ht, ha, hn, false, 0) != SPI_OK_SELECT)
-				elog(ERROR, "disposal statement failed");
-			if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)) > 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_CORRUPTED),
-						 errmsg("history of a row of table \"%s\" does not match its ledger entries",
-								t->info->relname),
-						 errdetail("A record whose versions were altered cannot be certified as disposed."),
-						 errhint("Run scsm.verify_ledger() and investigate.")));
+			/* gone or replaced meanwhile: not this batch's to certify */
+			ExecClearTuple(slot);
+			continue;
 		}
+		tup = ExecFetchSlotHeapTuple(slot, false, &shouldfree);
+		LedgerHashRow(rinfo->nspname, rinfo->relname, RelationGetDescr(rel), tup,
+					  NULL, rinfo->order, h);
+		if (shouldfree)
+			heap_freetuple(tup);
+		ExecClearTuple(slot);
+		if (VARSIZE_ANY_EXHDR(lhash) != LEDGER_HASH_LEN ||
+			memcmp(VARDATA_ANY(lhash), h, LEDGER_HASH_LEN) != 0)
+		{
+			naltered++;
+			continue;
+		}
+
+		for (int c = 0; c < 9; c++)
+		{
+			Datum		v = SPI_getbinval(ct, cdesc, cert_col[c], &isnull);
+
+			accumArrayResult(arr.cols[c], v, isnull, cert_elem[c], cxt);
+		}
+		accumArrayResult(arr.ltids, SPI_getbinval(ct, cdesc, CAND_LTID, &isnull), false, TIDOID, cxt);
+		action = SPI_getvalue(ct, cdesc, CAND_ACTION);
+		if (action != NULL && strcmp(action, "anonymise") == 0 && !t->versioned)
+		{
+			char	   *cols = SPI_getvalue(ct, cdesc, CAND_ANON);
+			int			g;
+
+			for (g = 0; g < arr.nanon; g++)
+				if (strcmp(arr.anon_cols[g], cols ? cols : "{}") == 0)
+					break;
+			if (g == arr.nanon)
+			{
+				arr.anon_cols = arr.nanon ? repalloc(arr.anon_cols, sizeof(char *) * (arr.nanon + 1)) : palloc(sizeof(char *));
+				arr.anon_tids = arr.nanon ? repalloc(arr.anon_tids, sizeof(ArrayBuildState *) * (arr.nanon + 1)) : palloc(sizeof(ArrayBuildState *));
+				arr.anon_arr = arr.nanon ? repalloc(arr.anon_arr, sizeof(Datum) * (arr.nanon + 1)) : palloc(sizeof(Datum));
+				arr.anon_cols[g] = cols ? cols : "{}";
+				arr.anon_tids[g] = initArrayResult(TIDOID, cxt, false);
+				arr.anon_arr[g] = SPI_getbinval(ct, cdesc, CAND_ANON, &isnull);
+				if (isnull)
+					arr.anon_arr[g] = PointerGetDatum(construct_empty_array(TEXTOID));
+				arr.nanon++;
+			}
+			accumArrayResult(arr.anon_tids[g], PointerGetDatum(tid), false, TIDOID, cxt);
+		}
+		else
+		{
+			accumArrayResult(arr.dtids, PointerGetDatum(tid), false, TIDOID, cxt);
+			arr.ndel++;
+			if (action != NULL && strcmp(action, "archive") == 0)
+			{
+				accumArrayResult(arr.atids, PointerGetDatum(tid), false, TIDOID, cxt);
+				accumArrayResult(arr.akeys, SPI_getbinval(ct, cdesc, CAND_KEY, &isnull), false, TEXTOID, cxt);
+				accumArrayResult(arr.avers, SPI_getbinval(ct, cdesc, CAND_VERSION, &isnull), false, INT4OID, cxt);
+				accumArrayResult(arr.ahash, PointerGetDatum(lhash), false, BYTEAOID, cxt);
+				arr.narch++;
+			}
+		}
+		ndisposed++;
 	}
-	PG_FINALLY();
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, NoLock);
+	TM("lockhash");
+
+	if (ndisposed > 0)
 	{
-		ledger_disposal_active = false;
-		ledger_disposal_relid = InvalidOid;
-		retention_disposing = false;
+		ledger_disposal_active = true;
+		ledger_disposal_relid = t->info->relid;
+		retention_disposing = true;
+		PG_TRY();
+		{
+			/*
+			 * The statements address rows by ctid = ANY (array): given the
+			 * actual array, the planner may prefer a sequential scan of the
+			 * whole table with the array as a filter, which costs a pass over
+			 * the table per batch.  A TID scan reads only the batch's rows.
+			 */
+			int			nest = NewGUCNestLevel();
+
+			(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
+									 GUC_ACTION_SAVE, true, 0, false);
+			WriteBatch(t, &arr, ndisposed, txn);
+			AtEOXact_GUC(true, nest);
+		}
+		PG_FINALLY();
+		{
+			ledger_disposal_active = false;
+			ledger_disposal_relid = InvalidOid;
+			retention_disposing = false;
+		}
+		PG_END_TRY();
 	}
-	PG_END_TRY();
-	if (ncand > ndel)
-		LogEvent("disposal_refused_altered", t, ncand - ndel,
+	if (naltered > 0)
+		LogEvent("disposal_refused_altered", t, naltered,
 				 "{\"detail\": \"due rows whose content no longer matches the ledger were kept\"}");
-	return ndel;
+	return ndisposed;
 }
 
 /* Run DisposeEntries in a subtransaction; on error return -1 and the message. */

@@ -796,7 +796,8 @@ CREATE FUNCTION scsm.retention_candidates(tbl regclass, max_rows integer DEFAULT
   RETURNS TABLE (scsm_entry_id bigint, scsm_row_key text, scsm_version integer, scsm_row_hash bytea,
                  scsm_class_id integer, scsm_class_name text, scsm_retain_until timestamptz,
                  scsm_action text, scsm_anon_cols text[], scsm_review_id bigint,
-                 scsm_approved_by text, scsm_org_id bigint, scsm_status text)
+                 scsm_approved_by text, scsm_org_id bigint, scsm_status text,
+                 scsm_ledger_tid tid, scsm_row_tid tid)
   LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE ROWS 100
   SET search_path = pg_catalog, pg_temp
   -- walk the due index in order and stop at the batch size, rather than
@@ -824,14 +825,23 @@ BEGIN
   IF v_tid IS NULL THEN
     RETURN;
   END IF;
+  v_held := format($h$EXISTS (SELECT 1 FROM scsm.legal_hold h
+                   WHERE h.released_at IS NULL
+                     AND (h.table_name IS NULL OR (h.schema_name = %L AND h.table_name = %L))
+                     AND pg_catalog.to_jsonb(lr.t) @> h.condition)$h$, v_nsp, v_rel);
+  -- no active hold can apply: leave the per-row test (and the whole row) out
+  IF NOT EXISTS (SELECT 1 FROM scsm.legal_hold h WHERE h.released_at IS NULL
+                   AND (h.table_name IS NULL OR (h.schema_name = v_nsp AND h.table_name = v_rel))) THEN
+    v_held := 'false';
+  END IF;
   v_org := CASE WHEN EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = 'org_id'
                                 AND a.attnum > 0 AND NOT a.attisdropped)
-                THEN '((lr.t).org_id)::bigint' ELSE 'NULL::bigint' END;
+                THEN 'lr.org::bigint' ELSE 'NULL::bigint' END;
   v_from := format($f$
       FROM scsm.ledger_row l
       JOIN scsm.retention_class c ON c.class_id = l.retention_class
       LEFT JOIN scsm.disposal_review r ON r.entry_id = l.entry_id
-      LEFT JOIN LATERAL (SELECT true AS present, t FROM ONLY %1$s t WHERE %2$s) lr ON true
+      LEFT JOIN LATERAL (SELECT true AS present, t.ctid AS tid%4$s%5$s FROM ONLY %1$s t WHERE %2$s) lr ON true
      WHERE l.table_id = $1 AND l.retain_until <= $2
        AND ($3::bigint[] IS NULL OR l.entry_id = ANY ($3))%3$s$f$,
     tbl, scsm.ledger_key_condition(tbl, 't', 'l.row_key'),
@@ -839,16 +849,9 @@ BEGIN
     CASE WHEN v_mode = 'versioned' THEN $v$
        AND NOT EXISTS (SELECT 1 FROM scsm.ledger_row v
                         WHERE v.table_id = l.table_id AND v.row_key = l.row_key AND v.version > l.version)$v$
-         ELSE '' END);
-  v_held := format($h$EXISTS (SELECT 1 FROM scsm.legal_hold h
-                   WHERE h.released_at IS NULL
-                     AND (h.table_name IS NULL OR (h.schema_name = %L AND h.table_name = %L))
-                     AND pg_catalog.to_jsonb(lr.t) @> h.condition)$h$, v_nsp, v_rel);
-  -- no active hold can apply: leave the per-row test out
-  IF NOT EXISTS (SELECT 1 FROM scsm.legal_hold h WHERE h.released_at IS NULL
-                   AND (h.table_name IS NULL OR (h.schema_name = v_nsp AND h.table_name = v_rel))) THEN
-    v_held := 'false';
-  END IF;
+         ELSE '' END,
+    CASE WHEN v_org = 'NULL::bigint' THEN '' ELSE ', t.org_id AS org' END,
+    CASE WHEN v_held = 'false' THEN '' ELSE ', t' END);
   IF status = 'eligible_peek' THEN
     v_st := 'eligible';
   END IF;
@@ -857,7 +860,7 @@ BEGIN
     -- so that a second disposer skips these rows
     RETURN QUERY EXECUTE format($q$
       SELECT l.entry_id, l.row_key, l.version, l.row_hash, c.class_id, c.name, l.retain_until, c.action,
-             c.anonymise_columns, r.review_id, r.decided_by, %1$s, 'eligible'::text
+             c.anonymise_columns, r.review_id, r.decided_by, %1$s, 'eligible'::text, l.ctid, lr.tid
       %2$s
         AND lr.present AND NOT %3$s
         AND (NOT c.needs_approval OR r.status = 'approved')
@@ -874,7 +877,7 @@ BEGIN
                     WHEN %3$s THEN 'held'
                     WHEN c.needs_approval AND r.status IS DISTINCT FROM 'approved'
                       THEN CASE WHEN r.status = 'rejected' THEN 'rejected' ELSE 'awaiting_approval' END
-                    ELSE 'eligible' END AS st
+                    ELSE 'eligible' END AS st, l.ctid, lr.tid
         %2$s) s
        WHERE $5 = 'all' OR s.st = $5
        ORDER BY 7, 1

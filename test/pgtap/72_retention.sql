@@ -1,7 +1,7 @@
 -- Retention: stamps in the write path, early delete refused, holds,
 -- approval, class changes, exceptions, anonymise and archive, certificates.
 BEGIN;
-SELECT plan(55);
+SELECT plan(61);
 
 \i test/fixtures/retention_org.sql
 
@@ -183,6 +183,42 @@ SELECT results_eq($$SELECT row_key, kind FROM scsm.verify_ledger()$$,
                   'a row deleted around the rules shows as missing; disposed rows do not');
 SELECT is((SELECT state FROM scsm.retention_of('scsm.measurement', '{"org_id":910,"measurement_id":30}')),
           'retained', 'and it has no certificate');
+
+-- ---------------------------------------------------------------- altered rows, certificate content
+-- a batch of several rows, one altered around the rules: the altered one is
+-- kept (and reported), the others go, each with a full, ledgered certificate
+CREATE TABLE public.ret_alt (id int PRIMARY KEY, d date NOT NULL, note text);
+SELECT scsm.protect('public.ret_alt', 'append_only');
+INSERT INTO scsm.retention_class (name, description, period, basis, basis_column)
+VALUES ('ret_alt', 'test', '1 year', 'record_date', 'd');
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'public', 'ret_alt', class_id FROM scsm.retention_class WHERE name = 'ret_alt';
+INSERT INTO public.ret_alt SELECT g, date '2000-01-01' + g, 'n' || g FROM generate_series(1, 5) g;
+SET LOCAL client_min_messages = error;
+ALTER TABLE public.ret_alt DISABLE TRIGGER scsm_ledger_refuse, DISABLE TRIGGER scsm_ledger_refuse_row;
+UPDATE public.ret_alt SET note = 'forged' WHERE id = 3;
+ALTER TABLE public.ret_alt ENABLE ALWAYS TRIGGER scsm_ledger_refuse, ENABLE ALWAYS TRIGGER scsm_ledger_refuse_row;
+RESET client_min_messages;
+SELECT is(scsm.dispose_expired(100, 'public.ret_alt'), 4::bigint, 'a batch disposes the intact rows');
+SELECT results_eq($$SELECT id, note FROM public.ret_alt$$, $$VALUES (3, 'forged'::text)$$,
+                  'the altered row is kept');
+SELECT is((SELECT count FROM scsm.event_log WHERE event = 'disposal_refused_altered' AND table_name = 'ret_alt'),
+          1::bigint, 'and reported as disposal_refused_altered');
+SELECT is((SELECT count(*) FROM scsm.disposal_certificate c
+             JOIN scsm.ledger_row l ON l.entry_id = c.entry_id AND l.table_id = (SELECT table_id FROM scsm.ledger_table WHERE table_name = 'ret_alt')
+            WHERE c.schema_name = 'public' AND c.table_name = 'ret_alt' AND c.row_key = l.row_key
+              AND c.version = l.version AND c.row_hash = l.row_hash AND c.class_name = 'ret_alt'
+              AND c.action = 'delete' AND c.reason = 'retention period expired' AND c.disposed_by = session_user
+              AND c.retain_until < c.disposed_at AND l.retain_until IS NULL),
+          4::bigint, 'one certificate per disposed row: table, key, version, ledger hash and entry, class, when, who, why');
+SELECT is((SELECT count(*) FROM scsm.disposal_certificate c
+             JOIN scsm.ledger_row l ON l.table_id = 0 AND l.row_key = scsm.row_key('scsm.disposal_certificate', c)
+              AND l.row_hash = scsm.row_hash('scsm.disposal_certificate', c)
+            WHERE c.table_name = 'ret_alt'),
+          4::bigint, 'each certificate has its own ledger entry with its hash');
+SELECT results_eq($$SELECT row_key, kind FROM scsm.verify_ledger() WHERE table_name = 'public.ret_alt'$$,
+                  $$VALUES ('{"id":"3"}'::text, 'modified'::text)$$,
+                  'verify_ledger: the disposed rows are accounted for, the altered one is named');
 
 SELECT * FROM finish();
 ROLLBACK;
