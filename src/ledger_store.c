@@ -724,6 +724,31 @@ LedgerBufferEntry(int32 table_id, const char *row_key, const uint8 *hash)
 }
 
 /*
+ * A one-dimensional array of n elements without NULLs whose data (datalen
+ * bytes, laid out as construct_array would) the caller fills in: the batch
+ * arrays are built in place, without a Datum and a palloc per element.
+ */
+static ArrayType *
+NewArray(Oid elemtype, int n, Size datalen)
+{
+	Size		nbytes = ARR_OVERHEAD_NONULLS(1) + datalen;
+	ArrayType  *a;
+
+	if (!AllocSizeIsValid(nbytes))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("ledger batch too large")));
+	a = palloc0(nbytes);
+	SET_VARSIZE(a, nbytes);
+	a->ndim = 1;
+	a->dataoffset = 0;
+	a->elemtype = elemtype;
+	ARR_DIMS(a)[0] = n;
+	ARR_LBOUND(a)[0] = 1;
+	return a;
+}
+
+/*
  * Write the buffered entries not yet in ledger_row as batch tuples of
  * scsm.ledger_pending (LEDGER_BATCH_MAX entries at most each) and empty
  * the buffer.  Called at pre-commit and when the buffer is full.
@@ -746,44 +771,66 @@ FlushBuffer(void)
 		elog(ERROR, "scsm.ledger_pending has an unexpected shape");
 	while (i < buf_n)
 	{
-		Datum	   *ids = palloc(sizeof(Datum) * Min(buf_n - i, LEDGER_BATCH_MAX));
-		Datum	   *tids = palloc(sizeof(Datum) * Min(buf_n - i, LEDGER_BATCH_MAX));
-		Datum	   *keys = palloc(sizeof(Datum) * Min(buf_n - i, LEDGER_BATCH_MAX));
-		Datum	   *hashes = palloc(sizeof(Datum) * Min(buf_n - i, LEDGER_BATCH_MAX));
 		int			n = 0;
+		int			j;
+		Size		keybytes = 0;
+		ArrayType  *ids,
+				   *tids,
+				   *keys,
+				   *hashes;
+		char	   *pi,
+				   *pt,
+				   *pk,
+				   *ph;
 		Datum		values[10];
 		bool		nulls[10] = {false};
 		HeapTuple	tup;
 
-		for (; i < buf_n && n < LEDGER_BATCH_MAX; i++)
+		/* the next batch: up to LEDGER_BATCH_MAX entries not yet written */
+		for (j = i; j < buf_n && n < LEDGER_BATCH_MAX; j++)
 		{
-			BufEntry   *e = &buf_ent[i];
-			bytea	   *h;
-
-			if (e->matsub != InvalidSubTransactionId)
+			if (buf_ent[j].matsub != InvalidSubTransactionId)
 				continue;
-			h = palloc(VARHDRSZ + LEDGER_HASH_LEN);
-			SET_VARSIZE(h, VARHDRSZ + LEDGER_HASH_LEN);
-			memcpy(VARDATA(h), e->hash, LEDGER_HASH_LEN);
-			ids[n] = Int64GetDatum(e->entry_id);
-			tids[n] = Int32GetDatum(e->table_id);
-			keys[n] = PointerGetDatum(cstring_to_text_with_len(buf_keys.data + e->key_off,
-															   e->key_len));
-			hashes[n] = PointerGetDatum(h);
+			keybytes += INTALIGN(VARHDRSZ + buf_ent[j].key_len);
 			n++;
 		}
 		if (n == 0)
 			break;
+		ids = NewArray(INT8OID, n, sizeof(int64) * n);
+		tids = NewArray(INT4OID, n, sizeof(int32) * n);
+		keys = NewArray(TEXTOID, n, keybytes);
+		hashes = NewArray(BYTEAOID, n, (Size) (VARHDRSZ + LEDGER_HASH_LEN) * n);
+		pi = ARR_DATA_PTR(ids);
+		pt = ARR_DATA_PTR(tids);
+		pk = ARR_DATA_PTR(keys);
+		ph = ARR_DATA_PTR(hashes);
+		for (; i < j; i++)
+		{
+			BufEntry   *e = &buf_ent[i];
+
+			if (e->matsub != InvalidSubTransactionId)
+				continue;
+			memcpy(pi, &e->entry_id, sizeof(int64));
+			pi += sizeof(int64);
+			memcpy(pt, &e->table_id, sizeof(int32));
+			pt += sizeof(int32);
+			SET_VARSIZE(pk, VARHDRSZ + e->key_len);
+			memcpy(pk + VARHDRSZ, buf_keys.data + e->key_off, e->key_len);
+			pk += INTALIGN(VARHDRSZ + e->key_len);
+			SET_VARSIZE(ph, VARHDRSZ + LEDGER_HASH_LEN);
+			memcpy(ph + VARHDRSZ, e->hash, LEDGER_HASH_LEN);
+			ph += VARHDRSZ + LEDGER_HASH_LEN;
+		}
 		values[0] = Int64GetDatum(txn_id);
-		values[1] = ids[0];
+		values[1] = Int64GetDatum(*(int64 *) ARR_DATA_PTR(ids));
 		values[2] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 		values[3] = CStringGetTextDatum(buf_session_role);
 		values[4] = CStringGetTextDatum(buf_role_name);
 		values[5] = BoolGetDatum(written);
-		values[6] = PointerGetDatum(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		values[7] = PointerGetDatum(construct_array(tids, n, INT4OID, 4, true, TYPALIGN_INT));
-		values[8] = PointerGetDatum(construct_array(keys, n, TEXTOID, -1, false, TYPALIGN_INT));
-		values[9] = PointerGetDatum(construct_array(hashes, n, BYTEAOID, -1, false, TYPALIGN_INT));
+		values[6] = PointerGetDatum(ids);
+		values[7] = PointerGetDatum(tids);
+		values[8] = PointerGetDatum(keys);
+		values[9] = PointerGetDatum(hashes);
 		tup = heap_form_tuple(RelationGetDescr(rel), values, nulls);
 		simple_heap_insert(rel, tup);
 		MemoryContextReset(cxt);

@@ -400,6 +400,8 @@ CREATE FUNCTION scsm.ledger_seal(max_leaves integer DEFAULT 100000) RETURNS bigi
   -- the planner chose sequential scans of the whole ledger, so a seal cost
   -- O(ledger size) instead of O(new entries)
   SET enable_seqscan = off
+  -- a block of 100000 leaves sorts and hashes in memory
+  SET work_mem = '64MB'
 AS $$
 DECLARE
   v_ids    bigint[];
@@ -479,7 +481,8 @@ BEGIN
     l AS (SELECT e.*, o.ord FROM e LEFT JOIN unnest(v_ids) WITH ORDINALITY AS o(id, ord) ON o.id = e.entry_id),
     s AS (INSERT INTO scsm.ledger_row (entry_id, txn_id, table_id, row_key, version, row_hash, block_id, leaf_index)
           SELECT l.entry_id, l.txn_id, l.table_id, l.row_key, 1, l.row_hash, v_block, l.ord - 1
-            FROM l WHERE l.ord IS NOT NULL ORDER BY l.ord)
+            -- in key order: the key index is filled page by page
+            FROM l WHERE l.ord IS NOT NULL ORDER BY l.table_id, l.row_key)
     INSERT INTO scsm.ledger_pending (txn_id, first_entry, started_at, session_role, role_name, txn_written,
                                      entry_ids, table_ids, row_keys, row_hashes)
     SELECT l.txn_id, min(l.entry_id), min(l.started_at), min(l.session_role), min(l.role_name), true,
