@@ -566,13 +566,15 @@ ReserveEntryIds(int64 n)
 				log;
 	bool		logit = false;
 
+	if (n < 2)
+		return -1;
 	pgstup = SearchSysCache1(SEQRELID, ObjectIdGetDatum(oids.row_seq));
 	if (!HeapTupleIsValid(pgstup))
 		elog(ERROR, "cache lookup failed for sequence %u", oids.row_seq);
 	incby = ((Form_pg_sequence) GETSTRUCT(pgstup))->seqincrement;
 	maxv = ((Form_pg_sequence) GETSTRUCT(pgstup))->seqmax;
 	ReleaseSysCache(pgstup);
-	if (incby != 1 || n < 2)
+	if (incby != 1)
 		return -1;
 
 	seqrel = relation_open(oids.row_seq, RowExclusiveLock);

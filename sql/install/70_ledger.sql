@@ -357,6 +357,7 @@ REVOKE ALL ON scsm.ledger_entry FROM PUBLIC;
 CREATE FUNCTION scsm.ledger_drain(tbl regclass) RETURNS bigint
   LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
   SET search_path = pg_catalog, pg_temp
+  SET jit = off
 AS $$
 DECLARE
   v_tid integer;
@@ -402,6 +403,9 @@ CREATE FUNCTION scsm.ledger_seal(max_leaves integer DEFAULT 100000) RETURNS bigi
   SET enable_seqscan = off
   -- a block of 100000 leaves sorts and hashes in memory
   SET work_mem = '64MB'
+  -- ledger_pending has no index: its sequential scans carry enable_seqscan's
+  -- disable cost, which made every statement here JIT-compile (~0.3 s each)
+  SET jit = off
 AS $$
 DECLARE
   v_ids    bigint[];
