@@ -9,7 +9,7 @@
 #     unprotected, 1/4/8 clients (runs interleaved, best of BENCH_ROUNDS);
 # (b) the same against the usual do-it-yourself chain: a PL/pgSQL trigger
 #     that hashes each row with pgcrypto and chains it to a head row;
-# (c) INSERT ... SELECT of BENCH_SIZES rows: added time per row;
+# (c) INSERT ... SELECT and COPY of BENCH_SIZES rows: added time per row;
 # (d) verify_ledger() time as a multiple of a sequential scan of the same
 #     table, and the ledger's SHA-256 rate against `openssl speed sha256`.
 set -euo pipefail
@@ -95,37 +95,42 @@ printf "  %-8s %10s %10s %10s %14s %14s\n" clients plain protected diy-chain pla
 printf "%s" "$cpu_line"
 q -c "SELECT scsm.ledger_seal(1000000)" >/dev/null
 
-echo "(c) INSERT ... SELECT, added time per row (wall clock, and CPU time of the backend; best of BENCH_ROUNDS)"
-# prints "wall_ms cpu_ms" of one INSERT ... SELECT of $2 rows into t_$1
+echo "(c) INSERT ... SELECT and COPY, added time per row (wall clock, and CPU time of the backend; best of BENCH_ROUNDS)"
+# prints "wall_ms cpu_ms" of one INSERT ... SELECT (or COPY, $3 = copy) of $2 rows into t_$1
 insert_sel() {
+  local stmt="INSERT INTO t_$1 (sensor, what, amount) SELECT g % 1000, 'inspection of seal ' || g, g * 1.5 FROM generate_series(1, $2) g;"
+  [ "${3:-}" = copy ] && stmt="COPY t_$1 (sensor, what, amount) FROM '$work/copy_$2.csv' (FORMAT csv);"
   q <<EOF2 | sed 's/^Time: //; s/ ms.*//' | python3 -c "import sys; v=sys.stdin.read().split(); print(v[1], (int(v[2]) - int(v[0])) * 1000.0 / $tick)"
 SELECT pg_backend_pid() AS pid \\gset
 \\setenv BPID :pid
 SET synchronous_commit = off;
 \\! awk '{print \$14 + \$15}' /proc/\$BPID/stat
 \\timing on
-INSERT INTO t_$1 (sensor, what, amount) SELECT g % 1000, 'inspection of seal ' || g, g * 1.5 FROM generate_series(1, $2) g;
+$stmt
 \\timing off
 \\! awk '{print \$14 + \$15}' /proc/\$BPID/stat
 EOF2
 }
 for n in $sizes; do
+  q -c "COPY (SELECT g % 1000, 'inspection of seal ' || g, g * 1.5 FROM generate_series(1, $n) g) TO '$work/copy_$n.csv' (FORMAT csv)" >/dev/null
+  for how in insert copy; do
   bp=(1e18 1e18); br=(1e18 1e18); bs=
   for _ in $(seq 1 "$rounds"); do
     q -c "TRUNCATE t_plain" >/dev/null
-    read -r w c < <(insert_sel plain "$n")
+    read -r w c < <(insert_sel plain "$n" $how)
     bp=($(python3 -c "print(min(${bp[0]}, $w), min(${bp[1]}, $c))"))
-    read -r w c < <(insert_sel prot "$n")
+    read -r w c < <(insert_sel prot "$n" $how)
     br=($(python3 -c "print(min(${br[0]}, $w), min(${br[1]}, $c))"))
     s0=$(date +%s%N)
     while [ "$(q -c "SELECT scsm.ledger_seal(1000000)")" != 0 ]; do :; done
     s1=$(date +%s%N); bs=$(python3 -c "print(min(${bs:-1e18}, ($s1 - $s0) / 1e6))")
   done
-  printf "  %9d rows: wall plain %6.0f ms, protected %6.0f ms, added %5.2f us/row | CPU plain %6.0f ms, protected %6.0f ms, added %5.2f us/row\n" \
-    "$n" "${bp[0]}" "${br[0]}" "$(python3 -c "print((${br[0]} - ${bp[0]}) * 1000 / $n)")" \
+  printf "  %9d rows %-6s: wall plain %6.0f ms, protected %6.0f ms, added %5.2f us/row | CPU plain %6.0f ms, protected %6.0f ms, added %5.2f us/row\n" \
+    "$n" "$how" "${bp[0]}" "${br[0]}" "$(python3 -c "print((${br[0]} - ${bp[0]}) * 1000 / $n)")" \
     "${bp[1]}" "${br[1]}" "$(python3 -c "print((${br[1]} - ${bp[1]}) * 1000 / $n)")"
   printf "  %9s       sealing them afterwards (off the insert path, by the sealer): %.0f ms wall, %.2f us/row\n" "" "$bs" "$(python3 -c "print($bs * 1000 / $n)")"
   bs=
+  done
 done
 
 echo "(d) verification"

@@ -100,6 +100,10 @@ extern int64 LedgerAppendEntryStamped(int32 table_id, const char *row_key,
 									  int32 version, const uint8 *hash,
 									  const struct RetentionStamp *stamp);
 extern int64 LedgerCurrentTxn(void);
+/* the fast path: buffered, written at pre-commit to scsm.ledger_pending */
+extern void LedgerBufferEntry(int32 table_id, const char *row_key,
+							  const uint8 *hash);
+extern void LedgerDrainPending(Oid relid);
 
 /* ledger_trigger.c: write path */
 extern bool ledger_disposal_active;

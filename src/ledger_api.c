@@ -19,6 +19,7 @@
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
@@ -33,6 +34,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/typcache.h"
 
 #include "ledger.h"
@@ -488,8 +490,19 @@ scsm_ledger_dispose_row(PG_FUNCTION_ARGS)
 	LedgerRelInfo *info = LedgerGetRelInfoById(PG_GETARG_OID(0));
 	char	   *key = LedgerCanonicalKey(info, PG_GETARG_DATUM(1));
 	char	   *reason = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	int64		cert;
 
-	PG_RETURN_INT64(LedgerDisposeRow(info->relid, key, reason, NULL));
+	/*
+	 * The door reads the row's entry from ledger_row: bring it there, and
+	 * let the door's read-only queries see what was just written.
+	 */
+	LedgerDrainPending(info->relid);
+	CommandCounterIncrement();
+	PushCopiedSnapshot(GetActiveSnapshot());
+	UpdateActiveSnapshotCommandId();
+	cert = LedgerDisposeRow(info->relid, key, reason, NULL);
+	PopActiveSnapshot();
+	PG_RETURN_INT64(cert);
 }
 
 /* scsm.ledger_key_condition(tbl, alias, keyexpr) -> text, for verify_ledger */

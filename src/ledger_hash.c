@@ -24,6 +24,7 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/transam.h"
 #include "catalog/dependency.h"
 #include "catalog/index.h"
 #include "catalog/pg_class.h"
@@ -223,10 +224,31 @@ EncodeValue(StringInfo buf, Datum value, Oid typid)
 	char		typcategory;
 	bool		typispreferred;
 
-	typid = getBaseType(typid);
+	/*
+	 * Types of the bootstrap catalog (OIDs below FirstGenbkiObjectId) are
+	 * never domains: spare the catalog lookup for them.
+	 */
+	if (typid >= FirstGenbkiObjectId)
+		typid = getBaseType(typid);
 
 	switch (typid)
 	{
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+			{
+				/* as the string branch below, without its catalog lookups */
+				text	   *t = DatumGetTextPP(value);
+				char	   *s = VARDATA_ANY(t);
+				int			len = VARSIZE_ANY_EXHDR(t);
+				char	   *u = pg_server_to_any(s, len, PG_UTF8);
+
+				if (u != s)
+					len = strlen(u);
+				start = BeginValue(buf, 'T');
+				appendBinaryStringInfo(buf, u, len);
+				break;
+			}
 		case BOOLOID:
 			start = BeginValue(buf, 'B');
 			appendStringInfoChar(buf, DatumGetBool(value) ? 1 : 0);
@@ -583,7 +605,7 @@ LedgerCheckKeyType(Oid typid, const char *colname)
 char *
 LedgerKeyValueText(Datum value, Oid typid)
 {
-	Oid			base = getBaseType(typid);
+	Oid			base = typid >= FirstGenbkiObjectId ? getBaseType(typid) : typid;
 	char		buf[MAXDATELEN + 1];
 	struct pg_tm tm;
 	fsec_t		fsec;

@@ -13,6 +13,16 @@
  * beyond NOT NULL (guaranteed here) and no insert triggers, which is what
  * makes this path equivalent to an INSERT.
  *
+ * The fast path (append-only rows without a retention stamp) writes no
+ * ledger_row tuple at all: the entry (id, table, key, hash) is buffered in
+ * backend memory and, at pre-commit, written with the others of the
+ * transaction as one compact batch tuple of scsm.ledger_pending (arrays, no
+ * index).  The sealer expands committed batches into scsm.ledger_row rows
+ * that carry their block from the start.  Buffered entries of a
+ * subtransaction that rolls back are dropped with it; scsm.ledger_entry
+ * (a view) shows ledger_row, the pending batches and this backend's own
+ * buffer together, for everything that must see unsealed entries.
+ *
  * OIDs of the ledger tables and sequences, and what the trigger needs to
  * know about each protected table, are cached per backend and dropped on
  * relcache invalidation (DDL on the table, DROP/CREATE EXTENSION).
@@ -28,13 +38,21 @@
 #include "access/xact.h"
 #include "access/genam.h"
 #include "access/heapam.h"
+#include "access/xlog.h"
+#include "access/xloginsert.h"
 #include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_sequence.h"
+#include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "executor/executor.h"
+#include "executor/spi.h"
+#include "funcapi.h"
 #include "miscadmin.h"
+#include "storage/bufmgr.h"
 #include "storage/proc.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -42,6 +60,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/resowner.h"
+#include "utils/syscache.h"
 
 #include "ledger.h"
 #include "retention.h"
@@ -53,6 +72,7 @@ typedef struct LedgerOids
 	Oid			row_seq;
 	Oid			txn_rel;
 	Oid			txn_seq;
+	Oid			pending_rel;
 	/* retention hook (issue 4): columns of the stamp, 0 when absent */
 	AttrNumber	att_class;
 	AttrNumber	att_basis;
@@ -89,10 +109,51 @@ static EState *open_estate = NULL;
 static TupleTableSlot *open_slot = NULL;
 static ExprState **open_preds = NULL;
 
-/* The transaction entry of this backend's current transaction. */
+/*
+ * The ledger transaction id of this backend's current transaction (taken
+ * from the sequence at the first entry), and whether its scsm.ledger_txn
+ * row is written (txn_lxid; the fast path leaves that to the sealer).
+ */
+static LocalTransactionId tid_lxid = InvalidLocalTransactionId;
+static int64 txn_id = 0;
 static LocalTransactionId txn_lxid = InvalidLocalTransactionId;
 static SubTransactionId txn_subid = InvalidSubTransactionId;
-static int64 txn_id = 0;
+
+/*
+ * Entries of the fast path buffered for the current transaction.  subid is
+ * the subtransaction that wrote the entry: subtransaction ids grow within a
+ * transaction, so when subtransaction S rolls back, the entries written
+ * while S was open are exactly the tail with subid >= S.  matsub is set
+ * when the entry was written into ledger_row already (LedgerDrainPending)
+ * in that subtransaction; its row goes if a subtransaction <= matsub rolls
+ * back, and the entry is then buffered again.
+ */
+typedef struct BufEntry
+{
+	int64		entry_id;
+	int32		table_id;
+	SubTransactionId subid;
+	SubTransactionId matsub;
+	uint32		key_off;
+	uint32		key_len;
+	uint8		hash[LEDGER_HASH_LEN];
+} BufEntry;
+
+/* Entries per batch tuple, and buffered at most at top level */
+#define LEDGER_BATCH_MAX 65536
+
+static LocalTransactionId buf_lxid = InvalidLocalTransactionId;
+static MemoryContext buf_cxt = NULL;
+static BufEntry *buf_ent = NULL;
+static int	buf_n = 0;
+static int	buf_max = 0;
+static int	buf_nmat = 0;
+static int	buf_nids = 0;		/* entries [0, buf_nids) have their id */
+static StringInfoData buf_keys;
+static char *buf_session_role = NULL;
+static char *buf_role_name = NULL;
+
+static void FlushBuffer(void);
 
 static void
 LedgerRelcacheCallback(Datum arg, Oid relid)
@@ -123,6 +184,29 @@ LedgerSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 					  SubTransactionId parentSubid, void *arg)
 {
 	(void) arg;
+	if (event == SUBXACT_EVENT_ABORT_SUB && buf_lxid == MyProc->lxid && buf_n > 0)
+	{
+		int			keep = buf_n;
+
+		while (keep > 0 && buf_ent[keep - 1].subid >= mySubid)
+			keep--;
+		if (keep < buf_n)
+		{
+			for (int i = keep; i < buf_n; i++)
+				if (buf_ent[i].matsub != InvalidSubTransactionId)
+					buf_nmat--;
+			buf_keys.len = buf_ent[keep].key_off;
+			buf_keys.data[buf_keys.len] = '\0';
+			buf_n = keep;
+			buf_nids = Min(buf_nids, keep);
+		}
+		for (int i = 0; buf_nmat > 0 && i < buf_n; i++)
+			if (buf_ent[i].matsub >= mySubid)
+			{
+				buf_ent[i].matsub = InvalidSubTransactionId;
+				buf_nmat--;
+			}
+	}
 	if (txn_lxid != MyProc->lxid || mySubid != txn_subid)
 		return;
 	if (event == SUBXACT_EVENT_ABORT_SUB)
@@ -136,6 +220,18 @@ static void
 LedgerXactCallback(XactEvent event, void *arg)
 {
 	(void) arg;
+	if ((event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PRE_PREPARE) &&
+		buf_lxid == MyProc->lxid && buf_n > buf_nmat)
+		FlushBuffer();
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_COMMIT ||
+		event == XACT_EVENT_PREPARE)
+	{
+		/* the buffer's memory went with the transaction */
+		buf_lxid = InvalidLocalTransactionId;
+		buf_ent = NULL;
+		buf_n = buf_max = buf_nmat = buf_nids = 0;
+		buf_cxt = NULL;
+	}
 	if (open_rel == NULL)
 		return;
 	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PARALLEL_PRE_COMMIT ||
@@ -211,6 +307,7 @@ LoadOids(void)
 	oids.row_seq = ScsmRelid(nsp, "ledger_row_entry_id_seq");
 	oids.txn_rel = ScsmRelid(nsp, "ledger_txn");
 	oids.txn_seq = ScsmRelid(nsp, "ledger_txn_txn_id_seq");
+	oids.pending_rel = ScsmRelid(nsp, "ledger_pending");
 	oids.att_class = get_attnum(oids.row_rel, "retention_class");
 	oids.att_basis = get_attnum(oids.row_rel, "retention_basis");
 	oids.att_until = get_attnum(oids.row_rel, "retain_until");
@@ -268,6 +365,17 @@ InsertTuple(Oid relid, Datum *values, bool *nulls)
  * first call in the transaction: at most one small insert per transaction.
  * invoker is the role on whose behalf rows are written.
  */
+static int64
+TxnId(void)
+{
+	if (tid_lxid != MyProc->lxid)
+	{
+		txn_id = nextval_internal(oids.txn_seq, false);
+		tid_lxid = MyProc->lxid;
+	}
+	return txn_id;
+}
+
 int64
 LedgerCurrentTxn(void)
 {
@@ -275,10 +383,9 @@ LedgerCurrentTxn(void)
 	bool		nulls[4] = {false, false, false, false};
 
 	LoadOids();
-	if (txn_lxid == MyProc->lxid && txn_id != 0)
+	if (txn_lxid == MyProc->lxid && tid_lxid == MyProc->lxid)
 		return txn_id;
-	txn_id = nextval_internal(oids.txn_seq, false);
-	values[0] = Int64GetDatum(txn_id);
+	values[0] = Int64GetDatum(TxnId());
 	values[1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	values[2] = CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(), false));
 	values[3] = CStringGetTextDatum(GetUserNameFromId(GetUserId(), false));
@@ -339,20 +446,18 @@ LedgerAppendEntry(int32 table_id, const char *row_key, int32 version,
 }
 
 /*
- * Retention hook (issue 4): the same, with the row's retention stamp
- * (retention_class, retention_basis, retain_until; NULL when stamp is NULL
- * or says so) in the same entry, so retention adds no write of its own.
+ * Write one ledger_row tuple (unsealed) with its index entries, into the
+ * relation kept open for the transaction.
  */
-int64
-LedgerAppendEntryStamped(int32 table_id, const char *row_key, int32 version,
-						 const uint8 *hash, const RetentionStamp *stamp)
+static void
+InsertEntryRow(int64 entry, int64 txn, int32 table_id, const char *row_key,
+			   int key_len, int32 version, const uint8 *hash,
+			   const RetentionStamp *stamp)
 {
 	Datum	   *values;
 	bool	   *nulls;
 	int			natts;
 	bytea	   *h = palloc(VARHDRSZ + LEDGER_HASH_LEN);
-	int64		entry;
-	int64		txn = LedgerCurrentTxn();
 
 	if (open_rel == NULL || open_lxid != MyProc->lxid)
 	{
@@ -377,11 +482,10 @@ LedgerAppendEntryStamped(int32 table_id, const char *row_key, int32 version,
 
 	SET_VARSIZE(h, VARHDRSZ + LEDGER_HASH_LEN);
 	memcpy(VARDATA(h), hash, LEDGER_HASH_LEN);
-	entry = nextval_internal(oids.row_seq, false);
 	values[0] = Int64GetDatum(entry);
 	values[1] = Int64GetDatum(txn);
 	values[2] = Int32GetDatum(table_id);
-	values[3] = CStringGetTextDatum(row_key);
+	values[3] = PointerGetDatum(cstring_to_text_with_len(row_key, key_len));
 	values[4] = Int32GetDatum(version);
 	values[5] = PointerGetDatum(h);
 	for (int i = 0; i < 6; i++)
@@ -409,8 +513,421 @@ LedgerAppendEntryStamped(int32 table_id, const char *row_key, int32 version,
 		InsertEntryIndexes(tup);
 		heap_freetuple(tup);
 	}
+	pfree(DatumGetPointer(values[3]));
 	pfree(h);
 	pfree(values);
 	pfree(nulls);
+}
+
+/*
+ * Retention hook (issue 4): the same, with the row's retention stamp
+ * (retention_class, retention_basis, retain_until; NULL when stamp is NULL
+ * or says so) in the same entry, so retention adds no write of its own.
+ */
+int64
+LedgerAppendEntryStamped(int32 table_id, const char *row_key, int32 version,
+						 const uint8 *hash, const RetentionStamp *stamp)
+{
+	int64		txn = LedgerCurrentTxn();
+	int64		entry = nextval_internal(oids.row_seq, false);
+
+	InsertEntryRow(entry, txn, table_id, row_key, strlen(row_key), version,
+				   hash, stamp);
 	return entry;
+}
+
+/* nextval_internal's WAL look-ahead and the sequence page's magic number */
+#define LEDGER_SEQ_LOG_VALS 32
+#define LEDGER_SEQ_MAGIC	0x1717
+
+/*
+ * Take n consecutive values of scsm.ledger_row_entry_id_seq at once and
+ * return the first, or -1 when the sequence does not count in steps of 1
+ * (then the caller takes them one by one).  This is nextval_internal's
+ * update of the sequence page for n values in one go: same buffer lock,
+ * same WAL record (XLOG_SEQ_LOG, logged LEDGER_SEQ_LOG_VALS values ahead),
+ * so a concurrent nextval() and crash recovery see an ordinary sequence.
+ */
+static int64
+ReserveEntryIds(int64 n)
+{
+	HeapTuple	pgstup;
+	int64		incby,
+				maxv;
+	Relation	seqrel;
+	Buffer		buf;
+	Page		page;
+	ItemId		lp;
+	HeapTupleData tup;
+	Form_pg_sequence_data seq;
+	int64		first,
+				last,
+				logged,
+				log;
+	bool		logit = false;
+
+	if (n < 2)
+		return -1;
+	pgstup = SearchSysCache1(SEQRELID, ObjectIdGetDatum(oids.row_seq));
+	if (!HeapTupleIsValid(pgstup))
+		elog(ERROR, "cache lookup failed for sequence %u", oids.row_seq);
+	incby = ((Form_pg_sequence) GETSTRUCT(pgstup))->seqincrement;
+	maxv = ((Form_pg_sequence) GETSTRUCT(pgstup))->seqmax;
+	ReleaseSysCache(pgstup);
+	if (incby != 1)
+		return -1;
+
+	seqrel = relation_open(oids.row_seq, RowExclusiveLock);
+	buf = ReadBuffer(seqrel, 0);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	page = BufferGetPage(buf);
+	if (*((uint32 *) PageGetSpecialPointer(page)) != LEDGER_SEQ_MAGIC)
+		elog(ERROR, "bad magic number in sequence \"%s\"", RelationGetRelationName(seqrel));
+	lp = PageGetItemId(page, FirstOffsetNumber);
+	tup.t_data = (HeapTupleHeader) PageGetItem(page, lp);
+	tup.t_len = ItemIdGetLength(lp);
+	/* as read_seq_tuple: a sequence tuple never carries a valid xmax */
+	if (HeapTupleHeaderGetRawXmax(tup.t_data) != InvalidTransactionId)
+	{
+		HeapTupleHeaderSetXmax(tup.t_data, InvalidTransactionId);
+		tup.t_data->t_infomask &= ~HEAP_XMAX_COMMITTED;
+		tup.t_data->t_infomask |= HEAP_XMAX_INVALID;
+		MarkBufferDirtyHint(buf, true);
+	}
+	seq = (Form_pg_sequence_data) GETSTRUCT(&tup);
+	first = seq->is_called ? seq->last_value + 1 : seq->last_value;
+	if (first > maxv || maxv - first < n - 1)
+	{
+		UnlockReleaseBuffer(buf);
+		relation_close(seqrel, NoLock);
+		ereport(ERROR,
+				(errcode(ERRCODE_SEQUENCE_GENERATOR_LIMIT_EXCEEDED),
+				 errmsg("scsm.ledger_row_entry_id_seq reached its maximum value")));
+	}
+	last = first + n - 1;
+	log = seq->log_cnt;
+	if (!seq->is_called || log < n)
+		logit = true;
+	else if (PageGetLSN(page) <= GetRedoRecPtr())
+		logit = true;		/* first change since the last checkpoint */
+	logged = last;
+	if (logit)
+	{
+		logged = (maxv - last < LEDGER_SEQ_LOG_VALS) ? maxv : last + LEDGER_SEQ_LOG_VALS;
+		log = logged - last;
+	}
+	else
+		log -= n;
+	if (logit && RelationNeedsWAL(seqrel))
+		GetTopTransactionId();
+
+	START_CRIT_SECTION();
+	MarkBufferDirty(buf);
+	if (logit && RelationNeedsWAL(seqrel))
+	{
+		xl_seq_rec	xlrec;
+		XLogRecPtr	recptr;
+
+		XLogBeginInsert();
+		XLogRegisterBuffer(0, buf, REGBUF_WILL_INIT);
+		/* the state after the logged look-ahead, as nextval_internal logs it */
+		seq->last_value = logged;
+		seq->is_called = true;
+		seq->log_cnt = 0;
+		xlrec.node = seqrel->rd_node;
+		XLogRegisterData((char *) &xlrec, sizeof(xl_seq_rec));
+		XLogRegisterData((char *) tup.t_data, tup.t_len);
+		recptr = XLogInsert(RM_SEQ_ID, XLOG_SEQ_LOG);
+		PageSetLSN(page, recptr);
+	}
+	seq->last_value = last;
+	seq->is_called = true;
+	seq->log_cnt = log;
+	END_CRIT_SECTION();
+
+	UnlockReleaseBuffer(buf);
+	relation_close(seqrel, NoLock);
+	return first;
+}
+
+/*
+ * Give the buffered entries that have none their entry ids, in buffer
+ * order: needed before they are written or shown.
+ */
+static void
+AssignIds(void)
+{
+	int			n = buf_n - buf_nids;
+	int64		first;
+
+	if (n <= 0)
+		return;
+	first = ReserveEntryIds(n);
+	for (int i = 0; i < n; i++)
+		buf_ent[buf_nids + i].entry_id =
+			first > 0 ? first + i : nextval_internal(oids.row_seq, false);
+	buf_nids = buf_n;
+}
+
+/*
+ * The fast path: buffer an append-only entry (version 1, no retention
+ * stamp) in backend memory; it reaches scsm.ledger_pending at pre-commit.
+ * Its entry id is taken later, with those of the other buffered entries
+ * (AssignIds): one sequence access for all instead of one per row.
+ */
+void
+LedgerBufferEntry(int32 table_id, const char *row_key, const uint8 *hash)
+{
+	BufEntry   *e;
+	int			len = strlen(row_key);
+
+	LoadOids();
+	if (buf_lxid != MyProc->lxid)
+	{
+		MemoryContext old;
+
+		buf_cxt = AllocSetContextCreate(TopTransactionContext, "scsm ledger buffer",
+										ALLOCSET_DEFAULT_SIZES);
+		old = MemoryContextSwitchTo(buf_cxt);
+		buf_max = 64;
+		buf_ent = palloc(sizeof(BufEntry) * buf_max);
+		buf_n = buf_nmat = buf_nids = 0;
+		initStringInfo(&buf_keys);
+		/* who writes: as LedgerCurrentTxn records it, at the first entry */
+		buf_session_role = GetUserNameFromId(GetSessionUserId(), false);
+		buf_role_name = GetUserNameFromId(GetUserId(), false);
+		MemoryContextSwitchTo(old);
+		buf_lxid = MyProc->lxid;
+	}
+	if (buf_n == buf_max)
+	{
+		buf_max *= 2;
+		buf_ent = repalloc_huge(buf_ent, sizeof(BufEntry) * buf_max);
+	}
+	e = &buf_ent[buf_n];
+	e->entry_id = 0;			/* AssignIds */
+	e->table_id = table_id;
+	e->subid = GetCurrentSubTransactionId();
+	e->matsub = InvalidSubTransactionId;
+	e->key_off = buf_keys.len;
+	e->key_len = len;
+	memcpy(e->hash, hash, LEDGER_HASH_LEN);
+	appendBinaryStringInfo(&buf_keys, row_key, len);
+	buf_n++;
+	(void) TxnId();
+
+	/*
+	 * At top level every buffered entry belongs to the transaction itself,
+	 * so a full buffer can go to the pending table now (a rollback takes
+	 * the batch tuple with it); inside a subtransaction it waits.
+	 */
+	if (buf_n >= LEDGER_BATCH_MAX && GetCurrentTransactionNestLevel() == 1)
+		FlushBuffer();
+}
+
+/*
+ * A one-dimensional array of n elements without NULLs whose data (datalen
+ * bytes, laid out as construct_array would) the caller fills in: the batch
+ * arrays are built in place, without a Datum and a palloc per element.
+ */
+static ArrayType *
+NewArray(Oid elemtype, int n, Size datalen)
+{
+	Size		nbytes = ARR_OVERHEAD_NONULLS(1) + datalen;
+	ArrayType  *a;
+
+	if (!AllocSizeIsValid(nbytes))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("ledger batch too large")));
+	a = palloc0(nbytes);
+	SET_VARSIZE(a, nbytes);
+	a->ndim = 1;
+	a->dataoffset = 0;
+	a->elemtype = elemtype;
+	ARR_DIMS(a)[0] = n;
+	ARR_LBOUND(a)[0] = 1;
+	return a;
+}
+
+/*
+ * Write the buffered entries not yet in ledger_row as batch tuples of
+ * scsm.ledger_pending (LEDGER_BATCH_MAX entries at most each) and empty
+ * the buffer.  Called at pre-commit and when the buffer is full.
+ */
+static void
+FlushBuffer(void)
+{
+	ResourceOwner save = CurrentResourceOwner;
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "scsm ledger flush",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	Relation	rel;
+	int			i = 0;
+	bool		written = (txn_lxid == MyProc->lxid);
+
+	CurrentResourceOwner = TopTransactionResourceOwner;
+	AssignIds();
+	rel = table_open(oids.pending_rel, RowExclusiveLock);
+	if (RelationGetDescr(rel)->natts != 10)
+		elog(ERROR, "scsm.ledger_pending has an unexpected shape");
+	while (i < buf_n)
+	{
+		int			n = 0;
+		int			j;
+		Size		keybytes = 0;
+		ArrayType  *ids,
+				   *tids,
+				   *keys,
+				   *hashes;
+		char	   *pi,
+				   *pt,
+				   *pk,
+				   *ph;
+		Datum		values[10];
+		bool		nulls[10] = {false};
+		HeapTuple	tup;
+
+		/* the next batch: up to LEDGER_BATCH_MAX entries not yet written */
+		for (j = i; j < buf_n && n < LEDGER_BATCH_MAX; j++)
+		{
+			if (buf_ent[j].matsub != InvalidSubTransactionId)
+				continue;
+			keybytes += INTALIGN(VARHDRSZ + buf_ent[j].key_len);
+			n++;
+		}
+		if (n == 0)
+			break;
+		ids = NewArray(INT8OID, n, sizeof(int64) * n);
+		tids = NewArray(INT4OID, n, sizeof(int32) * n);
+		keys = NewArray(TEXTOID, n, keybytes);
+		hashes = NewArray(BYTEAOID, n, (Size) (VARHDRSZ + LEDGER_HASH_LEN) * n);
+		pi = ARR_DATA_PTR(ids);
+		pt = ARR_DATA_PTR(tids);
+		pk = ARR_DATA_PTR(keys);
+		ph = ARR_DATA_PTR(hashes);
+		for (; i < j; i++)
+		{
+			BufEntry   *e = &buf_ent[i];
+
+			if (e->matsub != InvalidSubTransactionId)
+				continue;
+			memcpy(pi, &e->entry_id, sizeof(int64));
+			pi += sizeof(int64);
+			memcpy(pt, &e->table_id, sizeof(int32));
+			pt += sizeof(int32);
+			SET_VARSIZE(pk, VARHDRSZ + e->key_len);
+			memcpy(pk + VARHDRSZ, buf_keys.data + e->key_off, e->key_len);
+			pk += INTALIGN(VARHDRSZ + e->key_len);
+			SET_VARSIZE(ph, VARHDRSZ + LEDGER_HASH_LEN);
+			memcpy(ph + VARHDRSZ, e->hash, LEDGER_HASH_LEN);
+			ph += VARHDRSZ + LEDGER_HASH_LEN;
+		}
+		values[0] = Int64GetDatum(txn_id);
+		values[1] = Int64GetDatum(*(int64 *) ARR_DATA_PTR(ids));
+		values[2] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+		values[3] = CStringGetTextDatum(buf_session_role);
+		values[4] = CStringGetTextDatum(buf_role_name);
+		values[5] = BoolGetDatum(written);
+		values[6] = PointerGetDatum(ids);
+		values[7] = PointerGetDatum(tids);
+		values[8] = PointerGetDatum(keys);
+		values[9] = PointerGetDatum(hashes);
+		tup = heap_form_tuple(RelationGetDescr(rel), values, nulls);
+		simple_heap_insert(rel, tup);
+		MemoryContextReset(cxt);
+	}
+	table_close(rel, NoLock);
+	CurrentResourceOwner = save;
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	buf_n = buf_nmat = buf_nids = 0;
+	resetStringInfo(&buf_keys);
+}
+
+/*
+ * Make the unsealed entries of one table visible in scsm.ledger_row itself,
+ * for code that reads ledger_row directly (the disposal door): this
+ * backend's buffered entries are written as ledger_row rows, and committed
+ * batches of scsm.ledger_pending that hold entries of the table are
+ * expanded into ledger_row (unsealed; the sealer seals them as any other).
+ * Runs as the ledger owner; waits for a running sealer.
+ */
+void
+LedgerDrainPending(Oid relid)
+{
+	Oid			save_userid;
+	int			save_sec;
+	Oid			argt[1] = {OIDOID};
+	Datum		args[1];
+
+	LoadOids();
+	if (buf_lxid == MyProc->lxid && buf_n > buf_nmat)
+	{
+		int64		txn = LedgerCurrentTxn();
+
+		AssignIds();
+		for (int i = 0; i < buf_n; i++)
+		{
+			BufEntry   *e = &buf_ent[i];
+
+			if (e->matsub != InvalidSubTransactionId)
+				continue;
+			InsertEntryRow(e->entry_id, txn, e->table_id, buf_keys.data + e->key_off,
+						   e->key_len, 1, e->hash, NULL);
+			e->matsub = GetCurrentSubTransactionId();
+			buf_nmat++;
+		}
+	}
+	args[0] = ObjectIdGetDatum(relid);
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT scsm.ledger_drain($1::pg_catalog.regclass)", 1, argt, args, NULL,
+							  false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not drain scsm.ledger_pending");
+	SPI_finish();
+	SetUserIdAndSecContext(save_userid, save_sec);
+}
+
+PG_FUNCTION_INFO_V1(scsm_ledger_own_entries);
+
+/*
+ * scsm.ledger_own_entries(): the entries this backend has buffered for its
+ * current transaction and not written anywhere yet, as ledger_row rows; a
+ * branch of the scsm.ledger_entry view, so a transaction sees its own
+ * unsealed entries wherever it reads them.
+ */
+Datum
+scsm_ledger_own_entries(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (buf_lxid != MyProc->lxid)
+		return (Datum) 0;
+	AssignIds();
+	for (int i = 0; i < buf_n; i++)
+	{
+		BufEntry   *e = &buf_ent[i];
+		Datum		values[8];
+		bool		nulls[8] = {false, false, false, false, false, false, true, true};
+		bytea	   *h;
+
+		if (e->matsub != InvalidSubTransactionId)
+			continue;
+		h = palloc(VARHDRSZ + LEDGER_HASH_LEN);
+		SET_VARSIZE(h, VARHDRSZ + LEDGER_HASH_LEN);
+		memcpy(VARDATA(h), e->hash, LEDGER_HASH_LEN);
+		values[0] = Int64GetDatum(e->entry_id);
+		values[1] = Int64GetDatum(txn_id);
+		values[2] = Int32GetDatum(e->table_id);
+		values[3] = PointerGetDatum(cstring_to_text_with_len(buf_keys.data + e->key_off,
+															 e->key_len));
+		values[4] = Int32GetDatum(1);
+		values[5] = PointerGetDatum(h);
+		values[6] = values[7] = (Datum) 0;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }

@@ -274,7 +274,21 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 				  NULL, info->order, hash);
 	/* retention hook (issue 4): retain_until fixed in the write path */
 	RetentionStampRow(rel, tuple, have_prev ? &prev : NULL, &stamp);
-	LedgerAppendEntryStamped(table_id, key, version, hash, &stamp);
+
+	/*
+	 * The fast path, for the bulk of records: a new row of an append-only
+	 * table without a retention stamp is buffered and reaches the ledger as
+	 * part of one batch tuple per transaction (ledger_store.c).  Versioned
+	 * rows (their version numbers are read back by key), stamped rows
+	 * (retention reads and lengthens their stamps in ledger_row) and rows
+	 * written by disposal go to ledger_row directly.
+	 */
+	if (!TRIGGER_FIRED_BY_UPDATE(td->tg_event) && strcmp(mode, "append_only") == 0 &&
+		!ledger_disposal_active &&
+		!stamp.has_class && !stamp.has_basis && !stamp.has_until)
+		LedgerBufferEntry(table_id, key, hash);
+	else
+		LedgerAppendEntryStamped(table_id, key, version, hash, &stamp);
 	return PointerGetDatum(NULL);
 }
 

@@ -235,6 +235,7 @@ AddEntry(verify_hash *ht, VerifyKey k, int32 version, int64 entry_id, bytea *has
 static void
 LoadEntries(verify_hash *ht, const int32 *sorted, const int *pos_of, int n)
 {
+	MemoryContext callercxt = CurrentMemoryContext;
 	Oid			nsp = get_namespace_oid("scsm", false);
 	Oid			relid = get_relname_relid("ledger_row", nsp);
 	Relation	rel;
@@ -288,6 +289,51 @@ LoadEntries(verify_hash *ht, const int32 *sorted, const int *pos_of, int n)
 	}
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
+
+	/*
+	 * Entries not in ledger_row yet: committed batches of the fast path
+	 * (scsm.ledger_pending) and this transaction's own buffered entries.
+	 * Few unless the sealer is behind; read through SPI.
+	 */
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT u.entry_id, u.table_id, u.row_key::text, 1, u.row_hash"
+					"  FROM scsm.ledger_pending p"
+					" CROSS JOIN LATERAL unnest(p.entry_ids, p.table_ids, p.row_keys, p.row_hashes)"
+					"                      AS u (entry_id, table_id, row_key, row_hash)"
+					" UNION ALL "
+					"SELECT o.entry_id, o.table_id, o.row_key::text, o.version, o.row_hash"
+					"  FROM scsm.ledger_own_entries() o",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the unsealed ledger entries");
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	t = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		bool		n1,
+					n2,
+					n3,
+					n4,
+					n5;
+		int64		entry_id = DatumGetInt64(SPI_getbinval(t, td, 1, &n1));
+		int32		table_id = DatumGetInt32(SPI_getbinval(t, td, 2, &n2));
+		Datum		keyd = SPI_getbinval(t, td, 3, &n3);
+		int32		version = DatumGetInt32(SPI_getbinval(t, td, 4, &n4));
+		Datum		hashd = SPI_getbinval(t, td, 5, &n5);
+		VerifyKey	k;
+		MemoryContext spicxt;
+
+		if (n1 || n2 || n3 || n4 || n5 ||
+			TablePos(sorted, pos_of, n, table_id) < 0)
+			continue;
+		/* keys and hashes outlive SPI: copy them into the caller's context */
+		spicxt = MemoryContextSwitchTo(callercxt);
+		k.table_id = table_id;
+		k.key = TextDatumGetCString(keyd);
+		AddEntry(ht, k, version, entry_id, DatumGetByteaPP(hashd));
+		MemoryContextSwitchTo(spicxt);
+	}
+	SPI_finish();
 }
 
 /*

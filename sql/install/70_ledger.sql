@@ -61,6 +61,31 @@ CREATE INDEX ledger_row_block_idx ON scsm.ledger_row (block_id, entry_id);
 COMMENT ON TABLE scsm.ledger_row IS
   'Ledger entries: table, canonical key, version and SHA-256 of each protected row version';
 
+-- The fast path's batches (ledger_store.c): the append-only entries of one
+-- committed transaction (at most 65536 per tuple) as arrays, written once at
+-- pre-commit with no index entry per row.  The sealer expands them into
+-- ledger_row (with their block) and deletes them; scsm.ledger_entry shows
+-- them with ledger_row until then.  txn_written: the ledger_txn row exists
+-- already (else the sealer writes it from started_at and the roles).
+CREATE TABLE scsm.ledger_pending (
+    txn_id        bigint NOT NULL,
+    first_entry   bigint NOT NULL,
+    started_at    timestamptz NOT NULL,
+    session_role  text NOT NULL,
+    role_name     text NOT NULL,
+    txn_written   boolean NOT NULL,
+    entry_ids     bigint[] NOT NULL,
+    table_ids     integer[] NOT NULL,
+    row_keys      text[] COLLATE "C" NOT NULL,
+    row_hashes    bytea[] NOT NULL
+);
+-- hashes do not compress: storing the arrays uncompressed saves pglz's time
+ALTER TABLE scsm.ledger_pending
+  ALTER COLUMN entry_ids SET STORAGE EXTERNAL, ALTER COLUMN table_ids SET STORAGE EXTERNAL,
+  ALTER COLUMN row_keys SET STORAGE EXTERNAL, ALTER COLUMN row_hashes SET STORAGE EXTERNAL;
+COMMENT ON TABLE scsm.ledger_pending IS
+  'Committed, unsealed ledger entries of append-only rows, one tuple per transaction (arrays); the sealer moves them into ledger_row';
+
 -- Sealed blocks, each chained to the previous one.
 CREATE TABLE scsm.ledger_block (
     block_id      bigint PRIMARY KEY,
@@ -121,12 +146,13 @@ SELECT pg_catalog.pg_extension_config_dump('scsm.ledger_txn', '');
 SELECT pg_catalog.pg_extension_config_dump('scsm.ledger_txn_txn_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('scsm.ledger_row', '');
 SELECT pg_catalog.pg_extension_config_dump('scsm.ledger_row_entry_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('scsm.ledger_pending', '');
 SELECT pg_catalog.pg_extension_config_dump('scsm.ledger_block', '');
 SELECT pg_catalog.pg_extension_config_dump('scsm.disposal_certificate', '');
 SELECT pg_catalog.pg_extension_config_dump('scsm.disposal_certificate_certificate_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('scsm.maintenance_step', 'WHERE NOT builtin');
 
-REVOKE ALL ON scsm.ledger_table, scsm.ledger_txn, scsm.ledger_row, scsm.ledger_block,
+REVOKE ALL ON scsm.ledger_table, scsm.ledger_txn, scsm.ledger_row, scsm.ledger_pending, scsm.ledger_block,
               scsm.disposal_certificate, scsm.maintenance_step FROM PUBLIC;
 -- which tables are protected, and the sealed chain, are not secret
 GRANT SELECT ON scsm.ledger_table, scsm.ledger_block TO PUBLIC;
@@ -184,6 +210,14 @@ CREATE FUNCTION scsm.block_hash(block bigint, prev_hash bytea, merkle_root bytea
 COMMENT ON FUNCTION scsm.block_hash(bigint, bytea, bytea, bigint, timestamptz) IS
   'SHA-256("SCSMBLK1"||be64 block||prev||root||be64 leaves||be64 Unix microseconds): the chained block hash';
 
+CREATE FUNCTION scsm.ledger_own_entries()
+  RETURNS TABLE (entry_id bigint, txn_id bigint, table_id integer, row_key text,
+                 version integer, row_hash bytea, block_id bigint, leaf_index integer)
+  AS 'MODULE_PATHNAME', 'scsm_ledger_own_entries'
+  LANGUAGE C STABLE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION scsm.ledger_own_entries() IS
+  'Ledger entries the current transaction has buffered and not written yet (they reach scsm.ledger_pending at commit); part of scsm.ledger_entry';
+
 CREATE FUNCTION scsm.ledger_trigger() RETURNS trigger
   AS 'MODULE_PATHNAME', 'scsm_ledger_trigger'
   LANGUAGE C VOLATILE PARALLEL UNSAFE;
@@ -222,6 +256,9 @@ CREATE TRIGGER scsm_ledger_refuse BEFORE UPDATE OR DELETE OR TRUNCATE ON scsm.le
   FOR EACH STATEMENT EXECUTE FUNCTION scsm.ledger_refuse('-1', 'ledger');
 CREATE TRIGGER scsm_ledger_refuse BEFORE UPDATE OR DELETE OR TRUNCATE ON scsm.ledger_txn
   FOR EACH STATEMENT EXECUTE FUNCTION scsm.ledger_refuse('-1', 'ledger');
+CREATE TRIGGER scsm_ledger_refuse BEFORE UPDATE OR TRUNCATE ON scsm.ledger_pending
+  FOR EACH STATEMENT EXECUTE FUNCTION scsm.ledger_refuse('-1', 'ledger');
+ALTER TABLE scsm.ledger_pending ENABLE ALWAYS TRIGGER scsm_ledger_refuse;
 CREATE TRIGGER scsm_ledger_refuse BEFORE DELETE OR TRUNCATE ON scsm.ledger_row
   FOR EACH STATEMENT EXECUTE FUNCTION scsm.ledger_refuse('-1', 'ledger');
 ALTER TABLE scsm.disposal_certificate ENABLE ALWAYS TRIGGER scsm_ledger_refuse;
@@ -296,6 +333,63 @@ ALTER EVENT TRIGGER scsm_ledger_drop_guard ENABLE ALWAYS;
 ALTER EVENT TRIGGER scsm_ledger_rewrite_guard ENABLE ALWAYS;
 
 -- ---------------------------------------------------------------------------
+-- Every entry, sealed or not
+-- ---------------------------------------------------------------------------
+
+-- ledger_row holds every sealed entry (and unsealed entries of versioned or
+-- retention-stamped rows); the fast path's unsealed entries are in
+-- ledger_pending once committed, in the writing backend's memory before.
+CREATE VIEW scsm.ledger_entry AS
+  SELECT r.entry_id, r.txn_id, r.table_id, r.row_key, r.version, r.row_hash, r.block_id, r.leaf_index
+    FROM scsm.ledger_row r
+  UNION ALL
+  SELECT u.entry_id, p.txn_id, u.table_id, u.row_key COLLATE "C", 1, u.row_hash, NULL::bigint, NULL::integer
+    FROM scsm.ledger_pending p
+   CROSS JOIN LATERAL unnest(p.entry_ids, p.table_ids, p.row_keys, p.row_hashes)
+                      AS u (entry_id, table_id, row_key, row_hash)
+  UNION ALL
+  SELECT o.entry_id, o.txn_id, o.table_id, o.row_key COLLATE "C", o.version, o.row_hash, o.block_id, o.leaf_index
+    FROM scsm.ledger_own_entries() o;
+COMMENT ON VIEW scsm.ledger_entry IS
+  'Every ledger entry: ledger_row, the committed batches not sealed yet, and the current transaction''s own buffered entries';
+REVOKE ALL ON scsm.ledger_entry FROM PUBLIC;
+
+CREATE FUNCTION scsm.ledger_drain(tbl regclass) RETURNS bigint
+  LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+  SET search_path = pg_catalog, pg_temp
+  SET jit = off
+AS $$
+DECLARE
+  v_tid integer;
+  n     bigint;
+BEGIN
+  SELECT lt.table_id INTO v_tid FROM scsm.ledger_table lt
+    JOIN pg_namespace s ON s.nspname = lt.schema_name
+    JOIN pg_class c ON c.relnamespace = s.oid AND c.relname = lt.table_name
+   WHERE c.oid = tbl;
+  IF v_tid IS NULL THEN
+    RETURN 0;
+  END IF;
+  -- the sealer deletes batches too: never both at once
+  PERFORM pg_advisory_xact_lock(1935896941, 1);
+  INSERT INTO scsm.ledger_txn (txn_id, started_at, session_role, role_name)
+  SELECT DISTINCT ON (p.txn_id) p.txn_id, p.started_at, p.session_role, p.role_name
+    FROM scsm.ledger_pending p WHERE v_tid = ANY (p.table_ids) AND NOT p.txn_written
+  ON CONFLICT (txn_id) DO NOTHING;
+  WITH d AS (DELETE FROM scsm.ledger_pending p WHERE v_tid = ANY (p.table_ids) RETURNING p.*)
+  INSERT INTO scsm.ledger_row (entry_id, txn_id, table_id, row_key, version, row_hash)
+  SELECT u.entry_id, d.txn_id, u.table_id, u.row_key, 1, u.row_hash
+    FROM d CROSS JOIN LATERAL unnest(d.entry_ids, d.table_ids, d.row_keys, d.row_hashes)
+                              AS u (entry_id, table_id, row_key, row_hash);
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$$;
+COMMENT ON FUNCTION scsm.ledger_drain(regclass) IS
+  'Internal: move the committed, unsealed batches that hold entries of tbl from ledger_pending into ledger_row (unsealed), for the disposal door';
+REVOKE ALL ON FUNCTION scsm.ledger_drain(regclass) FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
 -- Sealing
 -- ---------------------------------------------------------------------------
 
@@ -307,10 +401,17 @@ CREATE FUNCTION scsm.ledger_seal(max_leaves integer DEFAULT 100000) RETURNS bigi
   -- the planner chose sequential scans of the whole ledger, so a seal cost
   -- O(ledger size) instead of O(new entries)
   SET enable_seqscan = off
+  -- a block of 100000 leaves sorts and hashes in memory
+  SET work_mem = '64MB'
+  -- ledger_pending has no index: its sequential scans carry enable_seqscan's
+  -- disable cost, which made every statement here JIT-compile (~0.3 s each)
+  SET jit = off
 AS $$
 DECLARE
   v_ids    bigint[];
   v_hashes bytea[];
+  v_direct boolean[];
+  v_pend   tid[];
   v_block  bigint;
   v_prev   bytea;
   v_root   bytea;
@@ -332,11 +433,27 @@ BEGIN
     RETURN 0;
   END IF;
   -- every committed, unsealed entry, whatever its commit order: entry_id
-  -- (a sequence) orders them, never transaction ids
-  SELECT array_agg(entry_id ORDER BY entry_id), array_agg(row_hash ORDER BY entry_id)
-    INTO v_ids, v_hashes
-    FROM (SELECT entry_id, row_hash FROM scsm.ledger_row
-           WHERE block_id IS NULL ORDER BY entry_id LIMIT max_leaves) s;
+  -- (a sequence) orders them, never transaction ids.  Unsealed entries are
+  -- ledger_row rows without a block and the entries of ledger_pending's
+  -- batches; whole batches are taken, oldest first, up to max_leaves entries
+  SELECT array_agg(q.c) INTO v_pend
+    FROM (SELECT p.ctid AS c,
+                 sum(cardinality(p.entry_ids)) OVER (ORDER BY p.first_entry, p.ctid)
+                   - cardinality(p.entry_ids) AS before
+            FROM scsm.ledger_pending p) q
+   WHERE q.before < max_leaves;
+  SELECT array_agg(t.entry_id ORDER BY t.entry_id), array_agg(t.row_hash ORDER BY t.entry_id),
+         array_agg(t.direct ORDER BY t.entry_id)
+    INTO v_ids, v_hashes, v_direct
+    FROM (SELECT s.* FROM (
+            (SELECT r.entry_id, r.row_hash, true AS direct FROM scsm.ledger_row r
+              WHERE r.block_id IS NULL ORDER BY r.entry_id LIMIT max_leaves)
+            UNION ALL
+            SELECT u.entry_id, u.row_hash, false
+              FROM scsm.ledger_pending p
+             CROSS JOIN LATERAL unnest(p.entry_ids, p.row_hashes) AS u (entry_id, row_hash)
+             WHERE p.ctid = ANY (v_pend)) s
+           ORDER BY s.entry_id LIMIT max_leaves) t;
   IF v_ids IS NULL THEN
     RETURN 0;
   END IF;
@@ -348,10 +465,35 @@ BEGIN
   INSERT INTO scsm.ledger_block (block_id, prev_hash, merkle_root, leaf_count, sealed_at, block_hash)
   VALUES (v_block, v_prev, v_root, cardinality(v_ids), v_at,
           scsm.block_hash(v_block, v_prev, v_root, cardinality(v_ids), v_at));
-  UPDATE scsm.ledger_row r
-     SET block_id = v_block, leaf_index = u.ord - 1
-    FROM unnest(v_ids) WITH ORDINALITY AS u(id, ord)
-   WHERE r.block_id IS NULL AND r.entry_id = u.id;
+  IF true = ANY (v_direct) THEN
+    UPDATE scsm.ledger_row r
+       SET block_id = v_block, leaf_index = u.ord - 1
+      FROM unnest(v_ids, v_direct) WITH ORDINALITY AS u(id, direct, ord)
+     WHERE u.direct AND r.block_id IS NULL AND r.entry_id = u.id;
+  END IF;
+  IF v_pend IS NOT NULL THEN
+    -- batches become ledger_row rows that carry their block from the start;
+    -- entries past max_leaves go back to ledger_pending
+    INSERT INTO scsm.ledger_txn (txn_id, started_at, session_role, role_name)
+    SELECT DISTINCT ON (p.txn_id) p.txn_id, p.started_at, p.session_role, p.role_name
+      FROM scsm.ledger_pending p WHERE p.ctid = ANY (v_pend) AND NOT p.txn_written
+    ON CONFLICT (txn_id) DO NOTHING;
+    WITH d AS (DELETE FROM scsm.ledger_pending p WHERE p.ctid = ANY (v_pend) RETURNING p.*),
+    e AS (SELECT d.txn_id, d.started_at, d.session_role, d.role_name, u.*
+            FROM d CROSS JOIN LATERAL unnest(d.entry_ids, d.table_ids, d.row_keys, d.row_hashes)
+                                      AS u (entry_id, table_id, row_key, row_hash)),
+    l AS (SELECT e.*, o.ord FROM e LEFT JOIN unnest(v_ids) WITH ORDINALITY AS o(id, ord) ON o.id = e.entry_id),
+    s AS (INSERT INTO scsm.ledger_row (entry_id, txn_id, table_id, row_key, version, row_hash, block_id, leaf_index)
+          SELECT l.entry_id, l.txn_id, l.table_id, l.row_key, 1, l.row_hash, v_block, l.ord - 1
+            -- in key order: the key index is filled page by page
+            FROM l WHERE l.ord IS NOT NULL ORDER BY l.table_id, l.row_key)
+    INSERT INTO scsm.ledger_pending (txn_id, first_entry, started_at, session_role, role_name, txn_written,
+                                     entry_ids, table_ids, row_keys, row_hashes)
+    SELECT l.txn_id, min(l.entry_id), min(l.started_at), min(l.session_role), min(l.role_name), true,
+           array_agg(l.entry_id ORDER BY l.entry_id), array_agg(l.table_id ORDER BY l.entry_id),
+           array_agg(l.row_key ORDER BY l.entry_id), array_agg(l.row_hash ORDER BY l.entry_id)
+      FROM l WHERE l.ord IS NULL GROUP BY l.txn_id;
+  END IF;
   PERFORM pg_notify('scsm_events',
                     json_build_object('event', 'ledger_sealed', 'block', v_block,
                                       'leaves', cardinality(v_ids))::text);
@@ -608,7 +750,7 @@ BEGIN
         agg AS (
           SELECT l.row_key AS k,
                  decode(max(encode(int4send(l.version) || int8send(l.entry_id) || l.row_hash, 'hex') COLLATE "C"), 'hex') AS m
-            FROM scsm.ledger_row l WHERE l.table_id = %3$s
+            FROM scsm.ledger_entry l WHERE l.table_id = %3$s
            GROUP BY l.row_key),
         led AS (
           SELECT agg.k, substring(agg.m FROM 13) AS h,
@@ -635,9 +777,9 @@ BEGIN
       v_q := format($q$
         WITH led AS (
           SELECT DISTINCT ON (l.row_key) l.row_key AS k, l.row_hash AS h, l.entry_id, l.version
-            FROM scsm.ledger_row l
+            FROM scsm.ledger_entry l
            WHERE l.table_id = %3$s
-             AND l.row_key IN (SELECT n.row_key FROM scsm.ledger_row n
+             AND l.row_key IN (SELECT n.row_key FROM scsm.ledger_entry n
                                 WHERE n.table_id = %3$s AND (n.block_id IS NULL OR n.block_id > %6$s))
            ORDER BY l.row_key, l.version DESC, l.entry_id DESC)
         SELECT led.k,
@@ -671,7 +813,7 @@ BEGIN
     IF t.mode NOT IN ('append_only', 'certificate') THEN
       v_dups := '{}';
     ELSIF v_dups IS NULL THEN
-      v_dups := ARRAY(SELECT d.row_key FROM scsm.ledger_row d
+      v_dups := ARRAY(SELECT d.row_key FROM scsm.ledger_entry d
                        WHERE d.table_id = t.table_id
                        GROUP BY d.row_key HAVING count(*) > 1);
     END IF;
@@ -680,7 +822,7 @@ BEGIN
         SELECT s.row_key, 'missing',
                format('entry %s (version %s) was replaced by a later entry of the same key', s.entry_id, s.version)
           FROM (SELECT l.*, row_number() OVER (PARTITION BY l.row_key ORDER BY l.version DESC, l.entry_id DESC) AS rn
-                  FROM scsm.ledger_row l WHERE l.table_id = t.table_id
+                  FROM scsm.ledger_entry l WHERE l.table_id = t.table_id
                    AND l.row_key = ANY (v_dups)
                    AND (NOT incremental OR digest IS NULL OR l.block_id IS NULL OR l.block_id > v_from)) s
          WHERE s.rn > 1
@@ -785,7 +927,7 @@ BEGIN
       HINT = 'Protect it with scsm.protect().';
   END IF;
   v_key := scsm.canonical_key(tbl, key);
-  SELECT * INTO e FROM scsm.ledger_row l
+  SELECT * INTO e FROM scsm.ledger_entry l
    WHERE l.table_id = v_tid AND l.row_key = v_key
    ORDER BY l.version DESC, l.entry_id DESC LIMIT 1;
   IF NOT FOUND THEN

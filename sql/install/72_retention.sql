@@ -1067,6 +1067,12 @@ BEGIN
   SELECT l.* INTO e FROM scsm.ledger_row l WHERE l.table_id = v_tid AND l.row_key = v_key
    ORDER BY l.version DESC, l.entry_id DESC LIMIT 1;
   IF NOT FOUND THEN
+    -- an unstamped append-only row not sealed yet: its entry is still in a
+    -- pending batch (70_ledger.sql), and without a class it is simply kept
+    IF EXISTS (SELECT 1 FROM scsm.ledger_entry l WHERE l.table_id = v_tid AND l.row_key = v_key) THEN
+      state := 'kept (no class)';
+      RETURN NEXT;
+    END IF;
     RETURN;
   END IF;
   class_name := (SELECT rc.name FROM scsm.retention_class rc WHERE rc.class_id = e.retention_class);

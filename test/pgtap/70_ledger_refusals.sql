@@ -98,7 +98,7 @@ SELECT results_eq($$SELECT what, u FROM tap_l.who ORDER BY what$$,
                   'history writes and disposal deletes run as the table owner, not as the ledger owner');
 
 -- what verify sees
-SELECT is((SELECT count(*)::int FROM scsm.ledger_row l JOIN scsm.ledger_table t USING (table_id)
+SELECT is((SELECT count(*)::int FROM scsm.ledger_entry l JOIN scsm.ledger_table t USING (table_id)
             WHERE t.table_name = 'rec'), 3, 'one ledger entry per inserted row');
 SELECT is((SELECT count(*)::int FROM scsm.disposal_certificate WHERE table_name = 'rec'), 1,
           'the disposal left a certificate');

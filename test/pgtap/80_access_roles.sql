@@ -47,7 +47,7 @@ SELECT is_empty($$
 SELECT is_empty($$
     SELECT relname FROM pg_class
      WHERE relnamespace = 'scsm'::regnamespace AND relkind IN ('r', 'p', 'v')
-       AND relname NOT IN ('ledger_row', 'ledger_txn', 'disposal_certificate', 'retention_archive')
+       AND relname NOT IN ('ledger_row', 'ledger_entry', 'ledger_pending', 'ledger_txn', 'disposal_certificate', 'retention_archive')
        AND NOT has_table_privilege('scsm_viewer', oid, 'SELECT') $$,
     'scsm_viewer can SELECT every table and view but the ledger internals');
 SELECT is_empty($$

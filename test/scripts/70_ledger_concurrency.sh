@@ -42,8 +42,13 @@ ok "$( [ $rc = 0 ] && grep -q "number of failed transactions: 0" "$work/pgbench.
 ok "$( [ ! -s "$work/sealer.err" ]; echo $?)" "concurrent sealers: no error"
 processed=$(grep -E '^number of transactions actually processed' "$work/pgbench.out" | sed 's/.*: //; s/\/.*//')
 q -c "CALL scsm.run_maintenance()" 2>/dev/null || { q -c "SELECT scsm.ledger_seal()" >/dev/null; }
-while [ "$(q -c "SELECT scsm.ledger_seal()")" != 0 ]; do :; done
-counts=$(q -c "SELECT (SELECT count(*) FROM reading) || ' ' || (SELECT count(*) FROM event) || ' ' || (SELECT count(*) FROM scsm.ledger_row) || ' ' || (SELECT count(*) FROM scsm.ledger_row WHERE block_id IS NULL)")
+# seal until nothing is left (0 also means the background sealer holds the lock)
+for _ in $(seq 1 600); do
+  [ "$(q -c "SELECT scsm.ledger_seal()")" != 0 ] && continue
+  [ "$(q -c "SELECT count(*) FROM scsm.ledger_entry WHERE block_id IS NULL")" = 0 ] && break
+  sleep 0.1
+done
+counts=$(q -c "SELECT (SELECT count(*) FROM reading) || ' ' || (SELECT count(*) FROM event) || ' ' || (SELECT count(*) FROM scsm.ledger_entry) || ' ' || (SELECT count(*) FROM scsm.ledger_entry WHERE block_id IS NULL)")
 read -r nr ne nl nu <<<"$counts"
 ok "$( [ "$nr" = $((processed * 2)) ] && [ "$ne" = "$processed" ]; echo $?)" "no lost row: $nr readings and $ne events for $processed transactions"
 ok "$( [ "$nl" = $((nr + ne)) ] && [ "$nu" = 0 ]; echo $?)" "one sealed ledger entry per row ($nl entries, $nu unsealed)"

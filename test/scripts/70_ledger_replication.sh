@@ -32,10 +32,10 @@ q lsub -c "CREATE SUBSCRIPTION s CONNECTION 'host=$PGHOST port=$port dbname=lpub
 q lpub -c "INSERT INTO measurement SELECT g, 'throughput', g * 2 FROM generate_series(1, 20) g" >/dev/null
 for i in $(seq 1 60); do [ "$(q lsub -c "SELECT count(*) FROM measurement")" = 20 ] && break; sleep 0.5; done
 ok "$( [ "$(q lsub -c "SELECT count(*) FROM measurement")" = 20 ]; echo $?)" "rows reach the subscriber"
-ok "$( [ "$(q lsub -c "SELECT count(*) FROM scsm.ledger_row")" = 20 ]; echo $?)" "the subscriber ledgers the applied rows itself (ENABLE ALWAYS under session_replication_role = replica)"
-same=$(q lsub -c "SELECT count(*) FROM scsm.ledger_row")
-ok "$( [ "$(q lpub -c "SELECT string_agg(encode(row_hash, 'hex'), ',' ORDER BY row_key) FROM scsm.ledger_row")" = \
-         "$(q lsub -c "SELECT string_agg(encode(row_hash, 'hex'), ',' ORDER BY row_key) FROM scsm.ledger_row")" ]; echo $?)" \
+ok "$( [ "$(q lsub -c "SELECT count(*) FROM scsm.ledger_entry")" = 20 ]; echo $?)" "the subscriber ledgers the applied rows itself (ENABLE ALWAYS under session_replication_role = replica)"
+same=$(q lsub -c "SELECT count(*) FROM scsm.ledger_entry")
+ok "$( [ "$(q lpub -c "SELECT string_agg(encode(row_hash, 'hex'), ',' ORDER BY row_key) FROM scsm.ledger_entry")" = \
+         "$(q lsub -c "SELECT string_agg(encode(row_hash, 'hex'), ',' ORDER BY row_key) FROM scsm.ledger_entry")" ]; echo $?)" \
    "publisher and subscriber compute the same row hashes ($same rows)"
 q lpub -c "SELECT scsm.ledger_seal()" >/dev/null; q lsub -c "SELECT scsm.ledger_seal()" >/dev/null
 ok "$( [ -z "$(q lpub -c "SELECT * FROM scsm.verify_ledger()")$(q lsub -c "SELECT * FROM scsm.verify_ledger()")" ]; echo $?)" "both sides verify against their own ledgers"

@@ -17,7 +17,7 @@ as_pg() { if [ "$(id -un)" = postgres ]; then "$@"; else runuser -u postgres -- 
 wait_sealed() {
   local i
   for i in $(seq 1 $(( $1 * 5 ))); do
-    [ "$(q -c "SELECT count(*) FROM scsm.ledger_row WHERE block_id IS NULL")" = 0 ] && { echo $(( i / 5 )); return 0; }
+    [ "$(q -c "SELECT count(*) FROM scsm.ledger_entry WHERE block_id IS NULL")" = 0 ] && { echo $(( i / 5 )); return 0; }
     sleep 0.2
   done
   return 1
