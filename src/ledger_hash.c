@@ -217,6 +217,23 @@ EncodeComposite(StringInfo buf, Datum value)
  * Append one non-null value: tag byte, 4-byte length, canonical bytes.
  * Domains are encoded as their base type, so a domain is transparent.
  */
+/* A string value as tag 'T' and its UTF-8 bytes; returns the value's start. */
+static int
+EncodeText(StringInfo buf, Datum value)
+{
+	text	   *t = DatumGetTextPP(value);
+	char	   *s = VARDATA_ANY(t);
+	int			len = VARSIZE_ANY_EXHDR(t);
+	char	   *u = pg_server_to_any(s, len, PG_UTF8);
+	int			start;
+
+	if (u != s)
+		len = strlen(u);
+	start = BeginValue(buf, 'T');
+	appendBinaryStringInfo(buf, u, len);
+	return start;
+}
+
 static void
 EncodeValue(StringInfo buf, Datum value, Oid typid)
 {
@@ -236,19 +253,9 @@ EncodeValue(StringInfo buf, Datum value, Oid typid)
 		case TEXTOID:
 		case VARCHAROID:
 		case BPCHAROID:
-			{
-				/* as the string branch below, without its catalog lookups */
-				text	   *t = DatumGetTextPP(value);
-				char	   *s = VARDATA_ANY(t);
-				int			len = VARSIZE_ANY_EXHDR(t);
-				char	   *u = pg_server_to_any(s, len, PG_UTF8);
-
-				if (u != s)
-					len = strlen(u);
-				start = BeginValue(buf, 'T');
-				appendBinaryStringInfo(buf, u, len);
-				break;
-			}
+			/* as the string branch below, without its catalog lookups */
+			start = EncodeText(buf, value);
+			break;
 		case BOOLOID:
 			start = BeginValue(buf, 'B');
 			appendStringInfoChar(buf, DatumGetBool(value) ? 1 : 0);
@@ -390,15 +397,7 @@ EncodeValue(StringInfo buf, Datum value, Oid typid)
 					 get_typlen(typid) == -1)
 			{
 				/* text, varchar, bpchar, json, xml, citext, ...: UTF-8 bytes */
-				text	   *t = DatumGetTextPP(value);
-				char	   *s = VARDATA_ANY(t);
-				int			len = VARSIZE_ANY_EXHDR(t);
-				char	   *u = pg_server_to_any(s, len, PG_UTF8);
-
-				if (u != s)
-					len = strlen(u);
-				start = BeginValue(buf, 'T');
-				appendBinaryStringInfo(buf, u, len);
+				start = EncodeText(buf, value);
 			}
 			else
 			{
