@@ -67,6 +67,7 @@ typedef struct LedgerRelInfo
 	int			npk;
 	char	  **pknames;
 	Oid		   *pktypes;
+	AttrNumber *pkattnos;		/* 1-based, in the table's own descriptor */
 	Oid			reltype;		/* the table's row type */
 	LedgerFieldOrder *order;	/* encoding order of the table's own rows */
 	bool		ext_member;		/* the table belongs to an extension */
@@ -77,6 +78,8 @@ extern LedgerFieldOrder *LedgerBuildFieldOrder(TupleDesc desc, TupleDesc filterd
 
 extern LedgerRelInfo *LedgerGetRelInfo(Relation rel);
 extern LedgerRelInfo *LedgerGetRelInfoById(Oid relid);
+extern bool LedgerTableEntry(const char *nspname, const char *relname,
+							 int32 *table_id, char **mode, char **history);
 extern LedgerRelInfo *LedgerCachedRelInfo(Relation rel);
 extern char *LedgerCanonicalKey(LedgerRelInfo *info, Datum keyjson);
 extern char *LedgerKeyPredicate(LedgerRelInfo *info, const char *alias,
@@ -87,7 +90,8 @@ extern void LedgerKeyAppend(StringInfo buf, const char *name, Datum v,
 extern char *LedgerKeyValueText(Datum value, Oid typid);
 extern void LedgerCheckKeyType(Oid typid, const char *colname);
 
-/* ledger_merkle.c: tree head over row hashes in memory */
+/* ledger_merkle.c: tree head over row hashes in memory; a hash as bytea */
+extern bytea *LedgerHashBytea(const uint8 *h);
 extern void LedgerMerkleRoot(const uint8 (*rowhashes)[LEDGER_HASH_LEN], int64 n,
 							 uint8 *out);
 
@@ -100,6 +104,7 @@ extern int64 LedgerAppendEntryStamped(int32 table_id, const char *row_key,
 									  int32 version, const uint8 *hash,
 									  const struct RetentionStamp *stamp);
 extern int64 LedgerCurrentTxn(void);
+extern Oid	LedgerRowRelid(void);
 /* the fast path: buffered, written at pre-commit to scsm.ledger_pending */
 extern void LedgerBufferEntry(int32 table_id, const char *row_key,
 							  const uint8 *hash);

@@ -63,6 +63,37 @@ LedgerGetRelInfoById(Oid relid)
 	return info;
 }
 
+/*
+ * The scsm.ledger_table row of a table, looked up by name (names survive a
+ * restore, OIDs do not).  Runs inside the caller's SPI connection, with the
+ * rights of the caller's current role (the ledger owner); mode and history
+ * (NULL when none) are in the SPI memory.  false when not protected.
+ */
+bool
+LedgerTableEntry(const char *nspname, const char *relname, int32 *table_id,
+				 char **mode, char **history)
+{
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		args[2];
+	bool		isnull;
+
+	args[0] = CStringGetTextDatum(nspname);
+	args[1] = CStringGetTextDatum(relname);
+	if (SPI_execute_with_args("SELECT table_id, mode, history_table FROM scsm.ledger_table "
+							  "WHERE schema_name = $1 AND table_name = $2",
+							  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read scsm.ledger_table");
+	if (SPI_processed == 0)
+		return false;
+	if (table_id)
+		*table_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (mode)
+		*mode = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+	if (history)
+		*history = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
+	return true;
+}
+
 /* Per-query cache of the table information, in fn_extra. */
 static LedgerRelInfo *
 CachedRelInfo(FunctionCallInfo fcinfo, Oid relid)
@@ -280,8 +311,7 @@ scsm_protect(PG_FUNCTION_ARGS)
 	char	   *qrel;
 	char	   *history = NULL;
 	char	   *qhist = NULL;
-	Oid			argtypes[2] = {TEXTOID, TEXTOID};
-	Datum		args[2];
+	char	   *oldmode;
 	int32		table_id,
 				hist_id = 0;
 	bool		isnull;
@@ -337,18 +367,11 @@ scsm_protect(PG_FUNCTION_ARGS)
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
 
-	args[0] = CStringGetTextDatum(info->nspname);
-	args[1] = CStringGetTextDatum(info->relname);
-	if (SPI_execute_with_args("SELECT mode FROM scsm.ledger_table "
-							  "WHERE schema_name = $1 AND table_name = $2",
-							  2, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read scsm.ledger_table");
-	if (SPI_processed > 0)
+	if (LedgerTableEntry(info->nspname, info->relname, NULL, &oldmode, NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("table \"%s\" is already protected", info->relname),
-				 errdetail("Its protection mode is %s.",
-						   SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1))));
+				 errdetail("Its protection mode is %s.", oldmode)));
 
 	RunSql("SELECT nextval('scsm.ledger_table_table_id_seq')");
 	table_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));

@@ -121,7 +121,7 @@ WriteCertificate(LedgerRelInfo *info, const char *row_key, int32 version,
 							  "RETURNING *", 8, t, a, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "could not write the disposal certificate");
 	crel = relation_open(certrel, AccessShareLock);
-	cinfo = LedgerGetRelInfo(crel);
+	cinfo = LedgerCachedRelInfo(crel);
 	relation_close(crel, NoLock);
 	cert_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	cert_key = LedgerRowKey(cinfo, SPI_tuptable->tupdesc, SPI_tuptable->vals[0]);
@@ -181,8 +181,6 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 	Oid			ledger_owner;
 	Oid			save_userid;
 	int			save_sec;
-	Oid			t2[2] = {TEXTOID, TEXTOID};
-	Datum		a2[2];
 	int32		table_id;
 	char	   *mode;
 	char	   *history = NULL;
@@ -200,19 +198,10 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 	ledger_owner = LedgerOwnerId();
 	ActAs(ledger_owner, save_sec, false);
 
-	a2[0] = CStringGetTextDatum(info->nspname);
-	a2[1] = CStringGetTextDatum(info->relname);
-	if (SPI_execute_with_args("SELECT table_id, mode, history_table FROM scsm.ledger_table "
-							  "WHERE schema_name = $1 AND table_name = $2",
-							  2, t2, a2, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read scsm.ledger_table");
-	if (SPI_processed == 0)
+	if (!LedgerTableEntry(info->nspname, info->relname, &table_id, &mode, &history))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("table \"%s\" is not protected", info->relname)));
-	table_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	mode = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-	history = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
 	if (strcmp(mode, "append_only") != 0 && strcmp(mode, "versioned") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

@@ -45,27 +45,19 @@ ProtectedMode(Oid relid)
 {
 	char	   *relname;
 	char	   *nspname;
-	Oid			t[2] = {TEXTOID, TEXTOID};
-	Datum		a[2];
 	char	   *mode = NULL;
+	char	   *v;
 	Oid			save_userid;
 	int			save_sec;
 
 	if (!OidIsValid(relid) || (relname = get_rel_name(relid)) == NULL)
 		return NULL;
 	nspname = get_namespace_name(get_rel_namespace(relid));
-	a[0] = CStringGetTextDatum(nspname);
-	a[1] = CStringGetTextDatum(relname);
 	SPI_connect();
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	if (SPI_execute_with_args("SELECT mode FROM scsm.ledger_table "
-							  "WHERE schema_name = $1 AND table_name = $2",
-							  2, t, a, NULL, true, 1) == SPI_OK_SELECT &&
-		SPI_processed > 0)
+	if (LedgerTableEntry(nspname, relname, NULL, &v, NULL))
 	{
-		char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-
 		mode = SPI_palloc(strlen(v) + 1);
 		strcpy(mode, v);
 	}

@@ -707,12 +707,14 @@ LedgerGetRelInfo(Relation rel)
 	info->npk = idx->indnkeyatts;
 	info->pknames = palloc(sizeof(char *) * info->npk);
 	info->pktypes = palloc(sizeof(Oid) * info->npk);
+	info->pkattnos = palloc(sizeof(AttrNumber) * info->npk);
 	for (int i = 0; i < info->npk; i++)
 	{
 		Form_pg_attribute a = TupleDescAttr(reldesc, idx->indkey.values[i] - 1);
 
 		info->pknames[i] = pstrdup(NameStr(a->attname));
 		info->pktypes[i] = a->atttypid;
+		info->pkattnos[i] = idx->indkey.values[i];
 	}
 	ReleaseSysCache(idxtup);
 	return info;
@@ -750,8 +752,15 @@ LedgerRowKey(LedgerRelInfo *info, TupleDesc rowdesc, HeapTuple tuple)
 		int			col = -1;
 		bool		isnull;
 		Datum		v;
+		int			pos = info->pkattnos[i] - 1;
 
-		for (int j = 0; j < rowdesc->natts; j++)
+		/* the table's own rows: the key column is where the index says */
+		if (pos < rowdesc->natts &&
+			!TupleDescAttr(rowdesc, pos)->attisdropped &&
+			strcmp(NameStr(TupleDescAttr(rowdesc, pos)->attname), info->pknames[i]) == 0)
+			col = pos;
+		/* others (history rows, certificates from SPI): by name */
+		for (int j = 0; col < 0 && j < rowdesc->natts; j++)
 		{
 			Form_pg_attribute a = TupleDescAttr(rowdesc, j);
 

@@ -134,8 +134,9 @@ static uint8 (*LeafHashes(ArrayType *arr, int *n))[LEDGER_HASH_LEN]
 	return leaves;
 }
 
-static bytea *
-HashToBytea(const uint8 *h)
+/* A 32-byte hash as a bytea. */
+bytea *
+LedgerHashBytea(const uint8 *h)
 {
 	bytea	   *b = palloc(VARHDRSZ + LEDGER_HASH_LEN);
 
@@ -153,7 +154,7 @@ scsm_merkle_root(PG_FUNCTION_ARGS)
 	uint8		root[LEDGER_HASH_LEN];
 
 	TreeHash(leaves, 0, n, root);
-	PG_RETURN_BYTEA_P(HashToBytea(root));
+	PG_RETURN_BYTEA_P(LedgerHashBytea(root));
 }
 
 /* scsm.merkle_path(bytea[], int): the audit path of leaf m (0-based). */
@@ -176,7 +177,7 @@ scsm_merkle_path(PG_FUNCTION_ARGS)
 	TreePath(leaves, m, 0, n, path, &npath);
 	elems = palloc(sizeof(Datum) * Max(npath, 1));
 	for (int i = 0; i < npath; i++)
-		elems[i] = PointerGetDatum(HashToBytea(path[i]));
+		elems[i] = PointerGetDatum(LedgerHashBytea(path[i]));
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, npath, BYTEAOID, -1, false,
 										  TYPALIGN_INT));
 }
@@ -213,7 +214,7 @@ scsm_block_hash(PG_FUNCTION_ARGS)
 	v = pg_hton64((uint64) (at + LEDGER_UNIX_EPOCH_USECS));
 	memcpy(buf + 88, &v, 8);
 	LedgerSha256(buf, sizeof(buf), out);
-	PG_RETURN_BYTEA_P(HashToBytea(out));
+	PG_RETURN_BYTEA_P(LedgerHashBytea(out));
 }
 
 /*

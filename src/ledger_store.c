@@ -43,6 +43,7 @@
 #include "catalog/index.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_sequence.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
@@ -73,6 +74,7 @@ typedef struct LedgerOids
 	Oid			txn_rel;
 	Oid			txn_seq;
 	Oid			pending_rel;
+	Oid			owner;			/* owner of the ledger tables */
 	/* retention hook (issue 4): columns of the stamp, 0 when absent */
 	AttrNumber	att_class;
 	AttrNumber	att_basis;
@@ -160,7 +162,7 @@ LedgerRelcacheCallback(Datum arg, Oid relid)
 {
 	(void) arg;
 	if (!OidIsValid(relid) || relid == oids.row_rel || relid == oids.txn_rel ||
-		relid == oids.row_seq || relid == oids.txn_seq)
+		relid == oids.row_seq || relid == oids.txn_seq || relid == oids.pending_rel)
 		oids.valid = false;
 	if (relinfo_cache != NULL)
 	{
@@ -248,25 +250,18 @@ LedgerXactCallback(XactEvent event, void *arg)
 			table_close(open_rel, NoLock);
 			CurrentResourceOwner = save;
 		}
-		open_rel = NULL;
-		open_idx = NULL;
-		open_estate = NULL;
-		open_slot = NULL;
-		open_preds = NULL;
-		open_lxid = InvalidLocalTransactionId;
 	}
-	else if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
-			 event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
-			 event == XACT_EVENT_PREPARE)
-	{
-		/* the resource owner released the references */
-		open_rel = NULL;
-		open_idx = NULL;
-		open_estate = NULL;
-		open_slot = NULL;
-		open_preds = NULL;
-		open_lxid = InvalidLocalTransactionId;
-	}
+	else if (!(event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
+			   event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
+			   event == XACT_EVENT_PREPARE))
+		return;
+	/* closed above, or the resource owner released the references */
+	open_rel = NULL;
+	open_idx = NULL;
+	open_estate = NULL;
+	open_slot = NULL;
+	open_preds = NULL;
+	open_lxid = InvalidLocalTransactionId;
 }
 
 static void
@@ -311,7 +306,34 @@ LoadOids(void)
 	oids.att_class = get_attnum(oids.row_rel, "retention_class");
 	oids.att_basis = get_attnum(oids.row_rel, "retention_basis");
 	oids.att_until = get_attnum(oids.row_rel, "retain_until");
+	{
+		HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(oids.row_rel));
+
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for relation %u", oids.row_rel);
+		oids.owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+		ReleaseSysCache(tup);
+	}
 	oids.valid = true;
+}
+
+/* scsm.ledger_row, from the cache (reset by any DDL on the ledger tables). */
+Oid
+LedgerRowRelid(void)
+{
+	LoadOids();
+	return oids.row_rel;
+}
+
+/*
+ * The role that owns the ledger tables (the extension owner), from the same
+ * cache: ALTER ... OWNER of scsm.ledger_row invalidates it.
+ */
+Oid
+LedgerOwnerId(void)
+{
+	LoadOids();
+	return oids.owner;
 }
 
 /* Cached LedgerRelInfo of a protected table, rebuilt after any DDL on it. */
@@ -457,7 +479,7 @@ InsertEntryRow(int64 entry, int64 txn, int32 table_id, const char *row_key,
 	Datum	   *values;
 	bool	   *nulls;
 	int			natts;
-	bytea	   *h = palloc(VARHDRSZ + LEDGER_HASH_LEN);
+	bytea	   *h = LedgerHashBytea(hash);
 
 	if (open_rel == NULL || open_lxid != MyProc->lxid)
 	{
@@ -480,8 +502,6 @@ InsertEntryRow(int64 entry, int64 txn, int32 table_id, const char *row_key,
 	for (int i = 0; i < natts; i++)
 		nulls[i] = true;
 
-	SET_VARSIZE(h, VARHDRSZ + LEDGER_HASH_LEN);
-	memcpy(VARDATA(h), hash, LEDGER_HASH_LEN);
 	values[0] = Int64GetDatum(entry);
 	values[1] = Int64GetDatum(txn);
 	values[2] = Int32GetDatum(table_id);
@@ -916,9 +936,7 @@ scsm_ledger_own_entries(PG_FUNCTION_ARGS)
 
 		if (e->matsub != InvalidSubTransactionId)
 			continue;
-		h = palloc(VARHDRSZ + LEDGER_HASH_LEN);
-		SET_VARSIZE(h, VARHDRSZ + LEDGER_HASH_LEN);
-		memcpy(VARDATA(h), e->hash, LEDGER_HASH_LEN);
+		h = LedgerHashBytea(e->hash);
 		values[0] = Int64GetDatum(e->entry_id);
 		values[1] = Int64GetDatum(txn_id);
 		values[2] = Int32GetDatum(e->table_id);

@@ -47,25 +47,6 @@ PG_FUNCTION_INFO_V1(scsm_ledger_refuse);
 bool		ledger_disposal_active = false;
 Oid			ledger_disposal_relid = InvalidOid;
 
-/* The role that owns the ledger tables (the extension owner). */
-Oid
-LedgerOwnerId(void)
-{
-	Oid			nsp = get_namespace_oid("scsm", false);
-	Oid			relid = get_relname_relid("ledger_row", nsp);
-	HeapTuple	tup;
-	Oid			owner;
-
-	if (!OidIsValid(relid))
-		elog(ERROR, "scsm.ledger_row does not exist");
-	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
-}
-
 /* Trigger arguments: table id, mode, and for versioned tables the history table. */
 static int32
 TriggerTableId(TriggerData *td, char **mode, char **history)

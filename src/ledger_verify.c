@@ -236,8 +236,7 @@ static void
 LoadEntries(verify_hash *ht, const int32 *sorted, const int *pos_of, int n)
 {
 	MemoryContext callercxt = CurrentMemoryContext;
-	Oid			nsp = get_namespace_oid("scsm", false);
-	Oid			relid = get_relname_relid("ledger_row", nsp);
+	Oid			relid = LedgerRowRelid();
 	Relation	rel;
 	TupleDesc	desc;
 	TableScanDesc scan;
@@ -248,8 +247,6 @@ LoadEntries(verify_hash *ht, const int32 *sorted, const int *pos_of, int n)
 				a_version,
 				a_hash;
 
-	if (!OidIsValid(relid))
-		elog(ERROR, "scsm.ledger_row is missing");
 	CheckSelect(relid);
 	rel = table_open(relid, AccessShareLock);
 	desc = RelationGetDescr(rel);
@@ -264,7 +261,6 @@ LoadEntries(verify_hash *ht, const int32 *sorted, const int *pos_of, int n)
 	{
 		bool		isnull;
 		Datum		d;
-		text	   *keytxt;
 		VerifyKey	k;
 		char	   *key;
 		int32		version;
@@ -278,10 +274,7 @@ LoadEntries(verify_hash *ht, const int32 *sorted, const int *pos_of, int n)
 		k.table_id = DatumGetInt32(d);
 		version = DatumGetInt32(heap_getattr(tup, a_version, desc, &isnull));
 		entry_id = DatumGetInt64(heap_getattr(tup, a_entry, desc, &isnull));
-		keytxt = (text *) PG_DETOAST_DATUM_PACKED(heap_getattr(tup, a_key, desc, &isnull));
-		key = palloc(VARSIZE_ANY_EXHDR(keytxt) + 1);
-		memcpy(key, VARDATA_ANY(keytxt), VARSIZE_ANY_EXHDR(keytxt));
-		key[VARSIZE_ANY_EXHDR(keytxt)] = '\0';
+		key = TextDatumGetCString(heap_getattr(tup, a_key, desc, &isnull));
 		k.key = key;
 
 		hash = (bytea *) PG_DETOAST_DATUM_PACKED(heap_getattr(tup, a_hash, desc, &isnull));
@@ -591,8 +584,7 @@ scsm_ledger_block_leaves(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int64		from = PG_GETARG_INT64(0);
-	Oid			nsp = get_namespace_oid("scsm", false);
-	Oid			relid = get_relname_relid("ledger_row", nsp);
+	Oid			relid = LedgerRowRelid();
 	MemoryContext work,
 				old;
 	Relation	rel;
@@ -608,8 +600,6 @@ scsm_ledger_block_leaves(PG_FUNCTION_ARGS)
 				cap = 1024;
 
 	InitMaterializedSRF(fcinfo, 0);
-	if (!OidIsValid(relid))
-		elog(ERROR, "scsm.ledger_row is missing");
 	CheckSelect(relid);
 	work = AllocSetContextCreate(CurrentMemoryContext, "scsm verify blocks",
 								 ALLOCSET_DEFAULT_SIZES);
@@ -688,9 +678,7 @@ scsm_ledger_block_leaves(PG_FUNCTION_ARGS)
 		pfree(hashes);
 
 		MemoryContextSwitchTo(old);
-		rootb = palloc(VARHDRSZ + LEDGER_HASH_LEN);
-		SET_VARSIZE(rootb, VARHDRSZ + LEDGER_HASH_LEN);
-		memcpy(VARDATA(rootb), root, LEDGER_HASH_LEN);
+		rootb = LedgerHashBytea(root);
 		values[0] = Int64GetDatum(recs[i].block_id);
 		values[1] = Int64GetDatum((int64) (j - i + 1));
 		values[2] = Int32GetDatum(recs[i].leaf_index);

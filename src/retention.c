@@ -95,6 +95,12 @@ typedef struct RetCond
 	AttrNumber	attno;
 	Oid			typid;
 	Datum		value;
+	/* how to compare, resolved once when the rules are loaded */
+	bool		has_eq;			/* false: compare the datums bytewise */
+	FmgrInfo	eq;				/* the type's equality operator */
+	Oid			collation;		/* the column's */
+	bool		typbyval;
+	int16		typlen;
 } RetCond;
 
 /* One assignment rule of a table, in the order they are tried. */
@@ -227,12 +233,20 @@ ParseConds(TupleDesc desc, Datum keys, Datum vals, int *n, RetCond **out)
 					typioparam;
 		MemoryContext old;
 		Form_pg_attribute a;
+		TypeCacheEntry *tc;
 
 		if (att == 0)
 			return false;
 		a = TupleDescAttr(desc, att - 1);
 		(*out)[i].attno = att;
 		(*out)[i].typid = a->atttypid;
+		tc = lookup_type_cache(a->atttypid, TYPECACHE_EQ_OPR_FINFO);
+		(*out)[i].has_eq = OidIsValid(tc->eq_opr_finfo.fn_oid);
+		if ((*out)[i].has_eq)
+			fmgr_info_copy(&(*out)[i].eq, &tc->eq_opr_finfo, ret_cxt);
+		(*out)[i].collation = a->attcollation;
+		(*out)[i].typbyval = tc->typbyval;
+		(*out)[i].typlen = tc->typlen;
 		getTypeInputInfo(a->atttypid, &typinput, &typioparam);
 		old = MemoryContextSwitchTo(ret_cxt);
 		(*out)[i].value = OidInputFunctionCall(typinput, TextDatumGetCString(vd[i]),
@@ -346,18 +360,15 @@ CondsMatch(TupleDesc desc, HeapTuple tuple, int n, RetCond *conds)
 	{
 		bool		isnull;
 		Datum		v = heap_getattr(tuple, conds[i].attno, desc, &isnull);
-		TypeCacheEntry *tc;
 
 		if (isnull)
 			return false;
-		tc = lookup_type_cache(conds[i].typid, TYPECACHE_EQ_OPR_FINFO);
-		if (!OidIsValid(tc->eq_opr_finfo.fn_oid))
+		if (!conds[i].has_eq)
 		{
-			if (!datumIsEqual(v, conds[i].value, tc->typbyval, tc->typlen))
+			if (!datumIsEqual(v, conds[i].value, conds[i].typbyval, conds[i].typlen))
 				return false;
 		}
-		else if (!DatumGetBool(FunctionCall2Coll(&tc->eq_opr_finfo,
-												 TupleDescAttr(desc, conds[i].attno - 1)->attcollation,
+		else if (!DatumGetBool(FunctionCall2Coll(&conds[i].eq, conds[i].collation,
 												 v, conds[i].value)))
 			return false;
 	}
@@ -592,8 +603,30 @@ scsm_retention_guard(PG_FUNCTION_ARGS)
 	return PointerGetDatum(newt);
 }
 
+/* Record an event through scsm.log_event (inside SPI). */
+static void
+LogEvent(const char *event, Oid relid, int64 count, const char *detail_json)
+{
+	Oid			types[4] = {TEXTOID, REGCLASSOID, INT8OID, TEXTOID};
+	Datum		args[4];
+	char		nulls[4] = "    ";
+
+	args[0] = CStringGetTextDatum(event);
+	args[1] = ObjectIdGetDatum(relid);
+	if (!OidIsValid(relid))
+		nulls[1] = 'n';
+	args[2] = Int64GetDatum(count);
+	if (detail_json)
+		args[3] = CStringGetTextDatum(detail_json);
+	else
+		nulls[3] = 'n';
+	if (SPI_execute_with_args("SELECT scsm.log_event($1, $2, $3, $4::jsonb)",
+							  4, types, args, nulls, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not log the retention event");
+}
+
 /*
- * AFTER INSERT OR UPDATE ON scsm.retention_exception FOR EACH ROW: when an
+ * AFTER UPDATE ON scsm.retention_exception FOR EACH ROW: when an
  * exception becomes approved (its BEFORE trigger has checked who approves),
  * lower retain_until of the records it covers to basis + its period.
  */
@@ -613,16 +646,15 @@ scsm_retention_apply_exception(PG_FUNCTION_ARGS)
 	uint64		n;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
-		!TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || !TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("scsm.retention_apply_exception() must be an AFTER row trigger")));
+				 errmsg("scsm.retention_apply_exception() must be an AFTER UPDATE row trigger")));
 	desc = RelationGetDescr(td->tg_relation);
-	newt = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	newt = td->tg_newtuple;
 	status = SPI_getvalue(newt, desc, SPI_fnumber(desc, "status"));
 	if (status == NULL || strcmp(status, "approved") != 0)
 		return PointerGetDatum(NULL);
-	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 	{
 		char	   *old = SPI_getvalue(td->tg_trigtuple, desc, SPI_fnumber(desc, "status"));
 
@@ -666,17 +698,9 @@ scsm_retention_apply_exception(PG_FUNCTION_ARGS)
 	}
 	PG_END_TRY();
 	n = SPI_processed;
-	{
-		Oid			lt[3] = {TEXTOID, INT8OID, INT8OID};
-		Datum		la[3];
-
-		la[0] = CStringGetTextDatum("exception_applied");
-		la[1] = Int64GetDatum((int64) n);
-		la[2] = heap_getattr(newt, SPI_fnumber(desc, "exception_id"), desc, &isnull);
-		SPI_execute_with_args("SELECT scsm.log_event($1, NULL::pg_catalog.regclass, $2, "
-							  "pg_catalog.jsonb_build_object('exception_id', $3))",
-							  3, lt, la, NULL, false, 0);
-	}
+	LogEvent("exception_applied", InvalidOid, (int64) n,
+			 psprintf("{\"exception_id\": " INT64_FORMAT "}",
+					  DatumGetInt64(heap_getattr(newt, SPI_fnumber(desc, "exception_id"), desc, &isnull))));
 	SetUserIdAndSecContext(save_userid, save_sec);
 	SPI_finish();
 	return PointerGetDatum(NULL);
@@ -821,26 +845,6 @@ BuildStatements(DisposeTarget *t)
 					 t->qhist, LedgerKeyPredicate(t->info, "h", "k.scsm_key"),
 					 t->info->relid, t->table_id, nsp, rel, nsp, rel, rel, nsp);
 	t->stmt_hist = q.data;
-}
-
-/* Record an event through scsm.log_event (inside SPI). */
-static void
-LogEvent(const char *event, DisposeTarget *t, int64 count, const char *detail_json)
-{
-	Oid			types[4] = {TEXTOID, REGCLASSOID, INT8OID, TEXTOID};
-	Datum		args[4];
-	char		nulls[4] = "    ";
-
-	args[0] = CStringGetTextDatum(event);
-	args[1] = ObjectIdGetDatum(t->info->relid);
-	args[2] = Int64GetDatum(count);
-	if (detail_json)
-		args[3] = CStringGetTextDatum(detail_json);
-	else
-		nulls[3] = 'n';
-	if (SPI_execute_with_args("SELECT scsm.log_event($1, $2, $3, $4::jsonb)",
-							  4, types, args, nulls, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not log the retention event");
 }
 
 /* Columns of the candidate list DisposeEntries reads */
@@ -1428,7 +1432,7 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 		PG_END_TRY();
 	}
 	if (naltered > 0)
-		LogEvent("disposal_refused_altered", t, naltered,
+		LogEvent("disposal_refused_altered", t->info->relid, naltered,
 				 "{\"detail\": \"due rows whose content no longer matches the ledger were kept\"}");
 	return ndisposed;
 }
@@ -1483,8 +1487,6 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 	DisposeTarget t;
 	Oid			save_userid;
 	int			save_sec;
-	Oid			t2[2] = {TEXTOID, TEXTOID};
-	Datum		a2[2];
 	bool		isnull;
 	char	   *mode;
 	char	   *hist;
@@ -1504,20 +1506,11 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
 
-	a2[0] = CStringGetTextDatum(t.info->nspname);
-	a2[1] = CStringGetTextDatum(t.info->relname);
-	if (SPI_execute_with_args("SELECT table_id, mode, history_table FROM scsm.ledger_table "
-							  "WHERE schema_name = $1 AND table_name = $2",
-							  2, t2, a2, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read scsm.ledger_table");
-	if (SPI_processed == 0)
+	if (!LedgerTableEntry(t.info->nspname, t.info->relname, &t.table_id, &mode, &hist))
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("table \"%s\" is not protected", t.info->relname),
 				 errhint("Only rows of protected tables have retention stamps.")));
-	t.table_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	mode = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-	hist = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3);
 	if (strcmp(mode, "append_only") == 0)
 		t.versioned = false;
 	else if (strcmp(mode, "versioned") == 0 && hist != NULL)
@@ -1574,7 +1567,7 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 								 DatumGetInt64(elems[i]));
 				escape_json(&js, err);
 				appendStringInfoChar(&js, '}');
-				LogEvent("disposal_failed", &t, 1, js.data);
+				LogEvent("disposal_failed", t.info->relid, 1, js.data);
 			}
 		}
 	}

@@ -589,9 +589,7 @@ typedef struct RngStream
 	uint32_t	key[2];
 	uint32_t	ctr[4];
 	uint32_t	buf[4];
-	uint32_t	next[4];		/* block ctr[0], if already computed */
 	int			avail;			/* doubles left in buf: 2, 1 or 0 */
-	bool		has_next;
 } RngStream;
 
 static inline void
@@ -604,8 +602,6 @@ RngStreamInit(RngStream *s, uint64_t seed, uint64_t scenario, uint32_t iteration
 	s->ctr[2] = (uint32_t) scenario;
 	s->ctr[3] = (uint32_t) (scenario >> 32);
 	s->avail = 0;
-	s->has_next = false;
-	memset(s->next, 0, sizeof(s->next));
 }
 
 /* Start a stream whose first block (c0 = 0) is already computed. */
@@ -620,17 +616,6 @@ RngStreamInitWithBlock(RngStream *s, uint64_t seed, uint64_t scenario,
 	s->buf[3] = block[3];
 	s->ctr[0] = 1;
 	s->avail = 2;
-}
-
-/* Start a stream whose blocks 0 and 1 are already computed. */
-static inline void
-RngStreamInitWithBlocks(RngStream *s, uint64_t seed, uint64_t scenario,
-						uint32_t iteration, const uint32_t block0[4],
-						const uint32_t block1[4])
-{
-	RngStreamInitWithBlock(s, seed, scenario, iteration, block0);
-	memcpy(s->next, block1, sizeof(s->next));
-	s->has_next = true;
 }
 
 /* 53 random bits from two words, mapped to the open interval (0, 1). */
@@ -649,13 +634,7 @@ RngUniform(RngStream *s)
 {
 	if (s->avail == 0)
 	{
-		if (s->has_next)
-		{
-			memcpy(s->buf, s->next, sizeof(s->buf));
-			s->has_next = false;
-		}
-		else
-			Philox4x32(s->ctr, s->key, s->buf);
+		Philox4x32(s->ctr, s->key, s->buf);
 		s->ctr[0]++;
 		s->avail = 2;
 	}

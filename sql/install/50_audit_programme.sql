@@ -310,9 +310,9 @@ $$;
 COMMENT ON FUNCTION scsm.audit_risk_band(text, integer, integer) IS
     'Level of one risk for audit planning: its text level if it names one, else likelihood x consequence banded (<20 low, <40 medium, <70 high, else critical)';
 
-CREATE FUNCTION scsm.audit_unit_risk_level(p_org bigint, p_unit bigint)
+CREATE FUNCTION scsm.audit_site_risk_level(p_org bigint, p_site bigint)
 RETURNS text
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = scsm, pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -320,8 +320,7 @@ BEGIN
         (SELECT ru.risk_level
            FROM (SELECT r.level, r.likelihood, r.consequence
                    FROM scsm.risk r
-                  WHERE r.org_id = p_org AND r.status <> 'closed'
-                    AND r.site_id = (SELECT u.site_id FROM scsm.audit_unit u WHERE u.org_id = p_org AND u.unit_id = p_unit)
+                  WHERE r.org_id = p_org AND r.status <> 'closed' AND r.site_id = p_site
                  OFFSET 0) r
            JOIN scsm.audit_interval_rule ru
              ON ru.org_id IS NULL AND ru.risk_level = scsm.audit_risk_band(r.level, r.likelihood, r.consequence)
@@ -330,8 +329,19 @@ BEGIN
         (SELECT c.default_risk_level FROM scsm.audit_config(p_org) c));
 END
 $$;
+COMMENT ON FUNCTION scsm.audit_site_risk_level(bigint, bigint) IS
+    'Risk level of a site for audit planning: the highest level of its open risks (scsm.audit_risk_band), else the configured default; the same for every unit of the site';
+
+CREATE FUNCTION scsm.audit_unit_risk_level(p_org bigint, p_unit bigint)
+RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = scsm, pg_catalog, pg_temp
+AS $$
+    SELECT scsm.audit_site_risk_level(p_org,
+             (SELECT u.site_id FROM scsm.audit_unit u WHERE u.org_id = p_org AND u.unit_id = p_unit))
+$$;
 COMMENT ON FUNCTION scsm.audit_unit_risk_level(bigint, bigint) IS
-    'Risk level of an auditable unit: the highest level of the open risks at its site (scsm.audit_risk_band), else the configured default; the hook for the risk engine';
+    'Risk level of an auditable unit: the level of its site (scsm.audit_site_risk_level); the hook for the risk engine';
 
 -- ---------------------------------------------------------------------------
 -- Units and their due dates.
@@ -381,9 +391,14 @@ BEGIN
     IF cfg.org_id IS NULL THEN
         RAISE EXCEPTION 'organization % does not exist', p_org USING ERRCODE = '42704';
     END IF;
-    WITH u AS (
-        SELECT au.*, scsm.audit_unit_risk_level(au.org_id, au.unit_id) AS level
-          FROM scsm.audit_unit au
+    WITH lv AS MATERIALIZED (
+        -- the level depends on the site only: once per site, not per unit
+        SELECT x.site_id, scsm.audit_site_risk_level(p_org, x.site_id) AS level
+          FROM (SELECT DISTINCT au.site_id FROM scsm.audit_unit au
+                 WHERE au.org_id = p_org AND (p_site IS NULL OR au.site_id = p_site)) x
+    ), u AS (
+        SELECT au.*, lv.level
+          FROM scsm.audit_unit au JOIN lv USING (site_id)
          WHERE au.org_id = p_org AND (p_site IS NULL OR au.site_id = p_site)
     ), aud AS (
         SELECT u.unit_id, a.audit_id, a.performed_on,

@@ -374,7 +374,6 @@ CREATE FUNCTION scsm.rescore_if_stale(org_id bigint, risk_id bigint)
 AS $$
 DECLARE
 	r scsm.risk;
-	n scsm.risk;
 	last scsm.risk_score;
 BEGIN
 	-- lock the risk first, so that a concurrent re-score of it has committed
@@ -393,16 +392,7 @@ BEGIN
 	IF last.inputs = scsm.risk_inputs(r) AND last.matrix_version_id = scsm.risk_matrix_for(r.org_id) THEN
 		RETURN NULL;
 	END IF;
-	n := scsm.risk_assess(r);
-	IF (n.level, n.residual_level, n.residual_likelihood, n.residual_consequence, n.treatment)
-	   IS DISTINCT FROM (r.level, r.residual_level, r.residual_likelihood, r.residual_consequence, r.treatment) THEN
-		UPDATE scsm.risk x
-		   SET level = n.level, residual_level = n.residual_level, residual_likelihood = n.residual_likelihood,
-			   residual_consequence = n.residual_consequence, treatment = n.treatment
-		 WHERE x.org_id = rescore_if_stale.org_id AND x.risk_id = rescore_if_stale.risk_id;
-	END IF;
-	RETURN (SELECT max(s.score_id) FROM scsm.risk_score s
-			 WHERE s.org_id = rescore_if_stale.org_id AND s.risk_id = rescore_if_stale.risk_id);
+	RETURN scsm.score_risk(rescore_if_stale.org_id, rescore_if_stale.risk_id);
 END
 $$;
 COMMENT ON FUNCTION scsm.rescore_if_stale(bigint, bigint) IS

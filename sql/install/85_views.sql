@@ -507,13 +507,11 @@ WITH heading AS (
      WHERE EXISTS (SELECT 1 FROM unnest(a.clauses) ac WHERE ac OPERATOR(scsm.@>) h.clause)
      ORDER BY h.org_id, h.clause, a.performed_on DESC, a.audit_id DESC
 ), audit_result AS (
+    -- result as a rank (0 conforming .. 4 major_nc), named once at the end
     SELECT la.org_id, la.clause, la.performed_on,
-           CASE coalesce(max(CASE f.kind WHEN 'major_nc' THEN 4 WHEN 'minor_nc' THEN 3
-                                         WHEN 'observation' THEN 2 WHEN 'opportunity' THEN 1
-                                         ELSE 0 END), 0)
-               WHEN 4 THEN 'major_nc' WHEN 3 THEN 'minor_nc' WHEN 2 THEN 'observation'
-               WHEN 1 THEN 'opportunity' ELSE 'conforming'
-           END AS result
+           coalesce(max(CASE f.kind WHEN 'major_nc' THEN 4 WHEN 'minor_nc' THEN 3
+                                    WHEN 'observation' THEN 2 WHEN 'opportunity' THEN 1
+                                    ELSE 0 END), 0) AS rank
       FROM last_audit la
       LEFT JOIN scsm.audit_finding f
              ON f.org_id = la.org_id AND f.audit_id = la.audit_id AND la.clause OPERATOR(scsm.@>) f.clause
@@ -523,11 +521,7 @@ WITH heading AS (
     -- them are: as of the oldest of their last audits, with the worst result
     SELECT p.org_id, p.clause,
            CASE WHEN count(*) = count(ar.performed_on) THEN min(ar.performed_on) END AS performed_on,
-           CASE max(CASE ar.result WHEN 'major_nc' THEN 4 WHEN 'minor_nc' THEN 3
-                                   WHEN 'observation' THEN 2 WHEN 'opportunity' THEN 1 ELSE 0 END)
-               WHEN 4 THEN 'major_nc' WHEN 3 THEN 'minor_nc' WHEN 2 THEN 'observation'
-               WHEN 1 THEN 'opportunity' ELSE 'conforming'
-           END AS result
+           max(ar.rank) AS rank
       FROM heading p
       JOIN heading c ON c.org_id = p.org_id AND scsm.clause_parent(c.clause) = p.clause
       LEFT JOIN audit_result ar ON ar.org_id = c.org_id AND ar.clause = c.clause
@@ -538,7 +532,7 @@ WITH heading AS (
            CASE WHEN r.performed_on > ar.performed_on OR ar.performed_on IS NULL
                 THEN r.performed_on ELSE ar.performed_on END AS performed_on,
            CASE WHEN r.performed_on > ar.performed_on OR ar.performed_on IS NULL
-                THEN r.result ELSE ar.result END AS result
+                THEN r.rank ELSE ar.rank END AS rank
       FROM audit_result ar
       FULL JOIN (SELECT * FROM rolled WHERE performed_on IS NOT NULL) r
              ON r.org_id = ar.org_id AND r.clause = ar.clause
@@ -563,7 +557,8 @@ SELECT h.org_id,
        coalesce(ev.evidence_count, 0) AS evidence_count,
        coalesce(ev.evidence, '{}'::jsonb) AS evidence,
        ar.performed_on AS last_audit_on,
-       ar.result AS last_audit_result,
+       CASE ar.rank WHEN 4 THEN 'major_nc' WHEN 3 THEN 'minor_nc' WHEN 2 THEN 'observation'
+                    WHEN 1 THEN 'opportunity' WHEN 0 THEN 'conforming' END AS last_audit_result,
        coalesce(nc.open_nc, 0) AS open_nonconformities,
        coalesce(nc.open_major, 0) AS open_major_nonconformities,
        coalesce(od.overdue_items, 0) AS overdue_items,
