@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(build-essential postgresql-15 postgresql-server-dev-15 postgresql-contrib
       postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl postgresql-15-cron
-      python3 python3-numpy openssl)
+      python3 python3-numpy openssl libssl-dev)
 # chromium renders the risk heat map in test/scripts/60_heatmap_render.sh (SCSM_WITH_BROWSER=0 skips it)
 [ "${SCSM_WITH_BROWSER:-1}" = 1 ] && pkgs+=(chromium fonts-dejavu-core)
 
