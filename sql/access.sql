@@ -19,6 +19,13 @@ GRANT scsm_contributor TO regress_access_staff;
 SET ROLE regress_access_staff;
 SELECT scsm.create_organization('Harbour Terminal', 'regress_harbour');
 RESET ROLE;
+-- a role given EXECUTE directly still is not an administrator: the function
+-- checks scsm_admin membership itself
+GRANT EXECUTE ON FUNCTION scsm.create_organization(text, text, text, text) TO regress_access_staff;
+SET ROLE regress_access_staff;
+SELECT scsm.create_organization('Harbour Terminal', 'regress_harbour');
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION scsm.create_organization(text, text, text, text) FROM regress_access_staff;
 SET ROLE regress_access_admin;
 SELECT scsm.create_organization('Harbour Terminal', 'regress_harbour', 'terminal');
 SELECT scsm.create_organization('Harbour Again', 'regress_harbour');

@@ -475,23 +475,30 @@ BEGIN
     END IF;
     IF TG_TABLE_NAME = 'audit' THEN
         a := NEW;
-        SELECT string_agg(format('person %s holds role "%s"', ap.person_id, r.name), '; ') INTO conflict
-          FROM scsm.appointment ap JOIN scsm.role r USING (org_id, role_id)
-         WHERE ap.org_id = NEW.org_id
-           AND (ap.person_id = NEW.lead_auditor
-                -- moving the audit to another site or day re-checks its team
-                OR (TG_OP = 'UPDATE' AND (NEW.site_id IS DISTINCT FROM OLD.site_id OR NEW.planned_for <> OLD.planned_for)
-                    AND ap.person_id IN (SELECT t.person_id FROM scsm.audit_team_member t
-                                           WHERE t.org_id = NEW.org_id AND t.audit_id = NEW.audit_id)))
-           AND r.site_id = NEW.site_id
-           AND ap.valid_from <= NEW.planned_for AND (ap.valid_until IS NULL OR ap.valid_until >= NEW.planned_for);
+        -- checked when recorded and when who, where, when or what changes;
+        -- the same conflicts as the programme's (scsm.audit_independence_conflicts,
+        -- 50_audit_programme.sql): site membership, roles, ownership in the area
+        IF TG_OP = 'UPDATE' AND NEW.lead_auditor = OLD.lead_auditor AND NEW.site_id IS NOT DISTINCT FROM OLD.site_id
+           AND NEW.planned_for = OLD.planned_for AND NEW.clauses = OLD.clauses THEN
+            RETURN NEW;
+        END IF;
+        conflict := scsm.audit_independence_conflicts(NEW.org_id, NEW.lead_auditor, NEW.site_id, NEW.clauses, NEW.planned_for);
+        -- moving the audit to another site or day, or widening its clauses,
+        -- re-checks its team
+        IF TG_OP = 'UPDATE' AND (NEW.site_id IS DISTINCT FROM OLD.site_id OR NEW.planned_for <> OLD.planned_for
+                                 OR NEW.clauses <> OLD.clauses) THEN
+            SELECT concat_ws('; ', conflict,
+                             string_agg(scsm.audit_independence_conflicts(NEW.org_id, t.person_id, NEW.site_id,
+                                                                          NEW.clauses, NEW.planned_for), '; '
+                                        ORDER BY t.person_id))
+              INTO conflict
+              FROM scsm.audit_team_member t
+             WHERE t.org_id = NEW.org_id AND t.audit_id = NEW.audit_id AND t.person_id <> NEW.lead_auditor;
+            conflict := nullif(conflict, '');
+        END IF;
     ELSE
         SELECT * INTO a FROM scsm.audit WHERE org_id = NEW.org_id AND audit_id = NEW.audit_id;
-        SELECT string_agg(format('person %s holds role "%s"', ap.person_id, r.name), '; ') INTO conflict
-          FROM scsm.appointment ap JOIN scsm.role r USING (org_id, role_id)
-         WHERE ap.org_id = NEW.org_id AND ap.person_id = NEW.person_id
-           AND r.site_id = a.site_id
-           AND ap.valid_from <= a.planned_for AND (ap.valid_until IS NULL OR ap.valid_until >= a.planned_for);
+        conflict := scsm.audit_independence_conflicts(NEW.org_id, NEW.person_id, a.site_id, a.clauses, a.planned_for);
     END IF;
     IF conflict IS NOT NULL THEN
         RAISE EXCEPTION 'an auditor cannot audit a site they are responsible for'

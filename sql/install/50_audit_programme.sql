@@ -68,7 +68,9 @@ CREATE TABLE scsm.audit_programme_config (
     serious_incident_severity   smallint NOT NULL DEFAULT 4 CHECK (serious_incident_severity BETWEEN 1 AND 5),
     audit_days                  numeric(5,2) NOT NULL DEFAULT 1 CHECK (audit_days > 0),
     team_size                   smallint NOT NULL DEFAULT 1 CHECK (team_size BETWEEN 1 AND 9),
-    default_risk_level          text NOT NULL DEFAULT 'medium'
+    default_risk_level          text NOT NULL DEFAULT 'medium',
+    nc_raise_within             interval NOT NULL DEFAULT '14 days' CHECK (nc_raise_within >= '0'::interval),
+    action_raise_within         interval NOT NULL DEFAULT '30 days' CHECK (action_raise_within >= '0'::interval)
 );
 COMMENT ON TABLE scsm.audit_programme_config IS
     'Settings of an organization''s audit programme; without a row the column defaults apply';
@@ -78,6 +80,8 @@ COMMENT ON COLUMN scsm.audit_programme_config.serious_incident_severity IS 'Inci
 COMMENT ON COLUMN scsm.audit_programme_config.audit_days IS 'Audit-days one auditor spends on one unit audit (counts against monthly capacity)';
 COMMENT ON COLUMN scsm.audit_programme_config.team_size IS 'Auditors per unit audit, the lead included';
 COMMENT ON COLUMN scsm.audit_programme_config.default_risk_level IS 'Risk level of a unit whose site has no open risk';
+COMMENT ON COLUMN scsm.audit_programme_config.nc_raise_within IS 'A nonconformity finding of a completed audit should have its nonconformity entered within this time (scsm.v_overdue: nonconformity_to_raise)';
+COMMENT ON COLUMN scsm.audit_programme_config.action_raise_within IS 'An open nonconformity should have a corrective action within this time of being raised (scsm.v_overdue: corrective_action_to_raise)';
 
 CREATE FUNCTION scsm.audit_config(p_org bigint)
 RETURNS scsm.audit_programme_config
@@ -90,7 +94,8 @@ BEGIN
     -- PL/pgSQL rather than SQL: called per unit, and its plan stays cached
     SELECT coalesce(c2.org_id, o.org_id), coalesce(c2.cycle, '3 years'), coalesce(c2.follow_up_within, '90 days'),
            coalesce(c2.serious_incident_severity, 4), coalesce(c2.audit_days, 1), coalesce(c2.team_size, 1),
-           coalesce(c2.default_risk_level, 'medium')
+           coalesce(c2.default_risk_level, 'medium'), coalesce(c2.nc_raise_within, '14 days'),
+           coalesce(c2.action_raise_within, '30 days')
       INTO c
       FROM scsm.organization o
       LEFT JOIN scsm.audit_programme_config c2 ON c2.org_id = o.org_id
@@ -421,19 +426,36 @@ BEGIN
                    AND aud.performed_on > coalesce(h.last_nc, '-infinity'))::integer AS clean
           FROM hist h
     ), ev AS MATERIALIZED (
-        -- events that tighten the interval: a major nonconformity on the unit or a
+        -- events that tighten the interval: a major nonconformity on the unit (or a
+        -- major-nonconformity finding with no nonconformity entered yet) or a
         -- serious incident at the site, within the cycle and after the last clean audit
         SELECT u.unit_id,
-               (SELECT format('major nonconformity %s raised %s', nc.nc_id, nc.raised_on)
-                  FROM scsm.nonconformity nc
-                  LEFT JOIN scsm.audit_finding f ON f.org_id = nc.org_id AND f.finding_id = nc.finding_id
-                  LEFT JOIN scsm.audit a ON a.org_id = f.org_id AND a.audit_id = f.audit_id
-                 WHERE nc.org_id = u.org_id AND nc.severity = 'major'
-                   AND coalesce(nc.site_id, a.site_id) = u.site_id
-                   AND (nc.clause IS NULL OR nc.clause @> u.clause OR u.clause @> nc.clause)
-                   AND nc.raised_on > coalesce(s.last_clean, '-infinity')
-                   AND nc.raised_on >= current_date - cfg.cycle
-                 ORDER BY nc.raised_on DESC, nc.nc_id DESC LIMIT 1) AS major_nc,
+               (SELECT m.what FROM (
+                    SELECT format('major nonconformity %s raised %s', nc.nc_id, nc.raised_on) AS what,
+                           nc.raised_on AS raised, nc.nc_id AS id
+                      FROM scsm.nonconformity nc
+                      LEFT JOIN scsm.audit_finding f ON f.org_id = nc.org_id AND f.finding_id = nc.finding_id
+                      LEFT JOIN scsm.audit a ON a.org_id = f.org_id AND a.audit_id = f.audit_id
+                     WHERE nc.org_id = u.org_id AND nc.severity = 'major'
+                       AND coalesce(nc.site_id, a.site_id) = u.site_id
+                       AND (nc.clause IS NULL OR nc.clause @> u.clause OR u.clause @> nc.clause)
+                       AND nc.raised_on > coalesce(s.last_clean, '-infinity')
+                       AND nc.raised_on >= current_date - cfg.cycle
+                    UNION ALL
+                    -- a major-nonconformity finding counts from its audit even
+                    -- before (or without) its nonconformity being entered
+                    SELECT format('major nonconformity finding %s of audit %s on %s', f.finding_id, a.audit_id, a.performed_on),
+                           a.performed_on, f.finding_id
+                      FROM scsm.audit_finding f
+                      JOIN scsm.audit a ON a.org_id = f.org_id AND a.audit_id = f.audit_id
+                     WHERE f.org_id = u.org_id AND f.kind = 'major_nc' AND a.status = 'completed'
+                       AND a.site_id = u.site_id
+                       AND (f.clause @> u.clause OR u.clause @> f.clause)
+                       AND a.performed_on > coalesce(s.last_clean, '-infinity')
+                       AND a.performed_on >= current_date - cfg.cycle
+                       AND NOT EXISTS (SELECT 1 FROM scsm.nonconformity nc
+                                        WHERE nc.org_id = f.org_id AND nc.finding_id = f.finding_id)
+                 ) m ORDER BY m.raised DESC, m.id DESC LIMIT 1) AS major_nc,
                (SELECT format('%s %s of severity %s on %s', i.kind, i.incident_id, i.severity, i.occurred_at::date)
                   FROM scsm.incident i
                  WHERE i.org_id = u.org_id AND i.site_id = u.site_id AND i.kind IN ('incident', 'emergency')
@@ -441,14 +463,26 @@ BEGIN
                    AND i.occurred_at::date > coalesce(s.last_clean, '-infinity')
                    AND i.occurred_at::date >= current_date - cfg.cycle
                  ORDER BY i.occurred_at DESC, i.incident_id DESC LIMIT 1) AS incident,
-               (SELECT min(nc.raised_on)
-                  FROM scsm.nonconformity nc
-                  LEFT JOIN scsm.audit_finding f ON f.org_id = nc.org_id AND f.finding_id = nc.finding_id
-                  LEFT JOIN scsm.audit a ON a.org_id = f.org_id AND a.audit_id = f.audit_id
-                 WHERE nc.org_id = u.org_id AND nc.severity = 'major' AND nc.closed_on IS NULL
-                   AND coalesce(nc.site_id, a.site_id) = u.site_id
-                   AND (nc.clause IS NULL OR nc.clause @> u.clause OR u.clause @> nc.clause)
-                   AND nc.raised_on >= coalesce(s.last_audited, '-infinity')) AS follow_up_from
+               (SELECT min(x.raised) FROM (
+                    SELECT nc.raised_on AS raised
+                      FROM scsm.nonconformity nc
+                      LEFT JOIN scsm.audit_finding f ON f.org_id = nc.org_id AND f.finding_id = nc.finding_id
+                      LEFT JOIN scsm.audit a ON a.org_id = f.org_id AND a.audit_id = f.audit_id
+                     WHERE nc.org_id = u.org_id AND nc.severity = 'major' AND nc.closed_on IS NULL
+                       AND coalesce(nc.site_id, a.site_id) = u.site_id
+                       AND (nc.clause IS NULL OR nc.clause @> u.clause OR u.clause @> nc.clause)
+                       AND nc.raised_on >= coalesce(s.last_audited, '-infinity')
+                    UNION ALL
+                    SELECT a.performed_on
+                      FROM scsm.audit_finding f
+                      JOIN scsm.audit a ON a.org_id = f.org_id AND a.audit_id = f.audit_id
+                     WHERE f.org_id = u.org_id AND f.kind = 'major_nc' AND a.status = 'completed'
+                       AND a.site_id = u.site_id
+                       AND (f.clause @> u.clause OR u.clause @> f.clause)
+                       AND a.performed_on >= coalesce(s.last_audited, '-infinity')
+                       AND NOT EXISTS (SELECT 1 FROM scsm.nonconformity nc
+                                        WHERE nc.org_id = f.org_id AND nc.finding_id = f.finding_id)
+                 ) x) AS follow_up_from
           FROM u JOIN streak s USING (unit_id)
     ), calc AS MATERIALIZED (
         SELECT u.org_id, u.unit_id, u.next_due AS old_due, u.risk_level AS old_level, u.level,
@@ -515,6 +549,39 @@ COMMENT ON FUNCTION scsm.refresh_audit_units(bigint, bigint, text) IS
 --      for every site (4.4.7), an active document about a clause that is
 --      available at S or not tied to any site (its about_clause).
 -- ---------------------------------------------------------------------------
+-- What a person owns at a site, by clause area: an open risk (4.3.1), a
+-- procedure (4.4.6), a control applied to a risk there (4.4.6), an emergency
+-- plan for the site or every site (4.4.7), an active document about a clause
+-- that is available there or not tied to any site.  Read by v_audit_conflict
+-- (the planner) and by the register's independence rule (23S14).
+CREATE VIEW scsm.v_site_ownership AS
+SELECT org_id, site_id, owner, '4.3.1'::scsm.clause AS area, format('owns risk %s (4.3.1)', risk_id) AS what
+  FROM scsm.risk WHERE status <> 'closed' AND site_id IS NOT NULL
+UNION ALL
+SELECT org_id, site_id, owner, '4.4.6'::scsm.clause, format('owns procedure %s (4.4.6)', procedure_id)
+  FROM scsm.procedure WHERE site_id IS NOT NULL
+UNION ALL
+SELECT c.org_id, r.site_id, c.owner, '4.4.6'::scsm.clause, format('owns control %s (4.4.6)', c.control_id)
+  FROM scsm.control c
+  JOIN scsm.risk_control rc ON rc.org_id = c.org_id AND rc.control_id = c.control_id
+  JOIN scsm.risk r ON r.org_id = rc.org_id AND r.risk_id = rc.risk_id
+  WHERE c.status <> 'retired' AND r.site_id IS NOT NULL
+UNION ALL
+SELECT e.org_id, s.site_id, e.owner, '4.4.7'::scsm.clause, format('owns emergency plan %s (4.4.7)', e.plan_id)
+  FROM scsm.emergency_plan e
+  JOIN scsm.site s ON s.org_id = e.org_id AND (e.site_id IS NULL OR e.site_id = s.site_id)
+UNION ALL
+SELECT d.org_id, s.site_id, d.owner, d.about_clause, format('owns document %s (%s)', d.code, d.about_clause)
+  FROM scsm.document d
+  JOIN scsm.site s ON s.org_id = d.org_id
+  WHERE d.status = 'active' AND d.about_clause IS NOT NULL
+   AND (EXISTS (SELECT 1 FROM scsm.document_location l
+                 WHERE l.org_id = d.org_id AND l.document_id = d.document_id AND l.site_id = s.site_id)
+        OR NOT EXISTS (SELECT 1 FROM scsm.document_location l
+                        WHERE l.org_id = d.org_id AND l.document_id = d.document_id));
+COMMENT ON VIEW scsm.v_site_ownership IS
+    'What each person owns at each site, with the clause area it falls under (risks, procedures, controls, emergency plans, documents); auditors may not audit their own area';
+
 CREATE VIEW scsm.v_audit_conflict AS
 SELECT u.org_id, u.unit_id, p.person_id, 'belongs to the site'::text AS reason,
        '(,)'::daterange AS during
@@ -529,34 +596,38 @@ SELECT u.org_id, u.unit_id, ap.person_id, format('holds role "%s" for the site',
 UNION ALL
 SELECT u.org_id, u.unit_id, x.owner, x.what, '(,)'::daterange
   FROM scsm.audit_unit u
-  JOIN (SELECT org_id, site_id, owner, '4.3.1'::scsm.clause AS area, format('owns risk %s (4.3.1)', risk_id) AS what
-          FROM scsm.risk WHERE status <> 'closed' AND site_id IS NOT NULL
-        UNION ALL
-        SELECT org_id, site_id, owner, '4.4.6'::scsm.clause, format('owns procedure %s (4.4.6)', procedure_id)
-          FROM scsm.procedure WHERE site_id IS NOT NULL
-        UNION ALL
-        SELECT c.org_id, r.site_id, c.owner, '4.4.6'::scsm.clause, format('owns control %s (4.4.6)', c.control_id)
-          FROM scsm.control c
-          JOIN scsm.risk_control rc ON rc.org_id = c.org_id AND rc.control_id = c.control_id
-          JOIN scsm.risk r ON r.org_id = rc.org_id AND r.risk_id = rc.risk_id
-         WHERE c.status <> 'retired' AND r.site_id IS NOT NULL
-        UNION ALL
-        SELECT e.org_id, s.site_id, e.owner, '4.4.7'::scsm.clause, format('owns emergency plan %s (4.4.7)', e.plan_id)
-          FROM scsm.emergency_plan e
-          JOIN scsm.site s ON s.org_id = e.org_id AND (e.site_id IS NULL OR e.site_id = s.site_id)
-        UNION ALL
-        SELECT d.org_id, s.site_id, d.owner, d.about_clause, format('owns document %s (%s)', d.code, d.about_clause)
-          FROM scsm.document d
-          JOIN scsm.site s ON s.org_id = d.org_id
-         WHERE d.status = 'active' AND d.about_clause IS NOT NULL
-           AND (EXISTS (SELECT 1 FROM scsm.document_location l
-                         WHERE l.org_id = d.org_id AND l.document_id = d.document_id AND l.site_id = s.site_id)
-                OR NOT EXISTS (SELECT 1 FROM scsm.document_location l
-                                WHERE l.org_id = d.org_id AND l.document_id = d.document_id))
-       ) x ON x.org_id = u.org_id AND x.site_id = u.site_id
+  JOIN scsm.v_site_ownership x ON x.org_id = u.org_id AND x.site_id = u.site_id
           AND (x.area OPERATOR(scsm.@>) u.clause OR u.clause OPERATOR(scsm.@>) x.area);
 COMMENT ON VIEW scsm.v_audit_conflict IS
     'Who may not audit which unit and why (belongs to the site, holds a role for it during an appointment, owns a risk, procedure, control, plan or document in the clause area there); read by the planner';
+
+-- The register's independence rule (23S14, tg_audit_rules): why a person may
+-- not take part in an audit of these clauses at this site on this day, the
+-- same conflicts as v_audit_conflict; NULL when independent.
+CREATE FUNCTION scsm.audit_independence_conflicts(p_org bigint, p_person bigint, p_site bigint,
+                                                  p_clauses scsm.clause[], p_on date)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = scsm, pg_catalog, pg_temp
+AS $$
+SELECT string_agg(w, '; ' ORDER BY k, w) FROM (
+    SELECT 1 AS k, format('person %s belongs to the site', p.person_id) AS w
+      FROM scsm.person p
+     WHERE p.org_id = p_org AND p.person_id = p_person AND p.site_id = p_site
+    UNION ALL
+    SELECT 2, format('person %s holds role "%s"', ap.person_id, r.name)
+      FROM scsm.appointment ap JOIN scsm.role r USING (org_id, role_id)
+     WHERE ap.org_id = p_org AND ap.person_id = p_person AND r.site_id = p_site
+       AND ap.valid_from <= p_on AND (ap.valid_until IS NULL OR ap.valid_until >= p_on)
+    UNION ALL
+    SELECT DISTINCT 3, format('person %s %s', o.owner, o.what)
+      FROM scsm.v_site_ownership o, unnest(p_clauses) c
+     WHERE o.org_id = p_org AND o.owner = p_person AND o.site_id = p_site
+       AND (o.area OPERATOR(scsm.@>) c OR c OPERATOR(scsm.@>) o.area)
+) x
+$$;
+COMMENT ON FUNCTION scsm.audit_independence_conflicts(bigint, bigint, bigint, scsm.clause[], date) IS
+    'Why a person is not independent of an audit of these clauses at this site on this day (belongs to the site, holds a role for it, owns something in the clause area); NULL when independent';
 
 -- ---------------------------------------------------------------------------
 -- The planner (src/audit_plan.c).

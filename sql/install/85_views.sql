@@ -189,6 +189,31 @@ WITH item (org_id, kind, clause, ref_table, ref_id, title, due_on, owner_id, det
       FROM scsm.corrective_action c
      WHERE c.status NOT IN ('verified', 'closed', 'cancelled') AND c.due_on < current_date
     UNION ALL
+    -- 4.5.3 nonconformity findings of a completed audit with no nonconformity
+    -- entered within the organization's nc_raise_within (default 14 days)
+    SELECT f.org_id, 'nonconformity_to_raise', '4.5.3'::scsm.clause, 'audit_finding', f.finding_id,
+           format('%s: %s', f.clause, f.description), (a.performed_on + cfg.nc_raise_within)::date, a.lead_auditor,
+           jsonb_build_object('audit_id', a.audit_id, 'finding_kind', f.kind, 'performed_on', a.performed_on)
+      FROM scsm.audit_finding f
+      JOIN scsm.audit a ON a.org_id = f.org_id AND a.audit_id = f.audit_id
+      CROSS JOIN LATERAL scsm.audit_config(f.org_id) cfg
+     WHERE f.kind IN ('minor_nc', 'major_nc') AND a.status = 'completed'
+       AND (a.performed_on + cfg.nc_raise_within)::date < current_date
+       AND NOT EXISTS (SELECT 1 FROM scsm.nonconformity nc
+                        WHERE nc.org_id = f.org_id AND nc.finding_id = f.finding_id)
+    UNION ALL
+    -- 4.5.3 open nonconformities with no live corrective action within the
+    -- organization's action_raise_within (default 30 days) of being raised
+    SELECT nc.org_id, 'corrective_action_to_raise', '4.5.3'::scsm.clause, 'nonconformity', nc.nc_id,
+           nc.description, (nc.raised_on + cfg.action_raise_within)::date, NULL::bigint,
+           jsonb_build_object('severity', nc.severity, 'source', nc.source, 'raised_on', nc.raised_on,
+                              'finding_id', nc.finding_id, 'incident_id', nc.incident_id)
+      FROM scsm.nonconformity nc
+      CROSS JOIN LATERAL scsm.audit_config(nc.org_id) cfg
+     WHERE nc.closed_on IS NULL AND (nc.raised_on + cfg.action_raise_within)::date < current_date
+       AND NOT EXISTS (SELECT 1 FROM scsm.corrective_action c
+                        WHERE c.org_id = nc.org_id AND c.nc_id = nc.nc_id AND c.status <> 'cancelled')
+    UNION ALL
     -- 4.2 current policy version past its review date
     SELECT v.org_id, 'policy_review', '4.2'::scsm.clause, 'policy', v.policy_id, format('%s (version %s)', p.title, v.version),
            v.next_review_due, v.endorsed_by,
@@ -825,7 +850,7 @@ COMMENT ON COLUMN scsm.v_clause_conformance.open_major_nonconformities IS 'Major
 COMMENT ON COLUMN scsm.v_clause_conformance.overdue_items IS 'Rows of scsm.v_overdue at or below the heading';
 COMMENT ON COLUMN scsm.v_clause_conformance.status IS
     'nonconforming (open major NC), else attention (open NC, overdue item, never audited or audited over 12 months ago), else no_evidence, else conforming';
-COMMENT ON COLUMN scsm.v_overdue.kind IS 'What is overdue: target, programme, corrective_action, policy_review, calibration, training, ...';
+COMMENT ON COLUMN scsm.v_overdue.kind IS 'What is overdue: target, programme, corrective_action, nonconformity_to_raise, corrective_action_to_raise, policy_review, calibration, training, ...';
 COMMENT ON COLUMN scsm.v_overdue.ref_table IS 'Table (schema scsm) of the row to act on';
 COMMENT ON COLUMN scsm.v_overdue.ref_id IS 'Key of that row within the organization';
 COMMENT ON COLUMN scsm.v_overdue.due_on IS 'When it was due';

@@ -77,7 +77,8 @@ BEGIN
     FOR i IN 1..rnd.ri(0, 6) LOOP
         INSERT INTO risk (org_id, threat_id, title, site_id, owner, likelihood, consequence)
         VALUES (org, t, 'R' || i, (SELECT site_id FROM site WHERE org_id = org ORDER BY site_id OFFSET rnd.ri(0, nsites - 1) LIMIT 1),
-                (SELECT person_id FROM person WHERE org_id = org ORDER BY person_id OFFSET rnd.ri(0, naud) LIMIT 1),
+                -- the external lead of the past audits below owns nothing
+                (SELECT person_id FROM person WHERE org_id = org AND person_id <> ext ORDER BY person_id OFFSET rnd.ri(0, naud - 1) LIMIT 1),
                 rnd.ri(1, 10), rnd.ri(1, 10));
     END LOOP;
     PERFORM sync_audit_units(org);
