@@ -1,7 +1,7 @@
 -- Retention: stamps in the write path, early delete refused, holds,
 -- approval, class changes, exceptions, anonymise and archive, certificates.
 BEGIN;
-SELECT plan(61);
+SELECT plan(65);
 
 \i test/fixtures/retention_org.sql
 
@@ -211,11 +211,21 @@ SELECT is((SELECT count(*) FROM scsm.disposal_certificate c
               AND c.action = 'delete' AND c.reason = 'retention period expired' AND c.disposed_by = session_user
               AND c.retain_until < c.disposed_at AND l.retain_until IS NULL),
           4::bigint, 'one certificate per disposed row: table, key, version, ledger hash and entry, class, when, who, why');
-SELECT is((SELECT count(*) FROM scsm.disposal_certificate c
-             JOIN scsm.ledger_row l ON l.table_id = 0 AND l.row_key = scsm.row_key('scsm.disposal_certificate', c)
-              AND l.row_hash = scsm.row_hash('scsm.disposal_certificate', c)
-            WHERE c.table_name = 'ret_alt'),
-          4::bigint, 'each certificate has its own ledger entry with its hash');
+SELECT is((SELECT count(*) FROM scsm.disposal_batch b WHERE b.table_name = 'ret_alt'),
+          1::bigint, 'the batch leaves one certificate batch row');
+SELECT is((SELECT count(*) FROM scsm.disposal_batch b
+             JOIN scsm.ledger_entry l ON l.table_id = 0 AND l.row_key = scsm.row_key('scsm.disposal_batch', b)
+              AND l.row_hash = scsm.row_hash('scsm.disposal_batch', b)
+            WHERE b.table_name = 'ret_alt'),
+          1::bigint, 'the certificate batch has its own ledger entry with its hash');
+SELECT is((SELECT count(*) FROM scsm.ledger_entry l WHERE l.table_id = 0
+              AND l.row_key IN (SELECT scsm.row_key('scsm.disposal_batch', b) FROM scsm.disposal_batch b WHERE b.table_name = 'ret_alt')),
+          1::bigint, 'one ledger entry per batch, not per disposed row');
+SELECT is((SELECT count(*) FROM scsm.disposal_certificate c JOIN scsm.disposal_batch b USING (batch_id)
+            WHERE c.table_name = 'ret_alt' AND c.row_key = b.row_keys[c.line] AND c.row_hash = b.row_hashes[c.line]
+              AND c.entry_id = b.entry_ids[c.line] AND c.version = b.versions[c.line]),
+          4::bigint, 'each per-row certificate is a line of its ledgered batch');
+SELECT throws_ok($$UPDATE scsm.disposal_batch SET reason = 'x'$$, '55000', NULL, 'certificate batches cannot be changed');
 SELECT results_eq($$SELECT row_key, kind FROM scsm.verify_ledger() WHERE table_name = 'public.ret_alt'$$,
                   $$VALUES ('{"id":"3"}'::text, 'modified'::text)$$,
                   'verify_ledger: the disposed rows are accounted for, the altered one is named');
