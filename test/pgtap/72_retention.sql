@@ -1,7 +1,7 @@
 -- Retention: stamps in the write path, early delete refused, holds,
 -- approval, class changes, exceptions, anonymise and archive, certificates.
 BEGIN;
-SELECT plan(65);
+SELECT plan(72);
 
 \i test/fixtures/retention_org.sql
 
@@ -229,6 +229,40 @@ SELECT throws_ok($$UPDATE scsm.disposal_batch SET reason = 'x'$$, '55000', NULL,
 SELECT results_eq($$SELECT row_key, kind FROM scsm.verify_ledger() WHERE table_name = 'public.ret_alt'$$,
                   $$VALUES ('{"id":"3"}'::text, 'modified'::text)$$,
                   'verify_ledger: the disposed rows are accounted for, the altered one is named');
+
+-- ---------------------------------------------------------------- how rows are deleted
+-- a record that a foreign key still points at cannot go: the batch falls
+-- back to one row at a time, the free row goes, the referenced one stays
+CREATE TABLE public.ret_fk (id int PRIMARY KEY, d date NOT NULL);
+SELECT scsm.protect('public.ret_fk', 'append_only');
+CREATE TABLE public.ret_fk_ref (id int PRIMARY KEY, fk int REFERENCES public.ret_fk (id));
+INSERT INTO scsm.retention_class (name, description, period, basis, basis_column)
+VALUES ('ret_fk', 'test', '1 year', 'record_date', 'd');
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'public', 'ret_fk', class_id FROM scsm.retention_class WHERE name = 'ret_fk';
+INSERT INTO public.ret_fk VALUES (1, '2000-01-01'), (2, '2000-01-02');
+INSERT INTO public.ret_fk_ref VALUES (1, 1);
+SELECT is(scsm.dispose_expired(100, 'public.ret_fk'), 1::bigint, 'a batch with a referenced record disposes the others');
+SELECT results_eq($$SELECT id FROM public.ret_fk$$, $$VALUES (1)$$, 'the referenced record stays');
+SELECT is((SELECT count(*) FROM scsm.event_log WHERE event = 'disposal_failed' AND table_name = 'ret_fk'),
+          1::bigint, 'and its failure is an event');
+-- a trigger of the table's owner on DELETE still runs for disposed rows
+CREATE TABLE public.ret_trg (id int PRIMARY KEY, d date NOT NULL);
+SELECT scsm.protect('public.ret_trg', 'append_only');
+CREATE TABLE public.ret_trg_log (id int);
+CREATE FUNCTION public.ret_trg_log() RETURNS trigger LANGUAGE plpgsql AS
+  $f$BEGIN INSERT INTO public.ret_trg_log VALUES (OLD.id); RETURN OLD; END$f$;
+CREATE TRIGGER ret_trg_log AFTER DELETE ON public.ret_trg FOR EACH ROW EXECUTE FUNCTION public.ret_trg_log();
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'public', 'ret_trg', class_id FROM scsm.retention_class WHERE name = 'ret_fk';
+INSERT INTO public.ret_trg VALUES (1, '2000-01-01'), (2, '2000-01-02');
+SELECT is(scsm.dispose_expired(100, 'public.ret_trg'), 2::bigint, 'rows of a table with a DELETE trigger are disposed');
+SELECT results_eq($$SELECT id FROM public.ret_trg_log ORDER BY id$$, $$VALUES (1), (2)$$,
+                  'through the DELETE statement: the trigger ran for each');
+SELECT is((SELECT count(*) FROM scsm.disposal_certificate WHERE table_name IN ('ret_fk', 'ret_trg')), 3::bigint,
+          'one certificate per disposed row');
+SELECT is_empty($$SELECT * FROM scsm.verify_ledger() WHERE table_name IN ('public.ret_fk', 'public.ret_trg')$$,
+                'verify_ledger clean for both');
 
 SELECT * FROM finish();
 ROLLBACK;
