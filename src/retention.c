@@ -906,6 +906,28 @@ RunStep(const char *sql, int nargs, Oid *types, Datum *args, const char *nulls, 
 	return SPI_processed;
 }
 
+/* A row address and a position, to visit rows in the order of the table. */
+typedef struct TidPos
+{
+	ItemPointerData tid;
+	uint64		pos;
+} TidPos;
+
+static int
+TidPosCmp(const void *a, const void *b)
+{
+	return ItemPointerCompare(unconstify(ItemPointerData *, &((const TidPos *) a)->tid),
+							  unconstify(ItemPointerData *, &((const TidPos *) b)->tid));
+}
+
+/* Order of an array of tid Datums. */
+static int
+TidDatumCmp(const void *a, const void *b)
+{
+	return ItemPointerCompare((ItemPointer) DatumGetPointer(*(const Datum *) a),
+							  (ItemPointer) DatumGetPointer(*(const Datum *) b));
+}
+
 /*
  * Clear retain_until of the disposed entries of an append-only table (the
  * ledger_row versions the candidate list returned): they leave the due
@@ -935,6 +957,8 @@ ClearDue(ArrayBuildState *ltids)
 		elog(ERROR, "scsm.ledger_row has no column retain_until");
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
 	ExecOpenIndices(rri, false);
+	/* in the order of the entries in the heap (roughly that of their keys) */
+	qsort(ltids->dvalues, ltids->nelems, sizeof(Datum), TidDatumCmp);
 	for (int i = 0; i < ltids->nelems; i++)
 	{
 		ItemPointerData tid = *(ItemPointer) DatumGetPointer(ltids->dvalues[i]);
@@ -1175,6 +1199,7 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 	TupleTableSlot *slot;
 	Snapshot	snap;
 	DisposeArrays arr;
+	TidPos	   *order;
 	static const Oid cert_elem[9] = {TEXTOID, INT4OID, BYTEAOID, INT8OID, TEXTOID,
 		TIMESTAMPTZOID, TEXTOID, INT8OID, TEXTOID};
 	static const int cert_col[9] = {CAND_KEY, CAND_VERSION, CAND_HASH, CAND_ENTRY,
@@ -1215,14 +1240,27 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 	arr.avers = initArrayResult(INT4OID, cxt, false);
 	arr.ahash = initArrayResult(BYTEAOID, cxt, false);
 
-	/* lock each row and check it against its ledger entry */
+	/*
+	 * read each row and check it against its ledger entry, in the order of
+	 * the rows in the table (the candidates come in retain_until order):
+	 * reads and deletes then go through the table's pages in order
+	 */
+	order = palloc(sizeof(TidPos) * ncand);
+	for (uint64 i = 0; i < ncand; i++)
+	{
+		bool		isnull;
+
+		order[i].tid = *(ItemPointer) DatumGetPointer(SPI_getbinval(cand->vals[i], cdesc, CAND_RTID, &isnull));
+		order[i].pos = i;
+	}
+	qsort(order, ncand, sizeof(TidPos), TidPosCmp);
 	rel = table_open(t->info->relid, RowExclusiveLock);
 	rinfo = LedgerCachedRelInfo(rel);
 	slot = table_slot_create(rel, NULL);
 	snap = GetLatestSnapshot();
 	for (uint64 i = 0; i < ncand; i++)
 	{
-		HeapTuple	ct = cand->vals[i];
+		HeapTuple	ct = cand->vals[order[i].pos];
 		bool		isnull;
 		ItemPointer tid = (ItemPointer) DatumGetPointer(SPI_getbinval(ct, cdesc, CAND_RTID, &isnull));
 		bytea	   *lhash = DatumGetByteaPP(SPI_getbinval(ct, cdesc, CAND_HASH, &isnull));

@@ -814,11 +814,12 @@ BEGIN
                     ELSE format('row hash %%s, ledger entry %%s (version %%s) says %%s',
                                 encode(cur.h, 'hex'), led.entry_id, led.version, encode(led.h, 'hex')) END AS detail
           FROM cur FULL JOIN led ON cur.k = led.k
+          -- certificates are lines of batch rows: joined as a set, not looked up per key
+          LEFT JOIN (SELECT DISTINCT c.row_key AS k, c.row_hash AS h FROM scsm.disposal_certificate c
+                      WHERE c.schema_name = %4$L AND c.table_name = %5$L) cert
+                 ON cur.k IS NULL AND cert.k = led.k AND cert.h = led.h
          WHERE cur.h IS DISTINCT FROM led.h
-           AND NOT (cur.k IS NULL AND EXISTS (
-                 SELECT 1 FROM scsm.disposal_certificate c
-                  WHERE c.schema_name = %4$L AND c.table_name = %5$L
-                    AND c.row_key = led.k AND c.row_hash = led.h))
+           AND cert.k IS NULL
          ORDER BY 1$q$, v_rel::oid, v_rel, t.table_id, t.schema_name, t.table_name);
     ELSE
       -- incremental: only keys with entries after the digest's block, by key lookup
@@ -838,11 +839,11 @@ BEGIN
           FROM led
           LEFT JOIN LATERAL (SELECT scsm.row_hash(%1$L::regclass, t) AS h FROM ONLY %2$s t
                               WHERE %7$s) cur ON true
+          LEFT JOIN (SELECT DISTINCT c.row_key AS k, c.row_hash AS h FROM scsm.disposal_certificate c
+                      WHERE c.schema_name = %4$L AND c.table_name = %5$L) cert
+                 ON cur.h IS NULL AND cert.k = led.k AND cert.h = led.h
          WHERE cur.h IS DISTINCT FROM led.h
-           AND NOT (cur.h IS NULL AND EXISTS (
-                 SELECT 1 FROM scsm.disposal_certificate c
-                  WHERE c.schema_name = %4$L AND c.table_name = %5$L
-                    AND c.row_key = led.k AND c.row_hash = led.h))
+           AND cert.k IS NULL
          ORDER BY 1$q$, v_rel::oid, v_rel, t.table_id, t.schema_name, t.table_name,
                   v_from, scsm.ledger_key_condition(v_rel, 't', 'led.k'));
     END IF;
@@ -911,11 +912,11 @@ BEGIN
                     ELSE format('history row version %%s has hash %%s, ledger entry %%s says %%s',
                                 hist.v, encode(hist.hh, 'hex'), led.entry_id, encode(led.h, 'hex')) END
           FROM hist FULL JOIN led ON hist.k = led.k AND hist.v = led.v
+          LEFT JOIN (SELECT DISTINCT c.row_key AS k, c.version AS v, c.row_hash AS h FROM scsm.disposal_certificate c
+                      WHERE c.schema_name = %4$L AND c.table_name = %5$L) cert
+                 ON hist.k IS NULL AND cert.k = led.k AND cert.v = led.v AND cert.h = led.h
          WHERE hist.hh IS DISTINCT FROM led.h
-           AND NOT (hist.k IS NULL AND EXISTS (
-                 SELECT 1 FROM scsm.disposal_certificate c
-                  WHERE c.schema_name = %4$L AND c.table_name = %5$L
-                    AND c.row_key = led.k AND c.version = led.v AND c.row_hash = led.h))
+           AND cert.k IS NULL
          ORDER BY 1$q$, v_rel::oid, v_hist, t.table_id, t.schema_name, t.table_name);
       FOR row_key, kind, detail IN EXECUTE v_q LOOP
         table_name := format('%I.%I', t.schema_name, t.history_table);
