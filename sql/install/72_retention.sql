@@ -1070,8 +1070,10 @@ BEGIN
   retention_basis := e.retention_basis;
   retain_until := e.retain_until;
   state := CASE
-    WHEN EXISTS (SELECT 1 FROM scsm.disposal_certificate d WHERE d.table_name = (SELECT relname FROM pg_class WHERE oid = tbl)
-                  AND d.row_key = v_key AND d.entry_id = e.entry_id) THEN 'disposed'
+    -- the entry among the lines of the table's certificate batches (an array
+    -- search per batch, without expanding the batches into lines)
+    WHEN EXISTS (SELECT 1 FROM scsm.disposal_batch d WHERE d.table_name = (SELECT relname FROM pg_class WHERE oid = tbl)
+                  AND e.entry_id = ANY (d.entry_ids)) THEN 'disposed'
     WHEN e.retention_class IS NULL THEN 'kept (no class)'
     WHEN e.retain_until IS NULL THEN 'kept (period not started)'
     WHEN e.retain_until > scsm.retention_now() THEN 'retained'

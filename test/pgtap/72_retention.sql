@@ -1,7 +1,7 @@
 -- Retention: stamps in the write path, early delete refused, holds,
 -- approval, class changes, exceptions, anonymise and archive, certificates.
 BEGIN;
-SELECT plan(72);
+SELECT plan(73);
 
 \i test/fixtures/retention_org.sql
 
@@ -62,6 +62,8 @@ SELECT lives_ok($$UPDATE scsm.ledger_row SET retain_until = retain_until + inter
 -- ---------------------------------------------------------------- disposal, anonymise
 SELECT is(scsm.dispose_expired(100), 2::bigint, 'dispose_expired takes the two expired rows');
 SELECT is((SELECT count(*) FROM scsm.measurement WHERE org_id = 910), 1::bigint, 'expired measurement gone');
+SELECT is((SELECT state FROM scsm.retention_of('scsm.measurement', '{"org_id":910,"measurement_id":1}')),
+          'disposed', 'retention_of finds the disposed row among the certificate batches');
 SELECT is((SELECT note FROM public.ret_log WHERE id = 1), NULL, 'anonymise: the named column is cleared');
 SELECT is((SELECT logged_on FROM public.ret_log WHERE id = 1), '2000-01-01'::date, 'anonymise: other columns stay');
 SELECT is((SELECT note FROM public.ret_log WHERE id = 2), 'fresh', 'unexpired row untouched');
