@@ -4,8 +4,8 @@
 #  1. write-path cost of the retention stamp: INSERT of N rows into a
 #     protected table with a retention class vs the same into a protected
 #     table without one (both ledgered);
-#  2. disposal: scsm.dispose_all_expired (batches of B, a certificate and its
-#     ledger entry per row) of N expired rows vs a plain DELETE of the same
+#  2. disposal: scsm.dispose_all_expired (batches of B, one ledgered
+#     certificate row per batch) of N expired rows vs a plain DELETE of the same
 #     rows from an unprotected copy.  Prints rows/s, backend CPU time, WAL
 #     written, and the ratios.
 #   bash bench/retention.sh [N] [B]       (default N=1000000, B=10000)

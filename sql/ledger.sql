@@ -246,7 +246,7 @@ SELECT count(*) AS current, (SELECT count(*) FROM lt.procedure_history) AS histo
 SELECT table_name, row_key, version, reason FROM scsm.disposal_certificate ORDER BY certificate_id;
 SELECT count(*) AS rows FROM scsm.verify_ledger();
 SELECT scsm.ledger_dispose_row('lt.nokey', '1', 'unprotected');
-UPDATE scsm.disposal_certificate SET reason = 'x';
+UPDATE scsm.disposal_batch SET reason = 'x';
 SET ROLE ledger_reg_user;
 SELECT scsm.ledger_dispose_row('lt.incident', '1', 'not allowed');
 RESET ROLE;

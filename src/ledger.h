@@ -118,6 +118,19 @@ extern Oid	ledger_disposal_relid;
 extern int64 LedgerDisposeRow(Oid relid, const char *row_key,
 							  const char *reason, const char *details_json);
 
+/*
+ * The lines of a certificate batch, one array per column of
+ * scsm.disposal_batch: row_keys, versions, row_hashes, entry_ids,
+ * class_names, retain_untils, actions, review_ids, approved_bys.
+ */
+#define LEDGER_CERT_COLS 9
+extern bool LedgerDisposalLock(int32 table_id, bool nowait);
+struct ArrayBuildState;
+extern void LedgerCertLinesInit(struct ArrayBuildState **cols, MemoryContext cxt);
+extern int64 LedgerWriteCertBatch(const char *nspname, const char *relname,
+								  struct ArrayBuildState **cols, const char *reason,
+								  const char *details_json);
+
 /* ledger_worker.c: background sealing */
 extern void LedgerWorkerRegister(void);
 

@@ -6,13 +6,15 @@
  *
  * LedgerDisposeRow checks that the row (and, for a versioned table, each of
  * its earlier versions in the history table) still matches its ledger
- * entry, writes one disposal certificate per version (table, key, version,
- * row hash, entry, when, by whom, why) that is itself ledgered, and deletes
- * the rows while a backend-local flag tells the refusal triggers that this
- * one DELETE is the disposal.  No SQL can set that flag.  verify_ledger then counts the
- * row as accounted for.  The retention procedure (issue 4) decides *what*
- * may be disposed and calls this function; docs/ledger.md documents the
- * API and the certificate table.
+ * entry, writes its disposal certificate (a row of scsm.disposal_batch with
+ * one line per version: table, key, version, row hash, entry; when, by
+ * whom, why) that is itself ledgered, and deletes the rows while a
+ * backend-local flag tells the refusal triggers that this one DELETE is the
+ * disposal.  No SQL can set that flag.  verify_ledger then counts the row as
+ * accounted for.  LedgerWriteCertBatch writes the certificates of a whole
+ * disposal batch the same way, one ledger entry per batch; the retention
+ * procedure (issue 4, retention.c) decides *what* may be disposed and uses
+ * it.  docs/ledger.md documents the API and the certificate tables.
  *
  * src/ledger_dispose.c
  *
@@ -26,6 +28,8 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "storage/lock.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -85,50 +89,134 @@ CheckSame(bytea *row_hash, bytea *ledger_hash, const char *row_key,
 				 errhint("Run scsm.verify_ledger() and investigate.")));
 }
 
-/* Write one certificate and its own ledger entry; returns its id. */
-static int64
-WriteCertificate(LedgerRelInfo *info, const char *row_key, int32 version,
-				 bytea *hash, int64 entry_id, const char *reason,
-				 const char *details_json)
+/*
+ * The disposal lock of a protected table: a transaction-level advisory lock
+ * on (1935897453, table_id) -- 1935897453 is 'scsm' in ASCII -- so that it
+ * shows in pg_locks and SQL can wait for it (pg_advisory_xact_lock).  Only
+ * the holder disposes of rows of that table, which lets a batch read and
+ * delete rows and clear their due stamps without a row lock each.  Returns
+ * false when nowait and another transaction holds it.
+ */
+bool
+LedgerDisposalLock(int32 table_id, bool nowait)
 {
-	Oid			t[8] = {TEXTOID, TEXTOID, TEXTOID, INT4OID, BYTEAOID, INT8OID, TEXTOID, TEXTOID};
-	Datum		a[8];
-	char		nulls[9] = "        ";
-	Oid			certrel = get_relname_relid("disposal_certificate",
-											get_namespace_oid("scsm", false));
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) 1935897453, (uint32) table_id, 2);
+	return LockAcquire(&tag, ExclusiveLock, false, nowait) != LOCKACQUIRE_NOT_AVAIL;
+}
+
+/* Element types of the certificate columns, in LEDGER_CERT_COLS order. */
+static const Oid cert_elem[LEDGER_CERT_COLS] = {TEXTOID, INT4OID, BYTEAOID, INT8OID, TEXTOID,
+	TIMESTAMPTZOID, TEXTOID, INT8OID, TEXTOID};
+static const Oid cert_arr[LEDGER_CERT_COLS] = {TEXTARRAYOID, INT4ARRAYOID, BYTEAARRAYOID,
+	INT8ARRAYOID, TEXTARRAYOID, 1185 /* timestamptz[] */ , TEXTARRAYOID, INT8ARRAYOID, TEXTARRAYOID};
+
+#define CERT_LINES_MAX 65536
+
+/* Empty line arrays for LedgerWriteCertBatch, allocated in cxt. */
+void
+LedgerCertLinesInit(ArrayBuildState **cols, MemoryContext cxt)
+{
+	for (int c = 0; c < LEDGER_CERT_COLS; c++)
+		cols[c] = initArrayResult(cert_elem[c], cxt, false);
+}
+
+/*
+ * Write the certificates of a disposal batch: one row of
+ * scsm.disposal_batch per 65536 lines, each with its own ledger entry
+ * (table 0), hashed here.  One ledger entry per batch instead of one per
+ * disposed row is what keeps disposal close to the cost of a DELETE; the
+ * batch row is protected and sealed like any other, and every line of it is
+ * a per-row certificate (scsm.disposal_certificate).  Runs inside SPI, as the
+ * ledger owner.  Returns the id of the first batch row, 0 when there are no
+ * lines.
+ */
+int64
+LedgerWriteCertBatch(const char *nspname, const char *relname, ArrayBuildState **cols,
+					 const char *reason, const char *details_json)
+{
+	Oid			t[14];
+	Datum		a[14];
+	char		nulls[14];
+	Oid			certrel = get_relname_relid("disposal_batch", get_namespace_oid("scsm", false));
 	Relation	crel;
 	LedgerRelInfo *cinfo;
-	int64		cert_id;
-	char	   *cert_key;
-	uint8		cert_hash[LEDGER_HASH_LEN];
-	bool		isnull;
+	int			n = cols[0]->nelems;
+	int64		first = 0;
 
-	a[0] = CStringGetTextDatum(info->nspname);
-	a[1] = CStringGetTextDatum(info->relname);
-	a[2] = CStringGetTextDatum(row_key);
-	a[3] = Int32GetDatum(version);
-	a[4] = PointerGetDatum(hash);
-	a[5] = Int64GetDatum(entry_id);
-	a[6] = CStringGetTextDatum(reason);
-	if (details_json)
-		a[7] = CStringGetTextDatum(details_json);
-	else
-		nulls[7] = 'n';
-	if (SPI_execute_with_args("INSERT INTO scsm.disposal_certificate "
-							  "(schema_name, table_name, row_key, version, row_hash, entry_id, "
-							  "reason, details, disposed_by) "
-							  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, session_user) "
-							  "RETURNING *", 8, t, a, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
-		elog(ERROR, "could not write the disposal certificate");
 	crel = relation_open(certrel, AccessShareLock);
 	cinfo = LedgerCachedRelInfo(crel);
 	relation_close(crel, NoLock);
-	cert_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	cert_key = LedgerRowKey(cinfo, SPI_tuptable->tupdesc, SPI_tuptable->vals[0]);
-	LedgerHashRow(cinfo->nspname, cinfo->relname, SPI_tuptable->tupdesc,
-				  SPI_tuptable->vals[0], NULL, NULL, cert_hash);
-	LedgerAppendEntry(0, cert_key, 1, cert_hash);
-	return cert_id;
+	memset(nulls, ' ', sizeof(nulls));
+	t[0] = TEXTOID;
+	a[0] = CStringGetTextDatum(nspname);
+	t[1] = TEXTOID;
+	a[1] = CStringGetTextDatum(relname);
+	t[2] = TEXTOID;
+	a[2] = CStringGetTextDatum(reason);
+	t[3] = TEXTOID;
+	if (details_json)
+		a[3] = CStringGetTextDatum(details_json);
+	else
+		nulls[3] = 'n';
+	t[4] = TEXTOID;
+	a[4] = CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(), false));
+	for (int done = 0; done < n; done += CERT_LINES_MAX)
+	{
+		int			m = Min(CERT_LINES_MAX, n - done);
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+		bool		isnull;
+		int64		batch_id;
+		char	   *key;
+		uint8		h[LEDGER_HASH_LEN];
+
+		for (int c = 0; c < LEDGER_CERT_COLS; c++)
+		{
+			int			dims[1] = {m};
+			int			lbs[1] = {1};
+
+			get_typlenbyvalalign(cert_elem[c], &typlen, &typbyval, &typalign);
+			t[5 + c] = cert_arr[c];
+			a[5 + c] = PointerGetDatum(construct_md_array(cols[c]->dvalues + done,
+														  cols[c]->dnulls + done,
+														  1, dims, lbs, cert_elem[c],
+														  typlen, typbyval, typalign));
+		}
+		if (SPI_execute_with_args("INSERT INTO scsm.disposal_batch "
+								  "(schema_name, table_name, reason, details, disposed_by, row_keys, versions, "
+								  "row_hashes, entry_ids, class_names, retain_untils, actions, review_ids, approved_bys) "
+								  "VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
+								  "RETURNING *", 14, t, a, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
+			elog(ERROR, "could not write the disposal certificates");
+		batch_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		if (first == 0)
+			first = batch_id;
+		key = LedgerRowKey(cinfo, SPI_tuptable->tupdesc, SPI_tuptable->vals[0]);
+		LedgerHashRow(cinfo->nspname, cinfo->relname, SPI_tuptable->tupdesc,
+					  SPI_tuptable->vals[0], NULL, NULL, h);
+		LedgerAppendEntry(0, key, 1, h);
+		SPI_freetuptable(SPI_tuptable);
+	}
+	CommandCounterIncrement();
+	return first;
+}
+
+/* Add one line (a disposed version with no retention class) to cols. */
+static void
+AddLine(ArrayBuildState **cols, const char *row_key, int32 version, bytea *hash,
+		int64 entry_id)
+{
+	MemoryContext cxt = cols[0]->mcontext;
+
+	accumArrayResult(cols[0], CStringGetTextDatum(row_key), false, TEXTOID, cxt);
+	accumArrayResult(cols[1], Int32GetDatum(version), false, INT4OID, cxt);
+	accumArrayResult(cols[2], PointerGetDatum(hash), false, BYTEAOID, cxt);
+	accumArrayResult(cols[3], Int64GetDatum(entry_id), false, INT8OID, cxt);
+	for (int c = 4; c < LEDGER_CERT_COLS; c++)
+		accumArrayResult(cols[c], (Datum) 0, true, cert_elem[c], cxt);
 }
 
 /* DELETE the rows of relid with the given key, through the disposal door. */
@@ -191,6 +279,8 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 	bool		isnull;
 	StringInfoData q;
 	int64		cert_id;
+	ArrayBuildState *cols[LEDGER_CERT_COLS];
+	int			line;
 
 	(void) LedgerCurrentTxn();	/* recorded as written by the caller */
 	SPI_connect();
@@ -208,7 +298,9 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 				 errmsg("cannot dispose of rows of %s table \"%s\"", mode, info->relname),
 				 errdetail("Only rows of append-only and versioned tables can be disposed of.")));
 
+	(void) LedgerDisposalLock(table_id, false);
 	ledger_hash = EntryFor(table_id, row_key, 0, &entry_id, &version, info->relname);
+	LedgerCertLinesInit(cols, CurrentMemoryContext);
 
 	initStringInfo(&q);
 	appendStringInfo(&q, "SELECT scsm.row_hash(%u::pg_catalog.regclass, t) FROM ONLY %s t WHERE %s FOR UPDATE",
@@ -272,8 +364,7 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 										   &hversion, info->relname);
 
 			CheckSame(hashes[i], hledger, row_key, history, versions[i]);
-			(void) WriteCertificate(info, row_key, versions[i], hledger, hentry,
-									reason, details_json);
+			AddLine(cols, row_key, versions[i], hledger, hentry);
 		}
 		ActAs(relowner, save_sec, true);
 		if (DeleteByKey(histrel, qhist, info, row_key) != nhist)
@@ -281,8 +372,11 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 		ActAs(ledger_owner, save_sec, false);
 	}
 
-	cert_id = WriteCertificate(info, row_key, version, ledger_hash, entry_id,
-							   reason, details_json);
+	AddLine(cols, row_key, version, ledger_hash, entry_id);
+	line = cols[0]->nelems;
+	cert_id = LedgerWriteCertBatch(info->nspname, info->relname, cols, reason, details_json);
+	/* the current version's line: certificate_id as scsm.disposal_certificate shows it */
+	cert_id = cert_id * CERT_LINES_MAX + line - 1;
 	ActAs(relowner, save_sec, true);
 	if (DeleteByKey(relid, qrel, info, row_key) != 1)
 		elog(ERROR, "disposal deleted an unexpected number of rows");

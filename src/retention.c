@@ -17,12 +17,14 @@
  * scsm.retention_dispose_batch() disposes of a batch of due rows with a
  * fixed number of steps, whatever the batch size: one query lists the
  * candidates (scsm.retention_candidates, which checks expiry, holds and
- * approvals and locks the ledger entries with SKIP LOCKED); C locks each row
+ * approvals; the table's disposal lock, an advisory lock, keeps a second
+ * disposer out); C reads each row
  * and checks its hash against the ledger (an altered row is kept and
  * reported); then one statement each writes the archive copies, the
- * anonymised replacements and the DELETE (by row address), the certificates
- * go in as COPY writes rows (multi-insert) with a ledger entry each, and the
- * disposed entries leave the due index by a direct update.  The ledger's
+ * anonymised replacements and the DELETE (by row address), the batch's
+ * certificates go in as one protected row of scsm.disposal_batch with one
+ * ledger entry (LedgerWriteCertBatch, a line per disposed row version), and
+ * the disposed entries leave the due index by a direct update.  The ledger's
  * refusal trigger lets that DELETE through because ledger_disposal_active is
  * set, which no SQL can do.  A batch that fails (a foreign key still
  * pointing at a record, say) is retried row by row in subtransactions, and
@@ -44,6 +46,9 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
@@ -817,33 +822,25 @@ BuildStatements(DisposeTarget *t)
 		return;
 
 	/*
-	 * $1 keys disposed, $2 keys archived, $3 details, $4 ledger txn: every
-	 * earlier version in the history table goes too, each with its own
-	 * certificate carrying the ledger's hash of that version.
+	 * $1 keys disposed, $2 keys archived: every earlier version in the
+	 * history table goes too; each comes back as a certificate line (the
+	 * position of its key in $1, version, the ledger's hash and entry of that
+	 * version, whether the row no longer matches it), and the caller adds the
+	 * lines to the batch's certificate.
 	 */
 	initStringInfo(&q);
 	appendStringInfo(&q,
-					 "WITH hd AS (DELETE FROM ONLY %s h USING pg_catalog.unnest($1::text[]) k(scsm_key) WHERE %s "
-					 "RETURNING h.*, k.scsm_key), "
-					 "hv AS (SELECT hd.scsm_key, hd.scsm_version, scsm.row_hash(%u::pg_catalog.regclass, hd) AS h, "
-					 "l.entry_id, l.row_hash AS lh, pg_catalog.to_jsonb(hd) - 'scsm_key' AS data "
+					 "WITH hd AS (DELETE FROM ONLY %s h USING pg_catalog.unnest($1::text[]) WITH ORDINALITY k(scsm_key, scsm_i) "
+					 "WHERE %s RETURNING h.*, k.scsm_key, k.scsm_i), "
+					 "hv AS (SELECT hd.scsm_key, hd.scsm_i, hd.scsm_version, scsm.row_hash(%u::pg_catalog.regclass, hd) AS h, "
+					 "l.entry_id, l.row_hash AS lh, pg_catalog.to_jsonb(hd) - 'scsm_key' - 'scsm_i' AS data "
 					 "FROM hd LEFT JOIN scsm.ledger_row l ON l.table_id = %d AND l.row_key = hd.scsm_key AND l.version = hd.scsm_version), "
 					 "a AS (INSERT INTO scsm.retention_archive (schema_name, table_name, row_key, version, row_hash, row_data) "
-					 "SELECT %s, %s, hv.scsm_key, hv.scsm_version, hv.lh, hv.data FROM hv WHERE hv.scsm_key = ANY ($2::text[])), "
-					 "x AS (INSERT INTO scsm.disposal_certificate AS dc (schema_name, table_name, row_key, version, row_hash, "
-					 "entry_id, reason, details, disposed_by, class_name, retain_until, action, review_id, approved_by) "
-					 "SELECT %s, %s, hv.scsm_key, hv.scsm_version, hv.lh, hv.entry_id, 'retention period expired', $3::jsonb, "
-					 "session_user, m.class_name, m.retain_until, m.action, m.review_id, m.approved_by "
-					 "FROM hv LEFT JOIN LATERAL (SELECT mc.* FROM scsm.disposal_certificate mc WHERE mc.table_name = %s "
-					 "AND mc.row_key = hv.scsm_key AND mc.schema_name = %s ORDER BY mc.certificate_id DESC LIMIT 1) m ON true "
-					 "WHERE hv.lh IS NOT NULL RETURNING dc AS r), "
-					 "e AS (INSERT INTO scsm.ledger_row (entry_id, txn_id, table_id, row_key, version, row_hash) "
-					 "SELECT pg_catalog.nextval('scsm.ledger_row_entry_id_seq'), $4, 0, "
-					 "scsm.row_key('scsm.disposal_certificate'::pg_catalog.regclass, x.r), 1, "
-					 "scsm.row_hash('scsm.disposal_certificate'::pg_catalog.regclass, x.r) FROM x) "
-					 "SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE hv.lh IS NULL OR hv.h <> hv.lh) FROM hv",
+					 "SELECT %s, %s, hv.scsm_key, hv.scsm_version, hv.lh, hv.data FROM hv WHERE hv.scsm_key = ANY ($2::text[])) "
+					 "SELECT hv.scsm_i, hv.scsm_version, hv.lh, hv.entry_id, (hv.lh IS NULL OR hv.h <> hv.lh) "
+					 "FROM hv ORDER BY 1, 2",
 					 t->qhist, LedgerKeyPredicate(t->info, "h", "k.scsm_key"),
-					 t->info->relid, t->table_id, nsp, rel, nsp, rel, rel, nsp);
+					 t->info->relid, t->table_id, nsp, rel);
 	t->stmt_hist = q.data;
 }
 
@@ -909,13 +906,38 @@ RunStep(const char *sql, int nargs, Oid *types, Datum *args, const char *nulls, 
 	return SPI_processed;
 }
 
+/* A row address and a position, to visit rows in the order of the table. */
+typedef struct TidPos
+{
+	ItemPointerData tid;
+	uint64		pos;
+} TidPos;
+
+static int
+TidPosCmp(const void *a, const void *b)
+{
+	return ItemPointerCompare(unconstify(ItemPointerData *, &((const TidPos *) a)->tid),
+							  unconstify(ItemPointerData *, &((const TidPos *) b)->tid));
+}
+
+/* Order of an array of tid Datums. */
+static int
+TidDatumCmp(const void *a, const void *b)
+{
+	return ItemPointerCompare((ItemPointer) DatumGetPointer(*(const Datum *) a),
+							  (ItemPointer) DatumGetPointer(*(const Datum *) b));
+}
+
 /*
  * Clear retain_until of the disposed entries of an append-only table (the
- * ledger_row versions this batch locked): they leave the due index.  A
- * direct heap update with the index entries the executor would make, so a
- * batch pays no statement and trigger overhead per entry; disposal is the
- * one writer allowed to clear a stamp (scsm_retention_guard lets it through
- * anyway).
+ * ledger_row versions the candidate list returned): they leave the due
+ * index.  A direct heap update with the index entries the executor would
+ * make, so a batch pays no statement and trigger overhead per entry;
+ * disposal is the one writer allowed to clear a stamp (scsm_retention_guard
+ * lets it through anyway).  The entries are not locked beforehand (the
+ * table's disposal lock keeps other disposers out); an entry that the
+ * sealer (its block) or a class change updated meanwhile is followed to its
+ * newest version, as an UPDATE in READ COMMITTED would.
  */
 static void
 ClearDue(ArrayBuildState *ltids)
@@ -929,25 +951,45 @@ ClearDue(ArrayBuildState *ltids)
 	TupleTableSlot *slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsHeapTuple);
 	Datum		nullval = (Datum) 0;
 	bool		isnull = true;
+	CommandId	cid = GetCurrentCommandId(true);
 
 	if (att <= 0)
 		elog(ERROR, "scsm.ledger_row has no column retain_until");
 	InitResultRelInfo(rri, rel, 1, NULL, 0);
 	ExecOpenIndices(rri, false);
+	/* in the order of the entries in the heap (roughly that of their keys) */
+	qsort(ltids->dvalues, ltids->nelems, sizeof(Datum), TidDatumCmp);
 	for (int i = 0; i < ltids->nelems; i++)
 	{
-		HeapTupleData oldtup;
+		ItemPointerData tid = *(ItemPointer) DatumGetPointer(ltids->dvalues[i]);
 		HeapTuple	newtup;
-		Buffer		buf;
 
-		oldtup.t_self = *(ItemPointer) DatumGetPointer(ltids->dvalues[i]);
-		if (!heap_fetch(rel, SnapshotSelf, &oldtup, &buf, false))
-			elog(ERROR, "ledger entry (%u,%u) vanished during disposal",
-				 ItemPointerGetBlockNumber(&oldtup.t_self),
-				 ItemPointerGetOffsetNumber(&oldtup.t_self));
-		newtup = heap_modify_tuple_by_cols(&oldtup, desc, 1, &att, &nullval, &isnull);
-		ReleaseBuffer(buf);
-		simple_heap_update(rel, &oldtup.t_self, newtup);
+		for (;;)
+		{
+			HeapTupleData oldtup;
+			Buffer		buf;
+			TM_Result	res;
+			TM_FailureData tmfd;
+			LockTupleMode lockmode;
+
+			oldtup.t_self = tid;
+			if (!heap_fetch(rel, SnapshotAny, &oldtup, &buf, false))
+				elog(ERROR, "ledger entry (%u,%u) vanished during disposal",
+					 ItemPointerGetBlockNumber(&tid), ItemPointerGetOffsetNumber(&tid));
+			newtup = heap_modify_tuple_by_cols(&oldtup, desc, 1, &att, &nullval, &isnull);
+			ReleaseBuffer(buf);
+			res = heap_update(rel, &tid, newtup, cid, InvalidSnapshot, true, &tmfd, &lockmode);
+			if (res == TM_Ok)
+				break;
+			heap_freetuple(newtup);
+			if (res == TM_Updated && !ItemPointerEquals(&tmfd.ctid, &tid))
+			{
+				tid = tmfd.ctid;	/* updated meanwhile: its newest version */
+				continue;
+			}
+			elog(ERROR, "ledger entry (%u,%u) changed during disposal",
+				 ItemPointerGetBlockNumber(&tid), ItemPointerGetOffsetNumber(&tid));
+		}
 		if (!HeapTupleIsHeapOnly(newtup))
 		{
 			ExecStoreHeapTuple(newtup, slot, false);
@@ -964,188 +1006,49 @@ ClearDue(ArrayBuildState *ltids)
 	CommandCounterIncrement();
 }
 
-/* Certificate columns this code fills, with the type each must have. */
-typedef struct CertCol
-{
-	const char *name;
-	Oid			typid;
-	int			src;			/* DisposeArrays.cols index, or a CERT_* */
-} CertCol;
-
-#define CERT_SCHEMA		100
-#define CERT_TABLE		101
-#define CERT_REASON		102
-#define CERT_DETAILS	103
-#define CERT_BY			104
-#define CERT_DEFAULT	-1		/* the column's default, or NULL */
-
-static const CertCol cert_cols[] = {
-	{"schema_name", TEXTOID, CERT_SCHEMA},
-	{"table_name", TEXTOID, CERT_TABLE},
-	{"row_key", TEXTOID, 0},
-	{"version", INT4OID, 1},
-	{"row_hash", BYTEAOID, 2},
-	{"entry_id", INT8OID, 3},
-	{"class_name", TEXTOID, 4},
-	{"retain_until", TIMESTAMPTZOID, 5},
-	{"action", TEXTOID, 6},
-	{"review_id", INT8OID, 7},
-	{"approved_by", TEXTOID, 8},
-	{"reason", TEXTOID, CERT_REASON},
-	{"details", JSONBOID, CERT_DETAILS},
-	{"disposed_by", TEXTOID, CERT_BY},
-};
-
-#define CERT_SLOTS 1000
-
 /*
- * Write the certificates of a batch into scsm.disposal_certificate as COPY
- * does (multi-insert, constraints, index entries; every other column, such
- * as certificate_id and disposed_at, takes its default) and give each its
- * own ledger entry, hashed here.  Returns how many were written.
+ * Delete the rows at tids directly (heap deletes, no executor) when the
+ * executor would do nothing more: a plain heap table on which nothing but
+ * the ledger's own refusal triggers fires on DELETE (no foreign key points
+ * at it, no trigger of its owner) and no rule applies.  The refusal
+ * triggers would only let the disposal through; the BEFORE ROW one would
+ * also lock each row first, a WAL record per row for nothing.  Returns
+ * false, having done nothing, when the table needs the DELETE statement.
+ * A row deleted or updated meanwhile is an error (the batch is then retried
+ * row by row), as a changed DELETE count is on the statement path.
  */
-static int64
-WriteCertificates(DisposeTarget *t, DisposeArrays *arr)
+static bool
+DirectDelete(Oid relid, ArrayBuildState *tids)
 {
-	Oid			certrel = get_relname_relid("disposal_certificate", get_namespace_oid("scsm", false));
-	Relation	rel = table_open(certrel, RowExclusiveLock);
-	TupleDesc	desc = RelationGetDescr(rel);
-	LedgerRelInfo *cinfo = LedgerCachedRelInfo(rel);
-	EState	   *estate = CreateExecutorState();
-	ResultRelInfo *rri = makeNode(ResultRelInfo);
-	int			natts = desc->natts;
-	int		   *src = palloc(sizeof(int) * natts);
-	ExprState **defaults = palloc0(sizeof(ExprState *) * natts);
-	TupleTableSlot **slots = palloc0(sizeof(TupleTableSlot *) * CERT_SLOTS);
-	int			n = arr->cols[0]->nelems;
-	CommandId	cid = GetCurrentCommandId(true);
-	BulkInsertState bistate = GetBulkInsertState();
-	Datum		nsp = CStringGetTextDatum(t->info->nspname);
-	Datum		relname = CStringGetTextDatum(t->info->relname);
-	Datum		reason = CStringGetTextDatum("retention period expired");
-	Datum		by = CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(), false));
-	Datum		details = (Datum) 0;
-	ExprContext *econtext = GetPerTupleExprContext(estate);
-	int			done = 0;
+	Relation	rel = table_open(relid, RowExclusiveLock);
+	TriggerDesc *td = rel->trigdesc;
+	Oid			scsm_nsp = get_namespace_oid("scsm", false);
+	bool		ok = rel->rd_rel->relkind == RELKIND_RELATION &&
+		rel->rd_rel->relam == HEAP_TABLE_AM_OID && rel->rd_rules == NULL;
 
-	if (rel->trigdesc && rel->trigdesc->trig_insert_before_row)
-		elog(ERROR, "scsm.disposal_certificate has a BEFORE INSERT trigger, which disposal does not run");
-	if (t->details)
-		details = DirectFunctionCall1(jsonb_in, CStringGetDatum(TextDatumGetCString(t->details)));
-	for (int a = 0; a < natts; a++)
+	for (int i = 0; ok && td != NULL && i < td->numtriggers; i++)
 	{
-		Form_pg_attribute att = TupleDescAttr(desc, a);
+		Trigger    *tg = &td->triggers[i];
+		char	   *fname;
 
-		src[a] = CERT_DEFAULT;
-		if (att->attisdropped)
+		if (!TRIGGER_FOR_DELETE(tg->tgtype))
 			continue;
-		for (int c = 0; c < (int) lengthof(cert_cols); c++)
-			if (strcmp(NameStr(att->attname), cert_cols[c].name) == 0)
-			{
-				if (att->atttypid != cert_cols[c].typid)
-					elog(ERROR, "column %s of scsm.disposal_certificate has an unexpected type",
-						 cert_cols[c].name);
-				src[a] = cert_cols[c].src;
-			}
-		if (src[a] == CERT_DEFAULT)
-		{
-			Node	   *def = build_column_default(rel, a + 1);
-
-			if (def != NULL)
-				defaults[a] = ExecPrepareExpr(expression_planner((Expr *) def), estate);
-		}
+		fname = get_func_name(tg->tgfoid);
+		if (fname == NULL || strcmp(fname, "ledger_refuse") != 0 ||
+			get_func_namespace(tg->tgfoid) != scsm_nsp)
+			ok = false;
 	}
-
-	InitResultRelInfo(rri, rel, 1, NULL, 0);
-	ExecOpenIndices(rri, false);
-	while (done < n)
+	if (ok)
 	{
-		int			m = Min(CERT_SLOTS, n - done);
-
-		for (int j = 0; j < m; j++)
+		for (int i = 0; i < tids->nelems; i++)
 		{
-			int			i = done + j;
-			TupleTableSlot *slot;
-
-			if (slots[j] == NULL)
-				slots[j] = table_slot_create(rel, NULL);
-			slot = slots[j];
-			ExecClearTuple(slot);
-			for (int a = 0; a < natts; a++)
-			{
-				Datum	   *v = &slot->tts_values[a];
-				bool	   *isnull = &slot->tts_isnull[a];
-
-				*isnull = false;
-				switch (src[a])
-				{
-					case CERT_SCHEMA:
-						*v = nsp;
-						break;
-					case CERT_TABLE:
-						*v = relname;
-						break;
-					case CERT_REASON:
-						*v = reason;
-						break;
-					case CERT_BY:
-						*v = by;
-						break;
-					case CERT_DETAILS:
-						*v = details;
-						*isnull = (details == (Datum) 0);
-						break;
-					case CERT_DEFAULT:
-						if (defaults[a] != NULL)
-							*v = ExecEvalExpr(defaults[a], econtext, isnull);
-						else
-						{
-							*v = (Datum) 0;
-							*isnull = true;
-						}
-						break;
-					default:
-						*v = arr->cols[src[a]]->dvalues[i];
-						*isnull = arr->cols[src[a]]->dnulls[i];
-						break;
-				}
-			}
-			ExecStoreVirtualTuple(slot);
-			ExecMaterializeSlot(slot);
-			ResetExprContext(econtext);
-			if (rel->rd_att->constr)
-				ExecConstraints(rri, slot, estate);
+			CHECK_FOR_INTERRUPTS();
+			simple_heap_delete(rel, (ItemPointer) DatumGetPointer(tids->dvalues[i]));
 		}
-		table_multi_insert(rel, slots, m, cid, 0, bistate);
-		for (int j = 0; j < m; j++)
-		{
-			bool		shouldfree;
-			HeapTuple	tup;
-			uint8		h[LEDGER_HASH_LEN];
-			char	   *key;
-
-			if (rri->ri_NumIndices > 0)
-				(void) ExecInsertIndexTuples(rri, slots[j], estate, false, false, NULL, NIL);
-			tup = ExecFetchSlotHeapTuple(slots[j], false, &shouldfree);
-			key = LedgerRowKey(cinfo, desc, tup);
-			LedgerHashRow(cinfo->nspname, cinfo->relname, desc, tup, NULL, cinfo->order, h);
-			(void) LedgerAppendEntry(0, key, 1, h);
-			pfree(key);
-			if (shouldfree)
-				heap_freetuple(tup);
-			ResetExprContext(econtext);
-		}
-		done += m;
+		CommandCounterIncrement();
 	}
-	FreeBulkInsertState(bistate);
-	for (int j = 0; j < CERT_SLOTS; j++)
-		if (slots[j] != NULL)
-			ExecDropSingleTupleTableSlot(slots[j]);
-	ExecCloseIndices(rri);
-	FreeExecutorState(estate);
 	table_close(rel, NoLock);
-	CommandCounterIncrement();
-	return n;
+	return ok;
 }
 
 /*
@@ -1154,7 +1057,7 @@ WriteCertificates(DisposeTarget *t, DisposeArrays *arr)
  * ledger entries, the due index, the history of versioned rows.
  */
 static void
-WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed, int64 txn)
+WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
 {
 	Datum		keys = ArrayOrEmpty(arr->cols[0]);
 
@@ -1187,7 +1090,7 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed, int64 txn)
 			elog(ERROR, "disposal deleted an unexpected number of rows");
 	}
 	/* the rows themselves */
-	if (arr->ndel > 0)
+	if (arr->ndel > 0 && !DirectDelete(t->info->relid, arr->dtids))
 	{
 		Oid			dt[1] = {TIDARRAYOID};
 		Datum		da[1];
@@ -1198,9 +1101,58 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed, int64 txn)
 	}
 	TM("delete");
 
-	/* the certificates, each with its own ledger entry */
-	if (WriteCertificates(t, arr) != ndisposed)
-		elog(ERROR, "disposal wrote an unexpected number of certificates");
+	/* versioned: the earlier versions of the disposed rows */
+	if (t->versioned)
+	{
+		Oid			ht[2] = {TEXTARRAYOID, TEXTARRAYOID};
+		Datum		ha[2];
+		SPITupleTable *tt;
+		uint64		nh;
+
+		ha[0] = keys;
+		ha[1] = ArrayOrEmpty(arr->akeys);
+		ledger_disposal_relid = t->histrelid;
+		nh = RunStep(t->stmt_hist, 2, ht, ha, NULL, SPI_OK_SELECT);
+		tt = SPI_tuptable;
+		for (uint64 r = 0; r < nh; r++)
+		{
+			bool		isnull;
+			int64		i = DatumGetInt64(SPI_getbinval(tt->vals[r], tt->tupdesc, 1, &isnull)) - 1;
+			MemoryContext cxt = arr->cols[0]->mcontext;
+
+			if (DatumGetBool(SPI_getbinval(tt->vals[r], tt->tupdesc, 5, &isnull)))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("history of a row of table \"%s\" does not match its ledger entries",
+								t->info->relname),
+						 errdetail("A record whose versions were altered cannot be certified as disposed."),
+						 errhint("Run scsm.verify_ledger() and investigate.")));
+			if (i < 0 || i >= ndisposed)
+				elog(ERROR, "disposal of a history row lost its key");
+			/* key and the retention columns as the current version's line */
+			for (int c = 0; c < LEDGER_CERT_COLS; c++)
+			{
+				Datum		v;
+				bool		vnull;
+
+				if (c >= 1 && c <= 3)
+					v = SPI_getbinval(tt->vals[r], tt->tupdesc, c + 1, &vnull);
+				else
+				{
+					v = arr->cols[c]->dvalues[i];
+					vnull = arr->cols[c]->dnulls[i];
+				}
+				accumArrayResult(arr->cols[c], v, vnull, arr->cols[c]->element_type, cxt);
+			}
+		}
+	}
+	TM("hist");
+
+	/* the certificates: one ledgered batch row, a line per disposed version */
+	if (LedgerWriteCertBatch(t->info->nspname, t->info->relname, arr->cols,
+							 "retention period expired",
+							 t->details ? TextDatumGetCString(t->details) : NULL) == 0)
+		elog(ERROR, "disposal wrote no certificate");
 	TM("certledger");
 
 	/* the disposed entries leave the due index */
@@ -1218,31 +1170,6 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed, int64 txn)
 		}
 	}
 	TM("mark");
-
-	/* versioned: the earlier versions of the disposed rows */
-	if (t->versioned)
-	{
-		Oid			ht[4] = {TEXTARRAYOID, TEXTARRAYOID, TEXTOID, INT8OID};
-		Datum		ha[4];
-		char		hn[4] = {' ', ' ', ' ', ' '};
-		bool		isnull;
-
-		ha[0] = keys;
-		ha[1] = ArrayOrEmpty(arr->akeys);
-		ha[2] = t->details;
-		if (!t->details)
-			hn[2] = 'n';
-		ha[3] = Int64GetDatum(txn);
-		ledger_disposal_relid = t->histrelid;
-		RunStep(t->stmt_hist, 4, ht, ha, hn, SPI_OK_SELECT);
-		if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)) > 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("history of a row of table \"%s\" does not match its ledger entries",
-							t->info->relname),
-					 errdetail("A record whose versions were altered cannot be certified as disposed."),
-					 errhint("Run scsm.verify_ledger() and investigate.")));
-	}
 }
 
 /*
@@ -1251,12 +1178,12 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed, int64 txn)
  * as the ledger owner; the caller handles errors.
  *
  * 1. one query lists the eligible candidates (scsm.retention_candidates:
- *    due, present, unheld, approved) and locks their ledger entries;
- * 2. C locks each row and checks its hash against the ledger (an altered
+ *    due, present, unheld, approved);
+ * 2. C reads each row and checks its hash against the ledger (an altered
  *    row is kept and reported);
  * 3. archive copies, anonymised replacements, the DELETE by row address,
- *    the certificates (one INSERT, each ledgered here in C) and the
- *    clearing of retain_until each run once for the whole batch.
+ *    the certificate batch (one ledgered row) and the clearing of
+ *    retain_until each run once for the whole batch.
  */
 static int64
 DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
@@ -1271,15 +1198,14 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 	LedgerRelInfo *rinfo;
 	TupleTableSlot *slot;
 	Snapshot	snap;
-	CommandId	cid;
 	DisposeArrays arr;
+	TidPos	   *order;
 	static const Oid cert_elem[9] = {TEXTOID, INT4OID, BYTEAOID, INT8OID, TEXTOID,
 		TIMESTAMPTZOID, TEXTOID, INT8OID, TEXTOID};
 	static const int cert_col[9] = {CAND_KEY, CAND_VERSION, CAND_HASH, CAND_ENTRY,
 		CAND_CLASS, CAND_UNTIL, CAND_ACTION, CAND_REVIEW, CAND_APPROVER};
 	volatile int64 naltered = 0;
 	volatile int64 ndisposed = 0;
-	int64		txn = LedgerCurrentTxn();
 	MemoryContext cxt = CurrentMemoryContext;
 
 	cargs[0] = ObjectIdGetDatum(t->info->relid);
@@ -1302,6 +1228,7 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 	ncand = SPI_processed;
 	if (ncand == 0)
 		return 0;
+	(void) LedgerCurrentTxn();	/* the batch is recorded as the caller's */
 
 	memset(&arr, 0, sizeof(arr));
 	for (int i = 0; i < 9; i++)
@@ -1313,31 +1240,46 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 	arr.avers = initArrayResult(INT4OID, cxt, false);
 	arr.ahash = initArrayResult(BYTEAOID, cxt, false);
 
-	/* lock each row and check it against its ledger entry */
+	/*
+	 * read each row and check it against its ledger entry, in the order of
+	 * the rows in the table (the candidates come in retain_until order):
+	 * reads and deletes then go through the table's pages in order
+	 */
+	order = palloc(sizeof(TidPos) * ncand);
+	for (uint64 i = 0; i < ncand; i++)
+	{
+		bool		isnull;
+
+		order[i].tid = *(ItemPointer) DatumGetPointer(SPI_getbinval(cand->vals[i], cdesc, CAND_RTID, &isnull));
+		order[i].pos = i;
+	}
+	qsort(order, ncand, sizeof(TidPos), TidPosCmp);
 	rel = table_open(t->info->relid, RowExclusiveLock);
 	rinfo = LedgerCachedRelInfo(rel);
 	slot = table_slot_create(rel, NULL);
 	snap = GetLatestSnapshot();
-	cid = GetCurrentCommandId(true);
 	for (uint64 i = 0; i < ncand; i++)
 	{
-		HeapTuple	ct = cand->vals[i];
+		HeapTuple	ct = cand->vals[order[i].pos];
 		bool		isnull;
 		ItemPointer tid = (ItemPointer) DatumGetPointer(SPI_getbinval(ct, cdesc, CAND_RTID, &isnull));
 		bytea	   *lhash = DatumGetByteaPP(SPI_getbinval(ct, cdesc, CAND_HASH, &isnull));
-		TM_FailureData tmfd;
-		TM_Result	res;
 		uint8		h[LEDGER_HASH_LEN];
 		bool		shouldfree;
 		HeapTuple	tup;
 		char	   *action;
 
 		CHECK_FOR_INTERRUPTS();
-		res = table_tuple_lock(rel, tid, snap, slot, cid, LockTupleExclusive,
-							   LockWaitBlock, 0, &tmfd);
-		if (res != TM_Ok)
+		/*
+		 * No row lock: this transaction holds the table's disposal lock,
+		 * which every other disposer takes first, and nothing else deletes
+		 * or updates a protected row.  A row that went meanwhile anyway
+		 * makes the DELETE count differ: the batch then fails and is retried
+		 * row by row.
+		 */
+		if (!table_tuple_fetch_row_version(rel, tid, snap, slot))
 		{
-			/* gone or replaced meanwhile: not this batch's to certify */
+			/* gone meanwhile: not this batch's to certify */
 			ExecClearTuple(slot);
 			continue;
 		}
@@ -1420,7 +1362,7 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 
 			(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION,
 									 GUC_ACTION_SAVE, true, 0, false);
-			WriteBatch(t, &arr, ndisposed, txn);
+			WriteBatch(t, &arr, ndisposed);
 			AtEOXact_GUC(true, nest);
 		}
 		PG_FINALLY();
@@ -1474,10 +1416,11 @@ TryDispose(DisposeTarget *t, Datum ids, int32 max_rows, char **errmsg_out)
 /*
  * scsm.retention_dispose_batch(tbl regclass, batch_size integer) -> bigint:
  * dispose of up to batch_size due, unheld, approved rows of one protected
- * table in the current transaction; returns how many.  Two callers at once
- * take disjoint rows (SKIP LOCKED); the legal hold register is locked in
- * SHARE mode so a hold placed meanwhile waits for the batch, or the batch
- * for the hold.
+ * table in the current transaction; returns how many.  One caller per table
+ * at a time (LedgerDisposalLock): a second one returns 0 at once and its
+ * dispose_all_expired tries again shortly; the legal hold register is
+ * locked in SHARE mode so a hold placed meanwhile waits for the batch, or
+ * the batch for the hold.
  */
 Datum
 scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
@@ -1530,6 +1473,13 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 
 	if (SPI_execute("LOCK TABLE scsm.legal_hold IN SHARE MODE", false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "could not lock scsm.legal_hold");
+	/* one disposer per table at a time; a second one leaves the table alone */
+	if (!LedgerDisposalLock(t.table_id, true))
+	{
+		SetUserIdAndSecContext(save_userid, save_sec);
+		SPI_finish();
+		PG_RETURN_INT64(0);
+	}
 	total = TryDispose(&t, (Datum) 0, batch, &err);
 	if (total < 0)
 	{

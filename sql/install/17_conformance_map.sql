@@ -1070,7 +1070,7 @@ SELECT 'ISO 28000:2007', v.k, v.r, v.s, v.b, v.t, v.n, v.p, true
 ('requirement', '4.5.4-2', 'served',
  ARRAY['view:scsm.v_clause_evidence', 'view:scsm.v_document_register', 'function:scsm.protect',
        'table:scsm.retention_class', 'table:scsm.legal_hold', 'function:scsm.dispose_expired',
-       'table:scsm.disposal_certificate'],
+       'view:scsm.disposal_certificate', 'table:scsm.disposal_batch'],
  ARRAY['test/scripts/17_conformance_map.sh#register rows survive pg_dump and restore',
        'test/pgtap/97_ledger_access.sql#a recorded measurement cannot be changed',
        'test/pgtap/72_retention.sql#dispose_expired takes the two expired rows',

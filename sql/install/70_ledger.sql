@@ -6,7 +6,8 @@
 -- docs/ledger.md is the user documentation and the format specification.
 -- ===========================================================================
 
--- Tables under protection.  table_id 0 is the ledger's own certificate table.
+-- Tables under protection.  table_id 0 is the ledger's own certificate table
+-- (scsm.disposal_batch).
 CREATE SEQUENCE scsm.ledger_table_table_id_seq AS integer;
 
 CREATE TABLE scsm.ledger_table (
@@ -99,28 +100,75 @@ COMMENT ON TABLE scsm.ledger_block IS
   'Sealed blocks: RFC 9162 Merkle root over the row hashes, chained by block_hash';
 
 -- Disposal certificates: the trace a disposed row leaves (issue 4 builds on it).
-CREATE SEQUENCE scsm.disposal_certificate_certificate_id_seq;
-CREATE TABLE scsm.disposal_certificate (
-    certificate_id bigint PRIMARY KEY
-                   DEFAULT pg_catalog.nextval('scsm.disposal_certificate_certificate_id_seq'),
+-- One protected row per disposal batch (a batch of one for the single-row
+-- door), with one ledger entry: the per-row facts are arrays, line i of each
+-- array is the certificate of one disposed row version.  scsm.disposal_certificate
+-- shows one row per line.  At most 65536 lines per batch row (the disposal
+-- writes several rows for a larger batch), so certificate_id =
+-- batch_id * 65536 + line - 1 is unique.
+CREATE SEQUENCE scsm.disposal_batch_batch_id_seq;
+CREATE TABLE scsm.disposal_batch (
+    batch_id       bigint PRIMARY KEY
+                   DEFAULT pg_catalog.nextval('scsm.disposal_batch_batch_id_seq'),
     schema_name    text NOT NULL,
     table_name     text NOT NULL,
-    row_key        text COLLATE "C" NOT NULL,
-    version        integer NOT NULL,
-    row_hash       bytea NOT NULL,
-    entry_id       bigint NOT NULL,
     disposed_at    timestamptz NOT NULL DEFAULT pg_catalog.transaction_timestamp(),
     disposed_by    text NOT NULL,
     reason         text NOT NULL,
-    details        jsonb
+    details        jsonb,
+    row_keys       text[] COLLATE "C" NOT NULL,
+    versions       integer[] NOT NULL,
+    row_hashes     bytea[] NOT NULL,
+    entry_ids      bigint[] NOT NULL,
+    -- retention (issue 4): per line, NULL when disposed outside a class
+    class_names    text[] NOT NULL,
+    retain_untils  timestamptz[] NOT NULL,
+    actions        text[] NOT NULL,
+    review_ids     bigint[] NOT NULL,
+    approved_bys   text[] NOT NULL,
+    CHECK (pg_catalog.cardinality(row_keys) BETWEEN 1 AND 65536
+           AND pg_catalog.cardinality(versions) = pg_catalog.cardinality(row_keys)
+           AND pg_catalog.cardinality(row_hashes) = pg_catalog.cardinality(row_keys)
+           AND pg_catalog.cardinality(entry_ids) = pg_catalog.cardinality(row_keys)
+           AND pg_catalog.cardinality(class_names) = pg_catalog.cardinality(row_keys)
+           AND pg_catalog.cardinality(retain_untils) = pg_catalog.cardinality(row_keys)
+           AND pg_catalog.cardinality(actions) = pg_catalog.cardinality(row_keys)
+           AND pg_catalog.cardinality(review_ids) = pg_catalog.cardinality(row_keys)
+           AND pg_catalog.cardinality(approved_bys) = pg_catalog.cardinality(row_keys))
 );
-ALTER SEQUENCE scsm.disposal_certificate_certificate_id_seq
-  OWNED BY scsm.disposal_certificate.certificate_id;
-COMMENT ON TABLE scsm.disposal_certificate IS
-  'One certificate per disposed row: what (table, key, version, row hash, ledger entry), when, by whom, why';
+-- hashes and ids do not compress: stored uncompressed, pglz is not paid for
+ALTER TABLE scsm.disposal_batch
+  ALTER COLUMN row_hashes SET STORAGE EXTERNAL, ALTER COLUMN entry_ids SET STORAGE EXTERNAL,
+  ALTER COLUMN versions SET STORAGE EXTERNAL, ALTER COLUMN retain_untils SET STORAGE EXTERNAL,
+  ALTER COLUMN review_ids SET STORAGE EXTERNAL;
+ALTER SEQUENCE scsm.disposal_batch_batch_id_seq OWNED BY scsm.disposal_batch.batch_id;
+CREATE INDEX disposal_batch_table_idx ON scsm.disposal_batch (table_name, schema_name);
+COMMENT ON TABLE scsm.disposal_batch IS
+  'Disposal certificates, one protected and ledgered row per disposal batch: who, when, why, and per disposed row version (arrays, line by line) table key, version, row hash, ledger entry, class, retain_until, action, approval';
+
+CREATE VIEW scsm.disposal_certificate AS
+SELECT b.batch_id * 65536 + u.line - 1 AS certificate_id,
+       b.schema_name, b.table_name,
+       u.row_key, u.version, u.row_hash, u.entry_id,
+       b.disposed_at, b.disposed_by, b.reason, b.details,
+       u.class_name, u.retain_until, u.action, u.review_id, u.approved_by,
+       b.batch_id, u.line::integer AS line
+  FROM scsm.disposal_batch b,
+       LATERAL ROWS FROM (pg_catalog.unnest(b.row_keys), pg_catalog.unnest(b.versions),
+                          pg_catalog.unnest(b.row_hashes), pg_catalog.unnest(b.entry_ids),
+                          pg_catalog.unnest(b.class_names), pg_catalog.unnest(b.retain_untils),
+                          pg_catalog.unnest(b.actions), pg_catalog.unnest(b.review_ids),
+                          pg_catalog.unnest(b.approved_bys))
+         WITH ORDINALITY AS u (row_key, version, row_hash, entry_id, class_name, retain_until,
+                               action, review_id, approved_by, line);
+COMMENT ON VIEW scsm.disposal_certificate IS
+  'One certificate per disposed row version: what (table, key, version, row hash, ledger entry), when, by whom, why; line "line" of the ledgered row "batch_id" of scsm.disposal_batch';
+COMMENT ON COLUMN scsm.disposal_certificate.retain_until IS 'retain_until of the disposed row version (always before disposed_at)';
+COMMENT ON COLUMN scsm.disposal_certificate.action IS 'delete, anonymise (an anonymised copy replaced the row) or archive (a copy is in scsm.retention_archive)';
+COMMENT ON COLUMN scsm.disposal_certificate.review_id IS 'Approved scsm.disposal_review, when the class needs approval';
 
 INSERT INTO scsm.ledger_table (table_id, schema_name, table_name, mode, protected_by, builtin)
-VALUES (0, 'scsm', 'disposal_certificate', 'certificate', 'scsm', true);
+VALUES (0, 'scsm', 'disposal_batch', 'certificate', 'scsm', true);
 
 -- Steps of scsm.run_maintenance(), in position order; later issues add rows.
 CREATE TABLE scsm.maintenance_step (
@@ -148,12 +196,12 @@ SELECT pg_catalog.pg_extension_config_dump('scsm.ledger_row', '');
 SELECT pg_catalog.pg_extension_config_dump('scsm.ledger_row_entry_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('scsm.ledger_pending', '');
 SELECT pg_catalog.pg_extension_config_dump('scsm.ledger_block', '');
-SELECT pg_catalog.pg_extension_config_dump('scsm.disposal_certificate', '');
-SELECT pg_catalog.pg_extension_config_dump('scsm.disposal_certificate_certificate_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('scsm.disposal_batch', '');
+SELECT pg_catalog.pg_extension_config_dump('scsm.disposal_batch_batch_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('scsm.maintenance_step', 'WHERE NOT builtin');
 
 REVOKE ALL ON scsm.ledger_table, scsm.ledger_txn, scsm.ledger_row, scsm.ledger_pending, scsm.ledger_block,
-              scsm.disposal_certificate, scsm.maintenance_step FROM PUBLIC;
+              scsm.disposal_batch, scsm.disposal_certificate, scsm.maintenance_step FROM PUBLIC;
 -- which tables are protected, and the sealed chain, are not secret
 GRANT SELECT ON scsm.ledger_table, scsm.ledger_block TO PUBLIC;
 
@@ -250,7 +298,7 @@ COMMENT ON FUNCTION scsm.ledger_dispose_row(regclass, jsonb, text) IS
 REVOKE ALL ON FUNCTION scsm.ledger_dispose_row(regclass, jsonb, text) FROM PUBLIC;
 
 -- Refusal triggers on the ledger's own tables (the sealer only updates ledger_row).
-CREATE TRIGGER scsm_ledger_refuse BEFORE UPDATE OR DELETE OR TRUNCATE ON scsm.disposal_certificate
+CREATE TRIGGER scsm_ledger_refuse BEFORE UPDATE OR DELETE OR TRUNCATE ON scsm.disposal_batch
   FOR EACH STATEMENT EXECUTE FUNCTION scsm.ledger_refuse('0', 'certificate');
 CREATE TRIGGER scsm_ledger_refuse BEFORE UPDATE OR DELETE OR TRUNCATE ON scsm.ledger_block
   FOR EACH STATEMENT EXECUTE FUNCTION scsm.ledger_refuse('-1', 'ledger');
@@ -261,7 +309,7 @@ CREATE TRIGGER scsm_ledger_refuse BEFORE UPDATE OR TRUNCATE ON scsm.ledger_pendi
 ALTER TABLE scsm.ledger_pending ENABLE ALWAYS TRIGGER scsm_ledger_refuse;
 CREATE TRIGGER scsm_ledger_refuse BEFORE DELETE OR TRUNCATE ON scsm.ledger_row
   FOR EACH STATEMENT EXECUTE FUNCTION scsm.ledger_refuse('-1', 'ledger');
-ALTER TABLE scsm.disposal_certificate ENABLE ALWAYS TRIGGER scsm_ledger_refuse;
+ALTER TABLE scsm.disposal_batch ENABLE ALWAYS TRIGGER scsm_ledger_refuse;
 ALTER TABLE scsm.ledger_block ENABLE ALWAYS TRIGGER scsm_ledger_refuse;
 ALTER TABLE scsm.ledger_txn ENABLE ALWAYS TRIGGER scsm_ledger_refuse;
 ALTER TABLE scsm.ledger_row ENABLE ALWAYS TRIGGER scsm_ledger_refuse;
@@ -766,11 +814,12 @@ BEGIN
                     ELSE format('row hash %%s, ledger entry %%s (version %%s) says %%s',
                                 encode(cur.h, 'hex'), led.entry_id, led.version, encode(led.h, 'hex')) END AS detail
           FROM cur FULL JOIN led ON cur.k = led.k
+          -- certificates are lines of batch rows: joined as a set, not looked up per key
+          LEFT JOIN (SELECT DISTINCT c.row_key AS k, c.row_hash AS h FROM scsm.disposal_certificate c
+                      WHERE c.schema_name = %4$L AND c.table_name = %5$L) cert
+                 ON cur.k IS NULL AND cert.k = led.k AND cert.h = led.h
          WHERE cur.h IS DISTINCT FROM led.h
-           AND NOT (cur.k IS NULL AND EXISTS (
-                 SELECT 1 FROM scsm.disposal_certificate c
-                  WHERE c.schema_name = %4$L AND c.table_name = %5$L
-                    AND c.row_key = led.k AND c.row_hash = led.h))
+           AND cert.k IS NULL
          ORDER BY 1$q$, v_rel::oid, v_rel, t.table_id, t.schema_name, t.table_name);
     ELSE
       -- incremental: only keys with entries after the digest's block, by key lookup
@@ -790,11 +839,11 @@ BEGIN
           FROM led
           LEFT JOIN LATERAL (SELECT scsm.row_hash(%1$L::regclass, t) AS h FROM ONLY %2$s t
                               WHERE %7$s) cur ON true
+          LEFT JOIN (SELECT DISTINCT c.row_key AS k, c.row_hash AS h FROM scsm.disposal_certificate c
+                      WHERE c.schema_name = %4$L AND c.table_name = %5$L) cert
+                 ON cur.h IS NULL AND cert.k = led.k AND cert.h = led.h
          WHERE cur.h IS DISTINCT FROM led.h
-           AND NOT (cur.h IS NULL AND EXISTS (
-                 SELECT 1 FROM scsm.disposal_certificate c
-                  WHERE c.schema_name = %4$L AND c.table_name = %5$L
-                    AND c.row_key = led.k AND c.row_hash = led.h))
+           AND cert.k IS NULL
          ORDER BY 1$q$, v_rel::oid, v_rel, t.table_id, t.schema_name, t.table_name,
                   v_from, scsm.ledger_key_condition(v_rel, 't', 'led.k'));
     END IF;
@@ -863,11 +912,11 @@ BEGIN
                     ELSE format('history row version %%s has hash %%s, ledger entry %%s says %%s',
                                 hist.v, encode(hist.hh, 'hex'), led.entry_id, encode(led.h, 'hex')) END
           FROM hist FULL JOIN led ON hist.k = led.k AND hist.v = led.v
+          LEFT JOIN (SELECT DISTINCT c.row_key AS k, c.version AS v, c.row_hash AS h FROM scsm.disposal_certificate c
+                      WHERE c.schema_name = %4$L AND c.table_name = %5$L) cert
+                 ON hist.k IS NULL AND cert.k = led.k AND cert.v = led.v AND cert.h = led.h
          WHERE hist.hh IS DISTINCT FROM led.h
-           AND NOT (hist.k IS NULL AND EXISTS (
-                 SELECT 1 FROM scsm.disposal_certificate c
-                  WHERE c.schema_name = %4$L AND c.table_name = %5$L
-                    AND c.row_key = led.k AND c.version = led.v AND c.row_hash = led.h))
+           AND cert.k IS NULL
          ORDER BY 1$q$, v_rel::oid, v_hist, t.table_id, t.schema_name, t.table_name);
       FOR row_key, kind, detail IN EXECUTE v_q LOOP
         table_name := format('%I.%I', t.schema_name, t.history_table);

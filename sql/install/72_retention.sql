@@ -107,16 +107,8 @@ CREATE TRIGGER scsm_retention_guard BEFORE UPDATE OF retain_until, retention_bas
   ON scsm.ledger_row FOR EACH ROW EXECUTE FUNCTION scsm.retention_guard();
 ALTER TABLE scsm.ledger_row ENABLE ALWAYS TRIGGER scsm_retention_guard;
 
-ALTER TABLE scsm.disposal_certificate
-  ADD COLUMN class_name text,
-  ADD COLUMN retain_until timestamptz,
-  ADD COLUMN action text,
-  ADD COLUMN review_id bigint,
-  ADD COLUMN approved_by text;
-COMMENT ON COLUMN scsm.disposal_certificate.retain_until IS 'retain_until of the disposed row version (always before disposed_at)';
-COMMENT ON COLUMN scsm.disposal_certificate.action IS 'delete, anonymise (an anonymised copy replaced the row) or archive (a copy is in scsm.retention_archive)';
-COMMENT ON COLUMN scsm.disposal_certificate.review_id IS 'Approved scsm.disposal_review, when the class needs approval';
-CREATE INDEX disposal_certificate_row_idx ON scsm.disposal_certificate (table_name, row_key);
+-- (the certificates' class, retain_until, action and approval columns are
+-- in scsm.disposal_batch, 70_ledger.sql)
 
 -- ---------------------------------------------------------------------------
 -- Who may approve disposals, exceptions and legal holds.
@@ -856,8 +848,8 @@ BEGIN
     v_st := 'eligible';
   END IF;
   IF status = 'eligible' THEN
-    -- what may go now: present, not held, approved where the class asks; locked
-    -- so that a second disposer skips these rows
+    -- what may go now: present, not held, approved where the class asks (the
+    -- disposer holds the table's disposal lock: no row lock is needed)
     RETURN QUERY EXECUTE format($q$
       SELECT l.entry_id, l.row_key, l.version, l.row_hash, c.class_id, c.name, l.retain_until, c.action,
              c.anonymise_columns, r.review_id, r.decided_by, %1$s, 'eligible'::text, l.ctid, lr.tid
@@ -865,8 +857,7 @@ BEGIN
         AND lr.present AND NOT %3$s
         AND (NOT c.needs_approval OR r.status = 'approved')
       ORDER BY l.retain_until
-      LIMIT $4
-      FOR UPDATE OF l SKIP LOCKED$q$, v_org, v_from, v_held)
+      LIMIT $4$q$, v_org, v_from, v_held)
       USING v_tid, scsm.retention_now(), only_entries, max_rows;
   ELSE
     RETURN QUERY EXECUTE format($q$
@@ -887,7 +878,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION scsm.retention_candidates(regclass, integer, bigint[], text) IS
-  'Due rows of a protected table (latest version, retain_until reached) with their state: eligible, held, awaiting_approval, rejected or missing (gone without a certificate); eligible rows are locked SKIP LOCKED';
+  'Due rows of a protected table (latest version, retain_until reached) with their state: eligible, held, awaiting_approval, rejected or missing (gone without a certificate); the disposal batch lists eligible rows under the table''s disposal lock';
 REVOKE ALL ON FUNCTION scsm.retention_candidates(regclass, integer, bigint[], text) FROM PUBLIC;
 
 -- Runs as the owner: it reads the ledger and calls the disposal batch, which
@@ -969,8 +960,8 @@ BEGIN
     IF n > 0 THEN
       idle := 0;
     ELSE
-      -- rows skipped because another transaction (a second disposer, the
-      -- sealer) held their ledger entries: wait for it, a little
+      -- a table skipped because another disposer holds its disposal lock:
+      -- wait for it, a little
       EXIT WHEN NOT scsm.retention_pending() OR idle >= 50;
       idle := idle + 1;
       PERFORM pg_catalog.pg_sleep(0.1);
@@ -1079,8 +1070,10 @@ BEGIN
   retention_basis := e.retention_basis;
   retain_until := e.retain_until;
   state := CASE
-    WHEN EXISTS (SELECT 1 FROM scsm.disposal_certificate d WHERE d.table_name = (SELECT relname FROM pg_class WHERE oid = tbl)
-                  AND d.row_key = v_key AND d.entry_id = e.entry_id) THEN 'disposed'
+    -- the entry among the lines of the table's certificate batches (an array
+    -- search per batch, without expanding the batches into lines)
+    WHEN EXISTS (SELECT 1 FROM scsm.disposal_batch d WHERE d.table_name = (SELECT relname FROM pg_class WHERE oid = tbl)
+                  AND e.entry_id = ANY (d.entry_ids)) THEN 'disposed'
     WHEN e.retention_class IS NULL THEN 'kept (no class)'
     WHEN e.retain_until IS NULL THEN 'kept (period not started)'
     WHEN e.retain_until > scsm.retention_now() THEN 'retained'

@@ -29,7 +29,9 @@ SELECT 'relation', t, r, p::text[], true
     ('ledger_txn',           'scsm_auditor', '{SELECT}'),
     ('ledger_txn',           'scsm_admin',   '{SELECT}'),
     ('disposal_certificate', 'scsm_auditor', '{SELECT}'),
-    ('disposal_certificate', 'scsm_admin',   '{SELECT}')
+    ('disposal_certificate', 'scsm_admin',   '{SELECT}'),
+    ('disposal_batch',       'scsm_auditor', '{SELECT}'),
+    ('disposal_batch',       'scsm_admin',   '{SELECT}')
   ) AS v (t, r, p);
 
 -- Retention.  Classes, assignments, holds, exceptions and reviews have an

@@ -1,7 +1,7 @@
 -- Retention: stamps in the write path, early delete refused, holds,
 -- approval, class changes, exceptions, anonymise and archive, certificates.
 BEGIN;
-SELECT plan(61);
+SELECT plan(73);
 
 \i test/fixtures/retention_org.sql
 
@@ -62,6 +62,8 @@ SELECT lives_ok($$UPDATE scsm.ledger_row SET retain_until = retain_until + inter
 -- ---------------------------------------------------------------- disposal, anonymise
 SELECT is(scsm.dispose_expired(100), 2::bigint, 'dispose_expired takes the two expired rows');
 SELECT is((SELECT count(*) FROM scsm.measurement WHERE org_id = 910), 1::bigint, 'expired measurement gone');
+SELECT is((SELECT state FROM scsm.retention_of('scsm.measurement', '{"org_id":910,"measurement_id":1}')),
+          'disposed', 'retention_of finds the disposed row among the certificate batches');
 SELECT is((SELECT note FROM public.ret_log WHERE id = 1), NULL, 'anonymise: the named column is cleared');
 SELECT is((SELECT logged_on FROM public.ret_log WHERE id = 1), '2000-01-01'::date, 'anonymise: other columns stay');
 SELECT is((SELECT note FROM public.ret_log WHERE id = 2), 'fresh', 'unexpired row untouched');
@@ -211,14 +213,58 @@ SELECT is((SELECT count(*) FROM scsm.disposal_certificate c
               AND c.action = 'delete' AND c.reason = 'retention period expired' AND c.disposed_by = session_user
               AND c.retain_until < c.disposed_at AND l.retain_until IS NULL),
           4::bigint, 'one certificate per disposed row: table, key, version, ledger hash and entry, class, when, who, why');
-SELECT is((SELECT count(*) FROM scsm.disposal_certificate c
-             JOIN scsm.ledger_row l ON l.table_id = 0 AND l.row_key = scsm.row_key('scsm.disposal_certificate', c)
-              AND l.row_hash = scsm.row_hash('scsm.disposal_certificate', c)
-            WHERE c.table_name = 'ret_alt'),
-          4::bigint, 'each certificate has its own ledger entry with its hash');
+SELECT is((SELECT count(*) FROM scsm.disposal_batch b WHERE b.table_name = 'ret_alt'),
+          1::bigint, 'the batch leaves one certificate batch row');
+SELECT is((SELECT count(*) FROM scsm.disposal_batch b
+             JOIN scsm.ledger_entry l ON l.table_id = 0 AND l.row_key = scsm.row_key('scsm.disposal_batch', b)
+              AND l.row_hash = scsm.row_hash('scsm.disposal_batch', b)
+            WHERE b.table_name = 'ret_alt'),
+          1::bigint, 'the certificate batch has its own ledger entry with its hash');
+SELECT is((SELECT count(*) FROM scsm.ledger_entry l WHERE l.table_id = 0
+              AND l.row_key IN (SELECT scsm.row_key('scsm.disposal_batch', b) FROM scsm.disposal_batch b WHERE b.table_name = 'ret_alt')),
+          1::bigint, 'one ledger entry per batch, not per disposed row');
+SELECT is((SELECT count(*) FROM scsm.disposal_certificate c JOIN scsm.disposal_batch b USING (batch_id)
+            WHERE c.table_name = 'ret_alt' AND c.row_key = b.row_keys[c.line] AND c.row_hash = b.row_hashes[c.line]
+              AND c.entry_id = b.entry_ids[c.line] AND c.version = b.versions[c.line]),
+          4::bigint, 'each per-row certificate is a line of its ledgered batch');
+SELECT throws_ok($$UPDATE scsm.disposal_batch SET reason = 'x'$$, '55000', NULL, 'certificate batches cannot be changed');
 SELECT results_eq($$SELECT row_key, kind FROM scsm.verify_ledger() WHERE table_name = 'public.ret_alt'$$,
                   $$VALUES ('{"id":"3"}'::text, 'modified'::text)$$,
                   'verify_ledger: the disposed rows are accounted for, the altered one is named');
+
+-- ---------------------------------------------------------------- how rows are deleted
+-- a record that a foreign key still points at cannot go: the batch falls
+-- back to one row at a time, the free row goes, the referenced one stays
+CREATE TABLE public.ret_fk (id int PRIMARY KEY, d date NOT NULL);
+SELECT scsm.protect('public.ret_fk', 'append_only');
+CREATE TABLE public.ret_fk_ref (id int PRIMARY KEY, fk int REFERENCES public.ret_fk (id));
+INSERT INTO scsm.retention_class (name, description, period, basis, basis_column)
+VALUES ('ret_fk', 'test', '1 year', 'record_date', 'd');
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'public', 'ret_fk', class_id FROM scsm.retention_class WHERE name = 'ret_fk';
+INSERT INTO public.ret_fk VALUES (1, '2000-01-01'), (2, '2000-01-02');
+INSERT INTO public.ret_fk_ref VALUES (1, 1);
+SELECT is(scsm.dispose_expired(100, 'public.ret_fk'), 1::bigint, 'a batch with a referenced record disposes the others');
+SELECT results_eq($$SELECT id FROM public.ret_fk$$, $$VALUES (1)$$, 'the referenced record stays');
+SELECT is((SELECT count(*) FROM scsm.event_log WHERE event = 'disposal_failed' AND table_name = 'ret_fk'),
+          1::bigint, 'and its failure is an event');
+-- a trigger of the table's owner on DELETE still runs for disposed rows
+CREATE TABLE public.ret_trg (id int PRIMARY KEY, d date NOT NULL);
+SELECT scsm.protect('public.ret_trg', 'append_only');
+CREATE TABLE public.ret_trg_log (id int);
+CREATE FUNCTION public.ret_trg_log() RETURNS trigger LANGUAGE plpgsql AS
+  $f$BEGIN INSERT INTO public.ret_trg_log VALUES (OLD.id); RETURN OLD; END$f$;
+CREATE TRIGGER ret_trg_log AFTER DELETE ON public.ret_trg FOR EACH ROW EXECUTE FUNCTION public.ret_trg_log();
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'public', 'ret_trg', class_id FROM scsm.retention_class WHERE name = 'ret_fk';
+INSERT INTO public.ret_trg VALUES (1, '2000-01-01'), (2, '2000-01-02');
+SELECT is(scsm.dispose_expired(100, 'public.ret_trg'), 2::bigint, 'rows of a table with a DELETE trigger are disposed');
+SELECT results_eq($$SELECT id FROM public.ret_trg_log ORDER BY id$$, $$VALUES (1), (2)$$,
+                  'through the DELETE statement: the trigger ran for each');
+SELECT is((SELECT count(*) FROM scsm.disposal_certificate WHERE table_name IN ('ret_fk', 'ret_trg')), 3::bigint,
+          'one certificate per disposed row');
+SELECT is_empty($$SELECT * FROM scsm.verify_ledger() WHERE table_name IN ('public.ret_fk', 'public.ret_trg')$$,
+                'verify_ledger clean for both');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -47,13 +47,13 @@ SELECT is_empty($$
 SELECT is_empty($$
     SELECT relname FROM pg_class
      WHERE relnamespace = 'scsm'::regnamespace AND relkind IN ('r', 'p', 'v')
-       AND relname NOT IN ('ledger_row', 'ledger_entry', 'ledger_pending', 'ledger_txn', 'disposal_certificate', 'retention_archive')
+       AND relname NOT IN ('ledger_row', 'ledger_entry', 'ledger_pending', 'ledger_txn', 'disposal_certificate', 'disposal_batch', 'retention_archive')
        AND NOT has_table_privilege('scsm_viewer', oid, 'SELECT') $$,
     'scsm_viewer can SELECT every table and view but the ledger internals');
 SELECT is_empty($$
     SELECT c.relname || ' ' || g FROM pg_class c, unnest(ARRAY['scsm_viewer', 'scsm_contributor', 'scsm_manager']) g
      WHERE c.oid IN ('scsm.ledger_row'::regclass, 'scsm.ledger_txn'::regclass, 'scsm.disposal_certificate'::regclass,
-                     'scsm.retention_archive'::regclass)
+                     'scsm.disposal_batch'::regclass, 'scsm.retention_archive'::regclass)
        AND has_table_privilege(g, c.oid, 'SELECT') $$,
     'only auditors and administrators read the ledger entries and certificates');
 SELECT is_empty($$

@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib.sh
 
-echo "1..5"
+echo "1..7"
 db=scsm_ret_conc_$$
 q() { psql -X -qAt -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
 n=0
@@ -34,5 +34,15 @@ ok "$(q "SELECT count(*) FROM scsm.disposal_certificate") + $held_left" "$(q "SE
 ok "$(q "SELECT count(*) FROM (SELECT row_key FROM scsm.disposal_certificate GROUP BY row_key HAVING count(*) > 1) d")" 0 \
    "no row certified twice"
 ok "$(q "SELECT count(*) FROM scsm.verify_ledger()")" 0 "verify_ledger clean"
+# the table's disposal lock: a disposer leaves a table alone while another
+# transaction holds it, and takes it up once it is released
+q "INSERT INTO scsm.measurement (org_id, kpi_id, measured_at, value) VALUES (910, 1, '2000-01-01 00:00+00', 1)" >/dev/null
+tid=$(q "SELECT table_id FROM scsm.ledger_table WHERE table_name = 'measurement'")
+psql -X -q -d "$db" -c "BEGIN; SELECT pg_advisory_xact_lock(1935897453, $tid); SELECT pg_sleep(3); COMMIT;" >/dev/null 2>&1 &
+p3=$!
+sleep 1
+ok "$(q "SELECT scsm.dispose_expired(100, 'scsm.measurement')")" 0 "a disposer skips a table whose disposal lock is held"
+wait $p3
+ok "$(q "SELECT scsm.dispose_expired(100, 'scsm.measurement')")" 1 "and disposes once it is released"
 psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null 2>&1
 rm -f "$err.1" "$err.2"
