@@ -9,7 +9,8 @@ Reads tab-separated rows on stdin:
   S inst person month n               person takes part in at most n audits that month
 Flow, in units of one person on one audit: source -> (unit, deadline) lead
 items (n) and team items (n * (team_size - 1)) -> (unit, month <= deadline)
-lead / team nodes (at most one audit of a unit a month: 1 / team_size - 1)
+lead / team nodes (at most one audit of a unit a month: 1 / team_size - 1;
+only months in which a whole team can be formed)
 -> (unit, month, person) (1: nobody twice on one audit) -> (person, month)
 (the person's slots) -> sink.  Prints "inst need flow ndiag team_size" per instance;
 flow == need means the relaxation has a complete assignment, so the capacity
@@ -93,11 +94,20 @@ for i in sorted(inst):
     fl = Flow()
     need = 0
     months = defaultdict(set)
+    # a month can hold an audit of a unit only if a whole team can be formed
+    # then: team_size different eligible people, one of them a lead
+    people, leads = defaultdict(int), defaultdict(int)
+    for unit, lst in edges[i].items():
+        for person, t, lead in lst:
+            people[unit, t] += 1
+            leads[unit, t] += lead
     for unit, dl, n in items[i]:
         need += n * ts
         fl.add('s', ('L', unit, dl), n)
         fl.add('s', ('T', unit, dl), n * (ts - 1))
         for t in range(dl + 1):
+            if people[unit, t] < ts or leads[unit, t] < 1:
+                continue
             fl.add(('L', unit, dl), ('Lu', unit, t), n)
             fl.add(('T', unit, dl), ('Tu', unit, t), n * (ts - 1))
             months[unit].add(t)

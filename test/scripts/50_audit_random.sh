@@ -5,7 +5,8 @@
 # with separate queries), and a capacity diagnosis must be proved: a
 # relaxation of the programme (audits to months, leads and team members to
 # audits within their monthly capacities) has no complete assignment
-# (maximum flow in 50_audit_capflow.py);
+# (maximum flow in 50_audit_capflow.py; with teams the relaxation is looser
+# and a diagnosis it leaves undecided is counted, not failed);
 # re-planning gives the same programme.
 #   SCSM_AUDIT_INSTANCES (default 300)  number of instances
 set -uo pipefail

@@ -184,10 +184,10 @@ $$;
 -- by its due month, then one at least every interval; coverage: one in every
 -- full cycle window), at most one a month; each audit needs a lead (an
 -- active, competent, independent, available lead auditor) and team size - 1
--- other independent, available active auditors, all different; an auditor
--- takes part in at most floor(capacity / audit-days) audits a month.  The
--- relaxation lets the lead and the rest of the team of one audit fall in
--- different months.  The audits of a unit diagnosed with another rule in
+-- other independent, available active auditors, all different, in a month
+-- where such a team exists; an auditor takes part in at most
+-- floor(capacity / audit-days) audits a month.  The relaxation lets the
+-- lead and the rest of the team of one audit fall in different months.  The audits of a unit diagnosed with another rule in
 -- month F <= t_last that are due from F on are left out (dropping audits only
 -- relaxes).  If even the relaxation has no complete
 -- assignment, no programme exists.  The SQL here writes the relaxation as
