@@ -22,9 +22,13 @@
  * Each goes to the least-loaded eligible lead (load this month relative to
  * capacity, then total load, then person id).  An occurrence that cannot be
  * placed at its deadline is tried in earlier months of its window
- * (backfill); if that fails too, the reason is diagnosed (competence, lead,
- * independence, unavailability, capacity) and reported.  Everything is
- * ordered by ids, so the same data give the same programme.
+ * (backfill); then, month by month back through the window, room is made by
+ * reassigning roles of audits already placed in that month (augmenting
+ * paths of a bipartite matching between the month's audit roles and the
+ * auditors' capacities); if that fails too, the reason is diagnosed
+ * (competence, lead, independence, unavailability, capacity, also for the
+ * team) and reported, a capacity diagnosis with what uses the capacity.
+ * Everything is ordered by ids, so the same data give the same programme.
  *
  * The checker (scsm.check_audit_programme, SQL) shares no code with this
  * file.
@@ -789,14 +793,19 @@ AugmentAssign(Planner *pl, int ui, int m, int *lead_out, int **team_out, int *nt
 	int			nteam = 0;
 	int			k;
 
+	/*
+	 * A failed search changes nothing, so the auditors it visited stay dead
+	 * ends for the next candidate: one visited set per search phase keeps a
+	 * phase linear in the month's audits.
+	 */
+	memset(pl->visited, 0, sizeof(bool) * Max(pl->nauditors, 1));
 	for (k = 0; k < c->n && lead < 0; k++)
 	{
 		int			a = c->auditors[k];
 
 		if (!CanLead(pl, u, a, m))
 			continue;
-		memset(pl->visited, 0, sizeof(bool) * Max(pl->nauditors, 1));
-		if (HasRoom(pl, a, m) || FreeSlot(pl, a, m))
+		if (HasRoom(pl, a, m) || (!pl->visited[a] && FreeSlot(pl, a, m)))
 			lead = a;
 	}
 	if (lead < 0)
@@ -814,12 +823,12 @@ AugmentAssign(Planner *pl, int ui, int m, int *lead_out, int **team_out, int *nt
 			if (a != lead && !InList(team, nteam, a) &&
 				CanServe(pl, u, a, m) && LessLoaded(pl, a, pick, m))
 				pick = a;
+		memset(pl->visited, 0, sizeof(bool) * Max(pl->nauditors, 1));
 		for (a = 0; a < pl->nauditors && pick < 0; a++)
 		{
-			if (a == lead || InList(team, nteam, a) ||
+			if (a == lead || InList(team, nteam, a) || pl->visited[a] ||
 				pl->auditors[a].unavailable[m] || Conflicted(u, a, m))
 				continue;
-			memset(pl->visited, 0, sizeof(bool) * Max(pl->nauditors, 1));
 			if (FreeSlot(pl, a, m))
 				pick = a;
 		}
