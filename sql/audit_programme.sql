@@ -67,6 +67,29 @@ DELETE FROM scsm.audit_programme_config WHERE org_id = 901;
 SELECT count(*) FROM scsm.audit_programme_diagnostics(901, '2027-01-01', '1 year');
 SELECT period, lead_auditor, team, reason, due_by FROM scsm.plan_audit_programme(901, '2027-01-01', '1 year');
 
+-- Feasible only by moving an audit between leads (a bipartite matching):
+-- 4.1 may go to Xi or Yu, 4.2 only to Xi (Zed belongs to the site), one
+-- audit each a month.  Served in unit order, 4.1 first takes Xi (least
+-- loaded, lowest id); the planner must hand it to Yu to make room for 4.2.
+INSERT INTO scsm.organization (org_id, name, short_name) VALUES (902, 'Regress Match', 'regress_match');
+INSERT INTO scsm.site (org_id, site_id, name, kind) VALUES (902, 9021, 'Pier', 'terminal');
+INSERT INTO scsm.person (org_id, person_id, full_name, site_id) VALUES
+    (902, 9201, 'Xi Lead', NULL), (902, 9202, 'Yu Lead', NULL), (902, 9203, 'Zed Local', 9021);
+INSERT INTO scsm.auditor (org_id, person_id, is_lead, monthly_capacity) VALUES
+    (902, 9201, true, 1), (902, 9202, true, 1), (902, 9203, true, 1);
+INSERT INTO scsm.auditor_competence (org_id, person_id, clause) VALUES
+    (902, 9201, '4'), (902, 9202, '4.1'), (902, 9203, '4.2');
+SELECT scsm.sync_audit_units(902);
+UPDATE scsm.audit_unit SET in_scope_since = '2020-01-01', in_scope = clause::text IN ('4.1', '4.2') WHERE org_id = 902;
+SELECT u.clause, p.period, p.lead_auditor, p.reason
+  FROM scsm.plan_audit_programme(902, '2027-01-01', '1 month') p
+  JOIN scsm.audit_unit u ON u.org_id = 902 AND u.unit_id = p.unit_id ORDER BY u.clause;
+SELECT * FROM scsm.check_audit_programme(902);
+-- without Yu no matching exists: the capacity diagnosis says what Xi carries
+UPDATE scsm.auditor SET active = false WHERE org_id = 902 AND person_id = 9202;
+SELECT u.clause, d.rule, d.detail FROM scsm.audit_programme_diagnostics(902, '2027-01-01', '1 month') d
+  JOIN scsm.audit_unit u ON u.org_id = 902 AND u.unit_id = d.unit_id;
+
 -- Bad inputs.
 SELECT scsm.plan_audit_programme_id(NULL, '2027-01-01', '1 year');
 SELECT scsm.plan_audit_programme_id(901, NULL, '1 year');

@@ -22,9 +22,13 @@
  * Each goes to the least-loaded eligible lead (load this month relative to
  * capacity, then total load, then person id).  An occurrence that cannot be
  * placed at its deadline is tried in earlier months of its window
- * (backfill); if that fails too, the reason is diagnosed (competence, lead,
- * independence, unavailability, capacity) and reported.  Everything is
- * ordered by ids, so the same data give the same programme.
+ * (backfill); then, month by month back through the window, room is made by
+ * reassigning roles of audits already placed in that month (augmenting
+ * paths of a bipartite matching between the month's audit roles and the
+ * auditors' capacities); if that fails too, the reason is diagnosed
+ * (competence, lead, independence, unavailability, capacity, also for the
+ * team) and reported, a capacity diagnosis with what uses the capacity.
+ * Everything is ordered by ids, so the same data give the same programme.
  *
  * The checker (scsm.check_audit_programme, SQL) shares no code with this
  * file.
@@ -146,6 +150,11 @@ typedef struct Planner
 	PlanFailure *failures;
 	int			nfailures;
 	int			maxfailures;
+	/* entries of each month (indices into entries), for reassignment */
+	int		  **month_entries;
+	int		   *month_n;
+	int		   *month_max;
+	bool	   *visited;		/* per auditor, scratch for FreeSlot */
 } Planner;
 
 /* ---------- small helpers ---------- */
@@ -573,6 +582,17 @@ AddEntry(Planner *pl, int unit, int month, int lead, int *team, int nteam, const
 		pl->entries = pl->entries ? repalloc_huge(pl->entries, sizeof(PlanEntry) * pl->maxentries)
 			: palloc_extended(sizeof(PlanEntry) * pl->maxentries, MCXT_ALLOC_HUGE);
 	}
+	if (lead >= 0)
+	{
+		if (pl->month_n[month] == pl->month_max[month])
+		{
+			pl->month_max[month] = pl->month_max[month] ? pl->month_max[month] * 2 : 64;
+			pl->month_entries[month] = pl->month_entries[month]
+				? repalloc(pl->month_entries[month], sizeof(int) * pl->month_max[month])
+				: palloc(sizeof(int) * pl->month_max[month]);
+		}
+		pl->month_entries[month][pl->month_n[month]++] = pl->nentries;
+	}
 	e = &pl->entries[pl->nentries++];
 	e->unit = unit;
 	e->month = month;
@@ -650,6 +670,186 @@ TryAssign(Planner *pl, int ui, int m, int *lead_out, int **team_out, int *nteam_
 	return true;
 }
 
+/* May auditor a lead the audit of unit u in month m (capacity aside)? */
+static bool
+CanLead(Planner *pl, PlanUnit *u, int a, int m)
+{
+	PlanAuditor *x = &pl->auditors[a];
+
+	return x->is_lead && !x->unavailable[m] && !Conflicted(u, a, m);
+}
+
+static bool
+HasRoom(Planner *pl, int a, int m)
+{
+	return pl->auditors[a].load[m] + pl->audit_days <= pl->auditors[a].capacity + 1e-9;
+}
+
+static bool
+InList(const int *list, int n, int a)
+{
+	int			k;
+
+	for (k = 0; k < n; k++)
+		if (list[k] == a)
+			return true;
+	return false;
+}
+
+/* Move one audit-day booking of month m from auditor a to auditor b. */
+static void
+MoveLoad(Planner *pl, int a, int b, int m)
+{
+	pl->auditors[a].load[m] -= pl->audit_days;
+	pl->auditors[a].total -= pl->audit_days;
+	pl->auditors[b].load[m] += pl->audit_days;
+	pl->auditors[b].total += pl->audit_days;
+}
+
+/*
+ * Free one audit's worth of capacity of auditor a in month m by handing one
+ * of a's roles that month (lead or team member of a placed audit) to another
+ * auditor who may take it and has room, or whose room can be freed the same
+ * way: a depth-first augmenting path over auditors, each visited once per
+ * search (bipartite matching of the month's audit roles to auditors with
+ * their capacities).  Entries and auditors are tried in index order, so the
+ * result is deterministic.  Returns true when a now has room.
+ */
+static bool
+FreeSlot(Planner *pl, int a, int m)
+{
+	int			i;
+
+	pl->visited[a] = true;
+	for (i = 0; i < pl->month_n[m]; i++)
+	{
+		PlanEntry  *e = &pl->entries[pl->month_entries[m][i]];
+		PlanUnit   *v = &pl->units[e->unit];
+		int			k;
+
+		if (e->lead == a)
+		{
+			PlanClass  *c = &pl->classes[v->cls];
+
+			for (k = 0; k < c->n; k++)
+			{
+				int			b = c->auditors[k];
+
+				if (pl->visited[b] || !CanLead(pl, v, b, m) || InList(e->team, e->nteam, b))
+					continue;
+				if (HasRoom(pl, b, m) || FreeSlot(pl, b, m))
+				{
+					MoveLoad(pl, a, b, m);
+					e->lead = b;
+					return true;
+				}
+			}
+		}
+		else if (InList(e->team, e->nteam, a))
+		{
+			int			b;
+
+			for (b = 0; b < pl->nauditors; b++)
+			{
+				if (pl->visited[b] || b == e->lead || InList(e->team, e->nteam, b) ||
+					pl->auditors[b].unavailable[m] || Conflicted(v, b, m))
+					continue;
+				if (HasRoom(pl, b, m) || FreeSlot(pl, b, m))
+				{
+					MoveLoad(pl, a, b, m);
+					for (k = 0; k < e->nteam; k++)
+						if (e->team[k] == a)
+							e->team[k] = b;
+					return true;
+				}
+			}
+		}
+	}
+	return false;
+}
+
+/* Book one audit-day booking of month m on auditor a (or release it). */
+static void
+Book(Planner *pl, int a, int m, double sign)
+{
+	pl->auditors[a].load[m] += sign * pl->audit_days;
+	pl->auditors[a].total += sign * pl->audit_days;
+}
+
+/*
+ * TryAssign could not staff unit ui in month m: reassign roles of audits
+ * already placed in m so that an eligible lead, then each team member, gets
+ * room.  Each member is booked as soon as found, so later searches do not
+ * take the room back.  On failure every booking made here is released (the
+ * reassignments stay: they are valid).
+ */
+static bool
+AugmentAssign(Planner *pl, int ui, int m, int *lead_out, int **team_out, int *nteam_out)
+{
+	PlanUnit   *u = &pl->units[ui];
+	PlanClass  *c = &pl->classes[u->cls];
+	int			lead = -1;
+	int		   *team = NULL;
+	int			nteam = 0;
+	int			k;
+
+	/*
+	 * A failed search changes nothing, so the auditors it visited stay dead
+	 * ends for the next candidate: one visited set per search phase keeps a
+	 * phase linear in the month's audits.
+	 */
+	memset(pl->visited, 0, sizeof(bool) * Max(pl->nauditors, 1));
+	for (k = 0; k < c->n && lead < 0; k++)
+	{
+		int			a = c->auditors[k];
+
+		if (!CanLead(pl, u, a, m))
+			continue;
+		if (HasRoom(pl, a, m) || (!pl->visited[a] && FreeSlot(pl, a, m)))
+			lead = a;
+	}
+	if (lead < 0)
+		return false;
+	Book(pl, lead, m, 1);
+	if (pl->team_size > 1)
+		team = palloc(sizeof(int) * pl->team_size);
+	while (nteam < pl->team_size - 1)
+	{
+		int			pick = -1;
+		int			a;
+
+		/* the least-loaded one with room, as TryAssign would choose */
+		for (a = 0; a < pl->nauditors; a++)
+			if (a != lead && !InList(team, nteam, a) &&
+				CanServe(pl, u, a, m) && LessLoaded(pl, a, pick, m))
+				pick = a;
+		memset(pl->visited, 0, sizeof(bool) * Max(pl->nauditors, 1));
+		for (a = 0; a < pl->nauditors && pick < 0; a++)
+		{
+			if (a == lead || InList(team, nteam, a) || pl->visited[a] ||
+				pl->auditors[a].unavailable[m] || Conflicted(u, a, m))
+				continue;
+			if (FreeSlot(pl, a, m))
+				pick = a;
+		}
+		if (pick < 0)
+		{
+			Book(pl, lead, m, -1);
+			for (k = 0; k < nteam; k++)
+				Book(pl, team[k], m, -1);
+			if (team)
+				pfree(team);
+			return false;
+		}
+		Book(pl, pick, m, 1);
+		team[nteam++] = pick;
+	}
+	*lead_out = lead;
+	*team_out = team;
+	*nteam_out = nteam;
+	return true;
+}
+
 /* Record that unit ui had its next occurrence at month p and advance its state. */
 static void
 Place(Planner *pl, int ui, int p, int lead, int *team, int nteam)
@@ -721,6 +921,39 @@ FinishPersons(StringInfo s, int hidden)
 {
 	if (hidden > 0)
 		appendStringInfo(s, " and %d more", hidden);
+}
+
+#define PLAN_MAX_CARRIED 6
+
+/*
+ * Append what auditor a carries in month m: the audit-days booked against
+ * the capacity and the first units audited (as lead or on the team), so a
+ * capacity diagnosis says what used the capacity.
+ */
+static void
+AppendCarried(Planner *pl, StringInfo s, int a, int m)
+{
+	PlanAuditor *x = &pl->auditors[a];
+	int			i,
+				n = 0;
+
+	appendStringInfo(s, " In %s person %lld (%s) has %g of %g audit-days booked",
+					 MonthLabel(pl, m), (long long) x->person_id, x->name, x->load[m], x->capacity);
+	for (i = 0; i < pl->month_n[m]; i++)
+	{
+		PlanEntry  *e = &pl->entries[pl->month_entries[m][i]];
+		PlanUnit   *v = &pl->units[e->unit];
+
+		if (e->lead != a && !InList(e->team, e->nteam, a))
+			continue;
+		if (n < PLAN_MAX_CARRIED)
+			appendStringInfo(s, "%s unit %lld (%s at \"%s\"%s)", n ? "," : ":",
+							 (long long) v->unit_id, v->clause, v->site_name, e->lead == a ? "" : ", team");
+		n++;
+	}
+	if (n > PLAN_MAX_CARRIED)
+		appendStringInfo(s, " and %d more", n - PLAN_MAX_CARRIED);
+	appendStringInfoChar(s, '.');
 }
 
 /*
@@ -828,6 +1061,59 @@ Diagnose(Planner *pl, int ui, int lb, int m)
 		AddFailure(pl, ui, m, "unavailability", s.data);
 		return;
 	}
+	if (pl->team_size > 1)
+	{
+		/* can a team be formed at all, capacity aside? */
+		bool		team_indep = false,
+					team_avail = false;
+
+		for (mm = lb; mm <= m; mm++)
+			for (k = 0; k < c->n; k++)
+			{
+				int			a = c->auditors[k];
+				int			b,
+							nind = 0,
+							nfree = 0;
+
+				if (!pl->auditors[a].is_lead || Conflicted(u, a, mm))
+					continue;
+				for (b = 0; b < pl->nauditors; b++)
+				{
+					if (b == a || Conflicted(u, b, mm))
+						continue;
+					nind++;
+					nfree += !pl->auditors[b].unavailable[mm];
+				}
+				team_indep |= (nind >= pl->team_size - 1);
+				team_avail |= (!pl->auditors[a].unavailable[mm] && nfree >= pl->team_size - 1);
+			}
+		if (!team_indep || !team_avail)
+		{
+			int			b;
+
+			appendStringInfo(&s, "No team of %d can be formed in %s: besides a competent, independent lead auditor, "
+							 "too few active auditors are %s (independent: ",
+							 pl->team_size, window, team_indep ? "independent and available" : "independent of the unit");
+			first = true;
+			for (b = 0; b < pl->nauditors; b++)
+			{
+				bool		indep = false;
+
+				for (mm = lb; mm <= m; mm++)
+					indep |= !Conflicted(u, b, mm);
+				if (!indep)
+					continue;
+				AppendPerson(pl, &s, b, first, &shown, &hidden);
+				first = false;
+			}
+			if (first)
+				appendStringInfoString(&s, "nobody");
+			FinishPersons(&s, hidden);
+			appendStringInfoString(&s, ").");
+			AddFailure(pl, ui, m, team_indep ? "unavailability" : "independence", s.data);
+			return;
+		}
+	}
 	appendStringInfoString(&s, "The competent, independent, available lead auditors (persons ");
 	first = true;
 	for (k = 0; k < c->n; k++)
@@ -848,7 +1134,23 @@ Diagnose(Planner *pl, int ui, int lb, int m)
 	appendStringInfo(&s, ") have no capacity left in %s", window);
 	if (pl->team_size > 1)
 		appendStringInfo(&s, ", or too few independent auditors are free to make a team of %d", pl->team_size);
-	appendStringInfoString(&s, ".");
+	appendStringInfo(&s, ", even after moving audits between auditors; an audit takes %g audit-days of each team member.",
+					 pl->audit_days);
+	/*
+	 * What uses the capacity: the audits these leads (with teams: everyone
+	 * who could be on the team) carry in the due month.
+	 */
+	shown = 0;
+	for (k = 0; k < (pl->team_size > 1 ? pl->nauditors : c->n) && shown < PLAN_MAX_NAMES; k++)
+	{
+		int			a = pl->team_size > 1 ? k : c->auditors[k];
+
+		if ((pl->team_size == 1 && !pl->auditors[a].is_lead) ||
+			Conflicted(u, a, m) || pl->auditors[a].unavailable[m])
+			continue;
+		AppendCarried(pl, &s, a, m);
+		shown++;
+	}
 	AddFailure(pl, ui, m, "capacity", s.data);
 }
 
@@ -895,6 +1197,10 @@ PlannerSweep(Planner *pl)
 	int			i,
 				m;
 
+	pl->month_entries = palloc0(sizeof(int *) * pl->horizon);
+	pl->month_n = palloc0(sizeof(int) * pl->horizon);
+	pl->month_max = palloc0(sizeof(int) * pl->horizon);
+	pl->visited = palloc0(sizeof(bool) * Max(pl->nauditors, 1));
 	for (i = 0; i < pl->nunits; i++)
 	{
 		PlanUnit   *u = &pl->units[i];
@@ -966,6 +1272,13 @@ PlannerSweep(Planner *pl)
 					lb = Max(lb, u->nextwin * pl->cycle);
 				for (p = m - 1; p >= lb && !done; p--)
 					if (TryAssign(pl, ui, p, &lead, &team, &nteam))
+					{
+						Place(pl, ui, p, lead, team, nteam);
+						done = true;
+					}
+				/* then make room by reassigning the leads of placed audits */
+				for (p = m; p >= lb && !done; p--)
+					if (AugmentAssign(pl, ui, p, &lead, &team, &nteam))
 					{
 						Place(pl, ui, p, lead, team, nteam);
 						done = true;
