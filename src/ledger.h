@@ -43,11 +43,11 @@ struct LedgerFieldOrder;
 extern void LedgerHashRow(const char *nspname, const char *relname,
 						  TupleDesc rowdesc, HeapTuple tuple,
 						  TupleDesc filterdesc,
-						  const struct LedgerFieldOrder *order, uint8 *out);
+						  struct LedgerFieldOrder *order, uint8 *out);
 extern void LedgerEncodeRow(StringInfo buf, const char *nspname,
 							const char *relname, TupleDesc rowdesc,
 							HeapTuple tuple, TupleDesc filterdesc,
-							const struct LedgerFieldOrder *order);
+							struct LedgerFieldOrder *order);
 /* Columns to encode, sorted by UTF-8 name (format v1) */
 typedef struct LedgerFieldOrder
 {
@@ -56,6 +56,18 @@ typedef struct LedgerFieldOrder
 	char	  **name;			/* UTF-8 */
 	int		   *namelen;
 	Oid		   *typid;
+	/* worked out once, so that encoding a row needs no catalog look-up */
+	char	  **field;			/* each name as encoded: 4-byte length, bytes */
+	uint8	   *kind;			/* how the value is encoded (ledger_hash.c) */
+	int			natts;			/* of the descriptor the order was built for */
+	Datum	   *values;			/* scratch for deforming a row */
+	bool	   *isnull;
+	LocalTransactionId busy;	/* scratch in use in this transaction */
+	/* the encoded row's start (magic, schema, table) for these names */
+	char	   *prefix;
+	int			prefixlen;
+	char	   *prefix_nsp;
+	char	   *prefix_rel;
 } LedgerFieldOrder;
 
 typedef struct LedgerRelInfo
@@ -68,6 +80,7 @@ typedef struct LedgerRelInfo
 	char	  **pknames;
 	Oid		   *pktypes;
 	AttrNumber *pkattnos;		/* 1-based, in the table's own descriptor */
+	char	  **pkfield;		/* ',"name":' as the key text has it (none first) */
 	Oid			reltype;		/* the table's row type */
 	LedgerFieldOrder *order;	/* encoding order of the table's own rows */
 	bool		ext_member;		/* the table belongs to an extension */

@@ -37,6 +37,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "port/pg_bswap.h"
+#include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -61,6 +62,65 @@
 static void EncodeValue(StringInfo buf, Datum value, Oid typid);
 static void EncodeFields(StringInfo buf, TupleDesc desc, HeapTuple tuple,
 						 TupleDesc filterdesc);
+
+/*
+ * How a column's values are encoded, decided once per field order from the
+ * column's type (a domain by its base type, as EncodeValue does): the common
+ * types get a direct path; LK_OTHER goes through EncodeValue.
+ */
+enum
+{
+	LK_OTHER = 0,
+	LK_TEXT,
+	LK_BOOL,
+	LK_INT2,
+	LK_INT4,
+	LK_INT8,
+	LK_FLOAT4,
+	LK_FLOAT8,
+	LK_NUMERIC,
+	LK_TIMESTAMPTZ,
+	LK_TIMESTAMP,
+	LK_DATE,
+	LK_UUID
+};
+
+static uint8
+ValueKind(Oid typid)
+{
+	/* bootstrap types are never domains (as in EncodeValue) */
+	switch (typid >= FirstGenbkiObjectId ? getBaseType(typid) : typid)
+	{
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+			return LK_TEXT;
+		case BOOLOID:
+			return LK_BOOL;
+		case INT2OID:
+			return LK_INT2;
+		case INT4OID:
+			return LK_INT4;
+		case INT8OID:
+			return LK_INT8;
+		case FLOAT4OID:
+			return LK_FLOAT4;
+		case FLOAT8OID:
+			return LK_FLOAT8;
+		case NUMERICOID:
+			return LK_NUMERIC;
+		case TIMESTAMPTZOID:
+			return LK_TIMESTAMPTZ;
+		case TIMESTAMPOID:
+			return LK_TIMESTAMP;
+		case DATEOID:
+			return LK_DATE;
+		case UUIDOID:
+			return LK_UUID;
+		default:
+			return LK_OTHER;
+	}
+}
 
 /*
  * Compute SHA-256 with OpenSSL, the library PostgreSQL's cryptohash API
@@ -518,15 +578,177 @@ LedgerBuildFieldOrder(TupleDesc desc, TupleDesc filterdesc)
 	order->name = palloc(sizeof(char *) * Max(n, 1));
 	order->namelen = palloc(sizeof(int) * Max(n, 1));
 	order->typid = palloc(sizeof(Oid) * Max(n, 1));
+	order->field = palloc(sizeof(char *) * Max(n, 1));
+	order->kind = palloc(sizeof(uint8) * Max(n, 1));
 	for (int k = 0; k < n; k++)
 	{
+		uint32		be;
+
 		order->attno[k] = refs[k].attno;
 		order->name[k] = refs[k].name;
 		order->namelen[k] = strlen(refs[k].name);
 		order->typid[k] = TupleDescAttr(desc, refs[k].attno)->atttypid;
+		order->kind[k] = ValueKind(order->typid[k]);
+		/* the name as PutBytes writes it */
+		order->field[k] = palloc(4 + order->namelen[k]);
+		be = pg_hton32((uint32) order->namelen[k]);
+		memcpy(order->field[k], &be, 4);
+		memcpy(order->field[k] + 4, order->name[k], order->namelen[k]);
 	}
+	order->natts = desc->natts;
+	order->values = palloc(sizeof(Datum) * Max(desc->natts, 1));
+	order->isnull = palloc(sizeof(bool) * Max(desc->natts, 1));
+	order->busy = InvalidLocalTransactionId;
+	order->prefix = order->prefix_nsp = order->prefix_rel = NULL;
+	order->prefixlen = 0;
 	pfree(refs);
 	return order;
+}
+
+/*
+ * Room for n more bytes at the end of buf; the caller writes them and
+ * advances buf->len.  A bulk load encodes millions of rows: this spares the
+ * per-call overhead of appendBinaryStringInfo for every small piece.
+ */
+static inline char *
+Reserve(StringInfo buf, int n)
+{
+	if (buf->len + n >= buf->maxlen)
+		enlargeStringInfo(buf, n);
+	return buf->data + buf->len;
+}
+
+static inline char *
+Store32(char *p, uint32 v)
+{
+	uint32		n = pg_hton32(v);
+
+	memcpy(p, &n, 4);
+	return p + 4;
+}
+
+/* A value with an 8-byte payload: tag, length 8, big-endian bytes. */
+static inline void
+PutTagged8(StringInfo buf, char tag, uint64 v)
+{
+	char	   *p = Reserve(buf, 13);
+	uint64		n = pg_hton64(v);
+
+	*p++ = tag;
+	p = Store32(p, 8);
+	memcpy(p, &n, 8);
+	buf->len += 13;
+}
+
+/*
+ * One non-null value of a column whose kind was worked out when the field
+ * order was built: the same bytes as EncodeValue, without its catalog
+ * look-ups and appends.  Kinds not listed go to EncodeValue.
+ */
+static void
+EncodeKnownValue(StringInfo buf, Datum value, uint8 kind, Oid typid)
+{
+	char	   *p;
+
+	switch (kind)
+	{
+		case LK_TEXT:
+			{
+				text	   *t = DatumGetTextPP(value);
+				char	   *s = VARDATA_ANY(t);
+				int			len = VARSIZE_ANY_EXHDR(t);
+				char	   *u = pg_server_to_any(s, len, PG_UTF8);
+
+				if (u != s)
+					len = strlen(u);
+				p = Reserve(buf, 5 + len);
+				*p++ = 'T';
+				p = Store32(p, (uint32) len);
+				memcpy(p, u, len);
+				buf->len += 5 + len;
+				if (u != s)
+					pfree(u);
+				if ((Pointer) t != DatumGetPointer(value))
+					pfree(t);
+				break;
+			}
+		case LK_BOOL:
+			p = Reserve(buf, 6);
+			*p++ = 'B';
+			p = Store32(p, 1);
+			*p = DatumGetBool(value) ? 1 : 0;
+			buf->len += 6;
+			break;
+		case LK_INT2:
+			PutTagged8(buf, 'I', (uint64) (int64) DatumGetInt16(value));
+			break;
+		case LK_INT4:
+			PutTagged8(buf, 'I', (uint64) (int64) DatumGetInt32(value));
+			break;
+		case LK_INT8:
+			PutTagged8(buf, 'I', (uint64) DatumGetInt64(value));
+			break;
+		case LK_FLOAT4:
+		case LK_FLOAT8:
+			{
+				double		d = (kind == LK_FLOAT4) ?
+				(double) DatumGetFloat4(value) : DatumGetFloat8(value);
+				uint64		bits;
+
+				if (isnan(d))
+					bits = UINT64CONST(0x7ff8000000000000);
+				else
+					memcpy(&bits, &d, 8);
+				PutTagged8(buf, 'F', bits);
+				break;
+			}
+		case LK_NUMERIC:
+			{
+				char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out, value));
+				int			len = strlen(s);
+
+				p = Reserve(buf, 5 + len);
+				*p++ = 'N';
+				p = Store32(p, (uint32) len);
+				memcpy(p, s, len);
+				buf->len += 5 + len;
+				pfree(s);
+				break;
+			}
+		case LK_TIMESTAMPTZ:
+		case LK_TIMESTAMP:
+			{
+				int64		ts = DatumGetInt64(value);
+
+				if (!TIMESTAMP_NOT_FINITE(ts))
+					ts += LEDGER_UNIX_EPOCH_USECS;
+				PutTagged8(buf, kind == LK_TIMESTAMPTZ ? 'Z' : 'S', (uint64) ts);
+				break;
+			}
+		case LK_DATE:
+			{
+				DateADT		d = DatumGetDateADT(value);
+
+				if (!DATE_NOT_FINITE(d))
+					d += LEDGER_UNIX_EPOCH_DAYS;
+				p = Reserve(buf, 9);
+				*p++ = 'D';
+				p = Store32(p, 4);
+				Store32(p, (uint32) d);
+				buf->len += 9;
+				break;
+			}
+		case LK_UUID:
+			p = Reserve(buf, 5 + UUID_LEN);
+			*p++ = 'U';
+			p = Store32(p, UUID_LEN);
+			memcpy(p, DatumGetUUIDP(value)->data, UUID_LEN);
+			buf->len += 5 + UUID_LEN;
+			break;
+		default:
+			EncodeValue(buf, value, typid);
+			break;
+	}
 }
 
 /*
@@ -536,12 +758,29 @@ LedgerBuildFieldOrder(TupleDesc desc, TupleDesc filterdesc)
  */
 static void
 EncodeFieldsOrdered(StringInfo buf, TupleDesc desc, HeapTuple tuple,
-					const LedgerFieldOrder *order)
+					LedgerFieldOrder *order)
 {
-	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
-	bool	   *isnull = palloc(sizeof(bool) * desc->natts);
+	Datum	   *values;
+	bool	   *isnull;
 	int			count = 0;
+	bool		scratch = (order->natts >= desc->natts &&
+						   order->busy != MyProc->lxid);
 
+	/*
+	 * The order's scratch arrays, unless an encoding in progress uses them
+	 * (busy is left set by an error; the next transaction takes them again)
+	 */
+	if (scratch)
+	{
+		values = order->values;
+		isnull = order->isnull;
+		order->busy = MyProc->lxid;
+	}
+	else
+	{
+		values = palloc(sizeof(Datum) * Max(desc->natts, 1));
+		isnull = palloc(sizeof(bool) * Max(desc->natts, 1));
+	}
 	heap_deform_tuple(tuple, desc, values, isnull);
 	for (int k = 0; k < order->n; k++)
 		if (!isnull[order->attno[k]])
@@ -550,14 +789,23 @@ EncodeFieldsOrdered(StringInfo buf, TupleDesc desc, HeapTuple tuple,
 	for (int k = 0; k < order->n; k++)
 	{
 		int			a = order->attno[k];
+		int			flen = 4 + order->namelen[k];
 
 		if (isnull[a])
 			continue;
-		PutBytes(buf, order->name[k], order->namelen[k]);
-		EncodeValue(buf, values[a], order->typid[k]);
+		memcpy(Reserve(buf, flen), order->field[k], flen);
+		buf->len += flen;
+		EncodeKnownValue(buf, values[a], order->kind[k], order->typid[k]);
 	}
-	pfree(values);
-	pfree(isnull);
+	/* the pieces above were written past StringInfo's terminator */
+	buf->data[buf->len] = '\0';
+	if (scratch)
+		order->busy = InvalidLocalTransactionId;
+	else
+	{
+		pfree(values);
+		pfree(isnull);
+	}
 }
 
 static void
@@ -577,29 +825,89 @@ EncodeFields(StringInfo buf, TupleDesc desc, HeapTuple tuple,
 void
 LedgerEncodeRow(StringInfo buf, const char *nspname, const char *relname,
 				TupleDesc rowdesc, HeapTuple tuple, TupleDesc filterdesc,
-				const LedgerFieldOrder *order)
+				LedgerFieldOrder *order)
 {
-	appendBinaryStringInfo(buf, LEDGER_ROW_MAGIC, 8);
-	PutText(buf, nspname, strlen(nspname));
-	PutText(buf, relname, strlen(relname));
+	if (order != NULL && order->prefix != NULL &&
+		strcmp(order->prefix_nsp, nspname) == 0 &&
+		strcmp(order->prefix_rel, relname) == 0)
+		appendBinaryStringInfo(buf, order->prefix, order->prefixlen);
+	else
+	{
+		int			start = buf->len;
+
+		appendBinaryStringInfo(buf, LEDGER_ROW_MAGIC, 8);
+		PutText(buf, nspname, strlen(nspname));
+		PutText(buf, relname, strlen(relname));
+		if (order != NULL)
+		{
+			/* kept with the order: a table's rows all start the same */
+			MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(order));
+
+			if (order->prefix != NULL)
+			{
+				pfree(order->prefix);
+				pfree(order->prefix_nsp);
+				pfree(order->prefix_rel);
+			}
+			order->prefixlen = buf->len - start;
+			order->prefix = palloc(order->prefixlen);
+			memcpy(order->prefix, buf->data + start, order->prefixlen);
+			order->prefix_nsp = pstrdup(nspname);
+			order->prefix_rel = pstrdup(relname);
+			MemoryContextSwitchTo(old);
+		}
+	}
 	if (order)
 		EncodeFieldsOrdered(buf, rowdesc, tuple, order);
 	else
 		EncodeFields(buf, rowdesc, tuple, filterdesc);
 }
 
-/* SHA-256 of the format v1 encoding of a row. */
+/*
+ * SHA-256 of the format v1 encoding of a row.  The encoding goes into a
+ * buffer kept for the backend (a bulk load hashes millions of rows), or a
+ * fresh one when that is in use (busy is left set by an error; the next
+ * transaction takes it again).
+ */
 void
 LedgerHashRow(const char *nspname, const char *relname, TupleDesc rowdesc,
 			  HeapTuple tuple, TupleDesc filterdesc,
-			  const LedgerFieldOrder *order, uint8 *out)
+			  LedgerFieldOrder *order, uint8 *out)
 {
-	StringInfoData buf;
+	static StringInfoData kept = {NULL, 0, 0, 0};
+	static LocalTransactionId kept_busy = InvalidLocalTransactionId;
+	StringInfoData local;
+	StringInfo	buf = &local;
 
-	initStringInfo(&buf);
-	LedgerEncodeRow(&buf, nspname, relname, rowdesc, tuple, filterdesc, order);
-	LedgerSha256(buf.data, buf.len, out);
-	pfree(buf.data);
+	if (kept_busy != MyProc->lxid)
+	{
+		if (kept.data == NULL)
+		{
+			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+			initStringInfo(&kept);
+			MemoryContextSwitchTo(old);
+		}
+		resetStringInfo(&kept);
+		buf = &kept;
+		kept_busy = MyProc->lxid;
+	}
+	else
+		initStringInfo(&local);
+	LedgerEncodeRow(buf, nspname, relname, rowdesc, tuple, filterdesc, order);
+	LedgerSha256(buf->data, buf->len, out);
+	if (buf == &kept)
+	{
+		kept_busy = InvalidLocalTransactionId;
+		/* do not hold on to the memory of one very large row */
+		if (kept.maxlen > 1024 * 1024)
+		{
+			pfree(kept.data);
+			kept.data = NULL;
+		}
+	}
+	else
+		pfree(local.data);
 }
 
 /*
@@ -755,6 +1063,19 @@ LedgerGetRelInfo(Relation rel)
 		info->pktypes[i] = a->atttypid;
 		info->pkattnos[i] = idx->indkey.values[i];
 	}
+	/* each key member's name as LedgerKeyAppend writes it */
+	info->pkfield = palloc(sizeof(char *) * info->npk);
+	for (int i = 0; i < info->npk; i++)
+	{
+		StringInfoData f;
+
+		initStringInfo(&f);
+		if (i > 0)
+			appendStringInfoChar(&f, ',');
+		escape_json(&f, info->pknames[i]);
+		appendStringInfoChar(&f, ':');
+		info->pkfield[i] = f.data;
+	}
 	ReleaseSysCache(idxtup);
 	return info;
 }
@@ -783,7 +1104,44 @@ char *
 LedgerRowKey(LedgerRelInfo *info, TupleDesc rowdesc, HeapTuple tuple)
 {
 	StringInfoData buf;
+	int			pos0 = info->npk == 1 ? info->pkattnos[0] - 1 : -1;
 
+	/*
+	 * The usual key, one integer column where the table has it: written
+	 * straight into a small string, {"id":"42"} (a bulk load asks for
+	 * millions); anything else goes the general way below.
+	 */
+	if (pos0 >= 0 && pos0 < rowdesc->natts &&
+		(info->pktypes[0] == INT4OID || info->pktypes[0] == INT8OID) &&
+		TupleDescAttr(rowdesc, pos0)->atttypid == info->pktypes[0] &&
+		!TupleDescAttr(rowdesc, pos0)->attisdropped &&
+		strcmp(NameStr(TupleDescAttr(rowdesc, pos0)->attname), info->pknames[0]) == 0)
+	{
+		bool		isnull;
+		Datum		v = heap_getattr(tuple, pos0 + 1, rowdesc, &isnull);
+
+		if (!isnull)
+		{
+			char		ibuf[MAXINT8LEN + 1];
+			int			ilen = pg_lltoa(info->pktypes[0] == INT4OID ?
+										(int64) DatumGetInt32(v) : DatumGetInt64(v),
+										ibuf);
+			int			flen = strlen(info->pkfield[0]);
+			char	   *key = palloc(flen + ilen + 5);
+			char	   *p = key;
+
+			*p++ = '{';
+			memcpy(p, info->pkfield[0], flen);
+			p += flen;
+			*p++ = '"';
+			memcpy(p, ibuf, ilen);
+			p += ilen;
+			*p++ = '"';
+			*p++ = '}';
+			*p = '\0';
+			return key;
+		}
+	}
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
 	for (int i = 0; i < info->npk; i++)
@@ -816,7 +1174,23 @@ LedgerRowKey(LedgerRelInfo *info, TupleDesc rowdesc, HeapTuple tuple)
 					 errmsg("row has no primary key column \"%s\"",
 							info->pknames[i])));
 		v = heap_getattr(tuple, col + 1, rowdesc, &isnull);
-		LedgerKeyAppend(&buf, info->pknames[i], v, isnull, info->pktypes[i]);
+		if (isnull || (info->pktypes[i] != INT4OID && info->pktypes[i] != INT8OID))
+		{
+			LedgerKeyAppend(&buf, info->pknames[i], v, isnull, info->pktypes[i]);
+			continue;
+		}
+		/* the usual integer key, as LedgerKeyAppend writes it: "name":"42" */
+		{
+			char		ibuf[MAXINT8LEN + 1];
+			int			len = pg_lltoa(info->pktypes[i] == INT4OID ?
+									   (int64) DatumGetInt32(v) : DatumGetInt64(v),
+									   ibuf);
+
+			appendStringInfoString(&buf, info->pkfield[i]);
+			appendStringInfoChar(&buf, '"');
+			appendBinaryStringInfo(&buf, ibuf, len);
+			appendStringInfoChar(&buf, '"');
+		}
 	}
 	appendStringInfoChar(&buf, '}');
 	return buf.data;

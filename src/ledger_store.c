@@ -92,6 +92,10 @@ typedef struct RelInfoEntry
 static HTAB *relinfo_cache = NULL;
 static MemoryContext relinfo_cxt = NULL;
 
+/* the last entry found: a bulk load asks for the same table every row */
+static Oid	relinfo_last_relid = InvalidOid;
+static LedgerRelInfo *relinfo_last = NULL;
+
 /*
  * scsm.ledger_row with its indexes, opened once per transaction under the
  * top transaction's resource owner and closed at pre-commit, so a bulk
@@ -152,6 +156,10 @@ static int	buf_max = 0;
 static int	buf_nmat = 0;
 static int	buf_nids = 0;		/* entries [0, buf_nids) have their id */
 static StringInfoData buf_keys;
+static char *flush_mem = NULL;	/* FlushBuffer's arrays, reused (buf_cxt) */
+static Size flush_size = 0;
+static char *flush_tup = NULL;	/* and its batch tuple */
+static Size flush_tup_size = 0;
 static char *buf_session_role = NULL;
 static char *buf_role_name = NULL;
 
@@ -161,6 +169,8 @@ static void
 LedgerRelcacheCallback(Datum arg, Oid relid)
 {
 	(void) arg;
+	relinfo_last_relid = InvalidOid;
+	relinfo_last = NULL;
 	if (!OidIsValid(relid) || relid == oids.row_rel || relid == oids.txn_rel ||
 		relid == oids.row_seq || relid == oids.txn_seq || relid == oids.pending_rel)
 		oids.valid = false;
@@ -233,6 +243,8 @@ LedgerXactCallback(XactEvent event, void *arg)
 		buf_ent = NULL;
 		buf_n = buf_max = buf_nmat = buf_nids = 0;
 		buf_cxt = NULL;
+		flush_mem = flush_tup = NULL;
+		flush_size = flush_tup_size = 0;
 	}
 	if (open_rel == NULL)
 		return;
@@ -344,6 +356,8 @@ LedgerCachedRelInfo(Relation rel)
 	RelInfoEntry *e;
 	bool		found;
 
+	if (relid == relinfo_last_relid && relinfo_last != NULL)
+		return relinfo_last;
 	EnsureCallbacks();
 	if (relinfo_cache == NULL)
 	{
@@ -365,6 +379,8 @@ LedgerCachedRelInfo(Relation rel)
 		e = hash_search(relinfo_cache, &relid, HASH_ENTER, &found);
 		e->info = info;
 	}
+	relinfo_last_relid = relid;
+	relinfo_last = e->info;
 	return e->info;
 }
 
@@ -746,34 +762,80 @@ LedgerBufferEntry(int32 table_id, const char *row_key, const uint8 *hash)
 }
 
 /*
- * A one-dimensional array of n elements without NULLs whose data (datalen
- * bytes, laid out as construct_array would) the caller fills in: the batch
- * arrays are built in place, without a Datum and a palloc per element.
+ * A one-dimensional array of n elements without NULLs at mem, whose data
+ * (datalen bytes, laid out as construct_array would) the caller fills in:
+ * the batch arrays are built in place, without a Datum and a palloc per
+ * element.  Returns the first byte after the array.
  */
-static ArrayType *
-NewArray(Oid elemtype, int n, Size datalen)
+static char *
+NewArrayAt(char *mem, Oid elemtype, int n, Size datalen, ArrayType **arr)
 {
 	Size		nbytes = ARR_OVERHEAD_NONULLS(1) + datalen;
-	ArrayType  *a;
+	ArrayType  *a = (ArrayType *) mem;
 
 	if (!AllocSizeIsValid(nbytes))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("ledger batch too large")));
-	a = palloc0(nbytes);
+	memset(a, 0, ARR_OVERHEAD_NONULLS(1));
 	SET_VARSIZE(a, nbytes);
 	a->ndim = 1;
 	a->dataoffset = 0;
 	a->elemtype = elemtype;
 	ARR_DIMS(a)[0] = n;
 	ARR_LBOUND(a)[0] = 1;
-	return a;
+	*arr = a;
+	return mem + MAXALIGN(nbytes);
+}
+
+/*
+ * heap_form_tuple for a tuple without NULLs, in memory kept for the
+ * transaction (*mem, *size) instead of fresh memory: a batch tuple holds
+ * megabytes before the toaster moves its arrays out of line, and fresh
+ * memory for every batch of a bulk load costs page faults.
+ */
+static HeapTuple
+FormBatchTuple(TupleDesc desc, Datum *values, bool *nulls, char **mem, Size *size)
+{
+	Size		hoff = MAXALIGN(SizeofHeapTupleHeader);
+	Size		data_len = heap_compute_data_size(desc, values, nulls);
+	Size		len = hoff + data_len;
+	HeapTuple	tuple;
+	HeapTupleHeader td;
+
+	for (int i = 0; i < desc->natts; i++)
+		if (nulls[i])
+			elog(ERROR, "unexpected NULL in a ledger batch");
+	if (HEAPTUPLESIZE + len > *size)
+	{
+		if (*mem != NULL)
+			pfree(*mem);
+		*mem = MemoryContextAllocHuge(buf_cxt, HEAPTUPLESIZE + len);
+		*size = HEAPTUPLESIZE + len;
+	}
+	memset(*mem, 0, HEAPTUPLESIZE + len);
+	tuple = (HeapTuple) *mem;
+	td = (HeapTupleHeader) (*mem + HEAPTUPLESIZE);
+	tuple->t_data = td;
+	tuple->t_len = len;
+	ItemPointerSetInvalid(&(tuple->t_self));
+	tuple->t_tableOid = InvalidOid;
+	HeapTupleHeaderSetDatumLength(td, len);
+	HeapTupleHeaderSetTypeId(td, desc->tdtypeid);
+	HeapTupleHeaderSetTypMod(td, desc->tdtypmod);
+	HeapTupleHeaderSetNatts(td, desc->natts);
+	td->t_hoff = hoff;
+	heap_fill_tuple(desc, values, nulls, (char *) td + hoff, data_len,
+					&td->t_infomask, NULL);
+	return tuple;
 }
 
 /*
  * Write the buffered entries not yet in ledger_row as batch tuples of
  * scsm.ledger_pending (LEDGER_BATCH_MAX entries at most each) and empty
- * the buffer.  Called at pre-commit and when the buffer is full.
+ * the buffer.  Called at pre-commit and when the buffer is full.  The
+ * arrays are built in memory kept for the transaction (a bulk load flushes
+ * many batches; fresh memory for each costs page faults).
  */
 static void
 FlushBuffer(void)
@@ -796,11 +858,13 @@ FlushBuffer(void)
 		int			n = 0;
 		int			j;
 		Size		keybytes = 0;
+		Size		need;
 		ArrayType  *ids,
 				   *tids,
 				   *keys,
 				   *hashes;
-		char	   *pi,
+		char	   *mem,
+				   *pi,
 				   *pt,
 				   *pk,
 				   *ph;
@@ -818,10 +882,21 @@ FlushBuffer(void)
 		}
 		if (n == 0)
 			break;
-		ids = NewArray(INT8OID, n, sizeof(int64) * n);
-		tids = NewArray(INT4OID, n, sizeof(int32) * n);
-		keys = NewArray(TEXTOID, n, keybytes);
-		hashes = NewArray(BYTEAOID, n, (Size) (VARHDRSZ + LEDGER_HASH_LEN) * n);
+		need = 4 * MAXALIGN(ARR_OVERHEAD_NONULLS(1)) + MAXALIGN(sizeof(int64) * n) +
+			MAXALIGN(sizeof(int32) * n) + MAXALIGN(keybytes) +
+			MAXALIGN((Size) (VARHDRSZ + LEDGER_HASH_LEN) * n);
+		if (need > flush_size)
+		{
+			if (flush_mem != NULL)
+				pfree(flush_mem);
+			flush_mem = MemoryContextAllocHuge(buf_cxt, need);
+			flush_size = need;
+		}
+		mem = flush_mem;
+		mem = NewArrayAt(mem, INT8OID, n, sizeof(int64) * n, &ids);
+		mem = NewArrayAt(mem, INT4OID, n, sizeof(int32) * n, &tids);
+		mem = NewArrayAt(mem, TEXTOID, n, keybytes, &keys);
+		(void) NewArrayAt(mem, BYTEAOID, n, (Size) (VARHDRSZ + LEDGER_HASH_LEN) * n, &hashes);
 		pi = ARR_DATA_PTR(ids);
 		pt = ARR_DATA_PTR(tids);
 		pk = ARR_DATA_PTR(keys);
@@ -829,6 +904,7 @@ FlushBuffer(void)
 		for (; i < j; i++)
 		{
 			BufEntry   *e = &buf_ent[i];
+			int			klen = VARHDRSZ + e->key_len;
 
 			if (e->matsub != InvalidSubTransactionId)
 				continue;
@@ -836,9 +912,11 @@ FlushBuffer(void)
 			pi += sizeof(int64);
 			memcpy(pt, &e->table_id, sizeof(int32));
 			pt += sizeof(int32);
-			SET_VARSIZE(pk, VARHDRSZ + e->key_len);
+			SET_VARSIZE(pk, klen);
 			memcpy(pk + VARHDRSZ, buf_keys.data + e->key_off, e->key_len);
-			pk += INTALIGN(VARHDRSZ + e->key_len);
+			/* alignment padding as construct_array leaves it: zeroes */
+			memset(pk + klen, 0, INTALIGN(klen) - klen);
+			pk += INTALIGN(klen);
 			SET_VARSIZE(ph, VARHDRSZ + LEDGER_HASH_LEN);
 			memcpy(ph + VARHDRSZ, e->hash, LEDGER_HASH_LEN);
 			ph += VARHDRSZ + LEDGER_HASH_LEN;
@@ -853,7 +931,7 @@ FlushBuffer(void)
 		values[7] = PointerGetDatum(tids);
 		values[8] = PointerGetDatum(keys);
 		values[9] = PointerGetDatum(hashes);
-		tup = heap_form_tuple(RelationGetDescr(rel), values, nulls);
+		tup = FormBatchTuple(RelationGetDescr(rel), values, nulls, &flush_tup, &flush_tup_size);
 		simple_heap_insert(rel, tup);
 		MemoryContextReset(cxt);
 	}
