@@ -1,19 +1,24 @@
 /*-------------------------------------------------------------------------
  *
  * ledger_verify.c
- *	  The per-table pass of scsm.verify_ledger: every current row of a
- *	  protected table against the latest ledger entry of its key, in one
- *	  scan of the table and one scan of its entries.
+ *	  The passes of scsm.verify_ledger in C: the Merkle root of every sealed
+ *	  block, and every current row of a protected table against the latest
+ *	  ledger entry of its key; one scan of the entries and one of each table.
  *
- * The entries of the table are loaded into a hash table keyed by canonical
- * row key (latest version wins, entry_id breaks ties, as the SQL pass did);
- * the table is then scanned once, each row keyed and hashed exactly as the
- * write path does (ledger_hash.c) and looked up.  Rows without an entry are
- * "unaccounted", rows whose hash differs are "modified", entries left
- * unseen are "missing" unless a disposal certificate accounts for them.
- * Keys with more than one entry are returned as kind "dup" so that the SQL
- * side can name the replaced entries (append-only tables).
- *
+ * One scan of scsm.ledger_row feeds both passes.  The block pass streams
+ * the entries of each block, met in leaf order as the sealer wrote them,
+ * into its Merkle root (blocks met out of order are read again and sorted).
+ * The per-table pass loads the entries of the verified tables into a hash
+ * table keyed by (table, canonical row key) (latest version wins, entry_id
+ * breaks ties, as the SQL pass did); each table is then scanned once, each
+ * row keyed and hashed exactly as the write path does (ledger_hash.c) and
+ * looked up.  Rows without an entry are "unaccounted", rows whose hash
+ * differs are "modified", entries left unseen are "missing" unless a
+ * disposal certificate accounts for them.  Keys with more than one entry
+ * are returned as kind "dup" so that the SQL side can name the replaced
+ * entries (append-only tables).  Large tables are hashed by parallel
+ * workers too (see scsm_verify_worker).
+
  * The direct scans skip the executor, so this path is used only when the
  * caller could read every row with a plain SELECT: it checks the SELECT
  * privilege itself and is not used when row-level security applies to the
@@ -59,7 +64,6 @@
 
 #include "ledger.h"
 
-PG_FUNCTION_INFO_V1(scsm_ledger_verify_rows);
 PG_FUNCTION_INFO_V1(scsm_ledger_verify_direct_ok);
 
 /*
@@ -500,6 +504,313 @@ IdPosCmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
 }
 
+/* A sealed entry as the block pass needs it. */
+typedef struct LeafRec
+{
+	int64		block_id;
+	int64		entry_id;
+	int32		leaf_index;
+	bool		leafnull;		/* sorts last, as NULL does in SQL */
+	uint8		hash[LEDGER_HASH_LEN];
+} LeafRec;
+
+static int
+LeafRecCmp(const void *a, const void *b)
+{
+	const LeafRec *x = a;
+	const LeafRec *y = b;
+
+	if (x->block_id != y->block_id)
+		return x->block_id < y->block_id ? -1 : 1;
+	if (x->leafnull != y->leafnull)
+		return x->leafnull ? 1 : -1;
+	if (x->leaf_index != y->leaf_index)
+		return x->leaf_index < y->leaf_index ? -1 : 1;
+	if (x->entry_id != y->entry_id)
+		return x->entry_id < y->entry_id ? -1 : 1;
+	return 0;
+}
+
+/* What the block pass returns for one block. */
+typedef struct BlockOut
+{
+	int64		block_id;
+	int64		n;
+	int64		nd;				/* distinct leaf numbers */
+	int32		lo;
+	int32		hi;				/* last leaf number seen */
+	bool		lonull;			/* no entry has a leaf number */
+	bool		in_order;		/* leaf order is entry order */
+	uint8		root[LEDGER_HASH_LEN];
+} BlockOut;
+
+/* One block being read, its entries fed in leaf order. */
+typedef struct BlockAcc
+{
+	bool		open;
+	LeafRec		prev;			/* last entry fed */
+	BlockOut	out;
+	LedgerMerkleStream ms;
+} BlockAcc;
+
+typedef struct BlockOuts
+{
+	BlockOut   *items;
+	Size		n;
+	Size		cap;
+} BlockOuts;
+
+static void
+BlockOutAdd(BlockOuts *o, const BlockOut *b)
+{
+	if (o->n == o->cap)
+	{
+		o->cap = o->cap ? o->cap * 2 : 64;
+		o->items = o->items ? repalloc_huge(o->items, sizeof(BlockOut) * o->cap)
+			: palloc_extended(sizeof(BlockOut) * o->cap, MCXT_ALLOC_HUGE);
+	}
+	o->items[o->n++] = *b;
+}
+
+static void
+BlockAccClose(BlockAcc *acc, BlockOuts *outs)
+{
+	if (!acc->open)
+		return;
+	LedgerMerkleStreamFinish(&acc->ms, acc->out.root);
+	BlockOutAdd(outs, &acc->out);
+	acc->open = false;
+}
+
+/*
+ * Feed one entry, in (block, leaf number with NULL last, entry_id) order;
+ * a new block closes the one before.  lo, hi and nd count leaf numbers
+ * only, as min/max/count(DISTINCT) do; the root covers every entry.
+ */
+static void
+BlockAccFeed(BlockAcc *acc, const LeafRec *r, BlockOuts *outs)
+{
+	if (acc->open && acc->out.block_id != r->block_id)
+		BlockAccClose(acc, outs);
+	if (!acc->open)
+	{
+		acc->open = true;
+		acc->out.block_id = r->block_id;
+		acc->out.n = 0;
+		acc->out.nd = r->leafnull ? 0 : 1;
+		acc->out.lo = acc->out.hi = r->leafnull ? 0 : r->leaf_index;
+		acc->out.lonull = r->leafnull;
+		acc->out.in_order = true;
+		LedgerMerkleStreamInit(&acc->ms);
+	}
+	else
+	{
+		if (!r->leafnull)
+		{
+			if (r->leaf_index != acc->prev.leaf_index)
+				acc->out.nd++;
+			acc->out.hi = r->leaf_index;
+		}
+		if (r->entry_id < acc->prev.entry_id)
+			acc->out.in_order = false;
+	}
+	acc->out.n++;
+	LedgerMerkleStreamPush(&acc->ms, r->hash);
+	acc->prev = *r;
+}
+
+static int
+Int64Cmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+static int
+BlockOutCmp(const void *a, const void *b)
+{
+	return Int64Cmp(&((const BlockOut *) a)->block_id,
+					&((const BlockOut *) b)->block_id);
+}
+
+static bool
+InSorted(const int64 *v, Size n, int64 x)
+{
+	return n > 0 && bsearch(&x, v, n, sizeof(int64), Int64Cmp) != NULL;
+}
+
+/* Column numbers of scsm.ledger_row the block pass reads. */
+typedef struct LeafCols
+{
+	AttrNumber	entry,
+				block,
+				leaf,
+				hash;
+} LeafCols;
+
+/* The entry of a deformed ledger_row tuple, if sealed in a block >= from. */
+static bool
+ReadLeaf(const Datum *values, const bool *isnull, const LeafCols *c, int64 from,
+		 LeafRec *r)
+{
+	struct varlena *h;
+
+	if (isnull[c->block - 1] || DatumGetInt64(values[c->block - 1]) < from)
+		return false;
+	r->block_id = DatumGetInt64(values[c->block - 1]);
+	r->entry_id = isnull[c->entry - 1] ? 0 : DatumGetInt64(values[c->entry - 1]);
+	r->leafnull = isnull[c->leaf - 1];
+	r->leaf_index = r->leafnull ? 0 : DatumGetInt32(values[c->leaf - 1]);
+	memset(r->hash, 0, LEDGER_HASH_LEN);
+	if (!isnull[c->hash - 1])
+	{
+		h = PG_DETOAST_DATUM_PACKED(values[c->hash - 1]);
+		memcpy(r->hash, VARDATA_ANY(h), Min(VARSIZE_ANY_EXHDR(h), LEDGER_HASH_LEN));
+		if ((Pointer) h != DatumGetPointer(values[c->hash - 1]))
+			pfree(h);
+	}
+	return true;
+}
+
+/*
+ * The block pass (see scsm_ledger_verify_scan), fed the tuples of the scan
+ * of scsm.ledger_row that also loads the entries.  The sealer writes the
+ * entries of a block in leaf order, so the scan mostly meets them in that
+ * order: they are streamed into per-block Merkle roots with no copy and no
+ * sort.  An entry met out of order (an entry sealed by UPDATE that moved, or
+ * a tampered one) marks its block; the marked blocks alone are read again at
+ * the end, sorted in memory and computed from scratch, replacing what the
+ * stream gave for them.
+ */
+typedef struct BlockPass
+{
+	int64		from;
+	LeafCols	cols;
+	BlockAcc	acc;
+	BlockOuts	outs;
+	int64	   *dirty;			/* blocks met out of order */
+	Size		ndirty,
+				dirtycap;
+	bool		have_prev;
+	LeafRec		last;			/* greatest entry streamed so far */
+} BlockPass;
+
+static void
+BlockPassInit(BlockPass *bp, Relation rel, int64 from)
+{
+	Oid			relid = RelationGetRelid(rel);
+
+	memset(bp, 0, sizeof(BlockPass));
+	bp->from = from;
+	bp->cols.entry = get_attnum(relid, "entry_id");
+	bp->cols.block = get_attnum(relid, "block_id");
+	bp->cols.leaf = get_attnum(relid, "leaf_index");
+	bp->cols.hash = get_attnum(relid, "row_hash");
+	if (bp->cols.entry <= 0 || bp->cols.block <= 0 || bp->cols.leaf <= 0 ||
+		bp->cols.hash <= 0)
+		elog(ERROR, "scsm.ledger_row lacks a column verify_ledger reads");
+	bp->acc.open = false;
+}
+
+static void
+BlockPassTuple(BlockPass *bp, const Datum *values, const bool *isnull)
+{
+	LeafRec		r;
+
+	if (!ReadLeaf(values, isnull, &bp->cols, bp->from, &r))
+		return;
+	if (bp->have_prev && LeafRecCmp(&r, &bp->last) < 0)
+	{
+		/* out of order: this block is done again, sorted, at the end */
+		if (bp->ndirty == 0 || bp->dirty[bp->ndirty - 1] != r.block_id)
+		{
+			if (bp->ndirty == bp->dirtycap)
+			{
+				bp->dirtycap = bp->dirtycap ? bp->dirtycap * 2 : 16;
+				bp->dirty = bp->dirty ? repalloc_huge(bp->dirty, sizeof(int64) * bp->dirtycap)
+					: palloc(sizeof(int64) * bp->dirtycap);
+			}
+			bp->dirty[bp->ndirty++] = r.block_id;
+		}
+		return;
+	}
+	BlockAccFeed(&bp->acc, &r, &bp->outs);
+	bp->last = r;
+	bp->have_prev = true;
+}
+
+/* After the scan: the marked blocks again, then all blocks by block_id. */
+static void
+BlockPassFinish(BlockPass *bp, Relation rel)
+{
+	BlockOuts	redone = {NULL, 0, 0};
+	Size		k;
+
+	BlockAccClose(&bp->acc, &bp->outs);
+	if (bp->ndirty > 0)
+	{
+		TupleDesc	desc = RelationGetDescr(rel);
+		Datum	   *values = palloc(sizeof(Datum) * desc->natts);
+		bool	   *isnull = palloc(sizeof(bool) * desc->natts);
+		TableScanDesc scan;
+		HeapTuple	tup;
+		LeafRec    *recs;
+		Size		nrec = 0,
+					cap = 1024;
+		Size		nd = 0;
+
+		qsort(bp->dirty, bp->ndirty, sizeof(int64), Int64Cmp);
+		for (k = 0; k < bp->ndirty; k++)
+			if (nd == 0 || bp->dirty[nd - 1] != bp->dirty[k])
+				bp->dirty[nd++] = bp->dirty[k];
+		bp->ndirty = nd;
+		recs = palloc_extended(sizeof(LeafRec) * cap, MCXT_ALLOC_HUGE);
+		scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+		while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+		{
+			LeafRec		r;
+
+			CHECK_FOR_INTERRUPTS();
+			heap_deform_tuple(tup, desc, values, isnull);
+			if (!ReadLeaf(values, isnull, &bp->cols, bp->from, &r) ||
+				!InSorted(bp->dirty, bp->ndirty, r.block_id))
+				continue;
+			if (nrec == cap)
+			{
+				cap *= 2;
+				recs = repalloc_huge(recs, sizeof(LeafRec) * cap);
+			}
+			recs[nrec++] = r;
+		}
+		table_endscan(scan);
+		if (nrec > 1)
+			qsort(recs, nrec, sizeof(LeafRec), LeafRecCmp);
+		bp->acc.open = false;
+		for (k = 0; k < nrec; k++)
+			BlockAccFeed(&bp->acc, &recs[k], &redone);
+		BlockAccClose(&bp->acc, &redone);
+		pfree(recs);
+		pfree(values);
+		pfree(isnull);
+	}
+
+	/* the streamed blocks that were not redone, and the redone ones */
+	{
+		Size		m = 0;
+
+		for (k = 0; k < bp->outs.n; k++)
+			if (!InSorted(bp->dirty, bp->ndirty, bp->outs.items[k].block_id))
+				bp->outs.items[m++] = bp->outs.items[k];
+		bp->outs.n = m;
+		for (k = 0; k < redone.n; k++)
+			BlockOutAdd(&bp->outs, &redone.items[k]);
+		if (redone.n > 0 && bp->outs.n > 1)
+			qsort(bp->outs.items, bp->outs.n, sizeof(BlockOut), BlockOutCmp);
+	}
+}
+
 /*
  * An estimate of the rows of a relation, to size a store up front:
  * reltuples, or the page count times a guess when never analysed.
@@ -516,12 +827,13 @@ RelRowEstimate(Relation rel)
 
 /*
  * Append the entries of the verified tables found in scsm.ledger_row (one
- * heap scan of rel, already open) to the store.  Each tuple is deformed
- * once; keys and hashes are read in place and copied into the store only.
+ * heap scan of rel, already open) to the store, and feed every tuple to the
+ * block pass.  Each tuple is deformed once; keys and hashes are read in
+ * place and copied into the store only.
  */
 static void
 LoadLedgerRows(VStore *st, Relation rel, const int32 *sorted, const int *pos_of,
-			   int n)
+			   int n, BlockPass *bp)
 {
 	Oid			relid = RelationGetRelid(rel);
 	TupleDesc	desc = RelationGetDescr(rel);
@@ -559,6 +871,10 @@ LoadLedgerRows(VStore *st, Relation rel, const int32 *sorted, const int *pos_of,
 
 		CHECK_FOR_INTERRUPTS();
 		heap_deform_tuple(tup, desc, values, isnull);
+		if (bp != NULL)
+			BlockPassTuple(bp, values, isnull);
+		if (n == 0)
+			continue;
 		if (isnull[a_table - 1] || isnull[a_key - 1] || isnull[a_hash - 1] ||
 			isnull[a_version - 1] || isnull[a_entry - 1])
 			continue;
@@ -1008,19 +1324,33 @@ DrainWorkers(shm_mq_handle **mqh, bool *detached, int nw, VStore *st,
 }
 
 /*
- * scsm.ledger_verify_rows(tbls regclass[], table_ids integer[])
- *   RETURNS TABLE (table_id integer, row_key text, kind text, detail text)
- * The full per-table pass of verify_ledger (see the file header), for all
- * the given tables at once: one scan of scsm.ledger_row, one of each table
- * (shared with parallel workers when the tables are large).  Rows come out
- * by table (argument order), then key.
+ * scsm.ledger_verify_scan(from_block bigint, tbls regclass[], table_ids integer[])
+ *   RETURNS TABLE (block_id bigint, n bigint, lo integer, hi integer,
+ *                  nd bigint, root_leaf bytea, in_order boolean,
+ *                  table_id integer, row_key text, kind text, detail text)
+ * Both passes of verify_ledger in C, over one scan of scsm.ledger_row:
+ *
+ * - the block pass, per sealed block from from_block on (block_id not
+ *   null): entry count, lowest and highest leaf number, distinct leaf
+ *   numbers, the Merkle root of the row hashes in leaf order (ties by
+ *   entry_id), and whether leaf order is entry order; by block;
+ * - the per-table pass (see the file header) over the given tables, all at
+ *   once, one scan of each (shared with parallel workers when the tables are
+ *   large): modified, unaccounted and missing rows, and keys with more than
+ *   one entry (kind dup); by table (argument order), then key.
+ *
+ * With no tables it is the block pass alone (incremental verification).
  */
+PG_FUNCTION_INFO_V1(scsm_ledger_verify_scan);
+
 Datum
-scsm_ledger_verify_rows(PG_FUNCTION_ARGS)
+scsm_ledger_verify_scan(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	ArrayType  *rels_arr = PG_GETARG_ARRAYTYPE_P(0);
-	ArrayType  *ids_arr = PG_GETARG_ARRAYTYPE_P(1);
+	int64		from = PG_GETARG_INT64(0);
+	ArrayType  *rels_arr = PG_GETARG_ARRAYTYPE_P(1);
+	ArrayType  *ids_arr = PG_GETARG_ARRAYTYPE_P(2);
+	BlockPass	bp;
 	Datum	   *relsd;
 	Datum	   *idsd;
 	bool	   *nullsa;
@@ -1050,8 +1380,8 @@ scsm_ledger_verify_rows(PG_FUNCTION_ARGS)
 	shm_mq_handle **mqh = NULL;
 	bool	   *detached = NULL;
 	int			nw = 0;
-	Datum		values[4];
-	bool		nulls[4] = {false, false, false, false};
+	Datum		values[11];
+	bool		nulls[11];
 
 	InitMaterializedSRF(fcinfo, 0);
 	work = AllocSetContextCreate(CurrentMemoryContext, "scsm verify",
@@ -1120,8 +1450,9 @@ scsm_ledger_verify_rows(PG_FUNCTION_ARGS)
 	}
 	CheckSelect(LedgerRowRelid());
 	lrel = table_open(LedgerRowRelid(), AccessShareLock);
-	VStoreInit(&st, RelRowEstimate(lrel));
-	LoadPending(&st, sorted, pos_of, n);
+	VStoreInit(&st, n > 0 ? RelRowEstimate(lrel) : 0);
+	if (n > 0)
+		LoadPending(&st, sorted, pos_of, n);
 
 	/* workers start hashing while the entries load */
 	nworkers = VerifyWorkers(rels, n);
@@ -1195,7 +1526,10 @@ scsm_ledger_verify_rows(PG_FUNCTION_ARGS)
 			 nw, nworkers);
 	}
 
-	LoadLedgerRows(&st, lrel, sorted, pos_of, n);
+	BlockPassInit(&bp, lrel, from);
+	LoadLedgerRows(&st, lrel, sorted, pos_of, n, &bp);
+	/* the block pass's second look at blocks met out of order, if any */
+	BlockPassFinish(&bp, lrel);
 	table_close(lrel, AccessShareLock);
 	VStoreIndexAll(&st);
 	initStringInfo(&enc);
@@ -1276,352 +1610,34 @@ scsm_ledger_verify_rows(PG_FUNCTION_ARGS)
 	if (found.n > 1)
 		qsort(found.items, found.n, sizeof(Finding), FindingCmp);
 	MemoryContextSwitchTo(old);
+	for (Size k = 0; k < bp.outs.n; k++)
+	{
+		BlockOut   *b = &bp.outs.items[k];
+
+		memset(nulls, true, sizeof(nulls));
+		nulls[0] = nulls[1] = nulls[4] = nulls[5] = nulls[6] = false;
+		values[0] = Int64GetDatum(b->block_id);
+		values[1] = Int64GetDatum(b->n);
+		nulls[2] = nulls[3] = b->lonull;
+		values[2] = Int32GetDatum(b->lo);
+		values[3] = Int32GetDatum(b->hi);
+		values[4] = Int64GetDatum(b->nd);
+		values[5] = PointerGetDatum(LedgerHashBytea(b->root));
+		values[6] = BoolGetDatum(b->in_order);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
 	for (int i = 0; i < found.n; i++)
 	{
-		values[0] = Int32GetDatum(ids[found.items[i].table]);
-		values[1] = CStringGetTextDatum(found.items[i].key);
-		values[2] = CStringGetTextDatum(found.items[i].kind);
-		nulls[3] = found.items[i].detail == NULL;
-		values[3] = nulls[3] ? (Datum) 0 : CStringGetTextDatum(found.items[i].detail);
+		memset(nulls, true, sizeof(nulls));
+		nulls[7] = nulls[8] = nulls[9] = false;
+		values[7] = Int32GetDatum(ids[found.items[i].table]);
+		values[8] = CStringGetTextDatum(found.items[i].key);
+		values[9] = CStringGetTextDatum(found.items[i].kind);
+		nulls[10] = found.items[i].detail == NULL;
+		values[10] = nulls[10] ? (Datum) 0 : CStringGetTextDatum(found.items[i].detail);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	MemoryContextDelete(work);
 	return (Datum) 0;
 }
 
-/* A sealed entry as the block pass needs it. */
-typedef struct LeafRec
-{
-	int64		block_id;
-	int64		entry_id;
-	int32		leaf_index;
-	bool		leafnull;		/* sorts last, as NULL does in SQL */
-	uint8		hash[LEDGER_HASH_LEN];
-} LeafRec;
-
-static int
-LeafRecCmp(const void *a, const void *b)
-{
-	const LeafRec *x = a;
-	const LeafRec *y = b;
-
-	if (x->block_id != y->block_id)
-		return x->block_id < y->block_id ? -1 : 1;
-	if (x->leafnull != y->leafnull)
-		return x->leafnull ? 1 : -1;
-	if (x->leaf_index != y->leaf_index)
-		return x->leaf_index < y->leaf_index ? -1 : 1;
-	if (x->entry_id != y->entry_id)
-		return x->entry_id < y->entry_id ? -1 : 1;
-	return 0;
-}
-
-/* What the block pass returns for one block. */
-typedef struct BlockOut
-{
-	int64		block_id;
-	int64		n;
-	int64		nd;				/* distinct leaf numbers */
-	int32		lo;
-	int32		hi;				/* last leaf number seen */
-	bool		lonull;			/* no entry has a leaf number */
-	bool		in_order;		/* leaf order is entry order */
-	uint8		root[LEDGER_HASH_LEN];
-} BlockOut;
-
-/* One block being read, its entries fed in leaf order. */
-typedef struct BlockAcc
-{
-	bool		open;
-	LeafRec		prev;			/* last entry fed */
-	BlockOut	out;
-	LedgerMerkleStream ms;
-} BlockAcc;
-
-typedef struct BlockOuts
-{
-	BlockOut   *items;
-	Size		n;
-	Size		cap;
-} BlockOuts;
-
-static void
-BlockOutAdd(BlockOuts *o, const BlockOut *b)
-{
-	if (o->n == o->cap)
-	{
-		o->cap = o->cap ? o->cap * 2 : 64;
-		o->items = o->items ? repalloc_huge(o->items, sizeof(BlockOut) * o->cap)
-			: palloc_extended(sizeof(BlockOut) * o->cap, MCXT_ALLOC_HUGE);
-	}
-	o->items[o->n++] = *b;
-}
-
-static void
-BlockAccClose(BlockAcc *acc, BlockOuts *outs)
-{
-	if (!acc->open)
-		return;
-	LedgerMerkleStreamFinish(&acc->ms, acc->out.root);
-	BlockOutAdd(outs, &acc->out);
-	acc->open = false;
-}
-
-/*
- * Feed one entry, in (block, leaf number with NULL last, entry_id) order;
- * a new block closes the one before.  lo, hi and nd count leaf numbers
- * only, as min/max/count(DISTINCT) do; the root covers every entry.
- */
-static void
-BlockAccFeed(BlockAcc *acc, const LeafRec *r, BlockOuts *outs)
-{
-	if (acc->open && acc->out.block_id != r->block_id)
-		BlockAccClose(acc, outs);
-	if (!acc->open)
-	{
-		acc->open = true;
-		acc->out.block_id = r->block_id;
-		acc->out.n = 0;
-		acc->out.nd = r->leafnull ? 0 : 1;
-		acc->out.lo = acc->out.hi = r->leafnull ? 0 : r->leaf_index;
-		acc->out.lonull = r->leafnull;
-		acc->out.in_order = true;
-		LedgerMerkleStreamInit(&acc->ms);
-	}
-	else
-	{
-		if (!r->leafnull)
-		{
-			if (r->leaf_index != acc->prev.leaf_index)
-				acc->out.nd++;
-			acc->out.hi = r->leaf_index;
-		}
-		if (r->entry_id < acc->prev.entry_id)
-			acc->out.in_order = false;
-	}
-	acc->out.n++;
-	LedgerMerkleStreamPush(&acc->ms, r->hash);
-	acc->prev = *r;
-}
-
-static int
-Int64Cmp(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
-static int
-BlockOutCmp(const void *a, const void *b)
-{
-	return Int64Cmp(&((const BlockOut *) a)->block_id,
-					&((const BlockOut *) b)->block_id);
-}
-
-static bool
-InSorted(const int64 *v, Size n, int64 x)
-{
-	return n > 0 && bsearch(&x, v, n, sizeof(int64), Int64Cmp) != NULL;
-}
-
-/* Column numbers of scsm.ledger_row the block pass reads. */
-typedef struct LeafCols
-{
-	AttrNumber	entry,
-				block,
-				leaf,
-				hash;
-} LeafCols;
-
-/* The entry of a ledger_row tuple, if it is sealed in a block >= from. */
-static bool
-ReadLeaf(HeapTuple tup, TupleDesc desc, const LeafCols *c, Datum *values,
-		 bool *isnull, int64 from, LeafRec *r)
-{
-	struct varlena *h;
-
-	heap_deform_tuple(tup, desc, values, isnull);
-	if (isnull[c->block - 1] || DatumGetInt64(values[c->block - 1]) < from)
-		return false;
-	r->block_id = DatumGetInt64(values[c->block - 1]);
-	r->entry_id = isnull[c->entry - 1] ? 0 : DatumGetInt64(values[c->entry - 1]);
-	r->leafnull = isnull[c->leaf - 1];
-	r->leaf_index = r->leafnull ? 0 : DatumGetInt32(values[c->leaf - 1]);
-	memset(r->hash, 0, LEDGER_HASH_LEN);
-	if (!isnull[c->hash - 1])
-	{
-		h = PG_DETOAST_DATUM_PACKED(values[c->hash - 1]);
-		memcpy(r->hash, VARDATA_ANY(h), Min(VARSIZE_ANY_EXHDR(h), LEDGER_HASH_LEN));
-		if ((Pointer) h != DatumGetPointer(values[c->hash - 1]))
-			pfree(h);
-	}
-	return true;
-}
-
-/*
- * scsm.ledger_block_leaves(from_block bigint)
- *   RETURNS TABLE (block_id bigint, n bigint, lo integer, hi integer,
- *                  nd bigint, root_leaf bytea, in_order boolean)
- * What verify_ledger's block pass checks, per block from from_block on:
- * entry count, lowest and highest leaf number, distinct leaf numbers, the
- * Merkle root of the row hashes in leaf order (ties by entry_id), and
- * whether leaf order is entry order.
- *
- * The sealer writes the entries of a block in leaf order, so one scan of
- * scsm.ledger_row mostly meets them in that order: they are streamed into
- * per-block Merkle roots with no copy and no sort.  An entry met out of
- * order (an entry sealed by UPDATE that moved, or a tampered one) marks its
- * block; the marked blocks alone are then read again, sorted in memory and
- * computed from scratch, replacing what the stream gave for them.
- */
-PG_FUNCTION_INFO_V1(scsm_ledger_block_leaves);
-
-Datum
-scsm_ledger_block_leaves(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int64		from = PG_GETARG_INT64(0);
-	Oid			relid = LedgerRowRelid();
-	MemoryContext work,
-				old;
-	Relation	rel;
-	TupleDesc	desc;
-	TableScanDesc scan;
-	HeapTuple	tup;
-	LeafCols	cols;
-	Datum	   *values;
-	bool	   *isnull;
-	BlockAcc	acc;
-	BlockOuts	outs = {NULL, 0, 0};
-	BlockOuts	redone = {NULL, 0, 0};
-	int64	   *dirty = NULL;
-	Size		ndirty = 0,
-				dirtycap = 0;
-	bool		have_prev = false;
-	LeafRec		last;			/* greatest entry streamed so far */
-	Size		k;
-
-	InitMaterializedSRF(fcinfo, 0);
-	CheckSelect(relid);
-	work = AllocSetContextCreate(CurrentMemoryContext, "scsm verify blocks",
-								 ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(work);
-
-	rel = table_open(relid, AccessShareLock);
-	desc = RelationGetDescr(rel);
-	cols.entry = get_attnum(relid, "entry_id");
-	cols.block = get_attnum(relid, "block_id");
-	cols.leaf = get_attnum(relid, "leaf_index");
-	cols.hash = get_attnum(relid, "row_hash");
-	if (cols.entry <= 0 || cols.block <= 0 || cols.leaf <= 0 || cols.hash <= 0)
-		elog(ERROR, "scsm.ledger_row lacks a column verify_ledger reads");
-	values = palloc(sizeof(Datum) * desc->natts);
-	isnull = palloc(sizeof(bool) * desc->natts);
-	acc.open = false;
-
-	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
-	{
-		LeafRec		r;
-
-		CHECK_FOR_INTERRUPTS();
-		if (!ReadLeaf(tup, desc, &cols, values, isnull, from, &r))
-			continue;
-		if (have_prev && LeafRecCmp(&r, &last) < 0)
-		{
-			/* out of order: this block is done again, sorted, below */
-			if (ndirty == 0 || dirty[ndirty - 1] != r.block_id)
-			{
-				if (ndirty == dirtycap)
-				{
-					dirtycap = dirtycap ? dirtycap * 2 : 16;
-					dirty = dirty ? repalloc_huge(dirty, sizeof(int64) * dirtycap)
-						: palloc(sizeof(int64) * dirtycap);
-				}
-				dirty[ndirty++] = r.block_id;
-			}
-			continue;
-		}
-		BlockAccFeed(&acc, &r, &outs);
-		last = r;
-		have_prev = true;
-	}
-	table_endscan(scan);
-	BlockAccClose(&acc, &outs);
-
-	if (ndirty > 0)
-	{
-		LeafRec    *recs;
-		Size		nrec = 0,
-					cap = 1024;
-		Size		nd = 0;
-
-		qsort(dirty, ndirty, sizeof(int64), Int64Cmp);
-		for (k = 0; k < ndirty; k++)
-			if (nd == 0 || dirty[nd - 1] != dirty[k])
-				dirty[nd++] = dirty[k];
-		ndirty = nd;
-		recs = palloc_extended(sizeof(LeafRec) * cap, MCXT_ALLOC_HUGE);
-		scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-		while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
-		{
-			LeafRec		r;
-
-			CHECK_FOR_INTERRUPTS();
-			if (!ReadLeaf(tup, desc, &cols, values, isnull, from, &r) ||
-				!InSorted(dirty, ndirty, r.block_id))
-				continue;
-			if (nrec == cap)
-			{
-				cap *= 2;
-				recs = repalloc_huge(recs, sizeof(LeafRec) * cap);
-			}
-			recs[nrec++] = r;
-		}
-		table_endscan(scan);
-		if (nrec > 1)
-			qsort(recs, nrec, sizeof(LeafRec), LeafRecCmp);
-		acc.open = false;
-		for (k = 0; k < nrec; k++)
-			BlockAccFeed(&acc, &recs[k], &redone);
-		BlockAccClose(&acc, &redone);
-		pfree(recs);
-	}
-	table_close(rel, AccessShareLock);
-
-	/* the streamed blocks that were not redone, and the redone ones */
-	{
-		Size		m = 0;
-
-		for (k = 0; k < outs.n; k++)
-			if (!InSorted(dirty, ndirty, outs.items[k].block_id))
-				outs.items[m++] = outs.items[k];
-		outs.n = m;
-		for (k = 0; k < redone.n; k++)
-			BlockOutAdd(&outs, &redone.items[k]);
-		if (redone.n > 0 && outs.n > 1)
-			qsort(outs.items, outs.n, sizeof(BlockOut), BlockOutCmp);
-	}
-
-	MemoryContextSwitchTo(old);
-	for (k = 0; k < outs.n; k++)
-	{
-		BlockOut   *b = &outs.items[k];
-		Datum		v[7];
-		bool		nulls[7] = {false, false, false, false, false, false, false};
-
-		v[0] = Int64GetDatum(b->block_id);
-		v[1] = Int64GetDatum(b->n);
-		v[2] = Int32GetDatum(b->lo);
-		v[3] = Int32GetDatum(b->hi);
-		nulls[2] = nulls[3] = b->lonull;
-		v[4] = Int64GetDatum(b->nd);
-		v[5] = PointerGetDatum(LedgerHashBytea(b->root));
-		v[6] = BoolGetDatum(b->in_order);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
-	}
-	MemoryContextDelete(work);
-	return (Datum) 0;
-}

@@ -93,7 +93,7 @@ BEGIN
 END $$;
 SQL
 wait
-ok "$(grep -q "ERROR" "$leader" && ! grep -qx "11" "$leader"; echo $?)" "a killed worker fails the verify ($(grep -m1 ERROR "$leader" | cut -c1-90))"
+ok "$(grep -q "ERROR: .*\(parallel worker\|terminating\)" "$leader" && ! grep -qx "11" "$leader"; echo $?)" "a killed worker fails the verify ($(grep -m1 ERROR "$leader" | cut -c1-90))"
 ok "$( [ "$(findings "$par" | wc -l)" = 11 ]; echo $?)" "the next parallel verify in a new session gives the full answer again"
 rm -f "$leader" "$killer"
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
