@@ -19,11 +19,17 @@ psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
 q >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION scsm;
--- two tables, one with a two-column key, large enough to be shared out
+-- tables large enough to be shared out, one with a text and date key
 CREATE TABLE rec (id bigint PRIMARY KEY, what text NOT NULL, amount numeric, at timestamptz NOT NULL);
 CREATE TABLE reading (sensor text, day date, value double precision, note text, PRIMARY KEY (sensor, day));
+-- an all-integer key of three types with negative values: keys built from
+-- the values directly must equal the write path's (a mismatch would show as
+-- unaccounted and missing rows)
+CREATE TABLE neg (a smallint, b bigint, c int, v text, PRIMARY KEY (a, b, c));
 SELECT scsm.protect('rec');
 SELECT scsm.protect('reading');
+SELECT scsm.protect('neg');
+INSERT INTO neg SELECT -(g % 300), -9223372036854775807 + g, g - 5000, 'v' FROM generate_series(1, 10000) g;
 INSERT INTO rec SELECT g, 'record ' || g, g * 1.5, '2024-01-01'::timestamptz + g * interval '1 minute' FROM generate_series(1, 200000) g;
 INSERT INTO reading SELECT 's"' || (g % 50), '2020-01-01'::date + g / 50, g / 7.0, CASE WHEN g % 3 = 0 THEN 'n' || g END FROM generate_series(1, 50000) g;
 SQL
