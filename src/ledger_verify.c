@@ -5,9 +5,10 @@
  *	  block, and every current row of a protected table against the latest
  *	  ledger entry of its key; one scan of the entries and one of each table.
  *
- * One scan of scsm.ledger_row feeds both passes.  The block pass streams
- * the entries of each block, met in leaf order as the sealer wrote them,
- * into its Merkle root (blocks met out of order are read again and sorted).
+ * One scan of scsm.ledger_row feeds both passes.  The block pass puts the
+ * entries of each block, met together as the sealer wrote them, in leaf
+ * order and streams them into its Merkle root (blocks met in pieces are read
+ * again and sorted).
  * The per-table pass loads the entries of the verified tables into a hash
  * table keyed by (table, canonical row key) (latest version wins, entry_id
  * breaks ties, as the SQL pass did); each table is then scanned once, each
@@ -678,12 +679,13 @@ ReadLeaf(const Datum *values, const bool *isnull, const LeafCols *c, int64 from,
 /*
  * The block pass (see scsm_ledger_verify_scan), fed the tuples of the scan
  * of scsm.ledger_row that also loads the entries.  The sealer writes the
- * entries of a block in leaf order, so the scan mostly meets them in that
- * order: they are streamed into per-block Merkle roots with no copy and no
- * sort.  An entry met out of order (an entry sealed by UPDATE that moved, or
- * a tampered one) marks its block; the marked blocks alone are read again at
- * the end, sorted in memory and computed from scratch, replacing what the
- * stream gave for them.
+ * entries of a block together (in key order), so the scan meets each block
+ * as one run: the run is put in leaf order (each entry straight to its
+ * place when the leaf numbers are 0..n-1, sorted otherwise) and streamed
+ * into the block's Merkle root.  An entry of a block whose run has ended (an
+ * entry sealed by UPDATE that moved, or a tampered one) marks the block; the
+ * marked blocks alone are read again at the end, sorted in memory and
+ * computed from scratch, replacing what the runs gave for them.
  */
 typedef struct BlockPass
 {
@@ -691,11 +693,17 @@ typedef struct BlockPass
 	LeafCols	cols;
 	BlockAcc	acc;
 	BlockOuts	outs;
-	int64	   *dirty;			/* blocks met out of order */
+	int64	   *dirty;			/* blocks met again after their run */
 	Size		ndirty,
 				dirtycap;
-	bool		have_prev;
-	LeafRec		last;			/* greatest entry streamed so far */
+	bool		any_done;
+	int64		max_done;		/* highest block whose run has ended */
+	LeafRec    *run;			/* entries of the current run (one block) */
+	Size		nrun,
+				runcap;
+	LeafRec    *tmp;			/* the run placed in leaf order */
+	uint8	   *placed;
+	Size		tmpcap;
 } BlockPass;
 
 static void
@@ -716,30 +724,114 @@ BlockPassInit(BlockPass *bp, Relation rel, int64 from)
 }
 
 static void
+BlockPassDirty(BlockPass *bp, int64 block_id)
+{
+	if (bp->ndirty > 0 && bp->dirty[bp->ndirty - 1] == block_id)
+		return;
+	if (bp->ndirty == bp->dirtycap)
+	{
+		bp->dirtycap = bp->dirtycap ? bp->dirtycap * 2 : 16;
+		bp->dirty = bp->dirty ? repalloc_huge(bp->dirty, sizeof(int64) * bp->dirtycap)
+			: palloc(sizeof(int64) * bp->dirtycap);
+	}
+	bp->dirty[bp->ndirty++] = block_id;
+}
+
+/*
+ * Put the entries of one block in (leaf number, entry_id) order and feed
+ * them to the accumulator.  Leaf numbers are normally 0..n-1, each once:
+ * then each entry goes straight to its place; anything else (a NULL, a
+ * number out of range or twice) is sorted.
+ */
+static void
+BlockRunFeed(BlockPass *bp, LeafRec *run, Size n, BlockOuts *outs)
+{
+	bool		sorted = true;
+	bool		dense = true;
+	LeafRec    *seq = run;
+
+	for (Size i = 1; i < n && sorted; i++)
+		if (LeafRecCmp(&run[i - 1], &run[i]) > 0)
+			sorted = false;
+	if (!sorted)
+	{
+		if (bp->tmpcap < n)
+		{
+			if (bp->tmp)
+			{
+				pfree(bp->tmp);
+				pfree(bp->placed);
+			}
+			bp->tmpcap = Max(n, 1024);
+			bp->tmp = palloc_extended(sizeof(LeafRec) * bp->tmpcap, MCXT_ALLOC_HUGE);
+			bp->placed = palloc_extended(bp->tmpcap, MCXT_ALLOC_HUGE);
+		}
+		memset(bp->placed, 0, n);
+		for (Size i = 0; i < n && dense; i++)
+		{
+			LeafRec    *r = &run[i];
+
+			if (r->leafnull || r->leaf_index < 0 || (Size) r->leaf_index >= n ||
+				bp->placed[r->leaf_index])
+				dense = false;
+			else
+			{
+				bp->placed[r->leaf_index] = 1;
+				bp->tmp[r->leaf_index] = *r;
+			}
+		}
+		if (dense)
+			seq = bp->tmp;
+		else
+			qsort(run, n, sizeof(LeafRec), LeafRecCmp);
+	}
+	bp->acc.open = false;
+	for (Size i = 0; i < n; i++)
+		BlockAccFeed(&bp->acc, &seq[i], outs);
+	BlockAccClose(&bp->acc, outs);
+}
+
+/* The current run is over: its block is done. */
+static void
+BlockPassEndRun(BlockPass *bp)
+{
+	if (bp->nrun == 0)
+		return;
+	BlockRunFeed(bp, bp->run, bp->nrun, &bp->outs);
+	if (!bp->any_done || bp->run[0].block_id > bp->max_done)
+		bp->max_done = bp->run[0].block_id;
+	bp->any_done = true;
+	bp->nrun = 0;
+}
+
+/*
+ * One entry of the scan.  The sealer writes each block's entries together
+ * (in key order, not leaf order), so the scan meets a block as one run:
+ * the run is collected, put in leaf order and fed when the next block
+ * starts.  An entry of a block at or below the highest block already done
+ * marks it dirty: it is read again at the end.
+ */
+static void
 BlockPassTuple(BlockPass *bp, const Datum *values, const bool *isnull)
 {
 	LeafRec		r;
 
 	if (!ReadLeaf(values, isnull, &bp->cols, bp->from, &r))
 		return;
-	if (bp->have_prev && LeafRecCmp(&r, &bp->last) < 0)
+	if (bp->nrun > 0 && bp->run[0].block_id != r.block_id)
+		BlockPassEndRun(bp);
+	if (bp->any_done && r.block_id <= bp->max_done)
 	{
-		/* out of order: this block is done again, sorted, at the end */
-		if (bp->ndirty == 0 || bp->dirty[bp->ndirty - 1] != r.block_id)
-		{
-			if (bp->ndirty == bp->dirtycap)
-			{
-				bp->dirtycap = bp->dirtycap ? bp->dirtycap * 2 : 16;
-				bp->dirty = bp->dirty ? repalloc_huge(bp->dirty, sizeof(int64) * bp->dirtycap)
-					: palloc(sizeof(int64) * bp->dirtycap);
-			}
-			bp->dirty[bp->ndirty++] = r.block_id;
-		}
+		BlockPassDirty(bp, r.block_id);
 		return;
 	}
-	BlockAccFeed(&bp->acc, &r, &bp->outs);
-	bp->last = r;
-	bp->have_prev = true;
+	if (bp->nrun == bp->runcap)
+	{
+		bp->runcap = bp->runcap ? bp->runcap * 2 : 1024;
+		bp->run = bp->run ? repalloc_huge(bp->run, sizeof(LeafRec) * bp->runcap)
+			: palloc_extended(sizeof(LeafRec) * bp->runcap, MCXT_ALLOC_HUGE);
+	}
+	bp->run[bp->nrun++] = r;
 }
 
 /* After the scan: the marked blocks again, then all blocks by block_id. */
@@ -749,7 +841,7 @@ BlockPassFinish(BlockPass *bp, Relation rel)
 	BlockOuts	redone = {NULL, 0, 0};
 	Size		k;
 
-	BlockAccClose(&bp->acc, &bp->outs);
+	BlockPassEndRun(bp);
 	if (bp->ndirty > 0)
 	{
 		TupleDesc	desc = RelationGetDescr(rel);
@@ -807,7 +899,7 @@ BlockPassFinish(BlockPass *bp, Relation rel)
 		bp->outs.n = m;
 		for (k = 0; k < redone.n; k++)
 			BlockOutAdd(&bp->outs, &redone.items[k]);
-		if (redone.n > 0 && bp->outs.n > 1)
+		if (bp->outs.n > 1)
 			qsort(bp->outs.items, bp->outs.n, sizeof(BlockOut), BlockOutCmp);
 	}
 }

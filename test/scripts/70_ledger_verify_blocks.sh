@@ -26,7 +26,10 @@ base=0
 for k in $(seq 1 17); do
   q -c "INSERT INTO rec SELECT $base + g, 'record ' || ($base + g) FROM generate_series(1, $k) g" >/dev/null
   base=$((base + k))
-  until [ "$(q -c "SELECT scsm.ledger_seal(1000)")" = 0 ] && [ "$(q -c "SELECT count(*) FROM scsm.ledger_entry WHERE block_id IS NULL")" = 0 ]; do sleep 0.1; done
+  for _ in $(seq 1 300); do
+    [ "$(q -c "SELECT scsm.ledger_seal(1000)")" = 0 ] && [ "$(q -c "SELECT count(*) FROM scsm.ledger_entry WHERE block_id IS NULL")" = 0 ] && break
+    sleep 0.1
+  done
 done
 sizes=$(q -c "SELECT string_agg(DISTINCT leaf_count::text, ',' ORDER BY leaf_count::text) FROM scsm.ledger_block")
 roots="SELECT count(*) FILTER (WHERE f.root_leaf = (SELECT scsm.merkle_root(array_agg(r.row_hash ORDER BY r.leaf_index))

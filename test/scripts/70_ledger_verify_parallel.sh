@@ -33,7 +33,10 @@ INSERT INTO neg SELECT -(g % 300), -9223372036854775807 + g, g - 5000, 'v' FROM 
 INSERT INTO rec SELECT g, 'record ' || g, g * 1.5, '2024-01-01'::timestamptz + g * interval '1 minute' FROM generate_series(1, 200000) g;
 INSERT INTO reading SELECT 's"' || (g % 50), '2020-01-01'::date + g / 50, g / 7.0, CASE WHEN g % 3 = 0 THEN 'n' || g END FROM generate_series(1, 50000) g;
 SQL
-until [ "$(q -c "SELECT scsm.ledger_seal(100000)")" = 0 ] && [ "$(q -c "SELECT count(*) FROM scsm.ledger_pending")" = 0 ]; do sleep 0.2; done
+for _ in $(seq 1 300); do
+  [ "$(q -c "SELECT scsm.ledger_seal(100000)")" = 0 ] && [ "$(q -c "SELECT count(*) FROM scsm.ledger_pending")" = 0 ] && break
+  sleep 0.2
+done
 q -c "VACUUM ANALYZE rec" -c "VACUUM ANALYZE reading" >/dev/null
 
 # the debug line names the workers launched; parallel_leader_participation
