@@ -13,7 +13,11 @@
 #     that hashes each row with pgcrypto and chains it to a head row;
 # (c) INSERT ... SELECT and COPY of BENCH_SIZES rows: added time per row;
 # (d) verify_ledger() time as a multiple of a sequential scan of the same
-#     table, and the ledger's SHA-256 rate against `openssl speed sha256`.
+#     table (and of the table, its entries and blocks), wall clock and CPU
+#     time (the backend's plus its parallel workers'), best of
+#     BENCH_VERIFY_RUNS, with and without parallel workers; and the ledger's
+#     SHA-256 rate against `openssl speed sha256`.
+#     With BENCH_ONLY=d, (d) loads BENCH_VERIFY_ROWS rows itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . test/lib.sh
@@ -153,15 +157,65 @@ fi
 
 want d || exit 0
 echo "(d) verification"
+# without (c), t_prot holds no bulk-loaded rows: load BENCH_VERIFY_ROWS for (d)
+if ! want c; then
+  vrows=${BENCH_VERIFY_ROWS:-2000000}
+  for ((done_rows = 0; done_rows < vrows; done_rows += 1000000)); do
+    q -c "SET synchronous_commit = off" -c "INSERT INTO t_prot (sensor, what, amount) SELECT g % 1000, 'inspection of seal ' || g, g * 1.5 FROM generate_series(1, least(1000000, $vrows - $done_rows)) g" >/dev/null
+  done
+  # the background sealer may hold the sealers' lock: wait until all is sealed
+  until [ "$(q -c "SELECT scsm.ledger_seal(1000000)")" = 0 ] && [ "$(q -c "SELECT count(*) FROM scsm.ledger_pending")" = 0 ]; do sleep 0.5; done
+fi
 rows=$(q -c "SELECT count(*) FROM t_prot")
-q -c "VACUUM ANALYZE t_prot" -c "VACUUM ANALYZE scsm.ledger_row" >/dev/null
-ts=$(q -c "\\timing on" -c "SELECT count(*) FROM t_prot t WHERE t IS NOT NULL" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
-tv=$(q -c "\\timing on" -c "SELECT count(*) FROM scsm.verify_ledger()" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
+q -c "VACUUM ANALYZE t_prot" -c "VACUUM ANALYZE scsm.ledger_row" -c "VACUUM ANALYZE scsm.ledger_block" >/dev/null
+vruns=${BENCH_VERIFY_RUNS:-3}
+# measure SETTINGS SQL: "wall_ms cpu_ms", best of vruns each; CPU is the
+# backend's (/proc/<pid>/stat) plus that of the postmaster's exited children,
+# i.e. the parallel workers of the statement
+measure() {
+  local i out bw=1e18 bc=1e18
+  for i in $(seq 1 "$vruns"); do
+    out=$(q <<EOF2 | python3 -c "
+import sys, re
+t = $tick; w = None; v = {}
+for l in sys.stdin:
+    m = re.match(r'Time: ([0-9.]+) ms', l)
+    if m: w = float(m.group(1))
+    m = re.match(r'(b0|b1|p0|p1) (\\d+)', l)
+    if m: v[m.group(1)] = int(m.group(2))
+print(w, (v['b1'] - v['b0'] + v['p1'] - v['p0']) * 1000.0 / t)"
+SELECT pg_backend_pid() AS pid \\gset
+\\setenv BPID :pid
+$1
+\\! echo b0 \$(awk '{print \$14 + \$15}' /proc/\$BPID/stat); echo p0 \$(awk '{print \$16 + \$17}' /proc/$pm/stat)
+\\timing on
+$2
+\\timing off
+\\! sleep 0.2; echo b1 \$(awk '{print \$14 + \$15}' /proc/\$BPID/stat); echo p1 \$(awk '{print \$16 + \$17}' /proc/$pm/stat)
+EOF2
+)
+    read -r w c <<<"$out"
+    bw=$(python3 -c "print(min($bw, $w))"); bc=$(python3 -c "print(min($bc, $c))")
+  done
+  echo "$bw $bc"
+}
+scan1="SELECT count(*) FROM t_prot t WHERE t IS NOT NULL;"
 # verify_ledger reads the protected table, the ledger's entries and blocks:
 # the second baseline scans all three
-ta=$(q -c "\\timing on" -c "SELECT (SELECT count(*) FROM t_prot t WHERE t IS NOT NULL) + (SELECT count(*) FROM scsm.ledger_row r WHERE r.row_hash IS NOT NULL) + (SELECT count(*) FROM scsm.ledger_block)" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
-printf "  %d rows: seq scan of the table %.0f ms, verify_ledger %.0f ms, ratio %s\n" "$rows" "$ts" "$tv" "$(ratio "$tv" "$ts")"
-printf "  %d rows: seq scan of the table, its entries and blocks %.0f ms, ratio %s\n" "$rows" "$ta" "$(ratio "$tv" "$ta")"
+scan3="SELECT (SELECT count(*) FROM t_prot t WHERE t IS NOT NULL) + (SELECT count(*) FROM scsm.ledger_row r WHERE r.row_hash IS NOT NULL) + (SELECT count(*) FROM scsm.ledger_block);"
+verify="SELECT count(*) FROM scsm.verify_ledger();"
+read -r s1w s1c < <(measure "" "$scan1")
+read -r s3w s3c < <(measure "" "$scan3")
+read -r vpw vpc < <(measure "" "$verify")
+read -r vsw vsc < <(measure "SET max_parallel_workers_per_gather = 0;" "$verify")
+echo "  $rows rows; best of $vruns runs; CPU = backend + parallel workers; baselines with the server's parallel settings"
+printf "  %-52s %9s %9s %14s %14s\n" "" "wall ms" "CPU ms" "/ table scan" "/ 3-table scan"
+printf "  %-52s %9.0f %9.0f\n" "seq scan of the table" "$s1w" "$s1c"
+printf "  %-52s %9.0f %9.0f\n" "seq scan of the table, its entries and blocks" "$s3w" "$s3c"
+printf "  %-52s %9.0f %9.0f %6s wall %s CPU %6s wall %s CPU\n" "verify_ledger (parallel workers as configured)" "$vpw" "$vpc" \
+  "$(ratio "$vpw" "$s1w")" "$(ratio "$vpc" "$s1c")" "$(ratio "$vpw" "$s3w")" "$(ratio "$vpc" "$s3c")"
+printf "  %-52s %9.0f %9.0f %6s wall %s CPU %6s wall %s CPU\n" "verify_ledger (max_parallel_workers_per_gather = 0)" "$vsw" "$vsc" \
+  "$(ratio "$vsw" "$s1w")" "$(ratio "$vsc" "$s1c")" "$(ratio "$vsw" "$s3w")" "$(ratio "$vsc" "$s3c")"
 th=$(q -c "\\timing on" -c "SELECT count(scsm.row_hash('t_prot', t)) FROM t_prot t" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
 te=$(q -c "\\timing on" -c "SELECT sum(length(scsm.row_encoding('t_prot', t))) FROM t_prot t" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
 bytes=$(q -c "SELECT sum(length(scsm.row_encoding('t_prot', t))) FROM t_prot t")
@@ -170,7 +224,7 @@ ossl=$(openssl speed -seconds 2 sha256 2>/dev/null | awk '/^sha256/ {print $3}' 
 tm=$(q -c "\\timing on" -c "SELECT length(scsm.merkle_root(array_agg(row_hash))) FROM scsm.ledger_row" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
 nl=$(q -c "SELECT count(*) FROM scsm.ledger_row")
 ossl64=$(openssl speed -seconds 2 -bytes 64 sha256 2>/dev/null | awk '/^sha256/ {print $2}' | sed 's/k$//')
-printf "  SHA-256 calls through the cryptohash API (merkle_root over %d hashes: 2 calls per leaf): %.3f us/call; openssl speed sha256 64-byte: %.3f us/call\n" \
+printf "  SHA-256 calls of the ledger (merkle_root over %d hashes: 2 calls per leaf): %.3f us/call; openssl speed sha256 64-byte: %.3f us/call\n" \
   "$nl" "$(python3 -c "print($tm * 1000 / (2 * $nl))")" "$(python3 -c "print(64000 / $ossl64)")"
 printf "  row_hash: %.2f us/row, %s MB/s of encoded rows (encoding alone %.2f us/row); openssl speed sha256 (64-byte blocks) %.0f MB/s\n" \
   "$(python3 -c "print($th * 1000 / $rows)")" "$mbs" "$(python3 -c "print($te * 1000 / $rows)")" "$(python3 -c "print($ossl / 1000)")"

@@ -107,6 +107,17 @@ extern void LedgerCheckKeyType(Oid typid, const char *colname);
 extern bytea *LedgerHashBytea(const uint8 *h);
 extern void LedgerMerkleRoot(const uint8 (*rowhashes)[LEDGER_HASH_LEN], int64 n,
 							 uint8 *out);
+/* the same root leaf by leaf (leaves pushed in leaf order) */
+typedef struct LedgerMerkleStream
+{
+	int			depth;			/* perfect subtrees on the stack */
+	int64		n;				/* leaves pushed */
+	int64		size[64];		/* leaves under each subtree, decreasing */
+	uint8		node[64][LEDGER_HASH_LEN];
+} LedgerMerkleStream;
+extern void LedgerMerkleStreamInit(LedgerMerkleStream *s);
+extern void LedgerMerkleStreamPush(LedgerMerkleStream *s, const uint8 *rowhash);
+extern void LedgerMerkleStreamFinish(const LedgerMerkleStream *s, uint8 *out);
 
 /* ledger_store.c: direct writes of ledger entries */
 extern int64 LedgerAppendEntry(int32 table_id, const char *row_key,

@@ -237,3 +237,52 @@ LedgerMerkleRoot(const uint8 (*rowhashes)[LEDGER_HASH_LEN], int64 n, uint8 *out)
 	TreeHash(leaves, 0, n, out);
 	pfree(leaves);
 }
+
+/*
+ * The same tree head computed leaf by leaf, in O(log n) memory, for a pass
+ * that reads the row hashes of a block in leaf order (verify_ledger's block
+ * pass streams scsm.ledger_row instead of holding every hash).  The stack
+ * holds the perfect subtrees of the leaves so far, largest first: merging
+ * equal neighbours on push and folding right to left at the end gives the
+ * RFC 9162 split (largest power of two below n on the left).
+ */
+void
+LedgerMerkleStreamInit(LedgerMerkleStream *s)
+{
+	s->depth = 0;
+	s->n = 0;
+}
+
+void
+LedgerMerkleStreamPush(LedgerMerkleStream *s, const uint8 *rowhash)
+{
+	uint8		buf[1 + LEDGER_HASH_LEN];
+	int			d = s->depth;
+
+	buf[0] = 0x00;
+	memcpy(buf + 1, rowhash, LEDGER_HASH_LEN);
+	LedgerSha256(buf, sizeof(buf), s->node[d]);
+	s->size[d] = 1;
+	d++;
+	while (d >= 2 && s->size[d - 1] == s->size[d - 2])
+	{
+		HashNode(s->node[d - 2], s->node[d - 1], s->node[d - 2]);
+		s->size[d - 2] *= 2;
+		d--;
+	}
+	s->depth = d;
+	s->n++;
+}
+
+/* The root of the leaves pushed so far (at least one). */
+void
+LedgerMerkleStreamFinish(const LedgerMerkleStream *s, uint8 *out)
+{
+	uint8		r[LEDGER_HASH_LEN];
+
+	Assert(s->depth > 0);
+	memcpy(r, s->node[s->depth - 1], LEDGER_HASH_LEN);
+	for (int i = s->depth - 2; i >= 0; i--)
+		HashNode(s->node[i], r, r);
+	memcpy(out, r, LEDGER_HASH_LEN);
+}

@@ -683,10 +683,38 @@ BEGIN
     v_prev := decode(repeat('00', 32), 'hex');
     v_expect := 1;
   END IF;
+  -- Both passes in C, over one scan of scsm.ledger_row (src/ledger_verify.c):
+  -- per block from v_from on, its entries, leaf numbers, Merkle root in leaf
+  -- order and whether leaf order is entry order; and, on full runs, the
+  -- current rows of the tables the caller reads without row-level security
+  -- against their entries, one scan of each table (parallel workers share
+  -- it when the tables are large).  The other tables go through the SQL
+  -- passes below.
+  v_ids := '{}';
+  v_rels := '{}';
+  IF NOT incremental OR digest IS NULL THEN
+    SELECT coalesce(array_agg(d.rel ORDER BY d.table_id), '{}'), coalesce(array_agg(d.table_id ORDER BY d.table_id), '{}')
+      INTO v_rels, v_ids
+      FROM (SELECT lt.table_id, to_regclass(format('%I.%I', lt.schema_name, lt.table_name)) AS rel
+              FROM scsm.ledger_table lt
+             WHERE lt.mode IN ('append_only', 'versioned', 'certificate')) d
+     WHERE d.rel IS NOT NULL AND scsm.ledger_verify_direct_ok(d.rel);
+  END IF;
+  -- v_found: {"blocks": [...], "rows": [...]}
+  SELECT jsonb_build_object(
+           'blocks', coalesce(jsonb_agg(jsonb_build_array(f.block_id, f.n, f.lo, f.hi, f.nd, encode(f.root_leaf, 'hex'), f.in_order) ORDER BY f.ord)
+                               FILTER (WHERE f.block_id IS NOT NULL), '[]'),
+           'rows', coalesce(jsonb_agg(jsonb_build_array(f.table_id, f.row_key, f.kind, f.detail) ORDER BY f.ord)
+                             FILTER (WHERE f.block_id IS NULL), '[]'))
+    INTO v_found
+    FROM scsm.ledger_verify_scan(v_from, v_rels, v_ids)
+           WITH ORDINALITY AS f (block_id, n, lo, hi, nd, root_leaf, in_order, table_id, row_key, kind, detail, ord);
   FOR b IN
-    -- per block: entries, leaf numbers, Merkle root in leaf order, whether
-    -- leaf order is entry order (one scan and one sort, src/ledger_verify.c)
-    WITH leaves AS (SELECT * FROM scsm.ledger_block_leaves(v_from))
+    WITH leaves AS (
+      SELECT (e ->> 0)::bigint AS block_id, (e ->> 1)::bigint AS n, (e ->> 2)::int AS lo,
+             (e ->> 3)::int AS hi, (e ->> 4)::bigint AS nd, decode(e ->> 5, 'hex') AS root_leaf,
+             (e ->> 6)::boolean AS in_order
+        FROM jsonb_array_elements(v_found -> 'blocks') e)
     SELECT coalesce(k.block_id, l.block_id) AS block_id, k.block_id IS NOT NULL AS has_block,
            k.prev_hash, k.merkle_root, k.leaf_count, k.sealed_at, k.block_hash, l.*
       FROM (SELECT * FROM scsm.ledger_block WHERE block_id >= v_from) k
@@ -743,21 +771,8 @@ BEGIN
     v_expect := b.block_id + 1;
   END LOOP;
 
-  -- 2. every protected table against its ledger entries.  Full runs do the
-  -- current rows of the tables the caller reads without row-level security
-  -- in C, all at once: one scan of scsm.ledger_row and one of each table
-  -- (src/ledger_verify.c); the others go through the SQL passes below.
-  v_ids := '{}';
-  IF NOT incremental OR digest IS NULL THEN
-    SELECT coalesce(array_agg(d.rel ORDER BY d.table_id), '{}'), coalesce(array_agg(d.table_id ORDER BY d.table_id), '{}')
-      INTO v_rels, v_ids
-      FROM (SELECT lt.table_id, to_regclass(format('%I.%I', lt.schema_name, lt.table_name)) AS rel
-              FROM scsm.ledger_table lt
-             WHERE lt.mode IN ('append_only', 'versioned', 'certificate')) d
-     WHERE d.rel IS NOT NULL AND scsm.ledger_verify_direct_ok(d.rel);
-    v_found := (SELECT coalesce(jsonb_agg(jsonb_build_array(f.table_id, f.row_key, f.kind, f.detail) ORDER BY f.ord), '[]')
-                  FROM scsm.ledger_verify_rows(v_rels, v_ids) WITH ORDINALITY AS f (table_id, row_key, kind, detail, ord));
-  END IF;
+  -- 2. every protected table against its ledger entries: the tables done in
+  -- C above report what the scan found; the others are checked in SQL
   FOR t IN SELECT lt.* FROM scsm.ledger_table lt
             WHERE lt.mode IN ('append_only', 'versioned', 'certificate')
             ORDER BY lt.table_id
@@ -775,7 +790,7 @@ BEGIN
       -- done in C above; keys with several entries came back as 'dup'
       v_dups := '{}';
       FOR row_key, kind, detail IN
-        SELECT f ->> 1, f ->> 2, f ->> 3 FROM jsonb_array_elements(v_found) f
+        SELECT f ->> 1, f ->> 2, f ->> 3 FROM jsonb_array_elements(v_found -> 'rows') f
          WHERE (f ->> 0)::int = t.table_id
       LOOP
         IF kind = 'dup' THEN
@@ -929,26 +944,19 @@ $$;
 COMMENT ON FUNCTION scsm.verify_ledger(jsonb, boolean) IS
   'Verify the ledger (against a digest taken earlier, if given): one row per discrepancy (modified, missing, unaccounted, reordered, block_mismatch, digest_mismatch), none when clean';
 
-CREATE FUNCTION scsm.ledger_block_leaves(from_block bigint)
-  RETURNS TABLE (block_id bigint, n bigint, lo integer, hi integer, nd bigint, root_leaf bytea, in_order boolean)
-  LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
-  AS 'MODULE_PATHNAME', 'scsm_ledger_block_leaves';
-COMMENT ON FUNCTION scsm.ledger_block_leaves(bigint) IS
-  'Block pass of verify_ledger, in C: per sealed block from from_block on, its entry count, leaf numbers, Merkle root in leaf order and whether leaf order is entry order';
-REVOKE ALL ON FUNCTION scsm.ledger_block_leaves(bigint) FROM PUBLIC;
-
 CREATE FUNCTION scsm.ledger_verify_direct_ok(tbl regclass) RETURNS boolean
   LANGUAGE C STABLE STRICT PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'scsm_ledger_verify_direct_ok';
 COMMENT ON FUNCTION scsm.ledger_verify_direct_ok(regclass) IS
   'Whether verify_ledger may scan the table directly for the current user (heap table, no row-level security applies)';
-CREATE FUNCTION scsm.ledger_verify_rows(tbls regclass[], table_ids integer[])
-  RETURNS TABLE (table_id integer, row_key text, kind text, detail text)
+CREATE FUNCTION scsm.ledger_verify_scan(from_block bigint, tbls regclass[], table_ids integer[])
+  RETURNS TABLE (block_id bigint, n bigint, lo integer, hi integer, nd bigint, root_leaf bytea, in_order boolean,
+                 table_id integer, row_key text, kind text, detail text)
   LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
-  AS 'MODULE_PATHNAME', 'scsm_ledger_verify_rows';
-COMMENT ON FUNCTION scsm.ledger_verify_rows(regclass[], integer[]) IS
-  'Full pass of verify_ledger over protected tables (with their table_ids), in C: modified, unaccounted and missing rows, and keys with several entries (kind dup)';
-REVOKE ALL ON FUNCTION scsm.ledger_verify_rows(regclass[], integer[]) FROM PUBLIC;
+  AS 'MODULE_PATHNAME', 'scsm_ledger_verify_scan';
+COMMENT ON FUNCTION scsm.ledger_verify_scan(bigint, regclass[], integer[]) IS
+  'Both passes of verify_ledger in C over one scan of the entries: per sealed block from from_block on, its entry count, leaf numbers, Merkle root in leaf order and whether leaf order is entry order (block_id set); then the protected tables (with their table_ids): modified, unaccounted and missing rows, and keys with several entries (kind dup)';
+REVOKE ALL ON FUNCTION scsm.ledger_verify_scan(bigint, regclass[], integer[]) FROM PUBLIC;
 
 CREATE FUNCTION scsm.ledger_proof(tbl regclass, key jsonb, digest jsonb DEFAULT NULL) RETURNS jsonb
   LANGUAGE plpgsql STABLE PARALLEL RESTRICTED

@@ -139,8 +139,7 @@ SELECT 'routine', f, r, p::text[], true
     ('verify_ledger',        'scsm_auditor', '{EXECUTE}'),
     ('verify_ledger',        'scsm_admin',   '{EXECUTE}'),
     -- verify_ledger's passes in C: called by it (SECURITY DEFINER) only
-    ('ledger_verify_rows',   'scsm_admin',   '{}'),
-    ('ledger_block_leaves',  'scsm_admin',   '{}'),
+    ('ledger_verify_scan',   'scsm_admin',   '{}'),
     ('ledger_verify_direct_ok', 'scsm_admin', '{}'),
     ('ledger_proof',         'scsm_auditor', '{EXECUTE}'),
     ('ledger_proof',         'scsm_admin',   '{EXECUTE}'),
