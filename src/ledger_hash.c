@@ -194,6 +194,21 @@ LedgerSha256(const void *data, size_t len, uint8 *out)
 }
 #endif
 
+/*
+ * The bits a float is encoded with (format v1): the IEEE 754 double, every
+ * NaN as the one quiet NaN, so that equal values give equal bytes.
+ */
+static inline uint64
+FloatBits(double d)
+{
+	uint64		bits;
+
+	if (isnan(d))
+		return UINT64CONST(0x7ff8000000000000);
+	memcpy(&bits, &d, 8);
+	return bits;
+}
+
 /* Lower-case hex of a byte string, for messages and JSON. */
 char *
 LedgerHex(const uint8 *bytes, int len)
@@ -375,19 +390,11 @@ EncodeValue(StringInfo buf, Datum value, Oid typid)
 			break;
 		case FLOAT4OID:
 		case FLOAT8OID:
-			{
-				double		d = (typid == FLOAT4OID) ?
-				(double) DatumGetFloat4(value) : DatumGetFloat8(value);
-				uint64		bits;
-
-				if (isnan(d))
-					bits = UINT64CONST(0x7ff8000000000000);
-				else
-					memcpy(&bits, &d, 8);
-				start = BeginValue(buf, 'F');
-				PutI64(buf, (int64) bits);
-				break;
-			}
+			start = BeginValue(buf, 'F');
+			PutI64(buf, (int64) FloatBits(typid == FLOAT4OID ?
+										  (double) DatumGetFloat4(value) :
+										  DatumGetFloat8(value)));
+			break;
 		case NUMERICOID:
 			{
 				char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out, value));
@@ -692,18 +699,10 @@ EncodeKnownValue(StringInfo buf, Datum value, uint8 kind, Oid typid)
 			break;
 		case LK_FLOAT4:
 		case LK_FLOAT8:
-			{
-				double		d = (kind == LK_FLOAT4) ?
-				(double) DatumGetFloat4(value) : DatumGetFloat8(value);
-				uint64		bits;
-
-				if (isnan(d))
-					bits = UINT64CONST(0x7ff8000000000000);
-				else
-					memcpy(&bits, &d, 8);
-				PutTagged8(buf, 'F', bits);
-				break;
-			}
+			PutTagged8(buf, 'F', FloatBits(kind == LK_FLOAT4 ?
+										   (double) DatumGetFloat4(value) :
+										   DatumGetFloat8(value)));
+			break;
 		case LK_NUMERIC:
 			{
 				char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out, value));
