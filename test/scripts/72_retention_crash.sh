@@ -25,18 +25,19 @@ psql -X -q -d postgres -c "CREATE DATABASE $db" >/dev/null
 q "CREATE EXTENSION scsm" >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f test/fixtures/retention_org.sql >/dev/null
 q "INSERT INTO scsm.measurement (org_id, kpi_id, measured_at, value)
-     SELECT 910, 1, timestamptz '2000-01-01 00:00+00' + (g % 1000) * interval '1 hour', g FROM generate_series(1, 20000) g" >/dev/null
-total=20000
+     SELECT 910, 1, timestamptz '2000-01-01 00:00+00' + (g % 1000) * interval '1 hour', g FROM generate_series(1, 40000) g" >/dev/null
+total=40000
 
-# dispose in batches of 500, one transaction each, and kill the backend mid-way
-PGAPPNAME=ret_crash psql -X -q -d "$db" -c "CALL scsm.dispose_all_expired(500)" >/dev/null 2>&1 &
+# dispose in small batches, one transaction each (hundreds of commits, so
+# the run lasts long enough to be caught), and kill the backend mid-way
+PGAPPNAME=ret_crash psql -X -q -d "$db" -c "CALL scsm.dispose_all_expired(100)" >/dev/null 2>&1 &
 bg=$!
 pid=
-for i in $(seq 1 100); do
+for i in $(seq 1 400); do
   pid=$(psql -X -qAt -d postgres -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'ret_crash' AND state = 'active'")
   c=$(q "SELECT count(*) FROM scsm.disposal_certificate")
   [ -n "$pid" ] && [ "${c:-0}" -gt 2000 ] && break
-  sleep 0.2
+  sleep 0.05
 done
 kill -9 "$pid" 2>/dev/null
 ok "$?" 0 "backend $pid killed (kill -9) during disposal"
