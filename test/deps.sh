@@ -8,6 +8,8 @@ pkgs=(build-essential postgresql-15 postgresql-server-dev-15 postgresql-contrib
       python3 python3-numpy openssl libssl-dev)
 # chromium renders the risk heat map in test/scripts/60_heatmap_render.sh (SCSM_WITH_BROWSER=0 skips it)
 [ "${SCSM_WITH_BROWSER:-1}" = 1 ] && pkgs+=(chromium fonts-dejavu-core)
+# --list: print the packages, one per line (.ci/run installs them itself)
+if [ "${1:-}" = --list ]; then printf '%s\n' "${pkgs[@]}"; exit 0; fi
 
 missing=()
 for p in "${pkgs[@]}"; do
