@@ -562,13 +562,23 @@ LessLoaded(Planner *pl, int a, int b, int m)
 	return x->person_id < y->person_id;
 }
 
+/* Is auditor a free and independent for unit u in month m (capacity aside)? */
+static bool
+MayServe(Planner *pl, PlanUnit *u, int a, int m)
+{
+	return !pl->auditors[a].unavailable[m] && !Conflicted(u, a, m);
+}
+
+static bool
+HasRoom(Planner *pl, int a, int m)
+{
+	return pl->auditors[a].load[m] + pl->audit_days <= pl->auditors[a].capacity + 1e-9;
+}
+
 static bool
 CanServe(Planner *pl, PlanUnit *u, int a, int m)
 {
-	PlanAuditor *x = &pl->auditors[a];
-
-	return !x->unavailable[m] && !Conflicted(u, a, m) &&
-		x->load[m] + pl->audit_days <= x->capacity + 1e-9;
+	return MayServe(pl, u, a, m) && HasRoom(pl, a, m);
 }
 
 static void
@@ -603,6 +613,41 @@ AddEntry(Planner *pl, int unit, int month, int lead, int *team, int nteam, const
 	e->due_by = due_by;
 }
 
+static bool
+InList(const int *list, int n, int a)
+{
+	int			k;
+
+	for (k = 0; k < n; k++)
+		if (list[k] == a)
+			return true;
+	return false;
+}
+
+/* Book one audit-day booking of month m on auditor a (or release it). */
+static void
+Book(Planner *pl, int a, int m, double sign)
+{
+	pl->auditors[a].load[m] += sign * pl->audit_days;
+	pl->auditors[a].total += sign * pl->audit_days;
+}
+
+/*
+ * The least-loaded auditor, other than the lead and the team so far, who can
+ * serve on the audit of unit u in month m with room left; -1 if none.
+ */
+static int
+LeastLoadedMember(Planner *pl, PlanUnit *u, int m, int lead, const int *team, int nteam)
+{
+	int			pick = -1;
+
+	for (int a = 0; a < pl->nauditors; a++)
+		if (a != lead && !InList(team, nteam, a) &&
+			CanServe(pl, u, a, m) && LessLoaded(pl, a, pick, m))
+			pick = a;
+	return pick;
+}
+
 /*
  * Try to staff one audit of unit ui in month m: the least-loaded competent,
  * independent, available lead with capacity, then team_size - 1 more
@@ -634,21 +679,8 @@ TryAssign(Planner *pl, int ui, int m, int *lead_out, int **team_out, int *nteam_
 		team = palloc(sizeof(int) * pl->team_size);
 		while (nteam < pl->team_size - 1)
 		{
-			int			pick = -1;
-			int			a;
+			int			pick = LeastLoadedMember(pl, u, m, best, team, nteam);
 
-			for (a = 0; a < pl->nauditors; a++)
-			{
-				int			t;
-				bool		taken = (a == best);
-
-				for (t = 0; t < nteam && !taken; t++)
-					taken = (team[t] == a);
-				if (taken || !CanServe(pl, u, a, m))
-					continue;
-				if (LessLoaded(pl, a, pick, m))
-					pick = a;
-			}
 			if (pick < 0)
 			{
 				pfree(team);
@@ -657,13 +689,9 @@ TryAssign(Planner *pl, int ui, int m, int *lead_out, int **team_out, int *nteam_
 			team[nteam++] = pick;
 		}
 	}
-	pl->auditors[best].load[m] += pl->audit_days;
-	pl->auditors[best].total += pl->audit_days;
+	Book(pl, best, m, 1);
 	for (k = 0; k < nteam; k++)
-	{
-		pl->auditors[team[k]].load[m] += pl->audit_days;
-		pl->auditors[team[k]].total += pl->audit_days;
-	}
+		Book(pl, team[k], m, 1);
 	*lead_out = best;
 	*team_out = team;
 	*nteam_out = nteam;
@@ -674,36 +702,15 @@ TryAssign(Planner *pl, int ui, int m, int *lead_out, int **team_out, int *nteam_
 static bool
 CanLead(Planner *pl, PlanUnit *u, int a, int m)
 {
-	PlanAuditor *x = &pl->auditors[a];
-
-	return x->is_lead && !x->unavailable[m] && !Conflicted(u, a, m);
-}
-
-static bool
-HasRoom(Planner *pl, int a, int m)
-{
-	return pl->auditors[a].load[m] + pl->audit_days <= pl->auditors[a].capacity + 1e-9;
-}
-
-static bool
-InList(const int *list, int n, int a)
-{
-	int			k;
-
-	for (k = 0; k < n; k++)
-		if (list[k] == a)
-			return true;
-	return false;
+	return pl->auditors[a].is_lead && MayServe(pl, u, a, m);
 }
 
 /* Move one audit-day booking of month m from auditor a to auditor b. */
 static void
 MoveLoad(Planner *pl, int a, int b, int m)
 {
-	pl->auditors[a].load[m] -= pl->audit_days;
-	pl->auditors[a].total -= pl->audit_days;
-	pl->auditors[b].load[m] += pl->audit_days;
-	pl->auditors[b].total += pl->audit_days;
+	Book(pl, a, m, -1);
+	Book(pl, b, m, 1);
 }
 
 /*
@@ -752,7 +759,7 @@ FreeSlot(Planner *pl, int a, int m)
 			for (b = 0; b < pl->nauditors; b++)
 			{
 				if (pl->visited[b] || b == e->lead || InList(e->team, e->nteam, b) ||
-					pl->auditors[b].unavailable[m] || Conflicted(v, b, m))
+					!MayServe(pl, v, b, m))
 					continue;
 				if (HasRoom(pl, b, m) || FreeSlot(pl, b, m))
 				{
@@ -766,14 +773,6 @@ FreeSlot(Planner *pl, int a, int m)
 		}
 	}
 	return false;
-}
-
-/* Book one audit-day booking of month m on auditor a (or release it). */
-static void
-Book(Planner *pl, int a, int m, double sign)
-{
-	pl->auditors[a].load[m] += sign * pl->audit_days;
-	pl->auditors[a].total += sign * pl->audit_days;
 }
 
 /*
@@ -815,19 +814,15 @@ AugmentAssign(Planner *pl, int ui, int m, int *lead_out, int **team_out, int *nt
 		team = palloc(sizeof(int) * pl->team_size);
 	while (nteam < pl->team_size - 1)
 	{
-		int			pick = -1;
+		/* the least-loaded one with room, as TryAssign would choose */
+		int			pick = LeastLoadedMember(pl, u, m, lead, team, nteam);
 		int			a;
 
-		/* the least-loaded one with room, as TryAssign would choose */
-		for (a = 0; a < pl->nauditors; a++)
-			if (a != lead && !InList(team, nteam, a) &&
-				CanServe(pl, u, a, m) && LessLoaded(pl, a, pick, m))
-				pick = a;
 		memset(pl->visited, 0, sizeof(bool) * Max(pl->nauditors, 1));
 		for (a = 0; a < pl->nauditors && pick < 0; a++)
 		{
 			if (a == lead || InList(team, nteam, a) || pl->visited[a] ||
-				pl->auditors[a].unavailable[m] || Conflicted(u, a, m))
+				!MayServe(pl, u, a, m))
 				continue;
 			if (FreeSlot(pl, a, m))
 				pick = a;

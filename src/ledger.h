@@ -103,11 +103,9 @@ extern void LedgerKeyAppend(StringInfo buf, const char *name, Datum v,
 extern char *LedgerKeyValueText(Datum value, Oid typid);
 extern void LedgerCheckKeyType(Oid typid, const char *colname);
 
-/* ledger_merkle.c: tree head over row hashes in memory; a hash as bytea */
+/* ledger_merkle.c: a hash as bytea; the RFC 9162 root leaf by leaf (leaves
+ * pushed in leaf order) */
 extern bytea *LedgerHashBytea(const uint8 *h);
-extern void LedgerMerkleRoot(const uint8 (*rowhashes)[LEDGER_HASH_LEN], int64 n,
-							 uint8 *out);
-/* the same root leaf by leaf (leaves pushed in leaf order) */
 typedef struct LedgerMerkleStream
 {
 	int			depth;			/* perfect subtrees on the stack */

@@ -165,9 +165,6 @@ LedgerWriteCertBatch(const char *nspname, const char *relname, ArrayBuildState *
 	for (int done = 0; done < n; done += CERT_LINES_MAX)
 	{
 		int			m = Min(CERT_LINES_MAX, n - done);
-		int16		typlen;
-		bool		typbyval;
-		char		typalign;
 		bool		isnull;
 		int64		batch_id;
 		char	   *key;
@@ -178,12 +175,12 @@ LedgerWriteCertBatch(const char *nspname, const char *relname, ArrayBuildState *
 			int			dims[1] = {m};
 			int			lbs[1] = {1};
 
-			get_typlenbyvalalign(cert_elem[c], &typlen, &typbyval, &typalign);
 			t[5 + c] = cert_arr[c];
 			a[5 + c] = PointerGetDatum(construct_md_array(cols[c]->dvalues + done,
 														  cols[c]->dnulls + done,
-														  1, dims, lbs, cert_elem[c],
-														  typlen, typbyval, typalign));
+														  1, dims, lbs, cols[c]->element_type,
+														  cols[c]->typlen, cols[c]->typbyval,
+														  cols[c]->typalign));
 		}
 		if (SPI_execute_with_args("INSERT INTO scsm.disposal_batch "
 								  "(schema_name, table_name, reason, details, disposed_by, row_keys, versions, "

@@ -60,6 +60,7 @@
 #include "ledger.h"
 
 static void EncodeValue(StringInfo buf, Datum value, Oid typid);
+static void EncodeKnownValue(StringInfo buf, Datum value, uint8 kind, Oid typid);
 static void EncodeFields(StringInfo buf, TupleDesc desc, HeapTuple tuple,
 						 TupleDesc filterdesc);
 
@@ -86,10 +87,9 @@ enum
 };
 
 static uint8
-ValueKind(Oid typid)
+KindOfBase(Oid basetypid)
 {
-	/* bootstrap types are never domains (as in EncodeValue) */
-	switch (typid >= FirstGenbkiObjectId ? getBaseType(typid) : typid)
+	switch (basetypid)
 	{
 		case TEXTOID:
 		case VARCHAROID:
@@ -120,6 +120,14 @@ ValueKind(Oid typid)
 		default:
 			return LK_OTHER;
 	}
+}
+
+/* The same for any type: a domain has its base type's kind. */
+static uint8
+ValueKind(Oid typid)
+{
+	/* bootstrap types are never domains (as in EncodeValue) */
+	return KindOfBase(typid >= FirstGenbkiObjectId ? getBaseType(typid) : typid);
 }
 
 /*
@@ -329,10 +337,6 @@ EncodeComposite(StringInfo buf, Datum value)
 	ReleaseTupleDesc(desc);
 }
 
-/*
- * Append one non-null value: tag byte, 4-byte length, canonical bytes.
- * Domains are encoded as their base type, so a domain is transparent.
- */
 /* A string value as tag 'T' and its UTF-8 bytes; returns the value's start. */
 static int
 EncodeText(StringInfo buf, Datum value)
@@ -350,6 +354,10 @@ EncodeText(StringInfo buf, Datum value)
 	return start;
 }
 
+/*
+ * Append one non-null value: tag byte, 4-byte length, canonical bytes.
+ * Domains are encoded as their base type, so a domain is transparent.
+ */
 static void
 EncodeValue(StringInfo buf, Datum value, Oid typid)
 {
@@ -364,45 +372,15 @@ EncodeValue(StringInfo buf, Datum value, Oid typid)
 	if (typid >= FirstGenbkiObjectId)
 		typid = getBaseType(typid);
 
+	/* text, bool, integers, floats, numeric, timestamps, date, uuid */
+	if (KindOfBase(typid) != LK_OTHER)
+	{
+		EncodeKnownValue(buf, value, KindOfBase(typid), typid);
+		return;
+	}
+
 	switch (typid)
 	{
-		case TEXTOID:
-		case VARCHAROID:
-		case BPCHAROID:
-			/* as the string branch below, without its catalog lookups */
-			start = EncodeText(buf, value);
-			break;
-		case BOOLOID:
-			start = BeginValue(buf, 'B');
-			appendStringInfoChar(buf, DatumGetBool(value) ? 1 : 0);
-			break;
-		case INT2OID:
-			start = BeginValue(buf, 'I');
-			PutI64(buf, DatumGetInt16(value));
-			break;
-		case INT4OID:
-			start = BeginValue(buf, 'I');
-			PutI64(buf, DatumGetInt32(value));
-			break;
-		case INT8OID:
-			start = BeginValue(buf, 'I');
-			PutI64(buf, DatumGetInt64(value));
-			break;
-		case FLOAT4OID:
-		case FLOAT8OID:
-			start = BeginValue(buf, 'F');
-			PutI64(buf, (int64) FloatBits(typid == FLOAT4OID ?
-										  (double) DatumGetFloat4(value) :
-										  DatumGetFloat8(value)));
-			break;
-		case NUMERICOID:
-			{
-				char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out, value));
-
-				start = BeginValue(buf, 'N');
-				appendStringInfoString(buf, s);
-				break;
-			}
 		case BYTEAOID:
 			{
 				bytea	   *b = DatumGetByteaPP(value);
@@ -418,27 +396,6 @@ EncodeValue(StringInfo buf, Datum value, Oid typid)
 
 				start = BeginValue(buf, 'T');
 				appendStringInfoString(buf, u);
-				break;
-			}
-		case TIMESTAMPTZOID:
-		case TIMESTAMPOID:
-			{
-				int64		ts = DatumGetInt64(value);
-
-				if (!TIMESTAMP_NOT_FINITE(ts))
-					ts += LEDGER_UNIX_EPOCH_USECS;
-				start = BeginValue(buf, typid == TIMESTAMPTZOID ? 'Z' : 'S');
-				PutI64(buf, ts);
-				break;
-			}
-		case DATEOID:
-			{
-				DateADT		d = DatumGetDateADT(value);
-
-				if (!DATE_NOT_FINITE(d))
-					d += LEDGER_UNIX_EPOCH_DAYS;
-				start = BeginValue(buf, 'D');
-				PutU32(buf, (uint32) d);
 				break;
 			}
 		case TIMEOID:
@@ -464,11 +421,6 @@ EncodeValue(StringInfo buf, Datum value, Oid typid)
 				PutU32(buf, (uint32) iv->month);
 				break;
 			}
-		case UUIDOID:
-			start = BeginValue(buf, 'U');
-			appendBinaryStringInfo(buf, (char *) DatumGetUUIDP(value)->data,
-								   UUID_LEN);
-			break;
 		case JSONBOID:
 			{
 				Jsonb	   *jb = DatumGetJsonbP(value);
@@ -747,6 +699,7 @@ EncodeKnownValue(StringInfo buf, Datum value, uint8 kind, Oid typid)
 			buf->len += 5 + UUID_LEN;
 			break;
 		default:
+			/* LK_OTHER: EncodeValue, which never comes back here for it */
 			EncodeValue(buf, value, typid);
 			break;
 	}

@@ -218,27 +218,6 @@ scsm_block_hash(PG_FUNCTION_ARGS)
 }
 
 /*
- * RFC 9162 tree head over n row hashes held in memory (n >= 1), for
- * callers that already have the hashes (verify_ledger's block pass).
- */
-void
-LedgerMerkleRoot(const uint8 (*rowhashes)[LEDGER_HASH_LEN], int64 n, uint8 *out)
-{
-	uint8		(*leaves)[LEDGER_HASH_LEN] = palloc_extended(sizeof(*leaves) * n,
-															 MCXT_ALLOC_HUGE);
-	uint8		buf[1 + LEDGER_HASH_LEN];
-
-	buf[0] = 0x00;
-	for (int64 i = 0; i < n; i++)
-	{
-		memcpy(buf + 1, rowhashes[i], LEDGER_HASH_LEN);
-		LedgerSha256(buf, sizeof(buf), leaves[i]);
-	}
-	TreeHash(leaves, 0, n, out);
-	pfree(leaves);
-}
-
-/*
  * The same tree head computed leaf by leaf, in O(log n) memory, for a pass
  * that reads the row hashes of a block in leaf order (verify_ledger's block
  * pass streams scsm.ledger_row instead of holding every hash).  The stack

@@ -1056,8 +1056,14 @@ MarkCertified(VStore *st, int32 table_id, const char *nspname,
 	args[1] = CStringGetTextDatum(relname);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT c.row_key, c.row_hash FROM scsm.disposal_certificate c "
-							  "WHERE c.table_name = $2 AND c.schema_name = $1",
+	/*
+	 * The batches' two arrays needed here, not the per-line view
+	 * scsm.disposal_certificate, which unnests all nine
+	 */
+	if (SPI_execute_with_args("SELECT u.k, u.h FROM scsm.disposal_batch b, "
+							  "LATERAL ROWS FROM (pg_catalog.unnest(b.row_keys), "
+							  "pg_catalog.unnest(b.row_hashes)) AS u (k, h) "
+							  "WHERE b.table_name = $2 AND b.schema_name = $1",
 							  2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the disposal certificates");
 	for (uint64 i = 0; i < SPI_processed; i++)
@@ -1224,7 +1230,7 @@ IntKeyOf(const IntKey *ik, TupleDesc desc, HeapTuple tup, Size *len)
 /* Key and hash of the next rows of a scan, at most VBATCH; 0 at its end. */
 static int
 HashBatch(TableScanDesc scan, LedgerRelInfo *info, const IntKey *ik,
-		  int32 table_id, StringInfo enc, VBatchRow *batch, VStore *prefetch)
+		  int32 table_id, VBatchRow *batch, VStore *prefetch)
 {
 	HeapTuple	tup;
 	int			nb = 0;
@@ -1242,11 +1248,9 @@ HashBatch(TableScanDesc scan, LedgerRelInfo *info, const IntKey *ik,
 		b->fp = KeyFp(table_id, b->key, b->keylen);
 		if (prefetch)
 			VPrefetch(&prefetch->slots[b->fp & prefetch->mask]);
-		/* the write path's encoding and hash, into a buffer kept */
-		resetStringInfo(enc);
-		LedgerEncodeRow(enc, info->nspname, info->relname, info->desc, tup,
-						NULL, info->order);
-		LedgerSha256(enc->data, enc->len, b->hash);
+		/* the write path's encoding and hash */
+		LedgerHashRow(info->nspname, info->relname, info->desc, tup,
+					  NULL, info->order, b->hash);
 	}
 	return nb;
 }
@@ -1407,7 +1411,6 @@ scsm_verify_worker(dsm_segment *seg, shm_toc *toc)
 	VOutQueue	q;
 	MemoryContext rowcxt,
 				old;
-	StringInfoData enc;
 	VBatchRow  *batch = palloc(sizeof(VBatchRow) * VBATCH);
 
 	shm_mq_set_sender(mq, MyProc);
@@ -1418,7 +1421,6 @@ scsm_verify_worker(dsm_segment *seg, shm_toc *toc)
 	q.lens = palloc(sizeof(Size) * q.cap);
 	initStringInfo(&q.cur);
 	enlargeStringInfo(&q.cur, VERIFY_MSG_SIZE);
-	initStringInfo(&enc);
 	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "scsm verify worker rows",
 								   ALLOCSET_START_SMALL_SIZES);
 
@@ -1438,7 +1440,7 @@ scsm_verify_worker(dsm_segment *seg, shm_toc *toc)
 			CHECK_FOR_INTERRUPTS();
 			MemoryContextReset(rowcxt);
 			old = MemoryContextSwitchTo(rowcxt);
-			nb = HashBatch(scan, info, &ik, sh->tables[i].table_id, &enc, batch, NULL);
+			nb = HashBatch(scan, info, &ik, sh->tables[i].table_id, batch, NULL);
 			MemoryContextSwitchTo(old);
 			for (int j = 0; j < nb; j++)
 			{
@@ -1565,7 +1567,6 @@ scsm_ledger_verify_scan(PG_FUNCTION_ARGS)
 	int32	   *sorted;
 	int		   *pos_of;
 	VBatchRow  *batch;
-	StringInfoData enc;
 	int			nworkers;
 	ParallelContext *pcxt = NULL;
 	ParallelTableScanDesc *pscans = NULL;
@@ -1724,7 +1725,6 @@ scsm_ledger_verify_scan(PG_FUNCTION_ARGS)
 	BlockPassFinish(&bp, lrel);
 	table_close(lrel, AccessShareLock);
 	VStoreIndexAll(&st);
-	initStringInfo(&enc);
 	batch = palloc(sizeof(VBatchRow) * VBATCH);
 
 	for (int i = 0; i < n; i++)
@@ -1746,7 +1746,7 @@ scsm_ledger_verify_scan(PG_FUNCTION_ARGS)
 			CHECK_FOR_INTERRUPTS();
 			MemoryContextReset(rowcxt);
 			MemoryContextSwitchTo(rowcxt);
-			nb = HashBatch(scan, infos[i], &ik, ids[i], &enc, batch, &st);
+			nb = HashBatch(scan, infos[i], &ik, ids[i], batch, &st);
 			MemoryContextSwitchTo(work);
 			for (int j = 0; j < nb; j++)
 			{

@@ -98,7 +98,6 @@ static bool retention_exception_active = false;
 typedef struct RetCond
 {
 	AttrNumber	attno;
-	Oid			typid;
 	Datum		value;
 	/* how to compare, resolved once when the rules are loaded */
 	bool		has_eq;			/* false: compare the datums bytewise */
@@ -244,7 +243,6 @@ ParseConds(TupleDesc desc, Datum keys, Datum vals, int *n, RetCond **out)
 			return false;
 		a = TupleDescAttr(desc, att - 1);
 		(*out)[i].attno = att;
-		(*out)[i].typid = a->atttypid;
 		tc = lookup_type_cache(a->atttypid, TYPECACHE_EQ_OPR_FINFO);
 		(*out)[i].has_eq = OidIsValid(tc->eq_opr_finfo.fn_oid);
 		if ((*out)[i].has_eq)
@@ -854,27 +852,18 @@ enum
 /* One growing array per certificate column, and the other per-batch lists. */
 typedef struct DisposeArrays
 {
-	ArrayBuildState *cols[9];	/* key .. approver (cert_col order) */
+	ArrayBuildState *cols[LEDGER_CERT_COLS];	/* key .. approver (cert_col order) */
 	ArrayBuildState *ltids;		/* ledger entries to clear */
 	ArrayBuildState *dtids;		/* rows to DELETE (delete and archive) */
 	ArrayBuildState *atids,		/* archive: addresses, keys, versions, hashes */
 			   *akeys,
 			   *avers,
 			   *ahash;
-	int64		ndel;
-	int64		narch;
 	int			nanon;			/* anonymise: groups by the columns named */
 	char	  **anon_cols;
 	ArrayBuildState **anon_tids;
 	Datum	   *anon_arr;
 } DisposeArrays;
-
-/* The array accumulated so far (empty when nothing was added). */
-static Datum
-ArrayOrEmpty(ArrayBuildState *s)
-{
-	return makeArrayResult(s, CurrentMemoryContext);
-}
 
 /* -DRETENTION_TIMING logs the time of each step of a batch (development) */
 #ifdef RETENTION_TIMING
@@ -942,8 +931,7 @@ TidDatumCmp(const void *a, const void *b)
 static void
 ClearDue(ArrayBuildState *ltids)
 {
-	Oid			relid = get_relname_relid("ledger_row", get_namespace_oid("scsm", false));
-	Relation	rel = table_open(relid, RowExclusiveLock);
+	Relation	rel = table_open(LedgerRowRelid(), RowExclusiveLock);
 	TupleDesc	desc = RelationGetDescr(rel);
 	int			att = SPI_fnumber(desc, "retain_until");
 	EState	   *estate = CreateExecutorState();
@@ -1059,19 +1047,19 @@ DirectDelete(Oid relid, ArrayBuildState *tids)
 static void
 WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
 {
-	Datum		keys = ArrayOrEmpty(arr->cols[0]);
+	Datum		keys = makeArrayResult(arr->cols[0], CurrentMemoryContext);
 
 	/* archive copies, while the rows are still there */
-	if (arr->narch > 0)
+	if (arr->atids->nelems > 0)
 	{
 		Oid			at[4] = {TIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, BYTEAARRAYOID};
 		Datum		aa[4];
 
-		aa[0] = ArrayOrEmpty(arr->atids);
-		aa[1] = ArrayOrEmpty(arr->akeys);
-		aa[2] = ArrayOrEmpty(arr->avers);
-		aa[3] = ArrayOrEmpty(arr->ahash);
-		if (RunStep(t->stmt_arch, 4, at, aa, NULL, SPI_OK_INSERT) != (uint64) arr->narch)
+		aa[0] = makeArrayResult(arr->atids, CurrentMemoryContext);
+		aa[1] = makeArrayResult(arr->akeys, CurrentMemoryContext);
+		aa[2] = makeArrayResult(arr->avers, CurrentMemoryContext);
+		aa[3] = makeArrayResult(arr->ahash, CurrentMemoryContext);
+		if (RunStep(t->stmt_arch, 4, at, aa, NULL, SPI_OK_INSERT) != (uint64) arr->atids->nelems)
 			elog(ERROR, "disposal archived an unexpected number of rows");
 	}
 	/* anonymised replacements, one statement per set of columns */
@@ -1079,7 +1067,7 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
 	{
 		Oid			at[2] = {TIDARRAYOID, TEXTARRAYOID};
 		Datum		aa[2];
-		ArrayType  *tids = DatumGetArrayTypeP(ArrayOrEmpty(arr->anon_tids[g]));
+		ArrayType  *tids = DatumGetArrayTypeP(makeArrayResult(arr->anon_tids[g], CurrentMemoryContext));
 		bool		isnull;
 
 		aa[0] = PointerGetDatum(tids);
@@ -1090,13 +1078,13 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
 			elog(ERROR, "disposal deleted an unexpected number of rows");
 	}
 	/* the rows themselves */
-	if (arr->ndel > 0 && !DirectDelete(t->info->relid, arr->dtids))
+	if (arr->dtids->nelems > 0 && !DirectDelete(t->info->relid, arr->dtids))
 	{
 		Oid			dt[1] = {TIDARRAYOID};
 		Datum		da[1];
 
-		da[0] = ArrayOrEmpty(arr->dtids);
-		if (RunStep(t->stmt_del, 1, dt, da, NULL, SPI_OK_DELETE) != (uint64) arr->ndel)
+		da[0] = makeArrayResult(arr->dtids, CurrentMemoryContext);
+		if (RunStep(t->stmt_del, 1, dt, da, NULL, SPI_OK_DELETE) != (uint64) arr->dtids->nelems)
 			elog(ERROR, "disposal deleted an unexpected number of rows");
 	}
 	TM("delete");
@@ -1110,7 +1098,7 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
 		uint64		nh;
 
 		ha[0] = keys;
-		ha[1] = ArrayOrEmpty(arr->akeys);
+		ha[1] = makeArrayResult(arr->akeys, CurrentMemoryContext);
 		ledger_disposal_relid = t->histrelid;
 		nh = RunStep(t->stmt_hist, 2, ht, ha, NULL, SPI_OK_SELECT);
 		tt = SPI_tuptable;
@@ -1164,7 +1152,7 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
 			ClearDue(arr->ltids);
 		else
 		{
-			ma[0] = ArrayOrEmpty(arr->ltids);
+			ma[0] = makeArrayResult(arr->ltids, CurrentMemoryContext);
 			ma[1] = keys;
 			RunStep(t->stmt_mark, 2, mt, ma, NULL, SPI_OK_UPDATE);
 		}
@@ -1195,14 +1183,11 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 	TupleDesc	cdesc;
 	uint64		ncand;
 	Relation	rel;
-	LedgerRelInfo *rinfo;
 	TupleTableSlot *slot;
 	Snapshot	snap;
 	DisposeArrays arr;
 	TidPos	   *order;
-	static const Oid cert_elem[9] = {TEXTOID, INT4OID, BYTEAOID, INT8OID, TEXTOID,
-		TIMESTAMPTZOID, TEXTOID, INT8OID, TEXTOID};
-	static const int cert_col[9] = {CAND_KEY, CAND_VERSION, CAND_HASH, CAND_ENTRY,
+	static const int cert_col[LEDGER_CERT_COLS] = {CAND_KEY, CAND_VERSION, CAND_HASH, CAND_ENTRY,
 		CAND_CLASS, CAND_UNTIL, CAND_ACTION, CAND_REVIEW, CAND_APPROVER};
 	volatile int64 naltered = 0;
 	volatile int64 ndisposed = 0;
@@ -1231,8 +1216,7 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 	(void) LedgerCurrentTxn();	/* the batch is recorded as the caller's */
 
 	memset(&arr, 0, sizeof(arr));
-	for (int i = 0; i < 9; i++)
-		arr.cols[i] = initArrayResult(cert_elem[i], cxt, false);
+	LedgerCertLinesInit(arr.cols, cxt);
 	arr.ltids = initArrayResult(TIDOID, cxt, false);
 	arr.dtids = initArrayResult(TIDOID, cxt, false);
 	arr.atids = initArrayResult(TIDOID, cxt, false);
@@ -1255,7 +1239,6 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 	}
 	qsort(order, ncand, sizeof(TidPos), TidPosCmp);
 	rel = table_open(t->info->relid, RowExclusiveLock);
-	rinfo = LedgerCachedRelInfo(rel);
 	slot = table_slot_create(rel, NULL);
 	snap = GetLatestSnapshot();
 	for (uint64 i = 0; i < ncand; i++)
@@ -1284,8 +1267,8 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 			continue;
 		}
 		tup = ExecFetchSlotHeapTuple(slot, false, &shouldfree);
-		LedgerHashRow(rinfo->nspname, rinfo->relname, RelationGetDescr(rel), tup,
-					  NULL, rinfo->order, h);
+		LedgerHashRow(t->info->nspname, t->info->relname, RelationGetDescr(rel), tup,
+					  NULL, t->info->order, h);
 		if (shouldfree)
 			heap_freetuple(tup);
 		ExecClearTuple(slot);
@@ -1296,11 +1279,11 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 			continue;
 		}
 
-		for (int c = 0; c < 9; c++)
+		for (int c = 0; c < LEDGER_CERT_COLS; c++)
 		{
 			Datum		v = SPI_getbinval(ct, cdesc, cert_col[c], &isnull);
 
-			accumArrayResult(arr.cols[c], v, isnull, cert_elem[c], cxt);
+			accumArrayResult(arr.cols[c], v, isnull, arr.cols[c]->element_type, cxt);
 		}
 		accumArrayResult(arr.ltids, SPI_getbinval(ct, cdesc, CAND_LTID, &isnull), false, TIDOID, cxt);
 		action = SPI_getvalue(ct, cdesc, CAND_ACTION);
@@ -1329,14 +1312,12 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 		else
 		{
 			accumArrayResult(arr.dtids, PointerGetDatum(tid), false, TIDOID, cxt);
-			arr.ndel++;
 			if (action != NULL && strcmp(action, "archive") == 0)
 			{
 				accumArrayResult(arr.atids, PointerGetDatum(tid), false, TIDOID, cxt);
 				accumArrayResult(arr.akeys, SPI_getbinval(ct, cdesc, CAND_KEY, &isnull), false, TEXTOID, cxt);
 				accumArrayResult(arr.avers, SPI_getbinval(ct, cdesc, CAND_VERSION, &isnull), false, INT4OID, cxt);
 				accumArrayResult(arr.ahash, PointerGetDatum(lhash), false, BYTEAOID, cxt);
-				arr.narch++;
 			}
 		}
 		ndisposed++;

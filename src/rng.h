@@ -141,7 +141,6 @@ Philox4x32Batch8(const uint32_t key[2], uint32_t block, uint32_t iteration,
 		k0 += PHILOX_W0;
 		k1 += PHILOX_W1;
 	}
-#undef PHILOX_SSE_ROUND
 
 	/* transpose lanes to blocks */
 	{
@@ -215,6 +214,12 @@ Philox4x32Batch16Avx2(const uint32_t key[2], uint32_t block, uint32_t iteration,
 	a2 = b2 = _mm256_set1_epi32((int) (uint32_t) scenario);
 	a3 = b3 = _mm256_set1_epi32((int) (uint32_t) (scenario >> 32));
 
+	/*
+	 * Even lanes: the 64-bit products of lanes 0, 2, ...; odd lanes: of
+	 * lanes 1, 3, ... (shifted down).  lo = low words in place (odd
+	 * product shifted up), hi = high words in place (even product
+	 * shifted down): one shift and one blend each.
+	 */
 #define PHILOX_AVX2_ROUND(c0, c1, c2, c3) \
 	do { \
 		__m256i		pe0 = _mm256_mul_epu32(c0, m0), \
@@ -241,7 +246,6 @@ Philox4x32Batch16Avx2(const uint32_t key[2], uint32_t block, uint32_t iteration,
 		k0 += PHILOX_W0;
 		k1 += PHILOX_W1;
 	}
-#undef PHILOX_AVX2_ROUND
 
 	_mm256_storeu_si256((__m256i *) w0, a0);
 	_mm256_storeu_si256((__m256i *) (w0 + 8), b0);
@@ -318,21 +322,6 @@ PhiloxListSse2(const uint32_t key[2], const uint32_t *c0, const uint32_t *c1,
 					k1 = key[1];
 		int			r;
 
-#define PHILOX_SSE_ROUND(c0, c1, c2, c3) \
-	do { \
-		__m128i		pe0 = _mm_mul_epu32(c0, m0), \
-					po0 = _mm_mul_epu32(_mm_srli_epi64(c0, 32), m0), \
-					pe1 = _mm_mul_epu32(c2, m1), \
-					po1 = _mm_mul_epu32(_mm_srli_epi64(c2, 32), m1); \
-		__m128i		lo0 = _mm_or_si128(_mm_and_si128(pe0, lo_mask), _mm_slli_epi64(po0, 32)), \
-					hi0 = _mm_or_si128(_mm_srli_epi64(pe0, 32), _mm_andnot_si128(lo_mask, po0)), \
-					lo1 = _mm_or_si128(_mm_and_si128(pe1, lo_mask), _mm_slli_epi64(po1, 32)), \
-					hi1 = _mm_or_si128(_mm_srli_epi64(pe1, 32), _mm_andnot_si128(lo_mask, po1)); \
-		c0 = _mm_xor_si128(_mm_xor_si128(hi1, c1), vk0); \
-		c2 = _mm_xor_si128(_mm_xor_si128(hi0, c3), vk1); \
-		c1 = lo1; \
-		c3 = lo0; \
-	} while (0)
 
 		for (r = 0; r < 10; r++)
 		{
@@ -344,7 +333,6 @@ PhiloxListSse2(const uint32_t key[2], const uint32_t *c0, const uint32_t *c1,
 			k0 += PHILOX_W0;
 			k1 += PHILOX_W1;
 		}
-#undef PHILOX_SSE_ROUND
 		_mm_storeu_si128((__m128i *) (o0 + j), a0);
 		_mm_storeu_si128((__m128i *) (o1 + j), a1);
 		_mm_storeu_si128((__m128i *) (o2 + j), a2);
@@ -389,27 +377,6 @@ PhiloxListAvx2(const uint32_t key[2], const uint32_t *c0, const uint32_t *c1,
 					k1 = key[1];
 		int			r;
 
-		/*
-		 * Even lanes: the 64-bit products of lanes 0, 2, ...; odd lanes: of
-		 * lanes 1, 3, ... (shifted down).  lo = low words in place (odd
-		 * product shifted up), hi = high words in place (even product
-		 * shifted down): one shift and one blend each.
-		 */
-#define PHILOX_AVX2_ROUND(c0, c1, c2, c3) \
-	do { \
-		__m256i		pe0 = _mm256_mul_epu32(c0, m0), \
-					po0 = _mm256_mul_epu32(_mm256_srli_epi64(c0, 32), m0), \
-					pe1 = _mm256_mul_epu32(c2, m1), \
-					po1 = _mm256_mul_epu32(_mm256_srli_epi64(c2, 32), m1); \
-		__m256i		lo0 = _mm256_blend_epi32(pe0, _mm256_slli_epi64(po0, 32), 0xAA), \
-					hi0 = _mm256_blend_epi32(_mm256_srli_epi64(pe0, 32), po0, 0xAA), \
-					lo1 = _mm256_blend_epi32(pe1, _mm256_slli_epi64(po1, 32), 0xAA), \
-					hi1 = _mm256_blend_epi32(_mm256_srli_epi64(pe1, 32), po1, 0xAA); \
-		c0 = _mm256_xor_si256(_mm256_xor_si256(hi1, c1), vk0); \
-		c2 = _mm256_xor_si256(_mm256_xor_si256(hi0, c3), vk1); \
-		c1 = lo1; \
-		c3 = lo0; \
-	} while (0)
 
 		for (r = 0; r < 10; r++)
 		{
@@ -421,7 +388,6 @@ PhiloxListAvx2(const uint32_t key[2], const uint32_t *c0, const uint32_t *c1,
 			k0 += PHILOX_W0;
 			k1 += PHILOX_W1;
 		}
-#undef PHILOX_AVX2_ROUND
 		_mm256_storeu_si256((__m256i *) (o0 + j), a0);
 		_mm256_storeu_si256((__m256i *) (o1 + j), a1);
 		_mm256_storeu_si256((__m256i *) (o2 + j), a2);
@@ -646,5 +612,9 @@ RngUniform(RngStream *s)
 	s->avail = 0;
 	return RngWordsToUnit(s->buf[2], s->buf[3]);
 }
+
+/* the round macros serve the functions above only */
+#undef PHILOX_SSE_ROUND
+#undef PHILOX_AVX2_ROUND
 
 #endif							/* SCSM_RNG_H */

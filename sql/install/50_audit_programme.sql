@@ -425,6 +425,17 @@ BEGIN
                (SELECT count(*) FROM aud WHERE aud.unit_id = h.unit_id AND NOT aud.has_nc
                    AND aud.performed_on > coalesce(h.last_nc, '-infinity'))::integer AS clean
           FROM hist h
+    ), mf AS MATERIALIZED (
+        -- major-nonconformity findings of completed audits that have no
+        -- nonconformity entered yet, per unit they concern: they count from
+        -- their audit's date as a nonconformity would (tightening, follow-up)
+        SELECT u.unit_id, f.finding_id, a.audit_id, a.performed_on
+          FROM u
+          JOIN scsm.audit a ON a.org_id = u.org_id AND a.site_id = u.site_id AND a.status = 'completed'
+          JOIN scsm.audit_finding f ON f.org_id = a.org_id AND f.audit_id = a.audit_id AND f.kind = 'major_nc'
+         WHERE (f.clause @> u.clause OR u.clause @> f.clause)
+           AND NOT EXISTS (SELECT 1 FROM scsm.nonconformity nc
+                            WHERE nc.org_id = f.org_id AND nc.finding_id = f.finding_id)
     ), ev AS MATERIALIZED (
         -- events that tighten the interval: a major nonconformity on the unit (or a
         -- major-nonconformity finding with no nonconformity entered yet) or a
@@ -442,19 +453,12 @@ BEGIN
                        AND nc.raised_on > coalesce(s.last_clean, '-infinity')
                        AND nc.raised_on >= current_date - cfg.cycle
                     UNION ALL
-                    -- a major-nonconformity finding counts from its audit even
-                    -- before (or without) its nonconformity being entered
-                    SELECT format('major nonconformity finding %s of audit %s on %s', f.finding_id, a.audit_id, a.performed_on),
-                           a.performed_on, f.finding_id
-                      FROM scsm.audit_finding f
-                      JOIN scsm.audit a ON a.org_id = f.org_id AND a.audit_id = f.audit_id
-                     WHERE f.org_id = u.org_id AND f.kind = 'major_nc' AND a.status = 'completed'
-                       AND a.site_id = u.site_id
-                       AND (f.clause @> u.clause OR u.clause @> f.clause)
-                       AND a.performed_on > coalesce(s.last_clean, '-infinity')
-                       AND a.performed_on >= current_date - cfg.cycle
-                       AND NOT EXISTS (SELECT 1 FROM scsm.nonconformity nc
-                                        WHERE nc.org_id = f.org_id AND nc.finding_id = f.finding_id)
+                    SELECT format('major nonconformity finding %s of audit %s on %s', mf.finding_id, mf.audit_id, mf.performed_on),
+                           mf.performed_on, mf.finding_id
+                      FROM mf
+                     WHERE mf.unit_id = u.unit_id
+                       AND mf.performed_on > coalesce(s.last_clean, '-infinity')
+                       AND mf.performed_on >= current_date - cfg.cycle
                  ) m ORDER BY m.raised DESC, m.id DESC LIMIT 1) AS major_nc,
                (SELECT format('%s %s of severity %s on %s', i.kind, i.incident_id, i.severity, i.occurred_at::date)
                   FROM scsm.incident i
@@ -473,15 +477,8 @@ BEGIN
                        AND (nc.clause IS NULL OR nc.clause @> u.clause OR u.clause @> nc.clause)
                        AND nc.raised_on >= coalesce(s.last_audited, '-infinity')
                     UNION ALL
-                    SELECT a.performed_on
-                      FROM scsm.audit_finding f
-                      JOIN scsm.audit a ON a.org_id = f.org_id AND a.audit_id = f.audit_id
-                     WHERE f.org_id = u.org_id AND f.kind = 'major_nc' AND a.status = 'completed'
-                       AND a.site_id = u.site_id
-                       AND (f.clause @> u.clause OR u.clause @> f.clause)
-                       AND a.performed_on >= coalesce(s.last_audited, '-infinity')
-                       AND NOT EXISTS (SELECT 1 FROM scsm.nonconformity nc
-                                        WHERE nc.org_id = f.org_id AND nc.finding_id = f.finding_id)
+                    SELECT mf.performed_on FROM mf
+                     WHERE mf.unit_id = u.unit_id AND mf.performed_on >= coalesce(s.last_audited, '-infinity')
                  ) x) AS follow_up_from
           FROM u JOIN streak s USING (unit_id)
     ), calc AS MATERIALIZED (

@@ -154,7 +154,12 @@ COMMENT ON VIEW scsm.v_document_register IS
 -- v_overdue: everything past its due date, one row per item.
 -- ---------------------------------------------------------------------------
 CREATE VIEW scsm.v_overdue WITH (security_invoker = true) AS
-WITH item (org_id, kind, clause, ref_table, ref_id, title, due_on, owner_id, detail) AS (
+WITH cfg AS (
+    -- the audit-loop settings, once per organization
+    SELECT o.org_id, c.nc_raise_within, c.action_raise_within
+      FROM scsm.organization o
+      CROSS JOIN LATERAL scsm.audit_config(o.org_id) c
+), item (org_id, kind, clause, ref_table, ref_id, title, due_on, owner_id, detail) AS (
     -- 4.3.4 targets past their due date and still open
     SELECT t.org_id, 'target', '4.3.4'::scsm.clause, 'target', t.target_id, t.title, t.due_date, t.owner,
            jsonb_build_object('objective_id', t.objective_id, 'metric', t.metric,
@@ -196,7 +201,7 @@ WITH item (org_id, kind, clause, ref_table, ref_id, title, due_on, owner_id, det
            jsonb_build_object('audit_id', a.audit_id, 'finding_kind', f.kind, 'performed_on', a.performed_on)
       FROM scsm.audit_finding f
       JOIN scsm.audit a ON a.org_id = f.org_id AND a.audit_id = f.audit_id
-      CROSS JOIN LATERAL scsm.audit_config(f.org_id) cfg
+      JOIN cfg ON cfg.org_id = f.org_id
      WHERE f.kind IN ('minor_nc', 'major_nc') AND a.status = 'completed'
        AND (a.performed_on + cfg.nc_raise_within)::date < current_date
        AND NOT EXISTS (SELECT 1 FROM scsm.nonconformity nc
@@ -209,7 +214,7 @@ WITH item (org_id, kind, clause, ref_table, ref_id, title, due_on, owner_id, det
            jsonb_build_object('severity', nc.severity, 'source', nc.source, 'raised_on', nc.raised_on,
                               'finding_id', nc.finding_id, 'incident_id', nc.incident_id)
       FROM scsm.nonconformity nc
-      CROSS JOIN LATERAL scsm.audit_config(nc.org_id) cfg
+      JOIN cfg ON cfg.org_id = nc.org_id
      WHERE nc.closed_on IS NULL AND (nc.raised_on + cfg.action_raise_within)::date < current_date
        AND NOT EXISTS (SELECT 1 FROM scsm.corrective_action c
                         WHERE c.org_id = nc.org_id AND c.nc_id = nc.nc_id AND c.status <> 'cancelled')
