@@ -73,11 +73,18 @@ SELECT 'w1 ' || extract(epoch FROM clock_timestamp());
 SQL
 }
 hz=$(getconf CLK_TCK)
+# The hash check a disposal must make (a row whose content no longer matches
+# its ledger entry is never certified): SHA-256 of each row's canonical
+# encoding, measured here through scsm.row_hash (one backend, no workers),
+# and its floor at `openssl speed`'s per-call rate for the shortest encoding.
+mh=$(measure "SET max_parallel_workers_per_gather = 0; SELECT count(scsm.row_hash('public.rec'::regclass, t)) FROM public.rec t")
+minlen=$(q "SELECT min(length(scsm.row_encoding('public.rec'::regclass, t))) FROM public.rec t")
+osslrow=$(openssl speed -seconds 2 -bytes "$minlen" sha256 2>/dev/null | awk '/^sha256/ {print $2}' | sed 's/k$//')
 m1=$(measure "DELETE FROM public.rec_plain WHERE rec_date < date '2020-01-01'")
 m2=$(measure "CALL scsm.dispose_all_expired($B)")
 left=$(q "SELECT count(*) FROM public.rec")
 certs=$(q "SELECT count(*) FROM scsm.disposal_certificate")
-python3 - "$N" "$left" "$certs" "$B" "$hz" "$m1" "$m2" <<'PY'
+python3 - "$N" "$left" "$certs" "$B" "$hz" "$m1" "$m2" "$mh" "$minlen" "$osslrow" <<'PY'
 import sys
 n, left, certs, b, hz = map(int, sys.argv[1:6])
 def parse(text):
@@ -91,6 +98,13 @@ print(f"rows={n} batch={b} left={left} certificates={certs}")
 print(f"plain DELETE       : {pw:8.2f} s wall {pc:8.2f} s CPU  {n/pw:10.0f} rows/s  WAL {pr/n:5.1f} records {pb/n:6.0f} bytes per row")
 print(f"dispose_all_expired: {dw:8.2f} s wall {dc:8.2f} s CPU  {n/dw:10.0f} rows/s  WAL {dr/n:5.1f} records {db/n:6.0f} bytes per row")
 print(f"ratio dispose/plain: {dw/pw:.2f}x wall, {dc/max(pc, 1.0/hz):.2f}x CPU, {dr/max(pr, 1):.1f}x WAL records (target <= 2x)")
+hw, hc, _, _ = parse(sys.argv[8])
+minlen, krow = int(sys.argv[9]), float(sys.argv[10])
+tcall = minlen / krow / 1e3  # s per SHA-256 call of the shortest encoding (k = 1000 bytes/s)
+print(f"hash check alone   : {hw:8.2f} s wall {hc:8.2f} s CPU  (scsm.row_hash of every row, no workers)")
+print(f"floor, plain DELETE + hash check: {(pc + hc)/max(pc, 1.0/hz):.2f}x CPU; with the hash at openssl speed's "
+      f"{tcall*1e9:.0f} ns per {minlen}-byte call: {(pc + n*tcall)/max(pc, 1.0/hz):.2f}x CPU "
+      f"(certificates, finding the due rows and all bookkeeping come on top)")
 PY
 echo "verify_ledger discrepancies: $(q "SELECT count(*) FROM scsm.verify_ledger()")"
 echo "events: $(q "SELECT string_agg(event || '=' || n, ', ') FROM (SELECT event, count(*) n FROM scsm.event_log GROUP BY 1) s")"
