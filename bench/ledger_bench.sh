@@ -246,7 +246,7 @@ minlen=$(q -c "SELECT min(length(scsm.row_encoding('t_prot', t))) FROM t_prot t"
 osslrow=$(openssl speed -seconds 2 -bytes "$minlen" sha256 2>/dev/null | awk '/^sha256/ {print $2}' | sed 's/k$//')
 osslbig=$(openssl speed -seconds 2 -bytes 16384 sha256 2>/dev/null | awk '/^sha256/ {print $2}' | sed 's/k$//')
 python3 - "$rows" "$nl" "$nb" "$minlen" "$osslrow" "$ossl64" "$osslbig" "$s3w" "$s3c" "$s1c" "$vpw" "$vpc" <<'PY'
-import sys
+import os, sys
 rows, nl, nb, minlen = map(int, sys.argv[1:5])
 krow, k64, kbig, s3w, s3c, s1c, vpw, vpc = map(float, sys.argv[5:13])
 row_call, t64 = minlen / krow, 64 / k64               # ms per call (k = 1000 bytes/s)
@@ -261,5 +261,8 @@ print(f"    through OpenSSL's API ({row_call * 1e6:.0f} ns per {minlen}-byte cal
       f"{api / s3c:.2f}x the 3-table scan, {api / s1c:.2f}x the table scan (CPU)")
 print(f"    raw compressions at OpenSSL's large-buffer rate ({tblk * 1e6:.1f} ns per 64-byte block): {raw:.0f} ms CPU = "
       f"{raw / s3c:.2f}x the 3-table scan, {raw / s1c:.2f}x the table scan (CPU)")
+cores = os.cpu_count()
+print(f"    the API floor in wall time, spread perfectly over {cores} cores: {api / cores:.0f} ms = "
+      f"{api / cores / s3w:.2f}x the 3-table scan's wall time ({s3w:.0f} ms)")
 print(f"    verify_ledger measured: {vpc:.0f} ms CPU = {vpc / api:.2f}x the API floor")
 PY

@@ -949,9 +949,13 @@ $$;
 COMMENT ON FUNCTION scsm.tg_audit_closed_loop() IS
     'Trigger: findings, nonconformities, incidents, risk changes and audits recompute the due dates of the units at their site (4.5.5 b)';
 
-CREATE TRIGGER audit_closed_loop AFTER INSERT OR UPDATE ON scsm.audit_finding
+-- findings are append-only records (protected by the ledger): only INSERT;
+-- a nonconformity counts by its severity, state, date, site and clause
+CREATE TRIGGER audit_closed_loop AFTER INSERT ON scsm.audit_finding
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_audit_closed_loop();
-CREATE TRIGGER audit_closed_loop AFTER INSERT OR UPDATE ON scsm.nonconformity
+CREATE TRIGGER audit_closed_loop
+    AFTER INSERT OR UPDATE OF severity, closed_on, raised_on, site_id, clause, finding_id, incident_id
+    ON scsm.nonconformity
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_audit_closed_loop();
 CREATE TRIGGER audit_closed_loop AFTER INSERT OR UPDATE OF kind, severity, site_id, occurred_at ON scsm.incident
     FOR EACH ROW EXECUTE FUNCTION scsm.tg_audit_closed_loop();

@@ -401,8 +401,6 @@ CREATE FUNCTION scsm.optimise_programme(org bigint, programme bigint, budget num
     SET search_path = pg_catalog, pg_temp
     AS $$
 DECLARE
-    v_chosen bigint[];
-    v_method text;
     v_units bigint;
 BEGIN
     IF budget IS NULL OR budget < 0 THEN
@@ -411,23 +409,25 @@ BEGIN
                   DETAIL = pg_catalog.format('The budget given was %s.', coalesce(budget::text, 'null')),
                   HINT = 'Pass the money available, in the currency of the measures'' costs.';
     END IF;
-    SELECT c.method_used INTO v_method FROM scsm.programme_candidates(org, programme, unit, method) c LIMIT 1;
     IF unit IS NOT NULL AND unit > 0 THEN
         v_units := floor(budget / unit)::bigint;
     END IF;
-    SELECT CASE WHEN v_method = 'one_per_risk'
-                THEN (SELECT k.chosen FROM scsm.knapsack_grouped(array_agg(c.measure_id), array_agg(c.group_id),
-                                                                   array_agg(c.cost_units), array_agg(c.expected_reduction::float8),
-                                                                   v_units) k)
-                ELSE (SELECT k.chosen FROM scsm.knapsack(array_agg(c.measure_id), array_agg(c.cost_units),
-                                                           array_agg(c.expected_reduction::float8), v_units) k) END
-      INTO v_chosen
-      FROM scsm.programme_candidates(org, programme, unit, method) c;
+    -- the candidates are listed once: the choice and the answer read the same rows
     RETURN QUERY
-    WITH c AS (
-        SELECT c.*, c.measure_id = ANY (coalesce(v_chosen, '{}')) AS is_chosen,
+    WITH cand AS MATERIALIZED (
+        SELECT * FROM scsm.programme_candidates(org, programme, unit, method)
+    ), pick AS (
+        SELECT CASE WHEN min(c.method_used) = 'one_per_risk'
+                    THEN (SELECT k.chosen FROM scsm.knapsack_grouped(array_agg(c.measure_id), array_agg(c.group_id),
+                                                                       array_agg(c.cost_units), array_agg(c.expected_reduction::float8),
+                                                                       v_units) k)
+                    ELSE (SELECT k.chosen FROM scsm.knapsack(array_agg(c.measure_id), array_agg(c.cost_units),
+                                                               array_agg(c.expected_reduction::float8), v_units) k) END AS chosen
+          FROM cand c
+    ), c AS (
+        SELECT c.*, c.measure_id = ANY (coalesce(p.chosen, '{}')) AS is_chosen,
                CASE WHEN c.cost > 0 THEN scsm.rosi(c.expected_reduction::float8, c.cost::float8) END AS r
-          FROM scsm.programme_candidates(org, programme, unit, method) c
+          FROM cand c, pick p
     )
     SELECT c.measure_id, c.programme_id, c.risk_id, c.title, c.cost, c.expected_reduction, c.is_chosen,
            CASE WHEN c.is_chosen
