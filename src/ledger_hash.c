@@ -1049,6 +1049,66 @@ LedgerKeyAppend(StringInfo buf, const char *name, Datum v, bool isnull, Oid typi
 }
 
 /*
+ * The key of a row whose primary key is all smallint, integer and bigint
+ * columns, each where the table's descriptor has it (the common case, and
+ * the one bulk loads and verification ask millions of times): written
+ * straight into one allocation, member by member as LedgerKeyAppend would
+ * write it ({ or , then the JSON name and a colon, then the decimal digits
+ * as a JSON string).  NULL when the key is not of that kind here (another
+ * descriptor, such as a history table's, or a null member): the caller goes
+ * the general way.
+ */
+static char *
+IntegerRowKey(LedgerRelInfo *info, TupleDesc rowdesc, HeapTuple tuple)
+{
+	Size		cap = 2;
+	Size		o = 0;
+	char	   *key;
+
+	for (int i = 0; i < info->npk; i++)
+	{
+		int			pos = info->pkattnos[i] - 1;
+		Form_pg_attribute a;
+
+		if (info->pktypes[i] != INT2OID && info->pktypes[i] != INT4OID &&
+			info->pktypes[i] != INT8OID)
+			return NULL;
+		if (pos < 0 || pos >= rowdesc->natts)
+			return NULL;
+		a = TupleDescAttr(rowdesc, pos);
+		if (a->attisdropped || a->atttypid != info->pktypes[i] ||
+			strcmp(NameStr(a->attname), info->pknames[i]) != 0)
+			return NULL;
+		cap += strlen(info->pkfield[i]) + MAXINT8LEN + 3;
+	}
+	key = palloc(cap);
+	key[o++] = '{';
+	for (int i = 0; i < info->npk; i++)
+	{
+		bool		isnull;
+		Datum		v = heap_getattr(tuple, info->pkattnos[i], rowdesc, &isnull);
+		int64		x;
+		Size		flen = strlen(info->pkfield[i]);
+
+		if (isnull)
+		{
+			pfree(key);
+			return NULL;
+		}
+		x = info->pktypes[i] == INT2OID ? (int64) DatumGetInt16(v) :
+			info->pktypes[i] == INT4OID ? (int64) DatumGetInt32(v) : DatumGetInt64(v);
+		memcpy(key + o, info->pkfield[i], flen);
+		o += flen;
+		key[o++] = '"';
+		o += pg_lltoa(x, key + o);
+		key[o++] = '"';
+	}
+	key[o++] = '}';
+	key[o] = '\0';
+	return key;
+}
+
+/*
  * Canonical key of a row: a JSON object of the primary-key columns in key
  * order, every value a JSON string of its canonical text, no spaces, e.g.
  * {"id":"42"}.  The key columns are looked up by name in rowdesc, so a
@@ -1058,44 +1118,10 @@ char *
 LedgerRowKey(LedgerRelInfo *info, TupleDesc rowdesc, HeapTuple tuple)
 {
 	StringInfoData buf;
-	int			pos0 = info->npk == 1 ? info->pkattnos[0] - 1 : -1;
+	char	   *key = IntegerRowKey(info, rowdesc, tuple);
 
-	/*
-	 * The usual key, one integer column where the table has it: written
-	 * straight into a small string, {"id":"42"} (a bulk load asks for
-	 * millions); anything else goes the general way below.
-	 */
-	if (pos0 >= 0 && pos0 < rowdesc->natts &&
-		(info->pktypes[0] == INT4OID || info->pktypes[0] == INT8OID) &&
-		TupleDescAttr(rowdesc, pos0)->atttypid == info->pktypes[0] &&
-		!TupleDescAttr(rowdesc, pos0)->attisdropped &&
-		strcmp(NameStr(TupleDescAttr(rowdesc, pos0)->attname), info->pknames[0]) == 0)
-	{
-		bool		isnull;
-		Datum		v = heap_getattr(tuple, pos0 + 1, rowdesc, &isnull);
-
-		if (!isnull)
-		{
-			char		ibuf[MAXINT8LEN + 1];
-			int			ilen = pg_lltoa(info->pktypes[0] == INT4OID ?
-										(int64) DatumGetInt32(v) : DatumGetInt64(v),
-										ibuf);
-			int			flen = strlen(info->pkfield[0]);
-			char	   *key = palloc(flen + ilen + 5);
-			char	   *p = key;
-
-			*p++ = '{';
-			memcpy(p, info->pkfield[0], flen);
-			p += flen;
-			*p++ = '"';
-			memcpy(p, ibuf, ilen);
-			p += ilen;
-			*p++ = '"';
-			*p++ = '}';
-			*p = '\0';
-			return key;
-		}
-	}
+	if (key != NULL)
+		return key;
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
 	for (int i = 0; i < info->npk; i++)
@@ -1128,23 +1154,7 @@ LedgerRowKey(LedgerRelInfo *info, TupleDesc rowdesc, HeapTuple tuple)
 					 errmsg("row has no primary key column \"%s\"",
 							info->pknames[i])));
 		v = heap_getattr(tuple, col + 1, rowdesc, &isnull);
-		if (isnull || (info->pktypes[i] != INT4OID && info->pktypes[i] != INT8OID))
-		{
-			LedgerKeyAppend(&buf, info->pknames[i], v, isnull, info->pktypes[i]);
-			continue;
-		}
-		/* the usual integer key, as LedgerKeyAppend writes it: "name":"42" */
-		{
-			char		ibuf[MAXINT8LEN + 1];
-			int			len = pg_lltoa(info->pktypes[i] == INT4OID ?
-									   (int64) DatumGetInt32(v) : DatumGetInt64(v),
-									   ibuf);
-
-			appendStringInfoString(&buf, info->pkfield[i]);
-			appendStringInfoChar(&buf, '"');
-			appendBinaryStringInfo(&buf, ibuf, len);
-			appendStringInfoChar(&buf, '"');
-		}
+		LedgerKeyAppend(&buf, info->pknames[i], v, isnull, info->pktypes[i]);
 	}
 	appendStringInfoChar(&buf, '}');
 	return buf.data;

@@ -1135,101 +1135,9 @@ typedef struct VBatchRow
 
 #define VBATCH 32
 
-/*
- * Canonical keys of a table whose primary key is all smallint, integer and
- * bigint columns, the common case, built straight from the values: for each
- * column the text LedgerKeyAppend writes before the value ({ or , then the
- * JSON name and a colon), then the value as a JSON string of its decimal
- * digits, which is what LedgerRowKey makes of it; no allocation but the
- * key's.  Other keys go through LedgerRowKey.
- */
-typedef struct IntKey
-{
-	bool		ok;
-	int			n;
-	AttrNumber *attno;			/* 1-based, in the table's descriptor */
-	Oid		   *typid;
-	char	  **pre;			/* "{\"name\":" or ",\"name\":" */
-	int		   *prelen;
-} IntKey;
-
-static void
-IntKeyInit(IntKey *ik, LedgerRelInfo *info)
-{
-	ik->ok = info->npk > 0;
-	ik->n = info->npk;
-	ik->attno = palloc(sizeof(AttrNumber) * Max(ik->n, 1));
-	ik->typid = palloc(sizeof(Oid) * Max(ik->n, 1));
-	ik->pre = palloc(sizeof(char *) * Max(ik->n, 1));
-	ik->prelen = palloc(sizeof(int) * Max(ik->n, 1));
-	for (int i = 0; i < ik->n && ik->ok; i++)
-	{
-		int			pos = info->pkattnos[i] - 1;
-		StringInfoData b;
-
-		if (!(info->pktypes[i] == INT2OID || info->pktypes[i] == INT4OID ||
-			  info->pktypes[i] == INT8OID) ||
-			pos < 0 || pos >= info->desc->natts ||
-			TupleDescAttr(info->desc, pos)->attisdropped ||
-			strcmp(NameStr(TupleDescAttr(info->desc, pos)->attname), info->pknames[i]) != 0)
-		{
-			ik->ok = false;
-			break;
-		}
-		initStringInfo(&b);
-		appendStringInfoChar(&b, i == 0 ? '{' : ',');
-		escape_json(&b, info->pknames[i]);
-		appendStringInfoChar(&b, ':');
-		ik->attno[i] = info->pkattnos[i];
-		ik->typid[i] = info->pktypes[i];
-		ik->pre[i] = b.data;
-		ik->prelen[i] = b.len;
-	}
-}
-
-/* The key of a row by IntKey, or NULL (a null key column) for LedgerRowKey. */
-static char *
-IntKeyOf(const IntKey *ik, TupleDesc desc, HeapTuple tup, Size *len)
-{
-	char		digits[MAXINT8LEN + 1];
-	char	   *out;
-	Size		cap = 2,
-				o = 0;
-
-	for (int i = 0; i < ik->n; i++)
-		cap += ik->prelen[i] + MAXINT8LEN + 3;
-	out = palloc(cap);
-	for (int i = 0; i < ik->n; i++)
-	{
-		bool		isnull;
-		Datum		v = heap_getattr(tup, ik->attno[i], desc, &isnull);
-		int64		x;
-		int			nd;
-
-		if (isnull)
-		{
-			pfree(out);
-			return NULL;
-		}
-		x = ik->typid[i] == INT2OID ? DatumGetInt16(v) :
-			ik->typid[i] == INT4OID ? DatumGetInt32(v) : DatumGetInt64(v);
-		nd = pg_lltoa(x, digits);
-		memcpy(out + o, ik->pre[i], ik->prelen[i]);
-		o += ik->prelen[i];
-		out[o++] = '"';
-		memcpy(out + o, digits, nd);
-		o += nd;
-		out[o++] = '"';
-	}
-	out[o++] = '}';
-	out[o] = '\0';
-	*len = o;
-	return out;
-}
-
 /* Key and hash of the next rows of a scan, at most VBATCH; 0 at its end. */
 static int
-HashBatch(TableScanDesc scan, LedgerRelInfo *info, const IntKey *ik,
+HashBatch(TableScanDesc scan, LedgerRelInfo *info,
 		  int32 table_id, VBatchRow *batch, VStore *prefetch)
 {
 	HeapTuple	tup;
@@ -1239,12 +1147,8 @@ HashBatch(TableScanDesc scan, LedgerRelInfo *info, const IntKey *ik,
 	{
 		VBatchRow  *b = &batch[nb++];
 
-		b->key = ik->ok ? IntKeyOf(ik, info->desc, tup, &b->keylen) : NULL;
-		if (b->key == NULL)
-		{
-			b->key = LedgerRowKey(info, info->desc, tup);
-			b->keylen = strlen(b->key);
-		}
+		b->key = LedgerRowKey(info, info->desc, tup);
+		b->keylen = strlen(b->key);
 		b->fp = KeyFp(table_id, b->key, b->keylen);
 		if (prefetch)
 			VPrefetch(&prefetch->slots[b->fp & prefetch->mask]);
@@ -1430,17 +1334,14 @@ scsm_verify_worker(dsm_segment *seg, shm_toc *toc)
 		Relation	rel = table_open(sh->tables[i].relid, AccessShareLock);
 		LedgerRelInfo *info = LedgerGetRelInfo(rel);
 		TableScanDesc scan = table_beginscan_parallel(rel, pscan);
-		IntKey		ik;
 		int			nb;
-
-		IntKeyInit(&ik, info);
 
 		do
 		{
 			CHECK_FOR_INTERRUPTS();
 			MemoryContextReset(rowcxt);
 			old = MemoryContextSwitchTo(rowcxt);
-			nb = HashBatch(scan, info, &ik, sh->tables[i].table_id, batch, NULL);
+			nb = HashBatch(scan, info, sh->tables[i].table_id, batch, NULL);
 			MemoryContextSwitchTo(old);
 			for (int j = 0; j < nb; j++)
 			{
@@ -1730,10 +1631,8 @@ scsm_ledger_verify_scan(PG_FUNCTION_ARGS)
 	for (int i = 0; i < n; i++)
 	{
 		TableScanDesc scan;
-		IntKey		ik;
 		int			nb;
 
-		IntKeyInit(&ik, infos[i]);
 		scan = pcxt ? table_beginscan_parallel(rels[i], pscans[i])
 			: table_beginscan(rels[i], GetActiveSnapshot(), 0, NULL);
 		do
@@ -1746,7 +1645,7 @@ scsm_ledger_verify_scan(PG_FUNCTION_ARGS)
 			CHECK_FOR_INTERRUPTS();
 			MemoryContextReset(rowcxt);
 			MemoryContextSwitchTo(rowcxt);
-			nb = HashBatch(scan, infos[i], &ik, ids[i], batch, &st);
+			nb = HashBatch(scan, infos[i], ids[i], batch, &st);
 			MemoryContextSwitchTo(work);
 			for (int j = 0; j < nb; j++)
 			{
