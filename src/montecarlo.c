@@ -1269,13 +1269,14 @@ SimulateInto(const ScenarioModel *m, uint64_t seed, int64 first, int32 n,
 	uint32_t	key[2] = {(uint32_t) seed, (uint32_t) (seed >> 32)};
 	uint32_t	blocks[16][4];
 	int32		i;
-	bool		avx2 = scsm_mc_simd && RngHaveAvx2();
+	bool		avx2 = scsm_mc_simd != SCSM_MC_SIMD_OFF && RngHaveAvx2();
 
 	if (m->freq.kind == LOSSDIST_CONST && m->freq.a < 12.0)
 	{
 		SimulateFixedRate(m, seed, first, n, out, add,
 						  !avx2 ? RNG_SIMD_NONE :
-						  RngHaveAvx512() ? RNG_SIMD_AVX512 : RNG_SIMD_AVX2);
+						  scsm_mc_simd == SCSM_MC_SIMD_AUTO && RngHaveAvx512() ?
+						  RNG_SIMD_AVX512 : RNG_SIMD_AVX2);
 		return;
 	}
 	for (i = 0; i < n; i += 16)

@@ -28,7 +28,22 @@ PG_MODULE_MAGIC;
 int			scsm_seal_interval_ms = 10000;
 
 /* Monte Carlo: use AVX2 / AVX-512 where the CPU has them */
-bool		scsm_mc_simd = true;
+int			scsm_mc_simd = SCSM_MC_SIMD_AUTO;
+
+/* on / true / yes / 1 mean auto, off / false / no / 0 the portable code */
+static const struct config_enum_entry mc_simd_options[] = {
+	{"auto", SCSM_MC_SIMD_AUTO, false},
+	{"avx2", SCSM_MC_SIMD_AVX2, false},
+	{"off", SCSM_MC_SIMD_OFF, false},
+	{"on", SCSM_MC_SIMD_AUTO, true},
+	{"true", SCSM_MC_SIMD_AUTO, true},
+	{"yes", SCSM_MC_SIMD_AUTO, true},
+	{"1", SCSM_MC_SIMD_AUTO, true},
+	{"false", SCSM_MC_SIMD_OFF, true},
+	{"no", SCSM_MC_SIMD_OFF, true},
+	{"0", SCSM_MC_SIMD_OFF, true},
+	{NULL, 0, false}
+};
 
 void		_PG_init(void);
 
@@ -51,12 +66,14 @@ _PG_init(void)
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
 
-	DefineCustomBoolVariable("scsm.mc_simd",
-							 "Lets the Monte Carlo engine use AVX2 and AVX-512 where the CPU has them.",
-							 "Off forces the portable path; both give the same numbers "
-							 "(a test compares them).",
+	DefineCustomEnumVariable("scsm.mc_simd",
+							 "Which vector instructions the Monte Carlo engine may use.",
+							 "auto: AVX-512 or AVX2 where the CPU has them; avx2: AVX2 at most "
+							 "(the path of CPUs without AVX-512); off: the portable code. All give "
+							 "the same numbers (a test compares them).",
 							 &scsm_mc_simd,
-							 true,
+							 SCSM_MC_SIMD_AUTO,
+							 mc_simd_options,
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);

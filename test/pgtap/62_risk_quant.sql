@@ -2,7 +2,7 @@
 -- reproducibility, portfolio aggregation, propagation against an
 -- independent recursive-CTE formulation, knapsack invariants and SQLSTATEs.
 BEGIN;
-SELECT plan(69);
+SELECT plan(71);
 
 -- ---------------------------------------------------------------------------
 -- Simulation vs closed forms: |simulated - exact| < 4 standard errors, where
@@ -101,6 +101,13 @@ SET LOCAL scsm.mc_simd = off;
 SELECT is((SELECT count(*) FROM mc_case c JOIN simd_cmp s USING (id)
             WHERE s.v IS DISTINCT FROM scsm.simulate_annual_losses(31, c.id, 3, 1001, c.fd, c.fp, c.md, c.mp)),
           0::bigint, 'scsm.mc_simd = off (portable path) gives the same years as the SIMD (AVX2 / AVX-512) path, every case');
+-- AVX2 at most: the path of a CPU without AVX-512, run on this one too
+SET LOCAL scsm.mc_simd = avx2;
+SELECT is((SELECT count(*) FROM mc_case c JOIN simd_cmp s USING (id)
+            WHERE s.v IS DISTINCT FROM scsm.simulate_annual_losses(31, c.id, 3, 1001, c.fd, c.fp, c.md, c.mp)),
+          0::bigint, 'scsm.mc_simd = avx2 (the path of CPUs without AVX-512) gives the same years as the default path, every case');
+SET LOCAL scsm.mc_simd = on;
+SELECT is(current_setting('scsm.mc_simd'), 'auto', 'scsm.mc_simd = on still means auto');
 RESET scsm.mc_simd;
 SELECT is(scsm.simulate_annual_losses(7, 5, 0, 337, 'poisson', '{6}', 'pert', '{1,2,9}')
           || scsm.simulate_annual_losses(7, 5, 337, 663, 'poisson', '{6}', 'pert', '{1,2,9}'),
