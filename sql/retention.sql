@@ -24,6 +24,13 @@ UPDATE scsm.ledger_row SET retention_class = NULL WHERE row_key = '{"org_id":"92
 -- bad parameters
 SELECT scsm.dispose_expired(0);
 SELECT scsm.retention_dispose_batch('scsm.kpi', 10);
+-- a snapshot older than the hold lock would not see a hold placed meanwhile
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT scsm.retention_dispose_batch('scsm.measurement', 10);
+ROLLBACK;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT scsm.retention_dispose_batch('scsm.measurement', 10);
+ROLLBACK;
 SELECT * FROM scsm.retention_candidates('scsm.measurement', 1, NULL, 'nonsense');
 
 -- assignments and holds are checked against the table

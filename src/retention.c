@@ -59,6 +59,7 @@
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
 #include "storage/bufmgr.h"
+#include "storage/lock.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -269,6 +270,7 @@ LoadRules(Relation rel)
 	bool		found;
 	Oid			argtypes[2] = {TEXTOID, TEXTOID};
 	Datum		args[2];
+	SPIPlanPtr	plan;
 	int			rc;
 	uint64		n;
 
@@ -297,7 +299,12 @@ LoadRules(Relation rel)
 
 	args[0] = CStringGetTextDatum(get_namespace_name(RelationGetNamespace(rel)));
 	args[1] = CStringGetTextDatum(RelationGetRelationName(rel));
-	rc = SPI_execute_with_args(
+	/*
+	 * Read with the latest snapshot, not the statement's: a writer that
+	 * waited for a class's lock (LockClassForStamp) must see the period the
+	 * lengthening it waited for has committed.
+	 */
+	plan = SPI_prepare(
 		"SELECT a.org_id, "
 		"  coalesce((SELECT array_agg(e.key ORDER BY e.key) FROM pg_catalog.jsonb_each_text(a.condition) e), '{}'), "
 		"  coalesce((SELECT array_agg(e.value ORDER BY e.key) FROM pg_catalog.jsonb_each_text(a.condition) e), '{}'), "
@@ -307,7 +314,11 @@ LoadRules(Relation rel)
 		"FROM scsm.retention_assignment a JOIN scsm.retention_class c ON c.class_id = a.class_id "
 		"WHERE a.schema_name = $1 AND a.table_name = $2 "
 		"ORDER BY a.org_id IS NULL, a.condition IS NULL, a.priority, a.assignment_id",
-		2, argtypes, args, NULL, true, 0);
+		2, argtypes);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare the reading of the retention assignments");
+	rc = SPI_execute_snapshot(plan, args, NULL, GetLatestSnapshot(), InvalidSnapshot,
+							  true, false, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read the retention assignments");
 	n = SPI_processed;
@@ -411,6 +422,32 @@ BasisValue(Datum v, Oid typid, TimestampTz *out)
 }
 
 /*
+ * A row is stamped under a class while its writer holds that class's lock
+ * in share mode: a transaction-level advisory lock on (1935897187, class_id)
+ * -- 1935897187 is 'scrc' in ASCII -- that a lengthening of the class takes
+ * in exclusive mode before it raises the stamps already written
+ * (scsm.tg_retention_class_lengthen).  So the lengthening waits for the
+ * writers in flight and then raises their entries with the rest, and a
+ * writer that comes later waits for the lengthening to commit and reads the
+ * new period: no entry keeps the shorter period.  Taken once per class and
+ * transaction.  Returns true when the rule cache was dropped while waiting
+ * (the caller reads the rules again).
+ */
+static bool
+LockClassForStamp(int32 class_id)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) 1935897187, (uint32) class_id, 2);
+	if (LockHeldByMe(&tag, ShareLock) || LockHeldByMe(&tag, ExclusiveLock))
+		return false;
+	(void) LockAcquire(&tag, ShareLock, false, false);
+	/* a class change committed while this backend waited: see it now */
+	AcceptInvalidationMessages();
+	return ret_cache == NULL;
+}
+
+/*
  * The retention stamp of a row version being written.  The first matching
  * assignment rule gives the class; the basis is the rule's column (NULL:
  * the retention period has not started), the write time, or the time the
@@ -437,6 +474,9 @@ RetentionStampRow(Relation rel, HeapTuple tuple, const RetentionStamp *prev,
 
 	/* the hot path (rules cached, an insert) needs no SPI and no role switch */
 	GetUserIdAndSecContext(&save_userid, &save_sec);
+again:
+	rt = NULL;
+	rule = NULL;
 	if (ret_cache != NULL)
 		rt = hash_search(ret_cache, &relid, HASH_FIND, &found);
 	if (rt == NULL)
@@ -469,6 +509,9 @@ RetentionStampRow(Relation rel, HeapTuple tuple, const RetentionStamp *prev,
 			break;
 		}
 	}
+	/* the class's lock; the rules again if a change committed meanwhile */
+	if (rule != NULL && LockClassForStamp(rule->class_id))
+		goto again;
 
 	if (rule != NULL)
 	{
@@ -1422,6 +1465,18 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("batch_size must be positive, not %d", batch)));
+
+	/*
+	 * The batch waits for the lock on scsm.legal_hold and then reads the
+	 * holds: only in READ COMMITTED does it see a hold committed while it
+	 * waited.  A transaction snapshot taken earlier would not.
+	 */
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+				 errmsg("disposal must run at isolation level READ COMMITTED"),
+				 errdetail("At REPEATABLE READ or SERIALIZABLE the transaction's snapshot predates the legal holds the disposal waits for."),
+				 errhint("Run scsm.dispose_expired() in a READ COMMITTED transaction, as scsm.dispose_all_expired() and the scheduled job do.")));
 	memset(&t, 0, sizeof(t));
 	t.info = LedgerGetRelInfoById(relid);
 	t.qrel = quote_qualified_identifier(t.info->nspname, t.info->relname);

@@ -257,6 +257,12 @@ DECLARE
   n bigint;
 BEGIN
   IF scsm.retention_period_shorter(OLD.period, NEW.period) THEN
+    -- the class's lock ('scrc', class_id), exclusive: writers stamping rows
+    -- under this class hold it in share mode until they commit
+    -- (retention.c, LockClassForStamp), so this waits for them and then
+    -- raises their entries too; later writers wait for this transaction and
+    -- read the new period
+    PERFORM pg_catalog.pg_advisory_xact_lock(1935897187, NEW.class_id);
     UPDATE scsm.ledger_row l
        SET retain_until = ((l.retention_basis AT TIME ZONE 'UTC') + NEW.period) AT TIME ZONE 'UTC'
      WHERE l.retention_class = NEW.class_id
