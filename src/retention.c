@@ -24,7 +24,8 @@
  * anonymised replacements and the DELETE (by row address), the batch's
  * certificates go in as one protected row of scsm.disposal_batch with one
  * ledger entry (LedgerWriteCertBatch, a line per disposed row version), and
- * the disposed entries leave the due index by a direct update.  The ledger's
+ * the disposed entries leave the due queue (scsm.retention_due, heap deletes
+ * by row address; their stamps in scsm.ledger_row stay as written).  The ledger's
  * refusal trigger lets that DELETE through because ledger_disposal_active is
  * set, which no SQL can do.  A batch that fails (a foreign key still
  * pointing at a record, say) is retried row by row in subtransactions, and
@@ -543,8 +544,8 @@ scsm_retention_config_changed(PG_FUNCTION_ARGS)
 /*
  * BEFORE UPDATE OF retain_until, retention_basis, retention_class ON
  * scsm.ledger_row FOR EACH ROW (ENABLE ALWAYS): a written stamp may only
- * be lengthened.  Disposal clears it (flag set by this file), an approved
- * exception lowers it (likewise); nothing else can shorten it.
+ * be lengthened.  An approved exception lowers it (flag set by this file);
+ * nothing else can shorten or clear it, disposal included.
  */
 Datum
 scsm_retention_guard(PG_FUNCTION_ARGS)
@@ -573,7 +574,7 @@ scsm_retention_guard(PG_FUNCTION_ARGS)
 	desc = RelationGetDescr(td->tg_relation);
 	oldt = td->tg_trigtuple;
 	newt = td->tg_newtuple;
-	if (retention_disposing || retention_exception_active)
+	if (retention_exception_active)
 		return PointerGetDatum(newt);
 
 	a_until = SPI_fnumber(desc, "retain_until");
@@ -631,7 +632,10 @@ LogEvent(const char *event, Oid relid, int64 count, const char *detail_json)
 /*
  * AFTER UPDATE ON scsm.retention_exception FOR EACH ROW: when an
  * exception becomes approved (its BEFORE trigger has checked who approves),
- * lower retain_until of the records it covers to basis + its period.
+ * lower retain_until of the records it covers to basis + its period: those
+ * still waiting in the due queue (their queue rows follow, trigger
+ * scsm_retention_due_follow); disposed records keep the stamp they went
+ * under.
  */
 Datum
 scsm_retention_apply_exception(PG_FUNCTION_ARGS)
@@ -685,8 +689,10 @@ scsm_retention_apply_exception(PG_FUNCTION_ARGS)
 		if (SPI_execute_with_args(
 								  "UPDATE scsm.ledger_row l "
 								  "   SET retain_until = ((l.retention_basis AT TIME ZONE 'UTC') + $2) AT TIME ZONE 'UTC' "
-								  "  FROM scsm.ledger_table lt "
-								  " WHERE l.retention_class = $1 AND l.retain_until IS NOT NULL "
+								  "  FROM scsm.ledger_table lt, scsm.retention_due d "
+								  " WHERE d.class_id = $1 AND d.table_id = lt.table_id "
+								  "   AND l.table_id = d.table_id AND l.row_key = d.row_key AND l.entry_id = d.entry_id "
+								  "   AND l.retention_class = $1 AND l.retain_until IS NOT NULL "
 								  "   AND l.retention_basis IS NOT NULL "
 								  "   AND l.retain_until > ((l.retention_basis AT TIME ZONE 'UTC') + $2) AT TIME ZONE 'UTC' "
 								  "   AND lt.table_id = l.table_id "
@@ -721,7 +727,6 @@ typedef struct DisposeTarget
 	char	   *stmt_arch;		/* archive copies of rows about to go */
 	char	   *stmt_anon;		/* delete + anonymised replacement */
 	char	   *stmt_del;		/* delete by row address */
-	char	   *stmt_mark;		/* clear retain_until of the disposed entries */
 	char	   *stmt_hist;		/* earlier versions, versioned only */
 	Datum		details;		/* jsonb text for certificates, or 0 */
 } DisposeTarget;
@@ -800,22 +805,6 @@ BuildStatements(DisposeTarget *t)
 	appendStringInfo(&q, "DELETE FROM ONLY %s t WHERE t.ctid = ANY ($1::pg_catalog.tid[])", t->qrel);
 	t->stmt_del = q.data;
 
-	/*
-	 * A disposed row's entries leave the due index: for a versioned table,
-	 * every entry of the disposed keys ($2); append-only tables go through
-	 * ClearDue.
-	 */
-	if (t->versioned)
-	{
-		initStringInfo(&q);
-		appendStringInfo(&q,
-						 "UPDATE scsm.ledger_row l SET retain_until = NULL "
-						 "WHERE l.table_id = %d AND l.row_key = ANY ($2::text[]) AND l.retain_until IS NOT NULL "
-						 "AND $1::pg_catalog.tid[] IS NOT NULL",
-						 t->table_id);
-		t->stmt_mark = q.data;
-	}
-
 	if (!t->versioned)
 		return;
 
@@ -846,14 +835,14 @@ BuildStatements(DisposeTarget *t)
 enum
 {
 	CAND_ENTRY = 1, CAND_KEY, CAND_VERSION, CAND_HASH, CAND_CLASS, CAND_UNTIL,
-	CAND_ACTION, CAND_ANON, CAND_REVIEW, CAND_APPROVER, CAND_LTID, CAND_RTID
+	CAND_ACTION, CAND_ANON, CAND_REVIEW, CAND_APPROVER, CAND_DTID, CAND_RTID
 };
 
 /* One growing array per certificate column, and the other per-batch lists. */
 typedef struct DisposeArrays
 {
 	ArrayBuildState *cols[LEDGER_CERT_COLS];	/* key .. approver (cert_col order) */
-	ArrayBuildState *ltids;		/* ledger entries to clear */
+	ArrayBuildState *qtids;		/* due queue rows to delete */
 	ArrayBuildState *dtids;		/* rows to DELETE (delete and archive) */
 	ArrayBuildState *atids,		/* archive: addresses, keys, versions, hashes */
 			   *akeys,
@@ -918,78 +907,26 @@ TidDatumCmp(const void *a, const void *b)
 }
 
 /*
- * Clear retain_until of the disposed entries of an append-only table (the
- * ledger_row versions the candidate list returned): they leave the due
- * index.  A direct heap update with the index entries the executor would
- * make, so a batch pays no statement and trigger overhead per entry;
- * disposal is the one writer allowed to clear a stamp (scsm_retention_guard
- * lets it through anyway).  The entries are not locked beforehand (the
- * table's disposal lock keeps other disposers out); an entry that the
- * sealer (its block) or a class change updated meanwhile is followed to its
- * newest version, as an UPDATE in READ COMMITTED would.
+ * The disposed entries leave the due queue: heap deletes of their queue
+ * rows (the addresses the candidate list returned), in the order of the
+ * queue's pages.  Nothing in scsm.ledger_row changes: the stamp stays, and
+ * the certificate says the entry was disposed of.  The queue rows are not
+ * locked beforehand (the table's disposal lock keeps other disposers out);
+ * a row that a class change or an exception moved meanwhile makes the
+ * delete fail, and with it the batch, which is then retried row by row
+ * against the new stamps.
  */
 static void
-ClearDue(ArrayBuildState *ltids)
+DeleteDue(ArrayBuildState *qtids)
 {
-	Relation	rel = table_open(LedgerRowRelid(), RowExclusiveLock);
-	TupleDesc	desc = RelationGetDescr(rel);
-	int			att = SPI_fnumber(desc, "retain_until");
-	EState	   *estate = CreateExecutorState();
-	ResultRelInfo *rri = makeNode(ResultRelInfo);
-	TupleTableSlot *slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsHeapTuple);
-	Datum		nullval = (Datum) 0;
-	bool		isnull = true;
-	CommandId	cid = GetCurrentCommandId(true);
+	Relation	rel = table_open(LedgerDueRelid(), RowExclusiveLock);
 
-	if (att <= 0)
-		elog(ERROR, "scsm.ledger_row has no column retain_until");
-	InitResultRelInfo(rri, rel, 1, NULL, 0);
-	ExecOpenIndices(rri, false);
-	/* in the order of the entries in the heap (roughly that of their keys) */
-	qsort(ltids->dvalues, ltids->nelems, sizeof(Datum), TidDatumCmp);
-	for (int i = 0; i < ltids->nelems; i++)
+	qsort(qtids->dvalues, qtids->nelems, sizeof(Datum), TidDatumCmp);
+	for (int i = 0; i < qtids->nelems; i++)
 	{
-		ItemPointerData tid = *(ItemPointer) DatumGetPointer(ltids->dvalues[i]);
-		HeapTuple	newtup;
-
-		for (;;)
-		{
-			HeapTupleData oldtup;
-			Buffer		buf;
-			TM_Result	res;
-			TM_FailureData tmfd;
-			LockTupleMode lockmode;
-
-			oldtup.t_self = tid;
-			if (!heap_fetch(rel, SnapshotAny, &oldtup, &buf, false))
-				elog(ERROR, "ledger entry (%u,%u) vanished during disposal",
-					 ItemPointerGetBlockNumber(&tid), ItemPointerGetOffsetNumber(&tid));
-			newtup = heap_modify_tuple_by_cols(&oldtup, desc, 1, &att, &nullval, &isnull);
-			ReleaseBuffer(buf);
-			res = heap_update(rel, &tid, newtup, cid, InvalidSnapshot, true, &tmfd, &lockmode);
-			if (res == TM_Ok)
-				break;
-			heap_freetuple(newtup);
-			if (res == TM_Updated && !ItemPointerEquals(&tmfd.ctid, &tid))
-			{
-				tid = tmfd.ctid;	/* updated meanwhile: its newest version */
-				continue;
-			}
-			elog(ERROR, "ledger entry (%u,%u) changed during disposal",
-				 ItemPointerGetBlockNumber(&tid), ItemPointerGetOffsetNumber(&tid));
-		}
-		if (!HeapTupleIsHeapOnly(newtup))
-		{
-			ExecStoreHeapTuple(newtup, slot, false);
-			(void) ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL);
-			ExecClearTuple(slot);
-		}
-		ResetPerTupleExprContext(estate);
-		heap_freetuple(newtup);
+		CHECK_FOR_INTERRUPTS();
+		simple_heap_delete(rel, (ItemPointer) DatumGetPointer(qtids->dvalues[i]));
 	}
-	ExecCloseIndices(rri);
-	ExecResetTupleTable(estate->es_tupleTable, false);
-	FreeExecutorState(estate);
 	table_close(rel, NoLock);
 	CommandCounterIncrement();
 }
@@ -1040,9 +977,9 @@ DirectDelete(Oid relid, ArrayBuildState *tids)
 }
 
 /*
- * The writes of a batch, once the rows are locked and checked: archive
- * copies, anonymised replacements, the DELETE, the certificates with their
- * ledger entries, the due index, the history of versioned rows.
+ * The writes of a batch, once the rows are checked: archive copies,
+ * anonymised replacements, the DELETE, the history of versioned rows, the
+ * certificates with their ledger entry, the due queue.
  */
 static void
 WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
@@ -1143,21 +1080,9 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
 		elog(ERROR, "disposal wrote no certificate");
 	TM("certledger");
 
-	/* the disposed entries leave the due index */
-	{
-		Oid			mt[2] = {TIDARRAYOID, TEXTARRAYOID};
-		Datum		ma[2];
-
-		if (!t->versioned)
-			ClearDue(arr->ltids);
-		else
-		{
-			ma[0] = makeArrayResult(arr->ltids, CurrentMemoryContext);
-			ma[1] = keys;
-			RunStep(t->stmt_mark, 2, mt, ma, NULL, SPI_OK_UPDATE);
-		}
-	}
-	TM("mark");
+	/* the disposed entries leave the due queue */
+	DeleteDue(arr->qtids);
+	TM("due");
 }
 
 /*
@@ -1170,8 +1095,8 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
  * 2. C reads each row and checks its hash against the ledger (an altered
  *    row is kept and reported);
  * 3. archive copies, anonymised replacements, the DELETE by row address,
- *    the certificate batch (one ledgered row) and the clearing of
- *    retain_until each run once for the whole batch.
+ *    the certificate batch (one ledgered row) and the removal of the
+ *    entries from the due queue each run once for the whole batch.
  */
 static int64
 DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
@@ -1203,7 +1128,7 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 	TM(NULL);
 	if (SPI_execute_with_args("SELECT scsm_entry_id, scsm_row_key, scsm_version, scsm_row_hash, scsm_class_name, "
 							  "scsm_retain_until, scsm_action, scsm_anon_cols, scsm_review_id, scsm_approved_by, "
-							  "scsm_ledger_tid, scsm_row_tid "
+							  "scsm_due_tid, scsm_row_tid "
 							  "FROM scsm.retention_candidates($1, $2, $3, 'eligible')",
 							  3, ctypes, cargs, cnulls, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not list the disposal candidates");
@@ -1217,7 +1142,7 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 
 	memset(&arr, 0, sizeof(arr));
 	LedgerCertLinesInit(arr.cols, cxt);
-	arr.ltids = initArrayResult(TIDOID, cxt, false);
+	arr.qtids = initArrayResult(TIDOID, cxt, false);
 	arr.dtids = initArrayResult(TIDOID, cxt, false);
 	arr.atids = initArrayResult(TIDOID, cxt, false);
 	arr.akeys = initArrayResult(TEXTOID, cxt, false);
@@ -1285,7 +1210,7 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 
 			accumArrayResult(arr.cols[c], v, isnull, arr.cols[c]->element_type, cxt);
 		}
-		accumArrayResult(arr.ltids, SPI_getbinval(ct, cdesc, CAND_LTID, &isnull), false, TIDOID, cxt);
+		accumArrayResult(arr.qtids, SPI_getbinval(ct, cdesc, CAND_DTID, &isnull), false, TIDOID, cxt);
 		action = SPI_getvalue(ct, cdesc, CAND_ACTION);
 		if (action != NULL && strcmp(action, "anonymise") == 0 && !t->versioned)
 		{

@@ -1,0 +1,111 @@
+-- Retention's due queue (scsm.retention_due): written with the stamp, moved
+-- with it, left by disposal; the stamp itself stays in scsm.ledger_row.
+BEGIN;
+SELECT plan(24);
+
+CREATE ROLE due_req NOLOGIN;
+CREATE ROLE due_nobody NOLOGIN;
+GRANT scsm_admin TO due_req;
+GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA scsm TO due_req;
+INSERT INTO scsm.retention_approver (role_name) VALUES ('due_req');
+
+-- every column of a queue row copies its ledger entry
+CREATE FUNCTION pg_temp.due_matches(p_table text) RETURNS bigint LANGUAGE sql AS $$
+  SELECT count(*) FROM scsm.retention_due d
+    JOIN scsm.ledger_table lt ON lt.table_id = d.table_id AND lt.table_name = p_table
+    JOIN scsm.ledger_row l ON l.table_id = d.table_id AND l.entry_id = d.entry_id AND l.row_key = d.row_key
+                          AND l.version = d.version AND l.row_hash = d.row_hash
+                          AND l.retention_class = d.class_id AND l.retain_until = d.retain_until
+$$;
+CREATE FUNCTION pg_temp.due_count(p_table text) RETURNS bigint LANGUAGE sql AS $$
+  SELECT count(*) FROM scsm.retention_due d JOIN scsm.ledger_table lt ON lt.table_id = d.table_id
+   WHERE lt.table_name = p_table
+$$;
+
+SELECT hasnt_index('scsm', 'ledger_row', 'ledger_row_due_idx', 'ledger_row has no due index any more');
+SELECT is((SELECT count(*) FROM pg_index WHERE indrelid = 'scsm.retention_due'::regclass), 1::bigint,
+          'the queue has one index');
+SELECT ok((SELECT 'scsm.retention_due'::regclass = ANY (extconfig) FROM pg_extension WHERE extname = 'scsm'),
+          'pg_dump carries the queue (extension configuration table)');
+SELECT ok(NOT has_table_privilege('due_nobody', 'scsm.retention_due', 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE'),
+          'an ordinary role has no privilege on the queue');
+
+-- ---------------------------------------------------------------- append-only
+CREATE TABLE public.due_a (id int PRIMARY KEY, d date, note text);
+SELECT scsm.protect('public.due_a', 'append_only');
+INSERT INTO scsm.retention_class (name, description, period, basis, basis_column)
+VALUES ('due_a', 'test', '1 year', 'record_date', 'd');
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'public', 'due_a', class_id FROM scsm.retention_class WHERE name = 'due_a';
+INSERT INTO public.due_a VALUES (1, '2000-01-01', 'a'), (2, '2000-06-01', 'b'), (3, NULL, 'no date'),
+                                (4, '2090-01-01', 'late');
+SELECT is(pg_temp.due_count('due_a'), 3::bigint, 'each stamped row has a queue row; a row whose period has not started none');
+SELECT is(pg_temp.due_matches('due_a'), 3::bigint, 'and each queue row copies its entry''s stamp, key, version, hash and class');
+
+UPDATE scsm.retention_class SET period = '2 years' WHERE name = 'due_a';
+SELECT is((SELECT retain_until FROM scsm.retention_due d JOIN scsm.ledger_table lt USING (table_id)
+            WHERE lt.table_name = 'due_a' AND d.row_key = '{"id":"1"}'),
+          '2002-01-01 00:00+00'::timestamptz, 'a lengthened class moves the queue row');
+SELECT is(pg_temp.due_matches('due_a'), 3::bigint, 'queue and stamps agree after lengthening');
+
+UPDATE scsm.ledger_row SET retain_until = '2060-01-01 00:00+00'
+ WHERE table_id = (SELECT table_id FROM scsm.ledger_table WHERE table_name = 'due_a') AND row_key = '{"id":"2"}';
+SELECT is((SELECT retain_until FROM scsm.retention_due d JOIN scsm.ledger_table lt USING (table_id)
+            WHERE lt.table_name = 'due_a' AND d.row_key = '{"id":"2"}'),
+          '2060-01-01 00:00+00'::timestamptz, 'a superuser lengthening one stamp moves its queue row too');
+
+SELECT throws_ok($$UPDATE scsm.retention_due SET retain_until = '2001-01-01 00:00+00' WHERE row_key = '{"id":"2"}'$$,
+                 '55000', 'a row of the due queue must match its ledger entry',
+                 'the queue cannot be moved earlier than the stamp, even by a superuser');
+SELECT throws_ok($$INSERT INTO scsm.retention_due
+                   SELECT table_id, '2001-01-01 00:00+00', entry_id, row_key, version, row_hash, retention_class
+                     FROM scsm.ledger_row WHERE table_id = (SELECT table_id FROM scsm.ledger_table WHERE table_name = 'due_a')
+                      AND row_key = '{"id":"4"}'$$,
+                 '55000', NULL, 'nor can an early row be slipped in');
+
+SELECT is(scsm.dispose_expired(100, 'public.due_a'), 1::bigint, 'only the row due by its stamp goes');
+SELECT results_eq($$SELECT id FROM public.due_a ORDER BY id$$, $$VALUES (2), (3), (4)$$, 'row 1 disposed');
+SELECT is((SELECT l.retain_until FROM scsm.ledger_row l JOIN scsm.ledger_table lt USING (table_id)
+            WHERE lt.table_name = 'due_a' AND l.row_key = '{"id":"1"}'),
+          (SELECT c.retain_until FROM scsm.disposal_certificate c WHERE c.table_name = 'due_a' AND c.row_key = '{"id":"1"}'),
+          'the disposed entry keeps its retain_until, the one its certificate names');
+SELECT is(pg_temp.due_count('due_a'), 2::bigint, 'and leaves the queue');
+SELECT is((SELECT state FROM scsm.retention_of('public.due_a', '{"id": 1}')), 'disposed',
+          'retention_of knows it from its certificate');
+
+-- ---------------------------------------------------------------- exception
+SET LOCAL ROLE due_req;
+INSERT INTO scsm.retention_exception (class_id, schema_name, table_name, period, reason)
+SELECT class_id, 'public', 'due_a', '1 month', 'court order' FROM scsm.retention_class WHERE name = 'due_a';
+RESET ROLE;
+SELECT scsm.decide_retention_exception((SELECT max(exception_id) FROM scsm.retention_exception), true, 'verified');
+SELECT is((SELECT retain_until FROM scsm.retention_due d JOIN scsm.ledger_table lt USING (table_id)
+            WHERE lt.table_name = 'due_a' AND d.row_key = '{"id":"2"}'),
+          '2000-07-01 00:00+00'::timestamptz, 'an approved exception lowers the queue row with the stamp');
+SELECT is(pg_temp.due_matches('due_a'), 2::bigint, 'queue and stamps agree after the exception');
+SELECT is((SELECT l.retain_until FROM scsm.ledger_row l JOIN scsm.ledger_table lt USING (table_id)
+            WHERE lt.table_name = 'due_a' AND l.row_key = '{"id":"1"}'),
+          '2002-01-01 00:00+00'::timestamptz, 'the disposed entry''s stamp stays as it was disposed under');
+SELECT is(scsm.dispose_expired(100, 'public.due_a'), 1::bigint, 'the excepted row goes');
+
+-- ---------------------------------------------------------------- versioned
+CREATE TABLE public.due_v (id int PRIMARY KEY, d date, note text);
+SELECT scsm.protect('public.due_v', 'versioned');
+INSERT INTO scsm.retention_class (name, description, period, basis, basis_column)
+VALUES ('due_v', 'test', '1 year', 'record_date', 'd');
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'public', 'due_v', class_id FROM scsm.retention_class WHERE name = 'due_v';
+INSERT INTO public.due_v VALUES (1, '2000-01-01', 'v1'), (2, '2000-01-01', 'v1');
+UPDATE public.due_v SET note = 'v2', d = '2001-01-01' WHERE id = 1;
+UPDATE public.due_v SET note = 'v3' WHERE id = 1;
+SELECT results_eq($$SELECT d.version, d.retain_until FROM scsm.retention_due d JOIN scsm.ledger_table lt USING (table_id)
+                     WHERE lt.table_name = 'due_v' AND d.row_key = '{"id":"1"}'$$,
+                  $$VALUES (3, '2002-01-01 00:00+00'::timestamptz)$$,
+                  'a new version takes the queue row of the one before: one row per key, the latest version');
+UPDATE public.due_v SET note = 'undated', d = NULL WHERE id = 2;
+SELECT is(pg_temp.due_count('due_v'), 1::bigint, 'a new version without a stamp leaves no queue row for its key');
+SELECT is(scsm.dispose_expired(100, 'public.due_v'), 1::bigint, 'the versioned row goes');
+SELECT is(pg_temp.due_count('due_v'), 0::bigint, 'and leaves the queue');
+
+SELECT * FROM finish();
+ROLLBACK;
