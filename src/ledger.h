@@ -124,7 +124,8 @@ extern int64 LedgerAppendEntry(int32 table_id, const char *row_key,
 struct RetentionStamp;
 extern int64 LedgerAppendEntryStamped(int32 table_id, const char *row_key,
 									  int32 version, const uint8 *hash,
-									  const struct RetentionStamp *stamp);
+									  const struct RetentionStamp *stamp,
+									  ItemPointer row_tid);
 extern int64 LedgerCurrentTxn(void);
 extern Oid	LedgerRowRelid(void);
 /* retention's due queue (scsm.retention_due), written with the entries */

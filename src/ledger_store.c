@@ -445,7 +445,7 @@ int64
 LedgerAppendEntry(int32 table_id, const char *row_key, int32 version,
 				  const uint8 *hash)
 {
-	return LedgerAppendEntryStamped(table_id, row_key, version, hash, NULL);
+	return LedgerAppendEntryStamped(table_id, row_key, version, hash, NULL, NULL);
 }
 
 /*
@@ -455,10 +455,10 @@ LedgerAppendEntry(int32 table_id, const char *row_key, int32 version,
  */
 static void
 InsertDueRow(int64 entry, int32 table_id, Datum key, int32 version, bytea *h,
-			 const RetentionStamp *stamp)
+			 const RetentionStamp *stamp, ItemPointer row_tid)
 {
-	Datum		values[7];
-	bool		nulls[7] = {false, false, false, false, false, false, false};
+	Datum		values[8];
+	bool		nulls[8] = {false, false, false, false, false, false, false, false};
 	HeapTuple	tup;
 
 	if (!OidIsValid(oids.due_rel))
@@ -470,7 +470,7 @@ InsertDueRow(int64 entry, int32 table_id, Datum key, int32 version, bytea *h,
 
 		CurrentResourceOwner = TopTransactionResourceOwner;
 		open_due = table_open(oids.due_rel, RowExclusiveLock);
-		if (RelationGetDescr(open_due)->natts != 7)
+		if (RelationGetDescr(open_due)->natts != 8)
 			elog(ERROR, "scsm.retention_due has an unexpected shape");
 		open_due_idx = CatalogOpenIndexes(open_due);
 		CurrentResourceOwner = save;
@@ -483,6 +483,9 @@ InsertDueRow(int64 entry, int32 table_id, Datum key, int32 version, bytea *h,
 	values[4] = Int32GetDatum(version);
 	values[5] = PointerGetDatum(h);
 	values[6] = Int32GetDatum(stamp->class_id);
+	/* where the row is: disposal reads it there (and checks its hash) */
+	values[7] = PointerGetDatum(row_tid);
+	nulls[7] = (row_tid == NULL || !ItemPointerIsValid(row_tid));
 	tup = heap_form_tuple(RelationGetDescr(open_due), values, nulls);
 	CatalogTupleInsertWithInfo(open_due, tup, open_due_idx);
 	heap_freetuple(tup);
@@ -538,7 +541,7 @@ LedgerDueForget(int32 table_id, TimestampTz retain_until, int64 entry_id)
 static void
 InsertEntryRow(int64 entry, int64 txn, int32 table_id, const char *row_key,
 			   int key_len, int32 version, const uint8 *hash,
-			   const RetentionStamp *stamp)
+			   const RetentionStamp *stamp, ItemPointer row_tid)
 {
 	Datum	   *values;
 	bool	   *nulls;
@@ -596,7 +599,7 @@ InsertEntryRow(int64 entry, int64 txn, int32 table_id, const char *row_key,
 		heap_freetuple(tup);
 	}
 	if (stamp != NULL && stamp->has_until && stamp->has_class)
-		InsertDueRow(entry, table_id, values[3], version, h, stamp);
+		InsertDueRow(entry, table_id, values[3], version, h, stamp, row_tid);
 	pfree(DatumGetPointer(values[3]));
 	pfree(h);
 	pfree(values);
@@ -610,13 +613,14 @@ InsertEntryRow(int64 entry, int64 txn, int32 table_id, const char *row_key,
  */
 int64
 LedgerAppendEntryStamped(int32 table_id, const char *row_key, int32 version,
-						 const uint8 *hash, const RetentionStamp *stamp)
+						 const uint8 *hash, const RetentionStamp *stamp,
+						 ItemPointer row_tid)
 {
 	int64		txn = LedgerCurrentTxn();
 	int64		entry = nextval_internal(oids.row_seq, false);
 
 	InsertEntryRow(entry, txn, table_id, row_key, strlen(row_key), version,
-				   hash, stamp);
+				   hash, stamp, row_tid);
 	return entry;
 }
 
@@ -1020,7 +1024,7 @@ LedgerDrainPending(Oid relid)
 			if (e->matsub != InvalidSubTransactionId)
 				continue;
 			InsertEntryRow(e->entry_id, txn, e->table_id, buf_keys.data + e->key_off,
-						   e->key_len, 1, e->hash, NULL);
+						   e->key_len, 1, e->hash, NULL, NULL);
 			e->matsub = GetCurrentSubTransactionId();
 			buf_nmat++;
 		}

@@ -278,7 +278,7 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 		/* only the latest version of a key waits in retention's due queue */
 		if (have_prev && prev.has_until && prev_entry != 0)
 			LedgerDueForget(table_id, prev.retain_until, prev_entry);
-		LedgerAppendEntryStamped(table_id, key, version, hash, &stamp);
+		LedgerAppendEntryStamped(table_id, key, version, hash, &stamp, &tuple->t_self);
 	}
 	return PointerGetDatum(NULL);
 }

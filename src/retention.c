@@ -15,10 +15,12 @@
  * receives at its next transaction).
  *
  * scsm.retention_dispose_batch() disposes of a batch of due rows with a
- * fixed number of steps, whatever the batch size: one query lists the
- * candidates (scsm.retention_candidates, which checks expiry, holds and
- * approvals; the table's disposal lock, an advisory lock, keeps a second
- * disposer out); C reads each row
+ * fixed number of steps, whatever the batch size: the candidates come from
+ * the due queue (scsm.retention_due), read by its index in C for an
+ * append-only table no legal hold can apply to (CandidatesFromQueue), else
+ * through one query (scsm.retention_candidates, which checks expiry, holds
+ * and approvals); the table's disposal lock, an advisory lock, keeps a
+ * second disposer out.  C reads each row
  * and checks its hash against the ledger (an altered row is kept and
  * reported); then one statement each writes the archive copies, the
  * anonymised replacements and the DELETE (by row address), the batch's
@@ -41,8 +43,10 @@
 #include <sys/resource.h>
 #endif
 
+#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/heapam.h"
+#include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
@@ -63,6 +67,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -727,6 +732,7 @@ typedef struct DisposeTarget
 	char	   *stmt_arch;		/* archive copies of rows about to go */
 	char	   *stmt_anon;		/* delete + anonymised replacement */
 	char	   *stmt_del;		/* delete by row address */
+	char	   *stmt_find;		/* row addresses by key (queue path) */
 	char	   *stmt_hist;		/* earlier versions, versioned only */
 	Datum		details;		/* jsonb text for certificates, or 0 */
 } DisposeTarget;
@@ -805,6 +811,14 @@ BuildStatements(DisposeTarget *t)
 	appendStringInfo(&q, "DELETE FROM ONLY %s t WHERE t.ctid = ANY ($1::pg_catalog.tid[])", t->qrel);
 	t->stmt_del = q.data;
 
+	/* $1 keys: the position of each key found and its row's address */
+	initStringInfo(&q);
+	appendStringInfo(&q,
+					 "SELECT k.scsm_i, t.ctid FROM pg_catalog.unnest($1::text[]) WITH ORDINALITY k(scsm_key, scsm_i) "
+					 "JOIN ONLY %s t ON %s",
+					 t->qrel, LedgerKeyPredicate(t->info, "t", "k.scsm_key"));
+	t->stmt_find = q.data;
+
 	if (!t->versioned)
 		return;
 
@@ -835,7 +849,8 @@ BuildStatements(DisposeTarget *t)
 enum
 {
 	CAND_ENTRY = 1, CAND_KEY, CAND_VERSION, CAND_HASH, CAND_CLASS, CAND_UNTIL,
-	CAND_ACTION, CAND_ANON, CAND_REVIEW, CAND_APPROVER, CAND_DTID, CAND_RTID
+	CAND_ACTION, CAND_ANON, CAND_REVIEW, CAND_APPROVER, CAND_DTID, CAND_RTID,
+	CAND_NCOLS = CAND_RTID
 };
 
 /* One growing array per certificate column, and the other per-batch lists. */
@@ -1085,6 +1100,345 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
 	TM("due");
 }
 
+/* One disposal candidate: the columns of the candidate list (CAND_*). */
+typedef struct DisposeCand
+{
+	Datum		v[CAND_NCOLS];
+	bool		n[CAND_NCOLS];
+	char	   *action;			/* delete, anonymise or archive */
+	char	   *anon;			/* anonymise: the columns, as text */
+	bool		checked;		/* read by its address and hash checked already */
+} DisposeCand;
+
+#define CV(c, col) ((c)->v[(col) - 1])
+
+/* The candidates of scsm.retention_candidates (the general path), via SPI. */
+static DisposeCand *
+CandidatesFromSQL(DisposeTarget *t, Datum ids, int32 max_rows, uint64 *ncand)
+{
+	Oid			ctypes[3] = {REGCLASSOID, INT4OID, INT8ARRAYOID};
+	Datum		cargs[3];
+	char		cnulls[3] = "   ";
+	SPITupleTable *tt;
+	DisposeCand *c;
+
+	cargs[0] = ObjectIdGetDatum(t->info->relid);
+	cargs[1] = Int32GetDatum(max_rows);
+	if (max_rows <= 0)
+		cnulls[1] = 'n';
+	cargs[2] = ids;
+	if (ids == (Datum) 0)
+		cnulls[2] = 'n';
+	if (SPI_execute_with_args("SELECT scsm_entry_id, scsm_row_key, scsm_version, scsm_row_hash, scsm_class_name, "
+							  "scsm_retain_until, scsm_action, scsm_anon_cols, scsm_review_id, scsm_approved_by, "
+							  "scsm_due_tid, scsm_row_tid "
+							  "FROM scsm.retention_candidates($1, $2, $3, 'eligible')",
+							  3, ctypes, cargs, cnulls, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not list the disposal candidates");
+	tt = SPI_tuptable;
+	*ncand = SPI_processed;
+	if (tt->tupdesc->natts != CAND_NCOLS)
+		elog(ERROR, "unexpected shape of the disposal candidates");
+	c = palloc0(sizeof(DisposeCand) * Max(*ncand, 1));
+	for (uint64 i = 0; i < *ncand; i++)
+	{
+		heap_deform_tuple(tt->vals[i], tt->tupdesc, c[i].v, c[i].n);
+		c[i].action = c[i].n[CAND_ACTION - 1] ? "delete" : TextDatumGetCString(CV(&c[i], CAND_ACTION));
+		if (strcmp(c[i].action, "anonymise") == 0)
+			c[i].anon = SPI_getvalue(tt->vals[i], tt->tupdesc, CAND_ANON);
+	}
+	return c;
+}
+
+/* What the queue path needs to know of a retention class. */
+typedef struct DueClass
+{
+	int32		class_id;
+	Datum		name;			/* text */
+	Datum		action;			/* text */
+	char	   *action_c;
+	Datum		anon;			/* text[], or 0 */
+	char	   *anon_c;
+	bool		needs_approval;
+} DueClass;
+
+/*
+ * May an active legal hold apply to the table?  (A hold names the table,
+ * or, as a case hold, no table at all.)  Then the general path decides row
+ * by row.
+ */
+static bool
+HoldMayApply(DisposeTarget *t)
+{
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		args[2];
+	bool		isnull;
+
+	args[0] = CStringGetTextDatum(t->info->nspname);
+	args[1] = CStringGetTextDatum(t->info->relname);
+	if (SPI_execute_with_args("SELECT EXISTS (SELECT 1 FROM scsm.legal_hold h WHERE h.released_at IS NULL "
+							  "AND (h.table_name IS NULL OR (h.schema_name = $1 AND h.table_name = $2)))",
+							  2, types, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read the legal holds");
+	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/* The retention classes (a small table), for the queue path. */
+static DueClass *
+LoadClasses(int *n)
+{
+	DueClass   *cl;
+	SPITupleTable *tt;
+
+	if (SPI_execute("SELECT class_id, name, action, anonymise_columns, needs_approval FROM scsm.retention_class",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the retention classes");
+	tt = SPI_tuptable;
+	*n = (int) SPI_processed;
+	cl = palloc0(sizeof(DueClass) * Max(*n, 1));
+	for (int i = 0; i < *n; i++)
+	{
+		bool		isnull;
+
+		cl[i].class_id = DatumGetInt32(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull));
+		cl[i].name = SPI_getbinval(tt->vals[i], tt->tupdesc, 2, &isnull);
+		cl[i].action = SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull);
+		cl[i].action_c = TextDatumGetCString(cl[i].action);
+		cl[i].anon = SPI_getbinval(tt->vals[i], tt->tupdesc, 4, &isnull);
+		if (isnull)
+			cl[i].anon = (Datum) 0;
+		cl[i].anon_c = SPI_getvalue(tt->vals[i], tt->tupdesc, 4);
+		cl[i].needs_approval = DatumGetBool(SPI_getbinval(tt->vals[i], tt->tupdesc, 5, &isnull));
+	}
+	return cl;
+}
+
+/*
+ * The approval of an entry whose class needs one: its review, when
+ * approved (review id and who decided), from scsm.disposal_review by its
+ * unique index on entry_id.
+ */
+static bool
+ApprovedReview(Relation rrel, Oid ridx, Snapshot snap, int64 entry, Datum *review_id, Datum *approver)
+{
+	TupleDesc	desc = RelationGetDescr(rrel);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		ok = false;
+
+	ScanKeyInit(&key, AttnoByName(desc, "entry_id"), BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(entry));
+	scan = systable_beginscan(rrel, ridx, true, snap, 1, &key);
+	if (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		bool		isnull;
+		Datum		st = heap_getattr(tup, AttnoByName(desc, "status"), desc, &isnull);
+
+		if (!isnull && strcmp(TextDatumGetCString(st), "approved") == 0)
+		{
+			*review_id = heap_getattr(tup, AttnoByName(desc, "review_id"), desc, &isnull);
+			*approver = datumCopy(heap_getattr(tup, AttnoByName(desc, "decided_by"), desc, &isnull),
+								  false, -1);
+			ok = !isnull;
+		}
+	}
+	systable_endscan(scan);
+	return ok;
+}
+
+/*
+ * The queue path, for the common case: an append-only table to which no
+ * active legal hold can apply.  The candidates are read from the due queue
+ * by its index in C (no statement per batch): due entries in retain_until
+ * order, of classes that need no approval or with an approved review.  Each
+ * row is read at the address its queue row remembers and its hash checked
+ * against the entry's; an address that no longer holds the row (a restored
+ * or rewritten table, a row altered or deleted around the rules) is looked
+ * up by key with one statement for all such rows.  Returns NULL when the
+ * general path must decide (a hold may apply, or a due entry's row is gone:
+ * the general path passes over such rows without counting them).
+ */
+static DisposeCand *
+CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
+{
+	int			nclass;
+	DueClass   *classes;
+	DueClass   *cl = NULL;
+	Relation	due,
+				rel,
+				rrel = NULL;
+	Oid			dueidx,
+				ridx = InvalidOid;
+	List	   *indexes;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	qt;
+	Snapshot	snap;
+	TupleTableSlot *slot;
+	DisposeCand *c;
+	uint64		n = 0;
+	uint64		size = Min(max_rows, 1024);
+	uint64		nmiss = 0;
+	uint64	   *miss;
+	TupleDesc	qdesc;
+	BlockNumber nblocks;
+
+	if (HoldMayApply(t))
+		return NULL;
+	classes = LoadClasses(&nclass);
+	c = palloc0(sizeof(DisposeCand) * size);
+	miss = palloc(sizeof(uint64) * size);
+
+	due = table_open(LedgerDueRelid(), AccessShareLock);
+	qdesc = RelationGetDescr(due);
+	if (qdesc->natts != 8)
+		elog(ERROR, "scsm.retention_due has an unexpected shape");
+	indexes = RelationGetIndexList(due);
+	if (list_length(indexes) != 1)
+		elog(ERROR, "scsm.retention_due has an unexpected index");
+	dueidx = linitial_oid(indexes);
+	rel = table_open(t->info->relid, RowExclusiveLock);
+	slot = table_slot_create(rel, NULL);
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	/* an address from before a restore may lie past the table's end */
+	nblocks = RelationGetNumberOfBlocks(rel);
+
+	ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(t->table_id));
+	ScanKeyInit(&key[1], 2, BTLessEqualStrategyNumber, F_TIMESTAMPTZ_LE, TimestampTzGetDatum(RetentionNow()));
+	scan = systable_beginscan(due, dueidx, true, snap, 2, key);
+	while (n < (uint64) max_rows && HeapTupleIsValid(qt = systable_getnext(scan)))
+	{
+		DisposeCand *d = &c[n];
+		Datum		qv[8];
+		bool		qn[8];
+		int32		class_id;
+		HeapTuple	copy;
+
+		CHECK_FOR_INTERRUPTS();
+		if (n == size)
+		{
+			size = Min(size * 2, (uint64) max_rows);
+			c = repalloc(c, sizeof(DisposeCand) * size);
+			memset(&c[n], 0, sizeof(DisposeCand) * (size - n));
+			miss = repalloc(miss, sizeof(uint64) * size);
+			d = &c[n];
+		}
+		copy = heap_copytuple(qt);
+		heap_deform_tuple(copy, qdesc, qv, qn);
+		class_id = DatumGetInt32(qv[6]);
+		if (cl == NULL || cl->class_id != class_id)
+		{
+			cl = NULL;
+			for (int i = 0; i < nclass; i++)
+				if (classes[i].class_id == class_id)
+					cl = &classes[i];
+			if (cl == NULL)
+				continue;		/* no such class: not a candidate (as the join) */
+		}
+		memset(d->n, true, sizeof(d->n));
+		if (cl->needs_approval)
+		{
+			if (rrel == NULL)
+			{
+				Oid			nsp = get_namespace_oid("scsm", false);
+
+				rrel = table_open(get_relname_relid("disposal_review", nsp), AccessShareLock);
+				ridx = get_relname_relid("disposal_review_entry_id_key", nsp);
+				if (!OidIsValid(ridx))
+					elog(ERROR, "scsm.disposal_review has no index on entry_id");
+			}
+			if (!ApprovedReview(rrel, ridx, snap, DatumGetInt64(qv[2]),
+								&CV(d, CAND_REVIEW), &CV(d, CAND_APPROVER)))
+				continue;
+			d->n[CAND_REVIEW - 1] = d->n[CAND_APPROVER - 1] = false;
+		}
+		CV(d, CAND_ENTRY) = qv[2];
+		CV(d, CAND_KEY) = qv[3];
+		CV(d, CAND_VERSION) = qv[4];
+		CV(d, CAND_HASH) = qv[5];
+		CV(d, CAND_CLASS) = cl->name;
+		CV(d, CAND_UNTIL) = qv[1];
+		CV(d, CAND_ACTION) = cl->action;
+		CV(d, CAND_ANON) = cl->anon;
+		d->n[CAND_ENTRY - 1] = d->n[CAND_KEY - 1] = d->n[CAND_VERSION - 1] = d->n[CAND_HASH - 1] = false;
+		d->n[CAND_CLASS - 1] = d->n[CAND_UNTIL - 1] = d->n[CAND_ACTION - 1] = false;
+		d->n[CAND_ANON - 1] = (cl->anon == (Datum) 0);
+		d->action = cl->action_c;
+		d->anon = cl->anon_c;
+		{
+			ItemPointer qtid = palloc(sizeof(ItemPointerData));
+
+			*qtid = qt->t_self;
+			CV(d, CAND_DTID) = PointerGetDatum(qtid);
+			d->n[CAND_DTID - 1] = false;
+		}
+		/* the row at its remembered address, if it is still the one */
+		if (!qn[7] && ItemPointerGetBlockNumber((ItemPointer) DatumGetPointer(qv[7])) < nblocks &&
+			table_tuple_fetch_row_version(rel, (ItemPointer) DatumGetPointer(qv[7]), snap, slot))
+		{
+			bool		shouldfree;
+			HeapTuple	tup = ExecFetchSlotHeapTuple(slot, false, &shouldfree);
+			bytea	   *lhash = DatumGetByteaPP(qv[5]);
+			uint8		h[LEDGER_HASH_LEN];
+
+			LedgerHashRow(t->info->nspname, t->info->relname, RelationGetDescr(rel), tup,
+						  NULL, t->info->order, h);
+			if (shouldfree)
+				heap_freetuple(tup);
+			if (VARSIZE_ANY_EXHDR(lhash) == LEDGER_HASH_LEN &&
+				memcmp(VARDATA_ANY(lhash), h, LEDGER_HASH_LEN) == 0)
+			{
+				d->checked = true;
+				CV(d, CAND_RTID) = qv[7];
+				d->n[CAND_RTID - 1] = false;
+			}
+		}
+		ExecClearTuple(slot);
+		if (!d->checked)
+			miss[nmiss++] = n;
+		n++;
+	}
+	systable_endscan(scan);
+	UnregisterSnapshot(snap);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, NoLock);
+	if (rrel != NULL)
+		table_close(rrel, AccessShareLock);
+	table_close(due, AccessShareLock);
+	list_free(indexes);
+
+	/* rows not at their remembered address: by key, one statement for all */
+	if (nmiss > 0)
+	{
+		ArrayBuildState *keys = initArrayResult(TEXTOID, CurrentMemoryContext, false);
+		Oid			kt[1] = {TEXTARRAYOID};
+		Datum		ka[1];
+		uint64		nf;
+
+		for (uint64 i = 0; i < nmiss; i++)
+			accumArrayResult(keys, CV(&c[miss[i]], CAND_KEY), false, TEXTOID, CurrentMemoryContext);
+		ka[0] = makeArrayResult(keys, CurrentMemoryContext);
+		nf = RunStep(t->stmt_find, 1, kt, ka, NULL, SPI_OK_SELECT);
+		if (nf != (uint64) nmiss)
+			return NULL;		/* a row is gone: the general path passes over it */
+		for (uint64 r = 0; r < nf; r++)
+		{
+			bool		isnull;
+			int64		i = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull)) - 1;
+			Datum		tid = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull);
+
+			if (i < 0 || (uint64) i >= nmiss || !c[miss[i]].n[CAND_RTID - 1])
+				return NULL;
+			CV(&c[miss[i]], CAND_RTID) = tid;
+			c[miss[i]].n[CAND_RTID - 1] = false;
+		}
+	}
+	*ncand = n;
+	elog(DEBUG1, "disposal candidates of \"%s\" from the due queue: " UINT64_FORMAT " (" UINT64_FORMAT " found by key)",
+		 t->info->relname, n, nmiss);
+	return c;
+}
+
 /*
  * Dispose of the given ledger entries of one table (ids), or of up to
  * max_rows due ones.  Returns the number of rows disposed.  Runs inside SPI
@@ -1101,12 +1455,8 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
 static int64
 DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 {
-	Oid			ctypes[3] = {REGCLASSOID, INT4OID, INT8ARRAYOID};
-	Datum		cargs[3];
-	char		cnulls[3] = "   ";
-	SPITupleTable *cand;
-	TupleDesc	cdesc;
-	uint64		ncand;
+	DisposeCand *cand = NULL;
+	uint64		ncand = 0;
 	Relation	rel;
 	TupleTableSlot *slot;
 	Snapshot	snap;
@@ -1118,24 +1468,13 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 	volatile int64 ndisposed = 0;
 	MemoryContext cxt = CurrentMemoryContext;
 
-	cargs[0] = ObjectIdGetDatum(t->info->relid);
-	cargs[1] = Int32GetDatum(max_rows);
-	if (max_rows <= 0)
-		cnulls[1] = 'n';
-	cargs[2] = ids;
-	if (ids == (Datum) 0)
-		cnulls[2] = 'n';
 	TM(NULL);
-	if (SPI_execute_with_args("SELECT scsm_entry_id, scsm_row_key, scsm_version, scsm_row_hash, scsm_class_name, "
-							  "scsm_retain_until, scsm_action, scsm_anon_cols, scsm_review_id, scsm_approved_by, "
-							  "scsm_due_tid, scsm_row_tid "
-							  "FROM scsm.retention_candidates($1, $2, $3, 'eligible')",
-							  3, ctypes, cargs, cnulls, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not list the disposal candidates");
+	/* the common case from the queue in C, everything else in SQL */
+	if (ids == (Datum) 0 && !t->versioned && max_rows > 0)
+		cand = CandidatesFromQueue(t, max_rows, &ncand);
+	if (cand == NULL)
+		cand = CandidatesFromSQL(t, ids, max_rows, &ncand);
 	TM("cand");
-	cand = SPI_tuptable;
-	cdesc = cand->tupdesc;
-	ncand = SPI_processed;
 	if (ncand == 0)
 		return 0;
 	(void) LedgerCurrentTxn();	/* the batch is recorded as the caller's */
@@ -1157,9 +1496,7 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 	order = palloc(sizeof(TidPos) * ncand);
 	for (uint64 i = 0; i < ncand; i++)
 	{
-		bool		isnull;
-
-		order[i].tid = *(ItemPointer) DatumGetPointer(SPI_getbinval(cand->vals[i], cdesc, CAND_RTID, &isnull));
+		order[i].tid = *(ItemPointer) DatumGetPointer(CV(&cand[i], CAND_RTID));
 		order[i].pos = i;
 	}
 	qsort(order, ncand, sizeof(TidPos), TidPosCmp);
@@ -1168,16 +1505,17 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 	snap = GetLatestSnapshot();
 	for (uint64 i = 0; i < ncand; i++)
 	{
-		HeapTuple	ct = cand->vals[order[i].pos];
-		bool		isnull;
-		ItemPointer tid = (ItemPointer) DatumGetPointer(SPI_getbinval(ct, cdesc, CAND_RTID, &isnull));
-		bytea	   *lhash = DatumGetByteaPP(SPI_getbinval(ct, cdesc, CAND_HASH, &isnull));
+		DisposeCand *ct = &cand[order[i].pos];
+		ItemPointer tid = (ItemPointer) DatumGetPointer(CV(ct, CAND_RTID));
+		bytea	   *lhash = DatumGetByteaPP(CV(ct, CAND_HASH));
 		uint8		h[LEDGER_HASH_LEN];
 		bool		shouldfree;
 		HeapTuple	tup;
-		char	   *action;
+		char	   *action = ct->action;
 
 		CHECK_FOR_INTERRUPTS();
+		if (ct->checked)
+			goto accept;		/* the queue path read and checked it */
 		/*
 		 * No row lock: this transaction holds the table's disposal lock,
 		 * which every other disposer takes first, and nothing else deletes
@@ -1204,17 +1542,14 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 			continue;
 		}
 
+accept:
 		for (int c = 0; c < LEDGER_CERT_COLS; c++)
+			accumArrayResult(arr.cols[c], CV(ct, cert_col[c]), ct->n[cert_col[c] - 1],
+							 arr.cols[c]->element_type, cxt);
+		accumArrayResult(arr.qtids, CV(ct, CAND_DTID), false, TIDOID, cxt);
+		if (strcmp(action, "anonymise") == 0 && !t->versioned)
 		{
-			Datum		v = SPI_getbinval(ct, cdesc, cert_col[c], &isnull);
-
-			accumArrayResult(arr.cols[c], v, isnull, arr.cols[c]->element_type, cxt);
-		}
-		accumArrayResult(arr.qtids, SPI_getbinval(ct, cdesc, CAND_DTID, &isnull), false, TIDOID, cxt);
-		action = SPI_getvalue(ct, cdesc, CAND_ACTION);
-		if (action != NULL && strcmp(action, "anonymise") == 0 && !t->versioned)
-		{
-			char	   *cols = SPI_getvalue(ct, cdesc, CAND_ANON);
+			char	   *cols = ct->anon;
 			int			g;
 
 			for (g = 0; g < arr.nanon; g++)
@@ -1227,8 +1562,8 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 				arr.anon_arr = arr.nanon ? repalloc(arr.anon_arr, sizeof(Datum) * (arr.nanon + 1)) : palloc(sizeof(Datum));
 				arr.anon_cols[g] = cols ? cols : "{}";
 				arr.anon_tids[g] = initArrayResult(TIDOID, cxt, false);
-				arr.anon_arr[g] = SPI_getbinval(ct, cdesc, CAND_ANON, &isnull);
-				if (isnull)
+				arr.anon_arr[g] = CV(ct, CAND_ANON);
+				if (ct->n[CAND_ANON - 1])
 					arr.anon_arr[g] = PointerGetDatum(construct_empty_array(TEXTOID));
 				arr.nanon++;
 			}
@@ -1237,11 +1572,11 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 		else
 		{
 			accumArrayResult(arr.dtids, PointerGetDatum(tid), false, TIDOID, cxt);
-			if (action != NULL && strcmp(action, "archive") == 0)
+			if (strcmp(action, "archive") == 0)
 			{
 				accumArrayResult(arr.atids, PointerGetDatum(tid), false, TIDOID, cxt);
-				accumArrayResult(arr.akeys, SPI_getbinval(ct, cdesc, CAND_KEY, &isnull), false, TEXTOID, cxt);
-				accumArrayResult(arr.avers, SPI_getbinval(ct, cdesc, CAND_VERSION, &isnull), false, INT4OID, cxt);
+				accumArrayResult(arr.akeys, CV(ct, CAND_KEY), false, TEXTOID, cxt);
+				accumArrayResult(arr.avers, CV(ct, CAND_VERSION), false, INT4OID, cxt);
 				accumArrayResult(arr.ahash, PointerGetDatum(lhash), false, BYTEAOID, cxt);
 			}
 		}

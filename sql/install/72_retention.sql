@@ -109,11 +109,14 @@ CREATE TABLE scsm.retention_due (
     row_key       text COLLATE "C" NOT NULL,
     version       integer NOT NULL,
     row_hash      bytea NOT NULL,
-    class_id      integer NOT NULL
+    class_id      integer NOT NULL,
+    row_tid       tid
 );
 -- the one index: walked in retain_until order per table; entry_id makes a
 -- row findable from its ledger entry (table, retain_until, entry)
 CREATE INDEX retention_due_idx ON scsm.retention_due (table_id, retain_until, entry_id);
+COMMENT ON COLUMN scsm.retention_due.row_tid IS
+  'Where the row was written (a hint: disposal reads the row there and checks its hash, else finds it by key)';
 COMMENT ON TABLE scsm.retention_due IS
   'Due queue of retention: ledger entries with a retain_until that have not been disposed of (latest version per key), copied from scsm.ledger_row, where the stamp stays; written only by scsm';
 REVOKE ALL ON scsm.retention_due FROM PUBLIC;
@@ -997,8 +1000,13 @@ BEGIN
     SELECT to_regclass(format('%I.%I', lt.schema_name, lt.table_name)) AS rel
       FROM scsm.ledger_table lt
      WHERE lt.mode IN ('append_only', 'versioned')
-       AND EXISTS (SELECT 1 FROM scsm.retention_due d
-                    WHERE d.table_id = lt.table_id AND d.retain_until <= scsm.retention_now())
+       -- a probe of the queue's index per table (a scalar subquery in the
+       -- index's order: an EXISTS would become a join, and a scan without
+       -- the order could read the whole queue, dead rows of earlier batches
+       -- included)
+       AND (SELECT true FROM scsm.retention_due d
+             WHERE d.table_id = lt.table_id AND d.retain_until <= scsm.retention_now()
+             ORDER BY d.table_id, d.retain_until LIMIT 1)
      ORDER BY lt.table_id
   LOOP
     CONTINUE WHEN t.rel IS NULL OR (tbl IS NOT NULL AND t.rel <> tbl);
@@ -1027,8 +1035,13 @@ BEGIN
     SELECT to_regclass(format('%I.%I', lt.schema_name, lt.table_name)) AS rel
       FROM scsm.ledger_table lt
      WHERE lt.mode IN ('append_only', 'versioned')
-       AND EXISTS (SELECT 1 FROM scsm.retention_due d
-                    WHERE d.table_id = lt.table_id AND d.retain_until <= scsm.retention_now())
+       -- a probe of the queue's index per table (a scalar subquery in the
+       -- index's order: an EXISTS would become a join, and a scan without
+       -- the order could read the whole queue, dead rows of earlier batches
+       -- included)
+       AND (SELECT true FROM scsm.retention_due d
+             WHERE d.table_id = lt.table_id AND d.retain_until <= scsm.retention_now()
+             ORDER BY d.table_id, d.retain_until LIMIT 1)
   LOOP
     IF t.rel IS NOT NULL AND EXISTS (SELECT 1 FROM scsm.retention_candidates(t.rel, 1, NULL, 'eligible_peek')) THEN
       RETURN true;
@@ -1086,8 +1099,13 @@ BEGIN
     SELECT to_regclass(format('%I.%I', lt.schema_name, lt.table_name)) AS rel, lt.schema_name, lt.table_name
       FROM scsm.ledger_table lt
      WHERE lt.mode IN ('append_only', 'versioned')
-       AND EXISTS (SELECT 1 FROM scsm.retention_due d
-                    WHERE d.table_id = lt.table_id AND d.retain_until <= scsm.retention_now())
+       -- a probe of the queue's index per table (a scalar subquery in the
+       -- index's order: an EXISTS would become a join, and a scan without
+       -- the order could read the whole queue, dead rows of earlier batches
+       -- included)
+       AND (SELECT true FROM scsm.retention_due d
+             WHERE d.table_id = lt.table_id AND d.retain_until <= scsm.retention_now()
+             ORDER BY d.table_id, d.retain_until LIMIT 1)
      ORDER BY lt.table_id
   LOOP
     CONTINUE WHEN t.rel IS NULL;

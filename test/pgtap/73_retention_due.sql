@@ -1,7 +1,7 @@
 -- Retention's due queue (scsm.retention_due): written with the stamp, moved
 -- with it, left by disposal; the stamp itself stays in scsm.ledger_row.
 BEGIN;
-SELECT plan(24);
+SELECT plan(37);
 
 CREATE ROLE due_req NOLOGIN;
 CREATE ROLE due_nobody NOLOGIN;
@@ -87,6 +87,68 @@ SELECT is((SELECT l.retain_until FROM scsm.ledger_row l JOIN scsm.ledger_table l
             WHERE lt.table_name = 'due_a' AND l.row_key = '{"id":"1"}'),
           '2002-01-01 00:00+00'::timestamptz, 'the disposed entry''s stamp stays as it was disposed under');
 SELECT is(scsm.dispose_expired(100, 'public.due_a'), 1::bigint, 'the excepted row goes');
+
+-- ---------------------------------------------------------------- the queue path
+-- append-only, no hold: candidates read from the queue in C, each row at
+-- the address its queue row remembers, checked by its hash
+CREATE TABLE public.due_q (id int PRIMARY KEY, d date NOT NULL, note text);
+SELECT scsm.protect('public.due_q', 'append_only');
+INSERT INTO scsm.retention_class (name, description, period, basis, basis_column, needs_approval)
+VALUES ('due_q', 'test', '1 year', 'record_date', 'd', false),
+       ('due_q_ok', 'test', '1 year', 'record_date', 'd', true);
+INSERT INTO scsm.retention_assignment (schema_name, table_name, condition, class_id, priority)
+SELECT 'public', 'due_q', '{"note": "approve"}', class_id, 10 FROM scsm.retention_class WHERE name = 'due_q_ok';
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'public', 'due_q', class_id FROM scsm.retention_class WHERE name = 'due_q';
+INSERT INTO public.due_q
+SELECT g, date '2000-01-01' + g, CASE WHEN g <= 2 THEN 'approve' ELSE 'n' || g END FROM generate_series(1, 8) g;
+SELECT is((SELECT count(*) FROM public.due_q t JOIN scsm.retention_due d ON d.row_key = format('{"id":"%s"}', t.id)
+             AND d.row_tid = t.ctid JOIN scsm.ledger_table lt ON lt.table_id = d.table_id AND lt.table_name = 'due_q'),
+          8::bigint, 'each queue row remembers where its row was written');
+-- addresses that no longer hold the row (as after a restore): another row's, past the end
+UPDATE scsm.retention_due SET row_tid = '(0,1)' WHERE row_key IN ('{"id":"4"}', '{"id":"5"}');
+UPDATE scsm.retention_due SET row_tid = '(999,1)' WHERE row_key = '{"id":"7"}';
+-- a row altered around the rules
+SET LOCAL client_min_messages = error;
+ALTER TABLE public.due_q DISABLE TRIGGER scsm_ledger_refuse, DISABLE TRIGGER scsm_ledger_refuse_row;
+UPDATE public.due_q SET note = 'forged' WHERE id = 6;
+ALTER TABLE public.due_q ENABLE ALWAYS TRIGGER scsm_ledger_refuse, ENABLE ALWAYS TRIGGER scsm_ledger_refuse_row;
+RESET client_min_messages;
+SELECT is(scsm.dispose_expired(100, 'public.due_q'), 5::bigint,
+          'the due rows go, found by key where their address is stale; not those awaiting approval, not the altered one');
+SELECT results_eq($$SELECT id FROM public.due_q ORDER BY id$$, $$VALUES (1), (2), (6)$$, 'rows 3, 4, 5, 7, 8 disposed');
+SELECT is((SELECT count(*) FROM scsm.disposal_certificate c
+             JOIN scsm.ledger_row l ON l.entry_id = c.entry_id AND l.row_key = c.row_key AND l.row_hash = c.row_hash
+                                   AND l.version = c.version AND l.retain_until = c.retain_until
+            WHERE c.table_name = 'due_q' AND c.class_name = 'due_q' AND c.action = 'delete'
+              AND c.review_id IS NULL AND c.approved_by IS NULL),
+          5::bigint, 'each with its certificate: key, version, hash, entry, class, retain_until of its ledger entry');
+SELECT is((SELECT count FROM scsm.event_log WHERE event = 'disposal_refused_altered' AND table_name = 'due_q'),
+          1::bigint, 'the altered row is kept and reported');
+SELECT is(scsm.list_disposal_reviews(), 2::bigint, 'the rows whose class needs approval are listed');
+SELECT is(scsm.decide_disposal(ARRAY(SELECT review_id FROM scsm.disposal_review
+                                      WHERE table_name = 'due_q' AND row_key = '{"id":"1"}'), true, 'checked'),
+          1::bigint, 'one is approved');
+SELECT is(scsm.dispose_expired(100, 'public.due_q'), 1::bigint, 'only the approved one goes');
+SELECT is((SELECT c.approved_by || '/' || (c.review_id = r.review_id) FROM scsm.disposal_certificate c
+             JOIN scsm.disposal_review r ON r.entry_id = c.entry_id
+            WHERE c.table_name = 'due_q' AND c.row_key = '{"id":"1"}'),
+          session_user || '/true', 'its certificate names the review and the approver');
+-- a row deleted around the rules, and one under a legal hold
+INSERT INTO public.due_q VALUES (9, '2000-02-01', 'n9'), (10, '2000-02-02', 'n10'), (11, '2000-02-03', 'n11');
+SET LOCAL client_min_messages = error;
+ALTER TABLE public.due_q DISABLE TRIGGER scsm_ledger_refuse, DISABLE TRIGGER scsm_ledger_refuse_row;
+DELETE FROM public.due_q WHERE id = 9;
+ALTER TABLE public.due_q ENABLE ALWAYS TRIGGER scsm_ledger_refuse, ENABLE ALWAYS TRIGGER scsm_ledger_refuse_row;
+RESET client_min_messages;
+SELECT scsm.place_legal_hold('public.due_q', '{"id": 11}', 'claim') AS due_hold \gset
+SELECT is(scsm.dispose_expired(100, 'public.due_q'), 1::bigint, 'a missing row is passed over, a held one kept');
+SELECT results_eq($$SELECT id FROM public.due_q ORDER BY id$$, $$VALUES (2), (6), (11)$$, 'row 10 disposed');
+SELECT scsm.release_legal_hold(:due_hold, 'settled');
+SELECT is(scsm.dispose_expired(100, 'public.due_q'), 1::bigint, 'released: the row goes');
+SELECT results_eq($$SELECT row_key, kind FROM scsm.verify_ledger() WHERE table_name = 'public.due_q' ORDER BY row_key$$,
+                  $$VALUES ('{"id":"6"}'::text, 'modified'::text), ('{"id":"9"}', 'missing')$$,
+                  'verify_ledger: disposed rows are accounted for; the altered and the deleted row are not');
 
 -- ---------------------------------------------------------------- versioned
 CREATE TABLE public.due_v (id int PRIMARY KEY, d date, note text);
