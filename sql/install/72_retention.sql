@@ -196,6 +196,37 @@ CREATE TRIGGER scsm_retention_due_follow AFTER UPDATE OF retain_until ON scsm.le
   EXECUTE FUNCTION scsm.tg_retention_due_follow();
 ALTER TABLE scsm.ledger_row ENABLE ALWAYS TRIGGER scsm_retention_due_follow;
 
+-- Runs as the owner: it rewrites the due queue from the stamps in the
+-- ledger, for a database whose queue was lost (say, a restore of some tables
+-- only).  Every row it writes passes the queue's guard.
+CREATE FUNCTION scsm.retention_due_rebuild() RETURNS bigint
+  LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n bigint;
+BEGIN
+  -- the write path and disposal wait meanwhile
+  LOCK TABLE scsm.retention_due IN EXCLUSIVE MODE;
+  DELETE FROM scsm.retention_due;
+  -- the latest version of each key, stamped with a retain_until, without a
+  -- certificate (row_tid unknown: disposal finds the row by key)
+  INSERT INTO scsm.retention_due (table_id, retain_until, entry_id, row_key, version, row_hash, class_id)
+  SELECT l.table_id, l.retain_until, l.entry_id, l.row_key, l.version, l.row_hash, l.retention_class
+    FROM (SELECT DISTINCT ON (r.table_id, r.row_key) r.*
+            FROM scsm.ledger_row r
+           ORDER BY r.table_id, r.row_key, r.version DESC, r.entry_id DESC) l
+    LEFT JOIN (SELECT DISTINCT pg_catalog.unnest(b.entry_ids) AS entry_id FROM scsm.disposal_batch b) c
+      ON c.entry_id = l.entry_id
+   WHERE l.retain_until IS NOT NULL AND l.retention_class IS NOT NULL AND c.entry_id IS NULL;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$$;
+COMMENT ON FUNCTION scsm.retention_due_rebuild() IS
+  'Rewrite the due queue scsm.retention_due from the retention stamps in scsm.ledger_row (latest version of each key, not disposed of); returns how many rows it holds';
+REVOKE ALL ON FUNCTION scsm.retention_due_rebuild() FROM PUBLIC;
+
 -- (the certificates' class, retain_until, action and approval columns are
 -- in scsm.disposal_batch, 70_ledger.sql)
 

@@ -1,7 +1,7 @@
 -- Retention's due queue (scsm.retention_due): written with the stamp, moved
 -- with it, left by disposal; the stamp itself stays in scsm.ledger_row.
 BEGIN;
-SELECT plan(37);
+SELECT plan(40);
 
 CREATE ROLE due_req NOLOGIN;
 CREATE ROLE due_nobody NOLOGIN;
@@ -168,6 +168,17 @@ UPDATE public.due_v SET note = 'undated', d = NULL WHERE id = 2;
 SELECT is(pg_temp.due_count('due_v'), 1::bigint, 'a new version without a stamp leaves no queue row for its key');
 SELECT is(scsm.dispose_expired(100, 'public.due_v'), 1::bigint, 'the versioned row goes');
 SELECT is(pg_temp.due_count('due_v'), 0::bigint, 'and leaves the queue');
+
+-- ---------------------------------------------------------------- rebuild
+CREATE TEMP TABLE due_before AS SELECT table_id, retain_until, entry_id, row_key, version, row_hash, class_id
+  FROM scsm.retention_due;
+SELECT is(scsm.retention_due_rebuild(), (SELECT count(*) FROM due_before),
+          'retention_due_rebuild writes the queue again from the stamps');
+SELECT set_eq($$SELECT table_id, retain_until, entry_id, row_key, version, row_hash, class_id FROM scsm.retention_due$$,
+              $$SELECT * FROM due_before$$,
+              'the same rows: latest versions, stamped, not disposed of');
+SELECT ok(NOT has_function_privilege('due_nobody', 'scsm.retention_due_rebuild()', 'EXECUTE'),
+          'not for ordinary roles');
 
 SELECT * FROM finish();
 ROLLBACK;
