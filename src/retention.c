@@ -1183,6 +1183,27 @@ HoldMayApply(DisposeTarget *t)
 	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
+/*
+ * Has any row of the table a disposal review?  (Reviews are listed for
+ * classes that need approval; a class changed since keeps them, and a
+ * certificate names its review wherever there is one.)
+ */
+static bool
+AnyReview(DisposeTarget *t)
+{
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		args[2];
+	bool		isnull;
+
+	args[0] = CStringGetTextDatum(t->info->nspname);
+	args[1] = CStringGetTextDatum(t->info->relname);
+	if (SPI_execute_with_args("SELECT EXISTS (SELECT 1 FROM scsm.disposal_review r "
+							  "WHERE r.schema_name = $1 AND r.table_name = $2)",
+							  2, types, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read the disposal reviews");
+	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
 /* The retention classes (a small table), for the queue path. */
 static DueClass *
 LoadClasses(int *n)
@@ -1214,37 +1235,55 @@ LoadClasses(int *n)
 }
 
 /*
- * The approval of an entry whose class needs one: its review, when
- * approved (review id and who decided), from scsm.disposal_review by its
- * unique index on entry_id.
+ * The review of an entry in scsm.disposal_review, by its unique index on
+ * entry_id: false when there is none; else its id and who decided (NULL
+ * while pending, d->n says so) go into the candidate, as the general path's
+ * join puts them, and *approved says whether it is approved.
  */
 static bool
-ApprovedReview(Relation rrel, Oid ridx, Snapshot snap, int64 entry, Datum *review_id, Datum *approver)
+FindReview(Relation rrel, Oid ridx, Snapshot snap, int64 entry, DisposeCand *d, bool *approved)
 {
 	TupleDesc	desc = RelationGetDescr(rrel);
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tup;
-	bool		ok = false;
+	bool		found = false;
 
+	*approved = false;
 	ScanKeyInit(&key, AttnoByName(desc, "entry_id"), BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(entry));
 	scan = systable_beginscan(rrel, ridx, true, snap, 1, &key);
 	if (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		bool		isnull;
-		Datum		st = heap_getattr(tup, AttnoByName(desc, "status"), desc, &isnull);
+		Datum		v = heap_getattr(tup, AttnoByName(desc, "status"), desc, &isnull);
 
-		if (!isnull && strcmp(TextDatumGetCString(st), "approved") == 0)
-		{
-			*review_id = heap_getattr(tup, AttnoByName(desc, "review_id"), desc, &isnull);
-			*approver = datumCopy(heap_getattr(tup, AttnoByName(desc, "decided_by"), desc, &isnull),
-								  false, -1);
-			ok = !isnull;
-		}
+		found = true;
+		*approved = !isnull && strcmp(TextDatumGetCString(v), "approved") == 0;
+		v = heap_getattr(tup, AttnoByName(desc, "review_id"), desc, &isnull);
+		CV(d, CAND_REVIEW) = v;
+		d->n[CAND_REVIEW - 1] = isnull;
+		v = heap_getattr(tup, AttnoByName(desc, "decided_by"), desc, &isnull);
+		CV(d, CAND_APPROVER) = isnull ? (Datum) 0 : datumCopy(v, false, -1);
+		d->n[CAND_APPROVER - 1] = isnull;
 	}
 	systable_endscan(scan);
-	return ok;
+	return found;
 }
+
+/*
+ * Where the queue path's last scan of a table stopped reading, per backend
+ * (a few tables, by table_id modulo DUE_MARKS; a lost mark costs a scan from
+ * the start).  Only an order of reading: see CandidatesFromQueue.
+ */
+typedef struct DueMark
+{
+	bool		valid;
+	int32		table_id;
+	TimestampTz until;
+} DueMark;
+
+#define DUE_MARKS 32
+static DueMark due_marks[DUE_MARKS];
 
 /*
  * The queue path, for the common case: an append-only table to which no
@@ -1270,7 +1309,7 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 	Oid			dueidx,
 				ridx = InvalidOid;
 	List	   *indexes;
-	ScanKeyData key[2];
+	ScanKeyData key[3];
 	SysScanDesc scan;
 	HeapTuple	qt;
 	Snapshot	snap;
@@ -1282,9 +1321,13 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 	uint64	   *miss;
 	TupleDesc	qdesc;
 	BlockNumber nblocks;
+	bool		any_review;
+	DueMark    *mark;
+	bool		have_mark;
 
 	if (HoldMayApply(t))
 		return NULL;
+	any_review = AnyReview(t);
 	classes = LoadClasses(&nclass);
 	c = palloc0(sizeof(DisposeCand) * size);
 	miss = palloc(sizeof(uint64) * size);
@@ -1303,102 +1346,138 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 	/* an address from before a restore may lie past the table's end */
 	nblocks = RelationGetNumberOfBlocks(rel);
 
-	ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(t->table_id));
-	ScanKeyInit(&key[1], 2, BTLessEqualStrategyNumber, F_TIMESTAMPTZ_LE, TimestampTzGetDatum(RetentionNow()));
-	scan = systable_beginscan(due, dueidx, true, snap, 2, key);
-	while (n < (uint64) max_rows && HeapTupleIsValid(qt = systable_getnext(scan)))
+	/*
+	 * Two passes: from where this backend's last scan of the table stopped
+	 * (earlier batches' disposed entries lie before it, deleted but still in
+	 * the index until a vacuum: every scan from the start would step over
+	 * them), then, if the batch is not full, what lies before that point
+	 * (entries kept back, entries written later with an earlier date).
+	 * Either pass sees only due entries: the mark decides what is read
+	 * first, never what may go.
+	 */
+	mark = &due_marks[t->table_id % DUE_MARKS];
+	have_mark = mark->valid && mark->table_id == t->table_id;
+	for (int pass = have_mark ? 0 : 1; pass < 2 && n < (uint64) max_rows; pass++)
 	{
-		DisposeCand *d = &c[n];
-		Datum		qv[8];
-		bool		qn[8];
-		int32		class_id;
-		HeapTuple	copy;
+		int			nkeys = 2;
+		TimestampTz last = 0;
+		bool		any = false;
 
-		CHECK_FOR_INTERRUPTS();
-		if (n == size)
+		ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(t->table_id));
+		ScanKeyInit(&key[1], 2, BTLessEqualStrategyNumber, F_TIMESTAMPTZ_LE, TimestampTzGetDatum(RetentionNow()));
+		if (pass == 0)
+			ScanKeyInit(&key[nkeys++], 2, BTGreaterEqualStrategyNumber, F_TIMESTAMPTZ_GE,
+						TimestampTzGetDatum(mark->until));
+		else if (have_mark)
+			ScanKeyInit(&key[nkeys++], 2, BTLessStrategyNumber, F_TIMESTAMPTZ_LT,
+						TimestampTzGetDatum(mark->until));
+		scan = systable_beginscan(due, dueidx, true, snap, nkeys, key);
+		while (n < (uint64) max_rows && HeapTupleIsValid(qt = systable_getnext(scan)))
 		{
-			size = Min(size * 2, (uint64) max_rows);
-			c = repalloc(c, sizeof(DisposeCand) * size);
-			memset(&c[n], 0, sizeof(DisposeCand) * (size - n));
-			miss = repalloc(miss, sizeof(uint64) * size);
-			d = &c[n];
-		}
-		copy = heap_copytuple(qt);
-		heap_deform_tuple(copy, qdesc, qv, qn);
-		class_id = DatumGetInt32(qv[6]);
-		if (cl == NULL || cl->class_id != class_id)
-		{
-			cl = NULL;
-			for (int i = 0; i < nclass; i++)
-				if (classes[i].class_id == class_id)
-					cl = &classes[i];
-			if (cl == NULL)
-				continue;		/* no such class: not a candidate (as the join) */
-		}
-		memset(d->n, true, sizeof(d->n));
-		if (cl->needs_approval)
-		{
-			if (rrel == NULL)
+			DisposeCand *d = &c[n];
+			Datum		qv[8];
+			bool		qn[8];
+			int32		class_id;
+			HeapTuple	copy;
+
+			CHECK_FOR_INTERRUPTS();
+			if (n == size)
 			{
-				Oid			nsp = get_namespace_oid("scsm", false);
-
-				rrel = table_open(get_relname_relid("disposal_review", nsp), AccessShareLock);
-				ridx = get_relname_relid("disposal_review_entry_id_key", nsp);
-				if (!OidIsValid(ridx))
-					elog(ERROR, "scsm.disposal_review has no index on entry_id");
+				size = Min(size * 2, (uint64) max_rows);
+				c = repalloc(c, sizeof(DisposeCand) * size);
+				memset(&c[n], 0, sizeof(DisposeCand) * (size - n));
+				miss = repalloc(miss, sizeof(uint64) * size);
+				d = &c[n];
 			}
-			if (!ApprovedReview(rrel, ridx, snap, DatumGetInt64(qv[2]),
-								&CV(d, CAND_REVIEW), &CV(d, CAND_APPROVER)))
-				continue;
-			d->n[CAND_REVIEW - 1] = d->n[CAND_APPROVER - 1] = false;
-		}
-		CV(d, CAND_ENTRY) = qv[2];
-		CV(d, CAND_KEY) = qv[3];
-		CV(d, CAND_VERSION) = qv[4];
-		CV(d, CAND_HASH) = qv[5];
-		CV(d, CAND_CLASS) = cl->name;
-		CV(d, CAND_UNTIL) = qv[1];
-		CV(d, CAND_ACTION) = cl->action;
-		CV(d, CAND_ANON) = cl->anon;
-		d->n[CAND_ENTRY - 1] = d->n[CAND_KEY - 1] = d->n[CAND_VERSION - 1] = d->n[CAND_HASH - 1] = false;
-		d->n[CAND_CLASS - 1] = d->n[CAND_UNTIL - 1] = d->n[CAND_ACTION - 1] = false;
-		d->n[CAND_ANON - 1] = (cl->anon == (Datum) 0);
-		d->action = cl->action_c;
-		d->anon = cl->anon_c;
-		{
-			ItemPointer qtid = palloc(sizeof(ItemPointerData));
-
-			*qtid = qt->t_self;
-			CV(d, CAND_DTID) = PointerGetDatum(qtid);
-			d->n[CAND_DTID - 1] = false;
-		}
-		/* the row at its remembered address, if it is still the one */
-		if (!qn[7] && ItemPointerGetBlockNumber((ItemPointer) DatumGetPointer(qv[7])) < nblocks &&
-			table_tuple_fetch_row_version(rel, (ItemPointer) DatumGetPointer(qv[7]), snap, slot))
-		{
-			bool		shouldfree;
-			HeapTuple	tup = ExecFetchSlotHeapTuple(slot, false, &shouldfree);
-			bytea	   *lhash = DatumGetByteaPP(qv[5]);
-			uint8		h[LEDGER_HASH_LEN];
-
-			LedgerHashRow(t->info->nspname, t->info->relname, RelationGetDescr(rel), tup,
-						  NULL, t->info->order, h);
-			if (shouldfree)
-				heap_freetuple(tup);
-			if (VARSIZE_ANY_EXHDR(lhash) == LEDGER_HASH_LEN &&
-				memcmp(VARDATA_ANY(lhash), h, LEDGER_HASH_LEN) == 0)
+			copy = heap_copytuple(qt);
+			heap_deform_tuple(copy, qdesc, qv, qn);
+			last = DatumGetTimestampTz(qv[1]);
+			any = true;
+			class_id = DatumGetInt32(qv[6]);
+			if (cl == NULL || cl->class_id != class_id)
 			{
-				d->checked = true;
-				CV(d, CAND_RTID) = qv[7];
-				d->n[CAND_RTID - 1] = false;
+				cl = NULL;
+				for (int i = 0; i < nclass; i++)
+					if (classes[i].class_id == class_id)
+						cl = &classes[i];
+				if (cl == NULL)
+					continue;		/* no such class: not a candidate (as the join) */
 			}
+			memset(d->n, true, sizeof(d->n));
+			/* its review: needed where the class asks, certified wherever it exists */
+			if (cl->needs_approval || any_review)
+			{
+				bool		approved;
+
+				if (rrel == NULL)
+				{
+					Oid			nsp = get_namespace_oid("scsm", false);
+
+					rrel = table_open(get_relname_relid("disposal_review", nsp), AccessShareLock);
+					ridx = get_relname_relid("disposal_review_entry_id_key", nsp);
+					if (!OidIsValid(ridx))
+						elog(ERROR, "scsm.disposal_review has no index on entry_id");
+				}
+				if (!FindReview(rrel, ridx, snap, DatumGetInt64(qv[2]), d, &approved) && cl->needs_approval)
+					continue;
+				if (cl->needs_approval && !approved)
+					continue;
+			}
+			CV(d, CAND_ENTRY) = qv[2];
+			CV(d, CAND_KEY) = qv[3];
+			CV(d, CAND_VERSION) = qv[4];
+			CV(d, CAND_HASH) = qv[5];
+			CV(d, CAND_CLASS) = cl->name;
+			CV(d, CAND_UNTIL) = qv[1];
+			CV(d, CAND_ACTION) = cl->action;
+			CV(d, CAND_ANON) = cl->anon;
+			d->n[CAND_ENTRY - 1] = d->n[CAND_KEY - 1] = d->n[CAND_VERSION - 1] = d->n[CAND_HASH - 1] = false;
+			d->n[CAND_CLASS - 1] = d->n[CAND_UNTIL - 1] = d->n[CAND_ACTION - 1] = false;
+			d->n[CAND_ANON - 1] = (cl->anon == (Datum) 0);
+			d->action = cl->action_c;
+			d->anon = cl->anon_c;
+			{
+				ItemPointer qtid = palloc(sizeof(ItemPointerData));
+
+				*qtid = qt->t_self;
+				CV(d, CAND_DTID) = PointerGetDatum(qtid);
+				d->n[CAND_DTID - 1] = false;
+			}
+			/* the row at its remembered address, if it is still the one */
+			if (!qn[7] && ItemPointerGetBlockNumber((ItemPointer) DatumGetPointer(qv[7])) < nblocks &&
+				table_tuple_fetch_row_version(rel, (ItemPointer) DatumGetPointer(qv[7]), snap, slot))
+			{
+				bool		shouldfree;
+				HeapTuple	tup = ExecFetchSlotHeapTuple(slot, false, &shouldfree);
+				bytea	   *lhash = DatumGetByteaPP(qv[5]);
+				uint8		h[LEDGER_HASH_LEN];
+
+				LedgerHashRow(t->info->nspname, t->info->relname, RelationGetDescr(rel), tup,
+							  NULL, t->info->order, h);
+				if (shouldfree)
+					heap_freetuple(tup);
+				if (VARSIZE_ANY_EXHDR(lhash) == LEDGER_HASH_LEN &&
+					memcmp(VARDATA_ANY(lhash), h, LEDGER_HASH_LEN) == 0)
+				{
+					d->checked = true;
+					CV(d, CAND_RTID) = qv[7];
+					d->n[CAND_RTID - 1] = false;
+				}
+			}
+			ExecClearTuple(slot);
+			if (!d->checked)
+				miss[nmiss++] = n;
+			n++;
 		}
-		ExecClearTuple(slot);
-		if (!d->checked)
-			miss[nmiss++] = n;
-		n++;
+		systable_endscan(scan);
+		/* the next batch starts where this pass stopped reading */
+		if (any && (pass == 0 || !have_mark))
+		{
+			mark->table_id = t->table_id;
+			mark->until = last;
+			mark->valid = true;
+		}
 	}
-	systable_endscan(scan);
 	UnregisterSnapshot(snap);
 	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, NoLock);

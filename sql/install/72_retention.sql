@@ -1033,11 +1033,12 @@ BEGIN
      WHERE lt.mode IN ('append_only', 'versioned')
        -- a probe of the queue's index per table (a scalar subquery in the
        -- index's order: an EXISTS would become a join, and a scan without
-       -- the order could read the whole queue, dead rows of earlier batches
-       -- included)
+       -- the order could read the whole queue), backwards from now: the
+       -- entries earlier batches disposed of lie at the start of the range,
+       -- deleted but in the index until a vacuum
        AND (SELECT true FROM scsm.retention_due d
              WHERE d.table_id = lt.table_id AND d.retain_until <= scsm.retention_now()
-             ORDER BY d.table_id, d.retain_until LIMIT 1)
+             ORDER BY d.table_id DESC, d.retain_until DESC LIMIT 1)
      ORDER BY lt.table_id
   LOOP
     CONTINUE WHEN t.rel IS NULL OR (tbl IS NOT NULL AND t.rel <> tbl);
@@ -1068,11 +1069,12 @@ BEGIN
      WHERE lt.mode IN ('append_only', 'versioned')
        -- a probe of the queue's index per table (a scalar subquery in the
        -- index's order: an EXISTS would become a join, and a scan without
-       -- the order could read the whole queue, dead rows of earlier batches
-       -- included)
+       -- the order could read the whole queue), backwards from now: the
+       -- entries earlier batches disposed of lie at the start of the range,
+       -- deleted but in the index until a vacuum
        AND (SELECT true FROM scsm.retention_due d
              WHERE d.table_id = lt.table_id AND d.retain_until <= scsm.retention_now()
-             ORDER BY d.table_id, d.retain_until LIMIT 1)
+             ORDER BY d.table_id DESC, d.retain_until DESC LIMIT 1)
   LOOP
     IF t.rel IS NOT NULL AND EXISTS (SELECT 1 FROM scsm.retention_candidates(t.rel, 1, NULL, 'eligible_peek')) THEN
       RETURN true;
@@ -1132,11 +1134,12 @@ BEGIN
      WHERE lt.mode IN ('append_only', 'versioned')
        -- a probe of the queue's index per table (a scalar subquery in the
        -- index's order: an EXISTS would become a join, and a scan without
-       -- the order could read the whole queue, dead rows of earlier batches
-       -- included)
+       -- the order could read the whole queue), backwards from now: the
+       -- entries earlier batches disposed of lie at the start of the range,
+       -- deleted but in the index until a vacuum
        AND (SELECT true FROM scsm.retention_due d
              WHERE d.table_id = lt.table_id AND d.retain_until <= scsm.retention_now()
-             ORDER BY d.table_id, d.retain_until LIMIT 1)
+             ORDER BY d.table_id DESC, d.retain_until DESC LIMIT 1)
      ORDER BY lt.table_id
   LOOP
     CONTINUE WHEN t.rel IS NULL;

@@ -1,7 +1,7 @@
 -- Retention's due queue (scsm.retention_due): written with the stamp, moved
 -- with it, left by disposal; the stamp itself stays in scsm.ledger_row.
 BEGIN;
-SELECT plan(40);
+SELECT plan(47);
 
 CREATE ROLE due_req NOLOGIN;
 CREATE ROLE due_nobody NOLOGIN;
@@ -134,6 +134,13 @@ SELECT is((SELECT c.approved_by || '/' || (c.review_id = r.review_id) FROM scsm.
              JOIN scsm.disposal_review r ON r.entry_id = c.entry_id
             WHERE c.table_name = 'due_q' AND c.row_key = '{"id":"1"}'),
           session_user || '/true', 'its certificate names the review and the approver');
+-- a class that no longer needs approval: its listed row goes, the certificate names the (pending) review
+UPDATE scsm.retention_class SET needs_approval = false WHERE name = 'due_q_ok';
+SELECT is(scsm.dispose_expired(100, 'public.due_q'), 1::bigint, 'a class without approval now: the listed row goes');
+SELECT is((SELECT (c.review_id = r.review_id) || '/' || coalesce(c.approved_by, 'none') FROM scsm.disposal_certificate c
+             JOIN scsm.disposal_review r ON r.entry_id = c.entry_id
+            WHERE c.table_name = 'due_q' AND c.row_key = '{"id":"2"}'),
+          'true/none', 'its certificate names its review, undecided');
 -- a row deleted around the rules, and one under a legal hold
 INSERT INTO public.due_q VALUES (9, '2000-02-01', 'n9'), (10, '2000-02-02', 'n10'), (11, '2000-02-03', 'n11');
 SET LOCAL client_min_messages = error;
@@ -143,12 +150,28 @@ ALTER TABLE public.due_q ENABLE ALWAYS TRIGGER scsm_ledger_refuse, ENABLE ALWAYS
 RESET client_min_messages;
 SELECT scsm.place_legal_hold('public.due_q', '{"id": 11}', 'claim') AS due_hold \gset
 SELECT is(scsm.dispose_expired(100, 'public.due_q'), 1::bigint, 'a missing row is passed over, a held one kept');
-SELECT results_eq($$SELECT id FROM public.due_q ORDER BY id$$, $$VALUES (2), (6), (11)$$, 'row 10 disposed');
+SELECT results_eq($$SELECT id FROM public.due_q ORDER BY id$$, $$VALUES (6), (11)$$, 'row 10 disposed');
 SELECT scsm.release_legal_hold(:due_hold, 'settled');
 SELECT is(scsm.dispose_expired(100, 'public.due_q'), 1::bigint, 'released: the row goes');
 SELECT results_eq($$SELECT row_key, kind FROM scsm.verify_ledger() WHERE table_name = 'public.due_q' ORDER BY row_key$$,
                   $$VALUES ('{"id":"6"}'::text, 'modified'::text), ('{"id":"9"}', 'missing')$$,
                   'verify_ledger: disposed rows are accounted for; the altered and the deleted row are not');
+
+-- a record written later with an earlier date: the next batch reads on from
+-- where the last one stopped, and turns back to the earlier part of the
+-- queue whenever it has room
+CREATE TABLE public.due_m (id int PRIMARY KEY, d date NOT NULL);
+SELECT scsm.protect('public.due_m', 'append_only');
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'public', 'due_m', class_id FROM scsm.retention_class WHERE name = 'due_q';
+INSERT INTO public.due_m SELECT g, date '2000-01-01' + g FROM generate_series(1, 6) g;
+SELECT is(scsm.dispose_expired(2, 'public.due_m'), 2::bigint, 'a batch of two');
+INSERT INTO public.due_m VALUES (7, '1990-01-01');
+SELECT is(scsm.dispose_expired(3, 'public.due_m'), 3::bigint, 'a full batch reads on');
+SELECT results_eq($$SELECT id FROM public.due_m ORDER BY id$$, $$VALUES (6), (7)$$,
+                  'the earlier record waits while the batches are full');
+SELECT is(scsm.dispose_expired(3, 'public.due_m'), 2::bigint, 'a batch with room takes it too');
+SELECT is((SELECT count(*) FROM public.due_m), 0::bigint, 'nothing left');
 
 -- ---------------------------------------------------------------- versioned
 CREATE TABLE public.due_v (id int PRIMARY KEY, d date, note text);
