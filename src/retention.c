@@ -89,6 +89,9 @@ PG_FUNCTION_INFO_V1(scsm_retention_config_changed);
 PG_FUNCTION_INFO_V1(scsm_retention_guard);
 PG_FUNCTION_INFO_V1(scsm_retention_apply_exception);
 PG_FUNCTION_INFO_V1(scsm_retention_dispose_batch);
+PG_FUNCTION_INFO_V1(scsm_retention_restamp);
+PG_FUNCTION_INFO_V1(scsm_retention_due_follow);
+PG_FUNCTION_INFO_V1(scsm_retention_due_guard);
 
 /* scsm.retention_clock: test clock, superuser only ('' = real time) */
 static char *retention_clock = NULL;
@@ -635,6 +638,210 @@ LogEvent(const char *event, Oid relid, int64 count, const char *detail_json)
 }
 
 /*
+ * Set by this file's code while it writes the due queue itself (set-based,
+ * after restamping ledger entries, or the row trigger below): the queue's
+ * row triggers then leave the work to it.  Never settable from SQL.
+ */
+static bool retention_due_sync = false;
+
+/*
+ * Raise (lengthen) or lower (an approved exception) retain_until of the
+ * entries of a class still waiting in the due queue to basis + period,
+ * optionally for one table or one organisation only, then move their queue
+ * rows in one statement.  Runs inside SPI as the ledger owner; returns how
+ * many entries changed.  Disposed entries keep the stamp they went under.
+ */
+static uint64
+RestampClass(Datum class_id, Datum period, bool lengthen, Datum schema, Datum table,
+			 bool all_tables, Datum org, bool all_orgs)
+{
+	Oid			types[5] = {INT4OID, INTERVALOID, TEXTOID, TEXTOID, INT8OID};
+	Datum		args[5];
+	char		nulls[5] = "     ";
+	uint64		n;
+
+	args[0] = class_id;
+	args[1] = period;
+	args[2] = schema;
+	args[3] = table;
+	args[4] = org;
+	if (all_tables)
+		nulls[2] = nulls[3] = 'n';
+	if (all_orgs)
+		nulls[4] = 'n';
+	retention_due_sync = true;
+	retention_exception_active = !lengthen;
+	PG_TRY();
+	{
+		char	   *q = psprintf("UPDATE scsm.ledger_row l "
+								 "   SET retain_until = ((l.retention_basis AT TIME ZONE 'UTC') + $2) AT TIME ZONE 'UTC' "
+								 "  FROM scsm.ledger_table lt, scsm.retention_due d "
+								 " WHERE d.class_id = $1 AND d.table_id = lt.table_id "
+								 "   AND l.table_id = d.table_id AND l.row_key = d.row_key AND l.entry_id = d.entry_id "
+								 "   AND l.retention_class = $1 AND l.retain_until IS NOT NULL "
+								 "   AND l.retention_basis IS NOT NULL "
+								 "   AND l.retain_until %s ((l.retention_basis AT TIME ZONE 'UTC') + $2) AT TIME ZONE 'UTC' "
+								 "   AND ($3::text IS NULL OR (lt.schema_name = $3 AND lt.table_name = $4)) "
+								 "   AND ($5::bigint IS NULL OR (l.row_key::jsonb ->> 'org_id') = $5::text)",
+								 lengthen ? "<" : ">");
+
+		if (SPI_execute_with_args(q, 5, types, args, nulls, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not restamp the records of a retention class");
+		n = SPI_processed;
+		/* the queue rows follow, all at once */
+		if (n > 0 &&
+			SPI_execute_with_args("UPDATE scsm.retention_due d SET retain_until = l.retain_until "
+								  "  FROM scsm.ledger_row l "
+								  " WHERE d.class_id = $1 AND l.table_id = d.table_id AND l.row_key = d.row_key "
+								  "   AND l.entry_id = d.entry_id AND l.retain_until IS NOT NULL "
+								  "   AND d.retain_until <> l.retain_until",
+								  1, types, args, NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not move the due queue with the stamps");
+	}
+	PG_FINALLY();
+	{
+		retention_due_sync = false;
+		retention_exception_active = false;
+	}
+	PG_END_TRY();
+	return n;
+}
+
+/*
+ * scsm.retention_restamp(class_id integer, period interval) -> bigint:
+ * a lengthened class raises retain_until of its records still waiting for
+ * disposal (called by the class's trigger, as the extension's owner).
+ */
+Datum
+scsm_retention_restamp(PG_FUNCTION_ARGS)
+{
+	Oid			save_userid;
+	int			save_sec;
+	uint64		n;
+
+	SPI_connect();
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	n = RestampClass(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), true, (Datum) 0, (Datum) 0, true,
+					 (Datum) 0, true);
+	SetUserIdAndSecContext(save_userid, save_sec);
+	SPI_finish();
+	PG_RETURN_INT64((int64) n);
+}
+
+/*
+ * AFTER UPDATE OF retain_until ON scsm.ledger_row FOR EACH ROW WHEN (the
+ * value changed): whoever changed a written stamp (a superuser's UPDATE,
+ * say), the entry's row in the due queue follows, so the queue never says a
+ * record is due before its stamp does.  An entry without a queue row
+ * (disposed, or an earlier version) keeps none.  Restamping a class moves
+ * the queue itself, in one statement.
+ */
+Datum
+scsm_retention_due_follow(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	Oid			types[4] = {INT4OID, TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID};
+	Datum		args[4];
+	bool		onull,
+				nnull,
+				isnull;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || !TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("scsm.retention_due_follow() must be an AFTER UPDATE row trigger")));
+	if (retention_due_sync)
+		return PointerGetDatum(NULL);
+	desc = RelationGetDescr(td->tg_relation);
+	args[0] = heap_getattr(td->tg_trigtuple, SPI_fnumber(desc, "table_id"), desc, &isnull);
+	args[1] = heap_getattr(td->tg_trigtuple, SPI_fnumber(desc, "retain_until"), desc, &onull);
+	args[2] = heap_getattr(td->tg_trigtuple, SPI_fnumber(desc, "entry_id"), desc, &isnull);
+	args[3] = heap_getattr(td->tg_newtuple, SPI_fnumber(desc, "retain_until"), desc, &nnull);
+	if (onull)
+		return PointerGetDatum(NULL);	/* had no queue row */
+	SPI_connect();
+	retention_due_sync = true;
+	PG_TRY();
+	{
+		if (nnull)
+			(void) SPI_execute_with_args("DELETE FROM scsm.retention_due d "
+										 "WHERE d.table_id = $1 AND d.retain_until = $2 AND d.entry_id = $3",
+										 3, types, args, NULL, false, 0);
+		else
+			(void) SPI_execute_with_args("UPDATE scsm.retention_due d SET retain_until = $4 "
+										 "WHERE d.table_id = $1 AND d.retain_until = $2 AND d.entry_id = $3",
+										 4, types, args, NULL, false, 0);
+	}
+	PG_FINALLY();
+	{
+		retention_due_sync = false;
+	}
+	PG_END_TRY();
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * BEFORE INSERT OR UPDATE ON scsm.retention_due FOR EACH ROW (ENABLE
+ * ALWAYS): the write path and disposal write the queue directly from C (no
+ * trigger fires), this file's code moves it with the stamps; any row
+ * written through SQL otherwise, by anyone, must be an exact copy of its
+ * ledger entry's stamp, key, version, hash and class, so no UPDATE or
+ * INSERT can make a record due before its stamp says (55000).  Removing a
+ * row only keeps its record longer.  pg_restore (restore mode) loads the
+ * dumped queue as it was.
+ */
+Datum
+scsm_retention_due_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	HeapTuple	newt;
+	TupleDesc	desc;
+	Oid			types[7] = {INT4OID, TIMESTAMPTZOID, INT8OID, TEXTOID, INT4OID, BYTEAOID, INT4OID};
+	Datum		args[7];
+	char		nulls[7] = "       ";
+	bool		found;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("scsm.retention_due_guard() must be a BEFORE INSERT OR UPDATE row trigger")));
+	newt = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	if (retention_due_sync || scsm_restore_mode)
+		return PointerGetDatum(newt);
+	desc = RelationGetDescr(td->tg_relation);
+	for (int i = 0; i < 7; i++)
+	{
+		bool		isnull;
+
+		args[i] = heap_getattr(newt, i + 1, desc, &isnull);
+		if (isnull)
+			nulls[i] = 'n';
+	}
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT 1 FROM scsm.ledger_row l "
+							  "WHERE l.table_id = $1 AND l.row_key = $4 AND l.entry_id = $3 "
+							  "  AND l.version = $5 AND l.row_hash = $6 "
+							  "  AND l.retention_class = $7 AND l.retain_until = $2",
+							  7, types, args, nulls, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read scsm.ledger_row");
+	found = SPI_processed > 0;
+	SPI_finish();
+	if (!found)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("a row of the due queue must match its ledger entry"),
+				 errdetail("Entry " INT64_FORMAT " of table %d has no such stamp in scsm.ledger_row.",
+						   DatumGetInt64(args[2]), DatumGetInt32(args[0])),
+				 errhint("The due queue follows the stamps in scsm.ledger_row; change those instead.")));
+	return PointerGetDatum(newt);
+}
+
+/*
  * AFTER UPDATE ON scsm.retention_exception FOR EACH ROW: when an
  * exception becomes approved (its BEFORE trigger has checked who approves),
  * lower retain_until of the records it covers to basis + its period: those
@@ -651,8 +858,8 @@ scsm_retention_apply_exception(PG_FUNCTION_ARGS)
 	bool		isnull;
 	char	   *status;
 	Datum		args[5];
-	char		nulls[5] = "     ";
-	Oid			types[5] = {INT4OID, INTERVALOID, TEXTOID, TEXTOID, INT8OID};
+	bool		all_tables,
+				all_orgs;
 	Oid			save_userid;
 	int			save_sec;
 	uint64		n;
@@ -675,43 +882,15 @@ scsm_retention_apply_exception(PG_FUNCTION_ARGS)
 	}
 	args[0] = heap_getattr(newt, SPI_fnumber(desc, "class_id"), desc, &isnull);
 	args[1] = heap_getattr(newt, SPI_fnumber(desc, "period"), desc, &isnull);
-	args[2] = heap_getattr(newt, SPI_fnumber(desc, "schema_name"), desc, &isnull);
-	if (isnull)
-		nulls[2] = 'n';
+	args[2] = heap_getattr(newt, SPI_fnumber(desc, "schema_name"), desc, &all_tables);
 	args[3] = heap_getattr(newt, SPI_fnumber(desc, "table_name"), desc, &isnull);
-	if (isnull)
-		nulls[3] = 'n';
-	args[4] = heap_getattr(newt, SPI_fnumber(desc, "org_id"), desc, &isnull);
-	if (isnull)
-		nulls[4] = 'n';
+	all_tables = all_tables || isnull;
+	args[4] = heap_getattr(newt, SPI_fnumber(desc, "org_id"), desc, &all_orgs);
 
 	SPI_connect();
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	retention_exception_active = true;
-	PG_TRY();
-	{
-		if (SPI_execute_with_args(
-								  "UPDATE scsm.ledger_row l "
-								  "   SET retain_until = ((l.retention_basis AT TIME ZONE 'UTC') + $2) AT TIME ZONE 'UTC' "
-								  "  FROM scsm.ledger_table lt, scsm.retention_due d "
-								  " WHERE d.class_id = $1 AND d.table_id = lt.table_id "
-								  "   AND l.table_id = d.table_id AND l.row_key = d.row_key AND l.entry_id = d.entry_id "
-								  "   AND l.retention_class = $1 AND l.retain_until IS NOT NULL "
-								  "   AND l.retention_basis IS NOT NULL "
-								  "   AND l.retain_until > ((l.retention_basis AT TIME ZONE 'UTC') + $2) AT TIME ZONE 'UTC' "
-								  "   AND lt.table_id = l.table_id "
-								  "   AND ($3::text IS NULL OR (lt.schema_name = $3 AND lt.table_name = $4)) "
-								  "   AND ($5::bigint IS NULL OR (l.row_key::jsonb ->> 'org_id') = $5::text)",
-								  5, types, args, nulls, false, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "could not apply the retention exception");
-	}
-	PG_FINALLY();
-	{
-		retention_exception_active = false;
-	}
-	PG_END_TRY();
-	n = SPI_processed;
+	n = RestampClass(args[0], args[1], false, args[2], args[3], all_tables, args[4], all_orgs);
 	LogEvent("exception_applied", InvalidOid, (int64) n,
 			 psprintf("{\"exception_id\": " INT64_FORMAT "}",
 					  DatumGetInt64(heap_getattr(newt, SPI_fnumber(desc, "exception_id"), desc, &isnull))));

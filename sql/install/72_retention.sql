@@ -112,9 +112,12 @@ CREATE TABLE scsm.retention_due (
     class_id      integer NOT NULL,
     row_tid       tid
 );
--- the one index: walked in retain_until order per table; entry_id makes a
--- row findable from its ledger entry (table, retain_until, entry)
-CREATE INDEX retention_due_idx ON scsm.retention_due (table_id, retain_until, entry_id);
+-- the one index: walked in retain_until order per table, and finds an
+-- entry's row by its table and retain_until (then its entry_id).  Many
+-- entries share a retain_until (a date): the index keeps such duplicates
+-- compact, which an entry_id in the key would prevent, at a cost to every
+-- insert.
+CREATE INDEX retention_due_idx ON scsm.retention_due (table_id, retain_until);
 COMMENT ON COLUMN scsm.retention_due.row_tid IS
   'Where the row was written (a hint: disposal reads the row there and checks its hash, else finds it by key)';
 COMMENT ON TABLE scsm.retention_due IS
@@ -123,36 +126,19 @@ REVOKE ALL ON scsm.retention_due FROM PUBLIC;
 SELECT pg_catalog.pg_extension_config_dump('scsm.retention_due', '');
 
 -- The write path and disposal write the queue directly from C (no trigger
--- fires).  Any row written through SQL, by anyone, must be an exact copy of
--- its ledger entry's stamp, key, version, hash and class, so no UPDATE or
--- INSERT can make a record due before its stamp says (55000).  Removing a
--- row only keeps its record longer.  pg_restore (restore mode) loads the
--- dumped queue as it was.
-CREATE FUNCTION scsm.tg_retention_due_guard() RETURNS trigger
-  LANGUAGE plpgsql
-  SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  IF scsm.restoring() THEN
-    RETURN NEW;
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM scsm.ledger_row l
-                  WHERE l.table_id = NEW.table_id AND l.row_key = NEW.row_key AND l.entry_id = NEW.entry_id
-                    AND l.version = NEW.version AND l.row_hash = NEW.row_hash
-                    AND l.retention_class = NEW.class_id AND l.retain_until = NEW.retain_until) THEN
-    RAISE EXCEPTION USING ERRCODE = '55000',
-      MESSAGE = 'a row of the due queue must match its ledger entry',
-      DETAIL = format('Entry %s of table %s has no such stamp in scsm.ledger_row.', NEW.entry_id, NEW.table_id),
-      HINT = 'The due queue follows the stamps in scsm.ledger_row; change those instead.';
-  END IF;
-  RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION scsm.tg_retention_due_guard() IS
+-- fires).  Any row written through SQL otherwise, by anyone, must be an
+-- exact copy of its ledger entry's stamp, key, version, hash and class, so
+-- no UPDATE or INSERT can make a record due before its stamp says (55000).
+-- Removing a row only keeps its record longer.  pg_restore (restore mode)
+-- loads the dumped queue as it was.
+CREATE FUNCTION scsm.retention_due_guard() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'scsm_retention_due_guard'
+  LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION scsm.retention_due_guard() IS
   'Trigger: a row of the due queue written through SQL must copy its ledger entry''s stamp exactly (SQLSTATE 55000)';
-REVOKE ALL ON FUNCTION scsm.tg_retention_due_guard() FROM PUBLIC;
+REVOKE ALL ON FUNCTION scsm.retention_due_guard() FROM PUBLIC;
 CREATE TRIGGER retention_due_guard BEFORE INSERT OR UPDATE ON scsm.retention_due
-  FOR EACH ROW EXECUTE FUNCTION scsm.tg_retention_due_guard();
+  FOR EACH ROW EXECUTE FUNCTION scsm.retention_due_guard();
 ALTER TABLE scsm.retention_due ENABLE ALWAYS TRIGGER retention_due_guard;
 
 ALTER TABLE scsm.ledger_row
@@ -169,32 +155,28 @@ CREATE TRIGGER scsm_retention_guard BEFORE UPDATE OF retain_until, retention_bas
   ON scsm.ledger_row FOR EACH ROW EXECUTE FUNCTION scsm.retention_guard();
 ALTER TABLE scsm.ledger_row ENABLE ALWAYS TRIGGER scsm_retention_guard;
 
--- Whoever changes a written retain_until (a lengthened class, an approved
--- exception, a superuser's UPDATE), the entry's row in the due queue follows,
--- so the queue never says a record is due before its stamp does.  An entry
--- without a queue row (disposed, or an earlier version) keeps none.
-CREATE FUNCTION scsm.tg_retention_due_follow() RETURNS trigger
-  LANGUAGE plpgsql
-  SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-  IF NEW.retain_until IS NULL THEN
-    DELETE FROM scsm.retention_due d
-     WHERE d.table_id = OLD.table_id AND d.retain_until = OLD.retain_until AND d.entry_id = OLD.entry_id;
-  ELSE
-    UPDATE scsm.retention_due d SET retain_until = NEW.retain_until
-     WHERE d.table_id = OLD.table_id AND d.retain_until = OLD.retain_until AND d.entry_id = OLD.entry_id;
-  END IF;
-  RETURN NULL;
-END
-$$;
-COMMENT ON FUNCTION scsm.tg_retention_due_follow() IS
+-- Whoever changes a written retain_until (a superuser's UPDATE, say), the
+-- entry's row in the due queue follows, so the queue never says a record is
+-- due before its stamp does.  An entry without a queue row (disposed, or an
+-- earlier version) keeps none.  A lengthened class and an approved exception
+-- (scsm.retention_restamp, C) move the queue themselves, in one statement.
+CREATE FUNCTION scsm.retention_due_follow() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'scsm_retention_due_follow'
+  LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION scsm.retention_due_follow() IS
   'Trigger: a changed retain_until of a ledger entry moves its row in the due queue scsm.retention_due';
-REVOKE ALL ON FUNCTION scsm.tg_retention_due_follow() FROM PUBLIC;
+REVOKE ALL ON FUNCTION scsm.retention_due_follow() FROM PUBLIC;
 CREATE TRIGGER scsm_retention_due_follow AFTER UPDATE OF retain_until ON scsm.ledger_row
   FOR EACH ROW WHEN (OLD.retain_until IS DISTINCT FROM NEW.retain_until)
-  EXECUTE FUNCTION scsm.tg_retention_due_follow();
+  EXECUTE FUNCTION scsm.retention_due_follow();
 ALTER TABLE scsm.ledger_row ENABLE ALWAYS TRIGGER scsm_retention_due_follow;
+
+CREATE FUNCTION scsm.retention_restamp(class_id integer, period interval) RETURNS bigint
+  AS 'MODULE_PATHNAME', 'scsm_retention_restamp'
+  LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION scsm.retention_restamp(integer, interval) IS
+  'Internal: raise retain_until of the records of a lengthened class still waiting for disposal to basis + period, and their due queue rows; returns how many';
+REVOKE ALL ON FUNCTION scsm.retention_restamp(integer, interval) FROM PUBLIC;
 
 -- Runs as the owner: it rewrites the due queue from the stamps in the
 -- ledger, for a database whose queue was lost (say, a restore of some tables
@@ -368,10 +350,10 @@ $$;
 COMMENT ON FUNCTION scsm.tg_retention_class_rules() IS
   'Trigger: locked classes can only be lengthened; classes in use cannot be deleted (SQLSTATE 55000)';
 
--- Runs as the owner: it writes scsm.ledger_row, and only ever raises
--- retain_until of the records still waiting for disposal (those in the due
--- queue; the queue rows follow, trigger scsm_retention_due_follow).
--- Disposed records keep the stamp they went under.
+-- Runs as the owner: it writes scsm.ledger_row (scsm.retention_restamp), and
+-- only ever raises retain_until of the records still waiting for disposal
+-- (those in the due queue, whose rows move with them).  Disposed records
+-- keep the stamp they went under.
 CREATE FUNCTION scsm.tg_retention_class_lengthen() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
@@ -380,15 +362,7 @@ DECLARE
   n bigint;
 BEGIN
   IF scsm.retention_period_shorter(OLD.period, NEW.period) THEN
-    UPDATE scsm.ledger_row l
-       SET retain_until = ((l.retention_basis AT TIME ZONE 'UTC') + NEW.period) AT TIME ZONE 'UTC'
-      FROM scsm.retention_due d
-     WHERE d.class_id = NEW.class_id
-       AND l.table_id = d.table_id AND l.row_key = d.row_key AND l.entry_id = d.entry_id
-       AND l.retention_class = NEW.class_id
-       AND l.retain_until IS NOT NULL AND l.retention_basis IS NOT NULL
-       AND l.retain_until < ((l.retention_basis AT TIME ZONE 'UTC') + NEW.period) AT TIME ZONE 'UTC';
-    GET DIAGNOSTICS n = ROW_COUNT;
+    n := scsm.retention_restamp(NEW.class_id, NEW.period);
     PERFORM scsm.log_event('class_lengthened', NULL, n,
                            jsonb_build_object('class', NEW.name, 'from', OLD.period::text, 'to', NEW.period::text));
   ELSIF scsm.retention_period_shorter(NEW.period, OLD.period) THEN
