@@ -124,9 +124,14 @@ extern int64 LedgerAppendEntry(int32 table_id, const char *row_key,
 struct RetentionStamp;
 extern int64 LedgerAppendEntryStamped(int32 table_id, const char *row_key,
 									  int32 version, const uint8 *hash,
-									  const struct RetentionStamp *stamp);
+									  const struct RetentionStamp *stamp,
+									  ItemPointer row_tid);
 extern int64 LedgerCurrentTxn(void);
 extern Oid	LedgerRowRelid(void);
+/* retention's due queue (scsm.retention_due), written with the entries */
+extern Oid	LedgerDueRelid(void);
+extern void LedgerDueForget(int32 table_id, TimestampTz retain_until,
+							int64 entry_id);
 /* the fast path: buffered, written at pre-commit to scsm.ledger_pending */
 extern void LedgerBufferEntry(int32 table_id, const char *row_key,
 							  const uint8 *hash);

@@ -11,7 +11,9 @@
  * tables belong to the extension and no ordinary role may write them.  The
  * ledger tables have no partial or expression indexes, no constraints
  * beyond NOT NULL (guaranteed here) and no insert triggers, which is what
- * makes this path equivalent to an INSERT.
+ * makes this path equivalent to an INSERT.  The same holds for the due
+ * queue of retention (scsm.retention_due): an entry with a retain_until
+ * gets its queue row in the same way, in the same transaction.
  *
  * The fast path (append-only rows without a retention stamp) writes no
  * ledger_row tuple at all: the entry (id, table, key, hash) is buffered in
@@ -37,6 +39,7 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "access/genam.h"
+#include "access/stratnum.h"
 #include "access/heapam.h"
 #include "access/xlog.h"
 #include "access/xloginsert.h"
@@ -61,6 +64,8 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/resowner.h"
+#include "utils/fmgroids.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "ledger.h"
@@ -74,6 +79,7 @@ typedef struct LedgerOids
 	Oid			txn_rel;
 	Oid			txn_seq;
 	Oid			pending_rel;
+	Oid			due_rel;		/* scsm.retention_due, InvalidOid before it exists */
 	Oid			owner;			/* owner of the ledger tables */
 	/* retention hook (issue 4): columns of the stamp, 0 when absent */
 	AttrNumber	att_class;
@@ -99,21 +105,14 @@ static LedgerRelInfo *relinfo_last = NULL;
 /*
  * scsm.ledger_row with its indexes, opened once per transaction under the
  * top transaction's resource owner and closed at pre-commit, so a bulk
- * INSERT does not reopen relation and indexes for every row.
+ * INSERT does not reopen relation and indexes for every row; likewise the
+ * due queue (opened with the first stamped entry).
  */
 static LocalTransactionId open_lxid = InvalidLocalTransactionId;
 static Relation open_rel = NULL;
 static CatalogIndexState open_idx = NULL;
-
-/*
- * Retention (issue 4) adds a partial index on ledger_row (the due index,
- * WHERE retain_until IS NOT NULL), which catalog-style index inserts do not
- * evaluate: the entry's index entries are made here, with each index's
- * predicate checked in a small executor state kept with the open relation.
- */
-static EState *open_estate = NULL;
-static TupleTableSlot *open_slot = NULL;
-static ExprState **open_preds = NULL;
+static Relation open_due = NULL;
+static CatalogIndexState open_due_idx = NULL;
 
 /*
  * The ledger transaction id of this backend's current transaction (taken
@@ -172,7 +171,8 @@ LedgerRelcacheCallback(Datum arg, Oid relid)
 	relinfo_last_relid = InvalidOid;
 	relinfo_last = NULL;
 	if (!OidIsValid(relid) || relid == oids.row_rel || relid == oids.txn_rel ||
-		relid == oids.row_seq || relid == oids.txn_seq || relid == oids.pending_rel)
+		relid == oids.row_seq || relid == oids.txn_seq || relid == oids.pending_rel ||
+		relid == oids.due_rel)
 		oids.valid = false;
 	if (relinfo_cache != NULL)
 	{
@@ -256,10 +256,13 @@ LedgerXactCallback(XactEvent event, void *arg)
 			ResourceOwner save = CurrentResourceOwner;
 
 			CurrentResourceOwner = TopTransactionResourceOwner;
-			ExecDropSingleTupleTableSlot(open_slot);
-			FreeExecutorState(open_estate);
 			CatalogCloseIndexes(open_idx);
 			table_close(open_rel, NoLock);
+			if (open_due != NULL)
+			{
+				CatalogCloseIndexes(open_due_idx);
+				table_close(open_due, NoLock);
+			}
 			CurrentResourceOwner = save;
 		}
 	}
@@ -270,9 +273,8 @@ LedgerXactCallback(XactEvent event, void *arg)
 	/* closed above, or the resource owner released the references */
 	open_rel = NULL;
 	open_idx = NULL;
-	open_estate = NULL;
-	open_slot = NULL;
-	open_preds = NULL;
+	open_due = NULL;
+	open_due_idx = NULL;
 	open_lxid = InvalidLocalTransactionId;
 }
 
@@ -315,6 +317,8 @@ LoadOids(void)
 	oids.txn_rel = ScsmRelid(nsp, "ledger_txn");
 	oids.txn_seq = ScsmRelid(nsp, "ledger_txn_txn_id_seq");
 	oids.pending_rel = ScsmRelid(nsp, "ledger_pending");
+	/* created by the retention part of the install script, after the ledger */
+	oids.due_rel = get_relname_relid("retention_due", nsp);
 	oids.att_class = get_attnum(oids.row_rel, "retention_class");
 	oids.att_basis = get_attnum(oids.row_rel, "retention_basis");
 	oids.att_until = get_attnum(oids.row_rel, "retain_until");
@@ -434,45 +438,6 @@ LedgerCurrentTxn(void)
 }
 
 /*
- * Insert the index entries of a new ledger entry, as the executor would:
- * an index whose predicate the entry does not satisfy gets none.
- */
-static void
-InsertEntryIndexes(HeapTuple tup)
-{
-	ResultRelInfo *ri = open_idx;
-	ExprContext *econtext = GetPerTupleExprContext(open_estate);
-	Datum		values[INDEX_MAX_KEYS];
-	bool		isnull[INDEX_MAX_KEYS];
-
-	ExecStoreHeapTuple(tup, open_slot, false);
-	econtext->ecxt_scantuple = open_slot;
-	for (int i = 0; i < ri->ri_NumIndices; i++)
-	{
-		IndexInfo  *ii = ri->ri_IndexRelationInfo[i];
-
-		if (ii->ii_Predicate != NIL)
-		{
-			if (open_preds[i] == NULL)
-			{
-				MemoryContext old = MemoryContextSwitchTo(open_estate->es_query_cxt);
-
-				open_preds[i] = ExecPrepareQual(ii->ii_Predicate, open_estate);
-				MemoryContextSwitchTo(old);
-			}
-			if (!ExecQual(open_preds[i], econtext))
-				continue;
-		}
-		FormIndexDatum(ii, open_slot, open_estate, values, isnull);
-		index_insert(ri->ri_IndexRelationDescs[i], values, isnull, &tup->t_self,
-					 open_rel, ii->ii_Unique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
-					 false, ii);
-	}
-	ExecClearTuple(open_slot);
-	ResetExprContext(econtext);
-}
-
-/*
  * Append one ledger entry (table, key, version, row hash); returns its
  * entry id.  Direct insert: no SPI, no permission check.
  */
@@ -480,7 +445,97 @@ int64
 LedgerAppendEntry(int32 table_id, const char *row_key, int32 version,
 				  const uint8 *hash)
 {
-	return LedgerAppendEntryStamped(table_id, row_key, version, hash, NULL);
+	return LedgerAppendEntryStamped(table_id, row_key, version, hash, NULL, NULL);
+}
+
+/*
+ * The entry's row in the due queue of retention (scsm.retention_due), for an
+ * entry with a retain_until: same transaction, same direct insert as the
+ * entry itself.  Disposal lists due entries from the queue alone.
+ */
+static void
+InsertDueRow(int64 entry, int32 table_id, Datum key, int32 version, bytea *h,
+			 const RetentionStamp *stamp, ItemPointer row_tid)
+{
+	Datum		values[8];
+	bool		nulls[8] = {false, false, false, false, false, false, false, false};
+	HeapTuple	tup;
+
+	if (!OidIsValid(oids.due_rel))
+		elog(ERROR, "scsm.retention_due does not exist");
+	if (open_due == NULL)
+	{
+		ResourceOwner save = CurrentResourceOwner;
+		MemoryContext oldcxt = MemoryContextSwitchTo(TopTransactionContext);
+
+		CurrentResourceOwner = TopTransactionResourceOwner;
+		open_due = table_open(oids.due_rel, RowExclusiveLock);
+		if (RelationGetDescr(open_due)->natts != 8)
+			elog(ERROR, "scsm.retention_due has an unexpected shape");
+		open_due_idx = CatalogOpenIndexes(open_due);
+		CurrentResourceOwner = save;
+		MemoryContextSwitchTo(oldcxt);
+	}
+	values[0] = Int32GetDatum(table_id);
+	values[1] = TimestampTzGetDatum(stamp->retain_until);
+	values[2] = Int64GetDatum(entry);
+	values[3] = key;
+	values[4] = Int32GetDatum(version);
+	values[5] = PointerGetDatum(h);
+	values[6] = Int32GetDatum(stamp->class_id);
+	/* where the row is: disposal reads it there (and checks its hash) */
+	values[7] = PointerGetDatum(row_tid);
+	nulls[7] = (row_tid == NULL || !ItemPointerIsValid(row_tid));
+	tup = heap_form_tuple(RelationGetDescr(open_due), values, nulls);
+	CatalogTupleInsertWithInfo(open_due, tup, open_due_idx);
+	heap_freetuple(tup);
+}
+
+/* scsm.retention_due, from the cache; InvalidOid when it does not exist. */
+Oid
+LedgerDueRelid(void)
+{
+	LoadOids();
+	return oids.due_rel;
+}
+
+/*
+ * A new version of a versioned row takes over from the one before: the
+ * earlier entry (found by its table and retain_until, the queue's index,
+ * then its entry id) leaves the due queue, so that only the latest version
+ * of a key waits there.  Nothing to do when it has no queue row.
+ */
+void
+LedgerDueForget(int32 table_id, TimestampTz retain_until, int64 entry_id)
+{
+	Relation	rel;
+	List	   *indexes;
+	ScanKeyData key[2];
+	SysScanDesc scan;
+	HeapTuple	tup;
+
+	LoadOids();
+	if (!OidIsValid(oids.due_rel))
+		return;
+	rel = table_open(oids.due_rel, RowExclusiveLock);
+	indexes = RelationGetIndexList(rel);
+	if (list_length(indexes) != 1)
+		elog(ERROR, "scsm.retention_due has an unexpected index");
+	ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(table_id));
+	ScanKeyInit(&key[1], 2, BTEqualStrategyNumber, F_TIMESTAMPTZ_EQ,
+				TimestampTzGetDatum(retain_until));
+	/* what this transaction wrote (the earlier version may be its own) and what is committed */
+	scan = systable_beginscan(rel, linitial_oid(indexes), true, SnapshotSelf, 2, key);
+	while (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		bool		isnull;
+
+		if (DatumGetInt64(heap_getattr(tup, 3, RelationGetDescr(rel), &isnull)) == entry_id)
+			simple_heap_delete(rel, &tup->t_self);
+	}
+	systable_endscan(scan);
+	list_free(indexes);
+	table_close(rel, NoLock);
 }
 
 /*
@@ -490,7 +545,7 @@ LedgerAppendEntry(int32 table_id, const char *row_key, int32 version,
 static void
 InsertEntryRow(int64 entry, int64 txn, int32 table_id, const char *row_key,
 			   int key_len, int32 version, const uint8 *hash,
-			   const RetentionStamp *stamp)
+			   const RetentionStamp *stamp, ItemPointer row_tid)
 {
 	Datum	   *values;
 	bool	   *nulls;
@@ -505,9 +560,8 @@ InsertEntryRow(int64 entry, int64 txn, int32 table_id, const char *row_key,
 		CurrentResourceOwner = TopTransactionResourceOwner;
 		open_rel = table_open(oids.row_rel, RowExclusiveLock);
 		open_idx = CatalogOpenIndexes(open_rel);
-		open_estate = CreateExecutorState();
-		open_slot = MakeSingleTupleTableSlot(RelationGetDescr(open_rel), &TTSOpsHeapTuple);
-		open_preds = palloc0(sizeof(ExprState *) * Max(open_idx->ri_NumIndices, 1));
+		open_due = NULL;
+		open_due_idx = NULL;
 		open_lxid = MyProc->lxid;
 		CurrentResourceOwner = save;
 		MemoryContextSwitchTo(oldcxt);
@@ -545,10 +599,11 @@ InsertEntryRow(int64 entry, int64 txn, int32 table_id, const char *row_key,
 	{
 		HeapTuple	tup = heap_form_tuple(RelationGetDescr(open_rel), values, nulls);
 
-		simple_heap_insert(open_rel, tup);
-		InsertEntryIndexes(tup);
+		CatalogTupleInsertWithInfo(open_rel, tup, open_idx);
 		heap_freetuple(tup);
 	}
+	if (stamp != NULL && stamp->has_until && stamp->has_class)
+		InsertDueRow(entry, table_id, values[3], version, h, stamp, row_tid);
 	pfree(DatumGetPointer(values[3]));
 	pfree(h);
 	pfree(values);
@@ -562,13 +617,14 @@ InsertEntryRow(int64 entry, int64 txn, int32 table_id, const char *row_key,
  */
 int64
 LedgerAppendEntryStamped(int32 table_id, const char *row_key, int32 version,
-						 const uint8 *hash, const RetentionStamp *stamp)
+						 const uint8 *hash, const RetentionStamp *stamp,
+						 ItemPointer row_tid)
 {
 	int64		txn = LedgerCurrentTxn();
 	int64		entry = nextval_internal(oids.row_seq, false);
 
 	InsertEntryRow(entry, txn, table_id, row_key, strlen(row_key), version,
-				   hash, stamp);
+				   hash, stamp, row_tid);
 	return entry;
 }
 
@@ -972,7 +1028,7 @@ LedgerDrainPending(Oid relid)
 			if (e->matsub != InvalidSubTransactionId)
 				continue;
 			InsertEntryRow(e->entry_id, txn, e->table_id, buf_keys.data + e->key_off,
-						   e->key_len, 1, e->hash, NULL);
+						   e->key_len, 1, e->hash, NULL, NULL);
 			e->matsub = GetCurrentSubTransactionId();
 			buf_nmat++;
 		}

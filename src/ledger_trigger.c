@@ -116,10 +116,11 @@ WriteHistory(Relation rel, const char *history, HeapTuple oldtup,
 /*
  * Highest version the ledger holds for a key (0 when none), and that
  * entry's retention stamp (retention hook, issue 4: an earlier stamp is a
- * floor for the new version), read in the same query.
+ * floor for the new version) and id (its row in the due queue gives way to
+ * the new version's), read in the same query.
  */
 static int32
-LatestVersion(int32 table_id, const char *key, RetentionStamp *prev)
+LatestVersion(int32 table_id, const char *key, RetentionStamp *prev, int64 *prev_entry)
 {
 	Oid			argtypes[2] = {INT4OID, TEXTOID};
 	Datum		values[2];
@@ -130,9 +131,10 @@ LatestVersion(int32 table_id, const char *key, RetentionStamp *prev)
 	TupleDesc	desc;
 
 	memset(prev, 0, sizeof(*prev));
+	*prev_entry = 0;
 	values[0] = Int32GetDatum(table_id);
 	values[1] = CStringGetTextDatum(key);
-	rc = SPI_execute_with_args("SELECT version, retention_class, retention_basis, retain_until "
+	rc = SPI_execute_with_args("SELECT version, retention_class, retention_basis, retain_until, entry_id "
 							   "FROM scsm.ledger_row WHERE table_id = $1 AND row_key = $2 "
 							   "ORDER BY version DESC, entry_id DESC LIMIT 1",
 							   2, argtypes, values, NULL, true, 1);
@@ -151,6 +153,8 @@ LatestVersion(int32 table_id, const char *key, RetentionStamp *prev)
 	d = SPI_getbinval(tup, desc, 4, &isnull);
 	prev->has_until = !isnull;
 	prev->retain_until = isnull ? 0 : DatumGetTimestampTz(d);
+	d = SPI_getbinval(tup, desc, 5, &isnull);
+	*prev_entry = isnull ? 0 : DatumGetInt64(d);
 	d = SPI_getbinval(tup, desc, 1, &isnull);
 	return isnull ? 0 : DatumGetInt32(d);
 }
@@ -177,6 +181,7 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 	RetentionStamp prev;
 	RetentionStamp stamp;
 	bool		have_prev = false;
+	int64		prev_entry = 0;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) ||
 		!TRIGGER_FIRED_AFTER(td->tg_event) ||
@@ -233,7 +238,7 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 		GetUserIdAndSecContext(&save_userid, &save_sec);
 		SetUserIdAndSecContext(LedgerOwnerId(),
 							   save_sec | SECURITY_LOCAL_USERID_CHANGE);
-		version = LatestVersion(table_id, key, &prev);
+		version = LatestVersion(table_id, key, &prev, &prev_entry);
 		have_prev = true;
 		if (version == 0)
 			version = 1;		/* a row that predates the ledger */
@@ -269,7 +274,12 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 		!stamp.has_class && !stamp.has_basis && !stamp.has_until)
 		LedgerBufferEntry(table_id, key, hash);
 	else
-		LedgerAppendEntryStamped(table_id, key, version, hash, &stamp);
+	{
+		/* only the latest version of a key waits in retention's due queue */
+		if (have_prev && prev.has_until && prev_entry != 0)
+			LedgerDueForget(table_id, prev.retain_until, prev_entry);
+		LedgerAppendEntryStamped(table_id, key, version, hash, &stamp, &tuple->t_self);
+	}
 	return PointerGetDatum(NULL);
 }
 

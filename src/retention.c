@@ -15,16 +15,19 @@
  * receives at its next transaction).
  *
  * scsm.retention_dispose_batch() disposes of a batch of due rows with a
- * fixed number of steps, whatever the batch size: one query lists the
- * candidates (scsm.retention_candidates, which checks expiry, holds and
- * approvals; the table's disposal lock, an advisory lock, keeps a second
- * disposer out); C reads each row
+ * fixed number of steps, whatever the batch size: the candidates come from
+ * the due queue (scsm.retention_due), read by its index in C for an
+ * append-only table no legal hold can apply to (CandidatesFromQueue), else
+ * through one query (scsm.retention_candidates, which checks expiry, holds
+ * and approvals); the table's disposal lock, an advisory lock, keeps a
+ * second disposer out.  C reads each row
  * and checks its hash against the ledger (an altered row is kept and
  * reported); then one statement each writes the archive copies, the
  * anonymised replacements and the DELETE (by row address), the batch's
  * certificates go in as one protected row of scsm.disposal_batch with one
  * ledger entry (LedgerWriteCertBatch, a line per disposed row version), and
- * the disposed entries leave the due index by a direct update.  The ledger's
+ * the disposed entries leave the due queue (scsm.retention_due, heap deletes
+ * by row address; their stamps in scsm.ledger_row stay as written).  The ledger's
  * refusal trigger lets that DELETE through because ledger_disposal_active is
  * set, which no SQL can do.  A batch that fails (a foreign key still
  * pointing at a record, say) is retried row by row in subtransactions, and
@@ -40,8 +43,10 @@
 #include <sys/resource.h>
 #endif
 
+#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/heapam.h"
+#include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
@@ -63,6 +68,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -84,6 +90,9 @@ PG_FUNCTION_INFO_V1(scsm_retention_config_changed);
 PG_FUNCTION_INFO_V1(scsm_retention_guard);
 PG_FUNCTION_INFO_V1(scsm_retention_apply_exception);
 PG_FUNCTION_INFO_V1(scsm_retention_dispose_batch);
+PG_FUNCTION_INFO_V1(scsm_retention_restamp);
+PG_FUNCTION_INFO_V1(scsm_retention_due_follow);
+PG_FUNCTION_INFO_V1(scsm_retention_due_guard);
 
 /* scsm.retention_clock: test clock, superuser only ('' = real time) */
 static char *retention_clock = NULL;
@@ -586,8 +595,8 @@ scsm_retention_config_changed(PG_FUNCTION_ARGS)
 /*
  * BEFORE UPDATE OF retain_until, retention_basis, retention_class ON
  * scsm.ledger_row FOR EACH ROW (ENABLE ALWAYS): a written stamp may only
- * be lengthened.  Disposal clears it (flag set by this file), an approved
- * exception lowers it (likewise); nothing else can shorten it.
+ * be lengthened.  An approved exception lowers it (flag set by this file);
+ * nothing else can shorten or clear it, disposal included.
  */
 Datum
 scsm_retention_guard(PG_FUNCTION_ARGS)
@@ -616,7 +625,7 @@ scsm_retention_guard(PG_FUNCTION_ARGS)
 	desc = RelationGetDescr(td->tg_relation);
 	oldt = td->tg_trigtuple;
 	newt = td->tg_newtuple;
-	if (retention_disposing || retention_exception_active)
+	if (retention_exception_active)
 		return PointerGetDatum(newt);
 
 	a_until = SPI_fnumber(desc, "retain_until");
@@ -672,9 +681,216 @@ LogEvent(const char *event, Oid relid, int64 count, const char *detail_json)
 }
 
 /*
+ * Set by this file's code while it writes the due queue itself (set-based,
+ * after restamping ledger entries, or the row trigger below): the queue's
+ * row triggers then leave the work to it.  Never settable from SQL.
+ */
+static bool retention_due_sync = false;
+
+/*
+ * Raise (lengthen) or lower (an approved exception) retain_until of the
+ * entries of a class still waiting in the due queue to basis + period,
+ * optionally for one table or one organisation only, then move their queue
+ * rows in one statement.  Runs inside SPI as the ledger owner; returns how
+ * many entries changed.  Disposed entries keep the stamp they went under.
+ */
+static uint64
+RestampClass(Datum class_id, Datum period, bool lengthen, Datum schema, Datum table,
+			 bool all_tables, Datum org, bool all_orgs)
+{
+	Oid			types[5] = {INT4OID, INTERVALOID, TEXTOID, TEXTOID, INT8OID};
+	Datum		args[5];
+	char		nulls[5] = "     ";
+	uint64		n;
+
+	args[0] = class_id;
+	args[1] = period;
+	args[2] = schema;
+	args[3] = table;
+	args[4] = org;
+	if (all_tables)
+		nulls[2] = nulls[3] = 'n';
+	if (all_orgs)
+		nulls[4] = 'n';
+	retention_due_sync = true;
+	retention_exception_active = !lengthen;
+	PG_TRY();
+	{
+		char	   *q = psprintf("UPDATE scsm.ledger_row l "
+								 "   SET retain_until = ((l.retention_basis AT TIME ZONE 'UTC') + $2) AT TIME ZONE 'UTC' "
+								 "  FROM scsm.ledger_table lt, scsm.retention_due d "
+								 " WHERE d.class_id = $1 AND d.table_id = lt.table_id "
+								 "   AND l.table_id = d.table_id AND l.row_key = d.row_key AND l.entry_id = d.entry_id "
+								 "   AND l.retention_class = $1 AND l.retain_until IS NOT NULL "
+								 "   AND l.retention_basis IS NOT NULL "
+								 "   AND l.retain_until %s ((l.retention_basis AT TIME ZONE 'UTC') + $2) AT TIME ZONE 'UTC' "
+								 "   AND ($3::text IS NULL OR (lt.schema_name = $3 AND lt.table_name = $4)) "
+								 "   AND ($5::bigint IS NULL OR (l.row_key::jsonb ->> 'org_id') = $5::text)",
+								 lengthen ? "<" : ">");
+
+		if (SPI_execute_with_args(q, 5, types, args, nulls, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not restamp the records of a retention class");
+		n = SPI_processed;
+		/* the queue rows follow, all at once */
+		if (n > 0 &&
+			SPI_execute_with_args("UPDATE scsm.retention_due d SET retain_until = l.retain_until "
+								  "  FROM scsm.ledger_row l "
+								  " WHERE d.class_id = $1 AND l.table_id = d.table_id AND l.row_key = d.row_key "
+								  "   AND l.entry_id = d.entry_id AND l.retain_until IS NOT NULL "
+								  "   AND d.retain_until <> l.retain_until",
+								  1, types, args, NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not move the due queue with the stamps");
+	}
+	PG_FINALLY();
+	{
+		retention_due_sync = false;
+		retention_exception_active = false;
+	}
+	PG_END_TRY();
+	return n;
+}
+
+/*
+ * scsm.retention_restamp(class_id integer, period interval) -> bigint:
+ * a lengthened class raises retain_until of its records still waiting for
+ * disposal (called by the class's trigger, as the extension's owner).
+ */
+Datum
+scsm_retention_restamp(PG_FUNCTION_ARGS)
+{
+	Oid			save_userid;
+	int			save_sec;
+	uint64		n;
+
+	SPI_connect();
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	n = RestampClass(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), true, (Datum) 0, (Datum) 0, true,
+					 (Datum) 0, true);
+	SetUserIdAndSecContext(save_userid, save_sec);
+	SPI_finish();
+	PG_RETURN_INT64((int64) n);
+}
+
+/*
+ * AFTER UPDATE OF retain_until ON scsm.ledger_row FOR EACH ROW WHEN (the
+ * value changed): whoever changed a written stamp (a superuser's UPDATE,
+ * say), the entry's row in the due queue follows, so the queue never says a
+ * record is due before its stamp does.  An entry without a queue row
+ * (disposed, or an earlier version) keeps none.  Restamping a class moves
+ * the queue itself, in one statement.
+ */
+Datum
+scsm_retention_due_follow(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	Oid			types[4] = {INT4OID, TIMESTAMPTZOID, INT8OID, TIMESTAMPTZOID};
+	Datum		args[4];
+	bool		onull,
+				nnull,
+				isnull;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || !TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("scsm.retention_due_follow() must be an AFTER UPDATE row trigger")));
+	if (retention_due_sync)
+		return PointerGetDatum(NULL);
+	desc = RelationGetDescr(td->tg_relation);
+	args[0] = heap_getattr(td->tg_trigtuple, SPI_fnumber(desc, "table_id"), desc, &isnull);
+	args[1] = heap_getattr(td->tg_trigtuple, SPI_fnumber(desc, "retain_until"), desc, &onull);
+	args[2] = heap_getattr(td->tg_trigtuple, SPI_fnumber(desc, "entry_id"), desc, &isnull);
+	args[3] = heap_getattr(td->tg_newtuple, SPI_fnumber(desc, "retain_until"), desc, &nnull);
+	if (onull)
+		return PointerGetDatum(NULL);	/* had no queue row */
+	SPI_connect();
+	retention_due_sync = true;
+	PG_TRY();
+	{
+		if (nnull)
+			(void) SPI_execute_with_args("DELETE FROM scsm.retention_due d "
+										 "WHERE d.table_id = $1 AND d.retain_until = $2 AND d.entry_id = $3",
+										 3, types, args, NULL, false, 0);
+		else
+			(void) SPI_execute_with_args("UPDATE scsm.retention_due d SET retain_until = $4 "
+										 "WHERE d.table_id = $1 AND d.retain_until = $2 AND d.entry_id = $3",
+										 4, types, args, NULL, false, 0);
+	}
+	PG_FINALLY();
+	{
+		retention_due_sync = false;
+	}
+	PG_END_TRY();
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * BEFORE INSERT OR UPDATE ON scsm.retention_due FOR EACH ROW (ENABLE
+ * ALWAYS): the write path and disposal write the queue directly from C (no
+ * trigger fires), this file's code moves it with the stamps; any row
+ * written through SQL otherwise, by anyone, must be an exact copy of its
+ * ledger entry's stamp, key, version, hash and class, so no UPDATE or
+ * INSERT can make a record due before its stamp says (55000).  Removing a
+ * row only keeps its record longer.  pg_restore (restore mode) loads the
+ * dumped queue as it was.
+ */
+Datum
+scsm_retention_due_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	HeapTuple	newt;
+	TupleDesc	desc;
+	Oid			types[7] = {INT4OID, TIMESTAMPTZOID, INT8OID, TEXTOID, INT4OID, BYTEAOID, INT4OID};
+	Datum		args[7];
+	char		nulls[7] = "       ";
+	bool		found;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("scsm.retention_due_guard() must be a BEFORE INSERT OR UPDATE row trigger")));
+	newt = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	if (retention_due_sync || scsm_restore_mode)
+		return PointerGetDatum(newt);
+	desc = RelationGetDescr(td->tg_relation);
+	for (int i = 0; i < 7; i++)
+	{
+		bool		isnull;
+
+		args[i] = heap_getattr(newt, i + 1, desc, &isnull);
+		if (isnull)
+			nulls[i] = 'n';
+	}
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT 1 FROM scsm.ledger_row l "
+							  "WHERE l.table_id = $1 AND l.row_key = $4 AND l.entry_id = $3 "
+							  "  AND l.version = $5 AND l.row_hash = $6 "
+							  "  AND l.retention_class = $7 AND l.retain_until = $2",
+							  7, types, args, nulls, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read scsm.ledger_row");
+	found = SPI_processed > 0;
+	SPI_finish();
+	if (!found)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("a row of the due queue must match its ledger entry"),
+				 errdetail("Entry " INT64_FORMAT " of table %d has no such stamp in scsm.ledger_row.",
+						   DatumGetInt64(args[2]), DatumGetInt32(args[0])),
+				 errhint("The due queue follows the stamps in scsm.ledger_row; change those instead.")));
+	return PointerGetDatum(newt);
+}
+
+/*
  * AFTER UPDATE ON scsm.retention_exception FOR EACH ROW: when an
  * exception becomes approved (its BEFORE trigger has checked who approves),
- * lower retain_until of the records it covers to basis + its period.
+ * lower retain_until of the records it covers to basis + its period: those
+ * still waiting in the due queue (their queue rows follow, trigger
+ * scsm_retention_due_follow); disposed records keep the stamp they went
+ * under.
  */
 Datum
 scsm_retention_apply_exception(PG_FUNCTION_ARGS)
@@ -685,8 +901,8 @@ scsm_retention_apply_exception(PG_FUNCTION_ARGS)
 	bool		isnull;
 	char	   *status;
 	Datum		args[5];
-	char		nulls[5] = "     ";
-	Oid			types[5] = {INT4OID, INTERVALOID, TEXTOID, TEXTOID, INT8OID};
+	bool		all_tables,
+				all_orgs;
 	Oid			save_userid;
 	int			save_sec;
 	uint64		n;
@@ -709,41 +925,15 @@ scsm_retention_apply_exception(PG_FUNCTION_ARGS)
 	}
 	args[0] = heap_getattr(newt, SPI_fnumber(desc, "class_id"), desc, &isnull);
 	args[1] = heap_getattr(newt, SPI_fnumber(desc, "period"), desc, &isnull);
-	args[2] = heap_getattr(newt, SPI_fnumber(desc, "schema_name"), desc, &isnull);
-	if (isnull)
-		nulls[2] = 'n';
+	args[2] = heap_getattr(newt, SPI_fnumber(desc, "schema_name"), desc, &all_tables);
 	args[3] = heap_getattr(newt, SPI_fnumber(desc, "table_name"), desc, &isnull);
-	if (isnull)
-		nulls[3] = 'n';
-	args[4] = heap_getattr(newt, SPI_fnumber(desc, "org_id"), desc, &isnull);
-	if (isnull)
-		nulls[4] = 'n';
+	all_tables = all_tables || isnull;
+	args[4] = heap_getattr(newt, SPI_fnumber(desc, "org_id"), desc, &all_orgs);
 
 	SPI_connect();
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	retention_exception_active = true;
-	PG_TRY();
-	{
-		if (SPI_execute_with_args(
-								  "UPDATE scsm.ledger_row l "
-								  "   SET retain_until = ((l.retention_basis AT TIME ZONE 'UTC') + $2) AT TIME ZONE 'UTC' "
-								  "  FROM scsm.ledger_table lt "
-								  " WHERE l.retention_class = $1 AND l.retain_until IS NOT NULL "
-								  "   AND l.retention_basis IS NOT NULL "
-								  "   AND l.retain_until > ((l.retention_basis AT TIME ZONE 'UTC') + $2) AT TIME ZONE 'UTC' "
-								  "   AND lt.table_id = l.table_id "
-								  "   AND ($3::text IS NULL OR (lt.schema_name = $3 AND lt.table_name = $4)) "
-								  "   AND ($5::bigint IS NULL OR (l.row_key::jsonb ->> 'org_id') = $5::text)",
-								  5, types, args, nulls, false, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "could not apply the retention exception");
-	}
-	PG_FINALLY();
-	{
-		retention_exception_active = false;
-	}
-	PG_END_TRY();
-	n = SPI_processed;
+	n = RestampClass(args[0], args[1], false, args[2], args[3], all_tables, args[4], all_orgs);
 	LogEvent("exception_applied", InvalidOid, (int64) n,
 			 psprintf("{\"exception_id\": " INT64_FORMAT "}",
 					  DatumGetInt64(heap_getattr(newt, SPI_fnumber(desc, "exception_id"), desc, &isnull))));
@@ -764,7 +954,7 @@ typedef struct DisposeTarget
 	char	   *stmt_arch;		/* archive copies of rows about to go */
 	char	   *stmt_anon;		/* delete + anonymised replacement */
 	char	   *stmt_del;		/* delete by row address */
-	char	   *stmt_mark;		/* clear retain_until of the disposed entries */
+	char	   *stmt_find;		/* row addresses by key (queue path) */
 	char	   *stmt_hist;		/* earlier versions, versioned only */
 	Datum		details;		/* jsonb text for certificates, or 0 */
 } DisposeTarget;
@@ -843,21 +1033,13 @@ BuildStatements(DisposeTarget *t)
 	appendStringInfo(&q, "DELETE FROM ONLY %s t WHERE t.ctid = ANY ($1::pg_catalog.tid[])", t->qrel);
 	t->stmt_del = q.data;
 
-	/*
-	 * A disposed row's entries leave the due index: for a versioned table,
-	 * every entry of the disposed keys ($2); append-only tables go through
-	 * ClearDue.
-	 */
-	if (t->versioned)
-	{
-		initStringInfo(&q);
-		appendStringInfo(&q,
-						 "UPDATE scsm.ledger_row l SET retain_until = NULL "
-						 "WHERE l.table_id = %d AND l.row_key = ANY ($2::text[]) AND l.retain_until IS NOT NULL "
-						 "AND $1::pg_catalog.tid[] IS NOT NULL",
-						 t->table_id);
-		t->stmt_mark = q.data;
-	}
+	/* $1 keys: the position of each key found and its row's address */
+	initStringInfo(&q);
+	appendStringInfo(&q,
+					 "SELECT k.scsm_i, t.ctid FROM pg_catalog.unnest($1::text[]) WITH ORDINALITY k(scsm_key, scsm_i) "
+					 "JOIN ONLY %s t ON %s",
+					 t->qrel, LedgerKeyPredicate(t->info, "t", "k.scsm_key"));
+	t->stmt_find = q.data;
 
 	if (!t->versioned)
 		return;
@@ -889,14 +1071,15 @@ BuildStatements(DisposeTarget *t)
 enum
 {
 	CAND_ENTRY = 1, CAND_KEY, CAND_VERSION, CAND_HASH, CAND_CLASS, CAND_UNTIL,
-	CAND_ACTION, CAND_ANON, CAND_REVIEW, CAND_APPROVER, CAND_LTID, CAND_RTID
+	CAND_ACTION, CAND_ANON, CAND_REVIEW, CAND_APPROVER, CAND_DTID, CAND_RTID,
+	CAND_NCOLS = CAND_RTID
 };
 
 /* One growing array per certificate column, and the other per-batch lists. */
 typedef struct DisposeArrays
 {
 	ArrayBuildState *cols[LEDGER_CERT_COLS];	/* key .. approver (cert_col order) */
-	ArrayBuildState *ltids;		/* ledger entries to clear */
+	ArrayBuildState *qtids;		/* due queue rows to delete */
 	ArrayBuildState *dtids;		/* rows to DELETE (delete and archive) */
 	ArrayBuildState *atids,		/* archive: addresses, keys, versions, hashes */
 			   *akeys,
@@ -961,78 +1144,26 @@ TidDatumCmp(const void *a, const void *b)
 }
 
 /*
- * Clear retain_until of the disposed entries of an append-only table (the
- * ledger_row versions the candidate list returned): they leave the due
- * index.  A direct heap update with the index entries the executor would
- * make, so a batch pays no statement and trigger overhead per entry;
- * disposal is the one writer allowed to clear a stamp (scsm_retention_guard
- * lets it through anyway).  The entries are not locked beforehand (the
- * table's disposal lock keeps other disposers out); an entry that the
- * sealer (its block) or a class change updated meanwhile is followed to its
- * newest version, as an UPDATE in READ COMMITTED would.
+ * The disposed entries leave the due queue: heap deletes of their queue
+ * rows (the addresses the candidate list returned), in the order of the
+ * queue's pages.  Nothing in scsm.ledger_row changes: the stamp stays, and
+ * the certificate says the entry was disposed of.  The queue rows are not
+ * locked beforehand (the table's disposal lock keeps other disposers out);
+ * a row that a class change or an exception moved meanwhile makes the
+ * delete fail, and with it the batch, which is then retried row by row
+ * against the new stamps.
  */
 static void
-ClearDue(ArrayBuildState *ltids)
+DeleteDue(ArrayBuildState *qtids)
 {
-	Relation	rel = table_open(LedgerRowRelid(), RowExclusiveLock);
-	TupleDesc	desc = RelationGetDescr(rel);
-	int			att = SPI_fnumber(desc, "retain_until");
-	EState	   *estate = CreateExecutorState();
-	ResultRelInfo *rri = makeNode(ResultRelInfo);
-	TupleTableSlot *slot = ExecInitExtraTupleSlot(estate, desc, &TTSOpsHeapTuple);
-	Datum		nullval = (Datum) 0;
-	bool		isnull = true;
-	CommandId	cid = GetCurrentCommandId(true);
+	Relation	rel = table_open(LedgerDueRelid(), RowExclusiveLock);
 
-	if (att <= 0)
-		elog(ERROR, "scsm.ledger_row has no column retain_until");
-	InitResultRelInfo(rri, rel, 1, NULL, 0);
-	ExecOpenIndices(rri, false);
-	/* in the order of the entries in the heap (roughly that of their keys) */
-	qsort(ltids->dvalues, ltids->nelems, sizeof(Datum), TidDatumCmp);
-	for (int i = 0; i < ltids->nelems; i++)
+	qsort(qtids->dvalues, qtids->nelems, sizeof(Datum), TidDatumCmp);
+	for (int i = 0; i < qtids->nelems; i++)
 	{
-		ItemPointerData tid = *(ItemPointer) DatumGetPointer(ltids->dvalues[i]);
-		HeapTuple	newtup;
-
-		for (;;)
-		{
-			HeapTupleData oldtup;
-			Buffer		buf;
-			TM_Result	res;
-			TM_FailureData tmfd;
-			LockTupleMode lockmode;
-
-			oldtup.t_self = tid;
-			if (!heap_fetch(rel, SnapshotAny, &oldtup, &buf, false))
-				elog(ERROR, "ledger entry (%u,%u) vanished during disposal",
-					 ItemPointerGetBlockNumber(&tid), ItemPointerGetOffsetNumber(&tid));
-			newtup = heap_modify_tuple_by_cols(&oldtup, desc, 1, &att, &nullval, &isnull);
-			ReleaseBuffer(buf);
-			res = heap_update(rel, &tid, newtup, cid, InvalidSnapshot, true, &tmfd, &lockmode);
-			if (res == TM_Ok)
-				break;
-			heap_freetuple(newtup);
-			if (res == TM_Updated && !ItemPointerEquals(&tmfd.ctid, &tid))
-			{
-				tid = tmfd.ctid;	/* updated meanwhile: its newest version */
-				continue;
-			}
-			elog(ERROR, "ledger entry (%u,%u) changed during disposal",
-				 ItemPointerGetBlockNumber(&tid), ItemPointerGetOffsetNumber(&tid));
-		}
-		if (!HeapTupleIsHeapOnly(newtup))
-		{
-			ExecStoreHeapTuple(newtup, slot, false);
-			(void) ExecInsertIndexTuples(rri, slot, estate, false, false, NULL, NIL);
-			ExecClearTuple(slot);
-		}
-		ResetPerTupleExprContext(estate);
-		heap_freetuple(newtup);
+		CHECK_FOR_INTERRUPTS();
+		simple_heap_delete(rel, (ItemPointer) DatumGetPointer(qtids->dvalues[i]));
 	}
-	ExecCloseIndices(rri);
-	ExecResetTupleTable(estate->es_tupleTable, false);
-	FreeExecutorState(estate);
 	table_close(rel, NoLock);
 	CommandCounterIncrement();
 }
@@ -1083,9 +1214,9 @@ DirectDelete(Oid relid, ArrayBuildState *tids)
 }
 
 /*
- * The writes of a batch, once the rows are locked and checked: archive
- * copies, anonymised replacements, the DELETE, the certificates with their
- * ledger entries, the due index, the history of versioned rows.
+ * The writes of a batch, once the rows are checked: archive copies,
+ * anonymised replacements, the DELETE, the history of versioned rows, the
+ * certificates with their ledger entry, the due queue.
  */
 static void
 WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
@@ -1186,21 +1317,427 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
 		elog(ERROR, "disposal wrote no certificate");
 	TM("certledger");
 
-	/* the disposed entries leave the due index */
-	{
-		Oid			mt[2] = {TIDARRAYOID, TEXTARRAYOID};
-		Datum		ma[2];
+	/* the disposed entries leave the due queue */
+	DeleteDue(arr->qtids);
+	TM("due");
+}
 
-		if (!t->versioned)
-			ClearDue(arr->ltids);
-		else
+/* One disposal candidate: the columns of the candidate list (CAND_*). */
+typedef struct DisposeCand
+{
+	Datum		v[CAND_NCOLS];
+	bool		n[CAND_NCOLS];
+	char	   *action;			/* delete, anonymise or archive */
+	char	   *anon;			/* anonymise: the columns, as text */
+	bool		checked;		/* read by its address and hash checked already */
+} DisposeCand;
+
+#define CV(c, col) ((c)->v[(col) - 1])
+
+/* The candidates of scsm.retention_candidates (the general path), via SPI. */
+static DisposeCand *
+CandidatesFromSQL(DisposeTarget *t, Datum ids, int32 max_rows, uint64 *ncand)
+{
+	Oid			ctypes[3] = {REGCLASSOID, INT4OID, INT8ARRAYOID};
+	Datum		cargs[3];
+	char		cnulls[3] = "   ";
+	SPITupleTable *tt;
+	DisposeCand *c;
+
+	cargs[0] = ObjectIdGetDatum(t->info->relid);
+	cargs[1] = Int32GetDatum(max_rows);
+	if (max_rows <= 0)
+		cnulls[1] = 'n';
+	cargs[2] = ids;
+	if (ids == (Datum) 0)
+		cnulls[2] = 'n';
+	if (SPI_execute_with_args("SELECT scsm_entry_id, scsm_row_key, scsm_version, scsm_row_hash, scsm_class_name, "
+							  "scsm_retain_until, scsm_action, scsm_anon_cols, scsm_review_id, scsm_approved_by, "
+							  "scsm_due_tid, scsm_row_tid "
+							  "FROM scsm.retention_candidates($1, $2, $3, 'eligible')",
+							  3, ctypes, cargs, cnulls, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not list the disposal candidates");
+	tt = SPI_tuptable;
+	*ncand = SPI_processed;
+	if (tt->tupdesc->natts != CAND_NCOLS)
+		elog(ERROR, "unexpected shape of the disposal candidates");
+	c = palloc0(sizeof(DisposeCand) * Max(*ncand, 1));
+	for (uint64 i = 0; i < *ncand; i++)
+	{
+		heap_deform_tuple(tt->vals[i], tt->tupdesc, c[i].v, c[i].n);
+		c[i].action = c[i].n[CAND_ACTION - 1] ? "delete" : TextDatumGetCString(CV(&c[i], CAND_ACTION));
+		if (strcmp(c[i].action, "anonymise") == 0)
+			c[i].anon = SPI_getvalue(tt->vals[i], tt->tupdesc, CAND_ANON);
+	}
+	return c;
+}
+
+/* What the queue path needs to know of a retention class. */
+typedef struct DueClass
+{
+	int32		class_id;
+	Datum		name;			/* text */
+	Datum		action;			/* text */
+	char	   *action_c;
+	Datum		anon;			/* text[], or 0 */
+	char	   *anon_c;
+	bool		needs_approval;
+} DueClass;
+
+/*
+ * May an active legal hold apply to the table?  (A hold names the table,
+ * or, as a case hold, no table at all.)  Then the general path decides row
+ * by row.
+ */
+static bool
+HoldMayApply(DisposeTarget *t)
+{
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		args[2];
+	bool		isnull;
+
+	args[0] = CStringGetTextDatum(t->info->nspname);
+	args[1] = CStringGetTextDatum(t->info->relname);
+	if (SPI_execute_with_args("SELECT EXISTS (SELECT 1 FROM scsm.legal_hold h WHERE h.released_at IS NULL "
+							  "AND (h.table_name IS NULL OR (h.schema_name = $1 AND h.table_name = $2)))",
+							  2, types, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read the legal holds");
+	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/*
+ * Has any row of the table a disposal review?  (Reviews are listed for
+ * classes that need approval; a class changed since keeps them, and a
+ * certificate names its review wherever there is one.)
+ */
+static bool
+AnyReview(DisposeTarget *t)
+{
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		args[2];
+	bool		isnull;
+
+	args[0] = CStringGetTextDatum(t->info->nspname);
+	args[1] = CStringGetTextDatum(t->info->relname);
+	if (SPI_execute_with_args("SELECT EXISTS (SELECT 1 FROM scsm.disposal_review r "
+							  "WHERE r.schema_name = $1 AND r.table_name = $2)",
+							  2, types, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read the disposal reviews");
+	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/* The retention classes (a small table), for the queue path. */
+static DueClass *
+LoadClasses(int *n)
+{
+	DueClass   *cl;
+	SPITupleTable *tt;
+
+	if (SPI_execute("SELECT class_id, name, action, anonymise_columns, needs_approval FROM scsm.retention_class",
+					true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the retention classes");
+	tt = SPI_tuptable;
+	*n = (int) SPI_processed;
+	cl = palloc0(sizeof(DueClass) * Max(*n, 1));
+	for (int i = 0; i < *n; i++)
+	{
+		bool		isnull;
+
+		cl[i].class_id = DatumGetInt32(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull));
+		cl[i].name = SPI_getbinval(tt->vals[i], tt->tupdesc, 2, &isnull);
+		cl[i].action = SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull);
+		cl[i].action_c = TextDatumGetCString(cl[i].action);
+		cl[i].anon = SPI_getbinval(tt->vals[i], tt->tupdesc, 4, &isnull);
+		if (isnull)
+			cl[i].anon = (Datum) 0;
+		cl[i].anon_c = SPI_getvalue(tt->vals[i], tt->tupdesc, 4);
+		cl[i].needs_approval = DatumGetBool(SPI_getbinval(tt->vals[i], tt->tupdesc, 5, &isnull));
+	}
+	return cl;
+}
+
+/*
+ * The review of an entry in scsm.disposal_review, by its unique index on
+ * entry_id: false when there is none; else its id and who decided (NULL
+ * while pending, d->n says so) go into the candidate, as the general path's
+ * join puts them, and *approved says whether it is approved.
+ */
+static bool
+FindReview(Relation rrel, Oid ridx, Snapshot snap, int64 entry, DisposeCand *d, bool *approved)
+{
+	TupleDesc	desc = RelationGetDescr(rrel);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	bool		found = false;
+
+	*approved = false;
+	ScanKeyInit(&key, AttnoByName(desc, "entry_id"), BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(entry));
+	scan = systable_beginscan(rrel, ridx, true, snap, 1, &key);
+	if (HeapTupleIsValid(tup = systable_getnext(scan)))
+	{
+		bool		isnull;
+		Datum		v = heap_getattr(tup, AttnoByName(desc, "status"), desc, &isnull);
+
+		found = true;
+		*approved = !isnull && strcmp(TextDatumGetCString(v), "approved") == 0;
+		v = heap_getattr(tup, AttnoByName(desc, "review_id"), desc, &isnull);
+		CV(d, CAND_REVIEW) = v;
+		d->n[CAND_REVIEW - 1] = isnull;
+		v = heap_getattr(tup, AttnoByName(desc, "decided_by"), desc, &isnull);
+		CV(d, CAND_APPROVER) = isnull ? (Datum) 0 : datumCopy(v, false, -1);
+		d->n[CAND_APPROVER - 1] = isnull;
+	}
+	systable_endscan(scan);
+	return found;
+}
+
+/*
+ * Where the queue path's last scan of a table stopped reading, per backend
+ * (a few tables, by table_id modulo DUE_MARKS; a lost mark costs a scan from
+ * the start).  Only an order of reading: see CandidatesFromQueue.
+ */
+typedef struct DueMark
+{
+	bool		valid;
+	int32		table_id;
+	TimestampTz until;
+} DueMark;
+
+#define DUE_MARKS 32
+static DueMark due_marks[DUE_MARKS];
+
+/*
+ * The queue path, for the common case: an append-only table to which no
+ * active legal hold can apply.  The candidates are read from the due queue
+ * by its index in C (no statement per batch): due entries in retain_until
+ * order, of classes that need no approval or with an approved review.  Each
+ * row is read at the address its queue row remembers and its hash checked
+ * against the entry's; an address that no longer holds the row (a restored
+ * or rewritten table, a row altered or deleted around the rules) is looked
+ * up by key with one statement for all such rows.  Returns NULL when the
+ * general path must decide (a hold may apply, or a due entry's row is gone:
+ * the general path passes over such rows without counting them).
+ */
+static DisposeCand *
+CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
+{
+	int			nclass;
+	DueClass   *classes;
+	DueClass   *cl = NULL;
+	Relation	due,
+				rel,
+				rrel = NULL;
+	Oid			dueidx,
+				ridx = InvalidOid;
+	List	   *indexes;
+	ScanKeyData key[3];
+	SysScanDesc scan;
+	HeapTuple	qt;
+	Snapshot	snap;
+	TupleTableSlot *slot;
+	DisposeCand *c;
+	uint64		n = 0;
+	uint64		size = Min(max_rows, 1024);
+	uint64		nmiss = 0;
+	uint64	   *miss;
+	TupleDesc	qdesc;
+	BlockNumber nblocks;
+	bool		any_review;
+	DueMark    *mark;
+	bool		have_mark;
+
+	if (HoldMayApply(t))
+		return NULL;
+	any_review = AnyReview(t);
+	classes = LoadClasses(&nclass);
+	c = palloc0(sizeof(DisposeCand) * size);
+	miss = palloc(sizeof(uint64) * size);
+
+	due = table_open(LedgerDueRelid(), AccessShareLock);
+	qdesc = RelationGetDescr(due);
+	if (qdesc->natts != 8)
+		elog(ERROR, "scsm.retention_due has an unexpected shape");
+	indexes = RelationGetIndexList(due);
+	if (list_length(indexes) != 1)
+		elog(ERROR, "scsm.retention_due has an unexpected index");
+	dueidx = linitial_oid(indexes);
+	rel = table_open(t->info->relid, RowExclusiveLock);
+	slot = table_slot_create(rel, NULL);
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	/* an address from before a restore may lie past the table's end */
+	nblocks = RelationGetNumberOfBlocks(rel);
+
+	/*
+	 * Two passes: from where this backend's last scan of the table stopped
+	 * (earlier batches' disposed entries lie before it, deleted but still in
+	 * the index until a vacuum: every scan from the start would step over
+	 * them), then, if the batch is not full, what lies before that point
+	 * (entries kept back, entries written later with an earlier date).
+	 * Either pass sees only due entries: the mark decides what is read
+	 * first, never what may go.
+	 */
+	mark = &due_marks[t->table_id % DUE_MARKS];
+	have_mark = mark->valid && mark->table_id == t->table_id;
+	for (int pass = have_mark ? 0 : 1; pass < 2 && n < (uint64) max_rows; pass++)
+	{
+		int			nkeys = 2;
+		TimestampTz last = 0;
+		bool		any = false;
+
+		ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(t->table_id));
+		ScanKeyInit(&key[1], 2, BTLessEqualStrategyNumber, F_TIMESTAMPTZ_LE, TimestampTzGetDatum(RetentionNow()));
+		if (pass == 0)
+			ScanKeyInit(&key[nkeys++], 2, BTGreaterEqualStrategyNumber, F_TIMESTAMPTZ_GE,
+						TimestampTzGetDatum(mark->until));
+		else if (have_mark)
+			ScanKeyInit(&key[nkeys++], 2, BTLessStrategyNumber, F_TIMESTAMPTZ_LT,
+						TimestampTzGetDatum(mark->until));
+		scan = systable_beginscan(due, dueidx, true, snap, nkeys, key);
+		while (n < (uint64) max_rows && HeapTupleIsValid(qt = systable_getnext(scan)))
 		{
-			ma[0] = makeArrayResult(arr->ltids, CurrentMemoryContext);
-			ma[1] = keys;
-			RunStep(t->stmt_mark, 2, mt, ma, NULL, SPI_OK_UPDATE);
+			DisposeCand *d = &c[n];
+			Datum		qv[8];
+			bool		qn[8];
+			int32		class_id;
+			HeapTuple	copy;
+
+			CHECK_FOR_INTERRUPTS();
+			if (n == size)
+			{
+				size = Min(size * 2, (uint64) max_rows);
+				c = repalloc(c, sizeof(DisposeCand) * size);
+				memset(&c[n], 0, sizeof(DisposeCand) * (size - n));
+				miss = repalloc(miss, sizeof(uint64) * size);
+				d = &c[n];
+			}
+			copy = heap_copytuple(qt);
+			heap_deform_tuple(copy, qdesc, qv, qn);
+			last = DatumGetTimestampTz(qv[1]);
+			any = true;
+			class_id = DatumGetInt32(qv[6]);
+			if (cl == NULL || cl->class_id != class_id)
+			{
+				cl = NULL;
+				for (int i = 0; i < nclass; i++)
+					if (classes[i].class_id == class_id)
+						cl = &classes[i];
+				if (cl == NULL)
+					continue;		/* no such class: not a candidate (as the join) */
+			}
+			memset(d->n, true, sizeof(d->n));
+			/* its review: needed where the class asks, certified wherever it exists */
+			if (cl->needs_approval || any_review)
+			{
+				bool		approved;
+
+				if (rrel == NULL)
+				{
+					Oid			nsp = get_namespace_oid("scsm", false);
+
+					rrel = table_open(get_relname_relid("disposal_review", nsp), AccessShareLock);
+					ridx = get_relname_relid("disposal_review_entry_id_key", nsp);
+					if (!OidIsValid(ridx))
+						elog(ERROR, "scsm.disposal_review has no index on entry_id");
+				}
+				if (!FindReview(rrel, ridx, snap, DatumGetInt64(qv[2]), d, &approved) && cl->needs_approval)
+					continue;
+				if (cl->needs_approval && !approved)
+					continue;
+			}
+			CV(d, CAND_ENTRY) = qv[2];
+			CV(d, CAND_KEY) = qv[3];
+			CV(d, CAND_VERSION) = qv[4];
+			CV(d, CAND_HASH) = qv[5];
+			CV(d, CAND_CLASS) = cl->name;
+			CV(d, CAND_UNTIL) = qv[1];
+			CV(d, CAND_ACTION) = cl->action;
+			CV(d, CAND_ANON) = cl->anon;
+			d->n[CAND_ENTRY - 1] = d->n[CAND_KEY - 1] = d->n[CAND_VERSION - 1] = d->n[CAND_HASH - 1] = false;
+			d->n[CAND_CLASS - 1] = d->n[CAND_UNTIL - 1] = d->n[CAND_ACTION - 1] = false;
+			d->n[CAND_ANON - 1] = (cl->anon == (Datum) 0);
+			d->action = cl->action_c;
+			d->anon = cl->anon_c;
+			{
+				ItemPointer qtid = palloc(sizeof(ItemPointerData));
+
+				*qtid = qt->t_self;
+				CV(d, CAND_DTID) = PointerGetDatum(qtid);
+				d->n[CAND_DTID - 1] = false;
+			}
+			/* the row at its remembered address, if it is still the one */
+			if (!qn[7] && ItemPointerGetBlockNumber((ItemPointer) DatumGetPointer(qv[7])) < nblocks &&
+				table_tuple_fetch_row_version(rel, (ItemPointer) DatumGetPointer(qv[7]), snap, slot))
+			{
+				bool		shouldfree;
+				HeapTuple	tup = ExecFetchSlotHeapTuple(slot, false, &shouldfree);
+				bytea	   *lhash = DatumGetByteaPP(qv[5]);
+				uint8		h[LEDGER_HASH_LEN];
+
+				LedgerHashRow(t->info->nspname, t->info->relname, RelationGetDescr(rel), tup,
+							  NULL, t->info->order, h);
+				if (shouldfree)
+					heap_freetuple(tup);
+				if (VARSIZE_ANY_EXHDR(lhash) == LEDGER_HASH_LEN &&
+					memcmp(VARDATA_ANY(lhash), h, LEDGER_HASH_LEN) == 0)
+				{
+					d->checked = true;
+					CV(d, CAND_RTID) = qv[7];
+					d->n[CAND_RTID - 1] = false;
+				}
+			}
+			ExecClearTuple(slot);
+			if (!d->checked)
+				miss[nmiss++] = n;
+			n++;
+		}
+		systable_endscan(scan);
+		/* the next batch starts where this pass stopped reading */
+		if (any && (pass == 0 || !have_mark))
+		{
+			mark->table_id = t->table_id;
+			mark->until = last;
+			mark->valid = true;
 		}
 	}
-	TM("mark");
+	UnregisterSnapshot(snap);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, NoLock);
+	if (rrel != NULL)
+		table_close(rrel, AccessShareLock);
+	table_close(due, AccessShareLock);
+	list_free(indexes);
+
+	/* rows not at their remembered address: by key, one statement for all */
+	if (nmiss > 0)
+	{
+		ArrayBuildState *keys = initArrayResult(TEXTOID, CurrentMemoryContext, false);
+		Oid			kt[1] = {TEXTARRAYOID};
+		Datum		ka[1];
+		uint64		nf;
+
+		for (uint64 i = 0; i < nmiss; i++)
+			accumArrayResult(keys, CV(&c[miss[i]], CAND_KEY), false, TEXTOID, CurrentMemoryContext);
+		ka[0] = makeArrayResult(keys, CurrentMemoryContext);
+		nf = RunStep(t->stmt_find, 1, kt, ka, NULL, SPI_OK_SELECT);
+		if (nf != (uint64) nmiss)
+			return NULL;		/* a row is gone: the general path passes over it */
+		for (uint64 r = 0; r < nf; r++)
+		{
+			bool		isnull;
+			int64		i = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull)) - 1;
+			Datum		tid = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull);
+
+			if (i < 0 || (uint64) i >= nmiss || !c[miss[i]].n[CAND_RTID - 1])
+				return NULL;
+			CV(&c[miss[i]], CAND_RTID) = tid;
+			c[miss[i]].n[CAND_RTID - 1] = false;
+		}
+	}
+	*ncand = n;
+	elog(DEBUG1, "disposal candidates of \"%s\" from the due queue: " UINT64_FORMAT " (" UINT64_FORMAT " found by key)",
+		 t->info->relname, n, nmiss);
+	return c;
 }
 
 /*
@@ -1213,18 +1750,14 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
  * 2. C reads each row and checks its hash against the ledger (an altered
  *    row is kept and reported);
  * 3. archive copies, anonymised replacements, the DELETE by row address,
- *    the certificate batch (one ledgered row) and the clearing of
- *    retain_until each run once for the whole batch.
+ *    the certificate batch (one ledgered row) and the removal of the
+ *    entries from the due queue each run once for the whole batch.
  */
 static int64
 DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 {
-	Oid			ctypes[3] = {REGCLASSOID, INT4OID, INT8ARRAYOID};
-	Datum		cargs[3];
-	char		cnulls[3] = "   ";
-	SPITupleTable *cand;
-	TupleDesc	cdesc;
-	uint64		ncand;
+	DisposeCand *cand = NULL;
+	uint64		ncand = 0;
 	Relation	rel;
 	TupleTableSlot *slot;
 	Snapshot	snap;
@@ -1236,31 +1769,20 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 	volatile int64 ndisposed = 0;
 	MemoryContext cxt = CurrentMemoryContext;
 
-	cargs[0] = ObjectIdGetDatum(t->info->relid);
-	cargs[1] = Int32GetDatum(max_rows);
-	if (max_rows <= 0)
-		cnulls[1] = 'n';
-	cargs[2] = ids;
-	if (ids == (Datum) 0)
-		cnulls[2] = 'n';
 	TM(NULL);
-	if (SPI_execute_with_args("SELECT scsm_entry_id, scsm_row_key, scsm_version, scsm_row_hash, scsm_class_name, "
-							  "scsm_retain_until, scsm_action, scsm_anon_cols, scsm_review_id, scsm_approved_by, "
-							  "scsm_ledger_tid, scsm_row_tid "
-							  "FROM scsm.retention_candidates($1, $2, $3, 'eligible')",
-							  3, ctypes, cargs, cnulls, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not list the disposal candidates");
+	/* the common case from the queue in C, everything else in SQL */
+	if (ids == (Datum) 0 && !t->versioned && max_rows > 0)
+		cand = CandidatesFromQueue(t, max_rows, &ncand);
+	if (cand == NULL)
+		cand = CandidatesFromSQL(t, ids, max_rows, &ncand);
 	TM("cand");
-	cand = SPI_tuptable;
-	cdesc = cand->tupdesc;
-	ncand = SPI_processed;
 	if (ncand == 0)
 		return 0;
 	(void) LedgerCurrentTxn();	/* the batch is recorded as the caller's */
 
 	memset(&arr, 0, sizeof(arr));
 	LedgerCertLinesInit(arr.cols, cxt);
-	arr.ltids = initArrayResult(TIDOID, cxt, false);
+	arr.qtids = initArrayResult(TIDOID, cxt, false);
 	arr.dtids = initArrayResult(TIDOID, cxt, false);
 	arr.atids = initArrayResult(TIDOID, cxt, false);
 	arr.akeys = initArrayResult(TEXTOID, cxt, false);
@@ -1275,9 +1797,7 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 	order = palloc(sizeof(TidPos) * ncand);
 	for (uint64 i = 0; i < ncand; i++)
 	{
-		bool		isnull;
-
-		order[i].tid = *(ItemPointer) DatumGetPointer(SPI_getbinval(cand->vals[i], cdesc, CAND_RTID, &isnull));
+		order[i].tid = *(ItemPointer) DatumGetPointer(CV(&cand[i], CAND_RTID));
 		order[i].pos = i;
 	}
 	qsort(order, ncand, sizeof(TidPos), TidPosCmp);
@@ -1286,16 +1806,17 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 	snap = GetLatestSnapshot();
 	for (uint64 i = 0; i < ncand; i++)
 	{
-		HeapTuple	ct = cand->vals[order[i].pos];
-		bool		isnull;
-		ItemPointer tid = (ItemPointer) DatumGetPointer(SPI_getbinval(ct, cdesc, CAND_RTID, &isnull));
-		bytea	   *lhash = DatumGetByteaPP(SPI_getbinval(ct, cdesc, CAND_HASH, &isnull));
+		DisposeCand *ct = &cand[order[i].pos];
+		ItemPointer tid = (ItemPointer) DatumGetPointer(CV(ct, CAND_RTID));
+		bytea	   *lhash = DatumGetByteaPP(CV(ct, CAND_HASH));
 		uint8		h[LEDGER_HASH_LEN];
 		bool		shouldfree;
 		HeapTuple	tup;
-		char	   *action;
+		char	   *action = ct->action;
 
 		CHECK_FOR_INTERRUPTS();
+		if (ct->checked)
+			goto accept;		/* the queue path read and checked it */
 		/*
 		 * No row lock: this transaction holds the table's disposal lock,
 		 * which every other disposer takes first, and nothing else deletes
@@ -1322,17 +1843,14 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 			continue;
 		}
 
+accept:
 		for (int c = 0; c < LEDGER_CERT_COLS; c++)
+			accumArrayResult(arr.cols[c], CV(ct, cert_col[c]), ct->n[cert_col[c] - 1],
+							 arr.cols[c]->element_type, cxt);
+		accumArrayResult(arr.qtids, CV(ct, CAND_DTID), false, TIDOID, cxt);
+		if (strcmp(action, "anonymise") == 0 && !t->versioned)
 		{
-			Datum		v = SPI_getbinval(ct, cdesc, cert_col[c], &isnull);
-
-			accumArrayResult(arr.cols[c], v, isnull, arr.cols[c]->element_type, cxt);
-		}
-		accumArrayResult(arr.ltids, SPI_getbinval(ct, cdesc, CAND_LTID, &isnull), false, TIDOID, cxt);
-		action = SPI_getvalue(ct, cdesc, CAND_ACTION);
-		if (action != NULL && strcmp(action, "anonymise") == 0 && !t->versioned)
-		{
-			char	   *cols = SPI_getvalue(ct, cdesc, CAND_ANON);
+			char	   *cols = ct->anon;
 			int			g;
 
 			for (g = 0; g < arr.nanon; g++)
@@ -1345,8 +1863,8 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 				arr.anon_arr = arr.nanon ? repalloc(arr.anon_arr, sizeof(Datum) * (arr.nanon + 1)) : palloc(sizeof(Datum));
 				arr.anon_cols[g] = cols ? cols : "{}";
 				arr.anon_tids[g] = initArrayResult(TIDOID, cxt, false);
-				arr.anon_arr[g] = SPI_getbinval(ct, cdesc, CAND_ANON, &isnull);
-				if (isnull)
+				arr.anon_arr[g] = CV(ct, CAND_ANON);
+				if (ct->n[CAND_ANON - 1])
 					arr.anon_arr[g] = PointerGetDatum(construct_empty_array(TEXTOID));
 				arr.nanon++;
 			}
@@ -1355,11 +1873,11 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 		else
 		{
 			accumArrayResult(arr.dtids, PointerGetDatum(tid), false, TIDOID, cxt);
-			if (action != NULL && strcmp(action, "archive") == 0)
+			if (strcmp(action, "archive") == 0)
 			{
 				accumArrayResult(arr.atids, PointerGetDatum(tid), false, TIDOID, cxt);
-				accumArrayResult(arr.akeys, SPI_getbinval(ct, cdesc, CAND_KEY, &isnull), false, TEXTOID, cxt);
-				accumArrayResult(arr.avers, SPI_getbinval(ct, cdesc, CAND_VERSION, &isnull), false, INT4OID, cxt);
+				accumArrayResult(arr.akeys, CV(ct, CAND_KEY), false, TEXTOID, cxt);
+				accumArrayResult(arr.avers, CV(ct, CAND_VERSION), false, INT4OID, cxt);
 				accumArrayResult(arr.ahash, PointerGetDatum(lhash), false, BYTEAOID, cxt);
 			}
 		}

@@ -90,22 +90,124 @@ REVOKE ALL ON FUNCTION scsm.retention_dispose_batch(regclass, integer) FROM PUBL
 -- ---------------------------------------------------------------------------
 -- The ledger carries each row version's retention stamp (written by the
 -- ledger row trigger in the same insert), and certificates say under which
--- class, date and approval a row went.
+-- class, date and approval a row went.  Entries still waiting for disposal
+-- are listed in scsm.retention_due, the due queue.
 -- ---------------------------------------------------------------------------
+
+-- The due queue: one narrow row per ledger entry that has a retain_until and
+-- has not been disposed of (for a versioned table, the latest version of a
+-- key only).  The ledger's write path (C, ledger_store.c) inserts it with the
+-- entry, disposal deletes it, and a change of the entry's retain_until moves
+-- it (trigger below).  The stamp itself stays in scsm.ledger_row for good.
+-- It carries what the candidate list needs (key, version, hash, class), so
+-- disposal never reads ledger_row.  Created before the stamp columns of
+-- ledger_row: their ALTER makes every backend reload the ledger's table list.
+CREATE TABLE scsm.retention_due (
+    table_id      integer NOT NULL,
+    retain_until  timestamptz NOT NULL,
+    entry_id      bigint NOT NULL,
+    row_key       text COLLATE "C" NOT NULL,
+    version       integer NOT NULL,
+    row_hash      bytea NOT NULL,
+    class_id      integer NOT NULL,
+    row_tid       tid
+);
+-- the one index: walked in retain_until order per table, and finds an
+-- entry's row by its table and retain_until (then its entry_id).  Many
+-- entries share a retain_until (a date): the index keeps such duplicates
+-- compact, which an entry_id in the key would prevent, at a cost to every
+-- insert.
+CREATE INDEX retention_due_idx ON scsm.retention_due (table_id, retain_until);
+COMMENT ON COLUMN scsm.retention_due.row_tid IS
+  'Where the row was written (a hint: disposal reads the row there and checks its hash, else finds it by key)';
+COMMENT ON TABLE scsm.retention_due IS
+  'Due queue of retention: ledger entries with a retain_until that have not been disposed of (latest version per key), copied from scsm.ledger_row, where the stamp stays; written only by scsm';
+REVOKE ALL ON scsm.retention_due FROM PUBLIC;
+SELECT pg_catalog.pg_extension_config_dump('scsm.retention_due', '');
+
+-- The write path and disposal write the queue directly from C (no trigger
+-- fires).  Any row written through SQL otherwise, by anyone, must be an
+-- exact copy of its ledger entry's stamp, key, version, hash and class, so
+-- no UPDATE or INSERT can make a record due before its stamp says (55000).
+-- Removing a row only keeps its record longer.  pg_restore (restore mode)
+-- loads the dumped queue as it was.
+CREATE FUNCTION scsm.retention_due_guard() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'scsm_retention_due_guard'
+  LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION scsm.retention_due_guard() IS
+  'Trigger: a row of the due queue written through SQL must copy its ledger entry''s stamp exactly (SQLSTATE 55000)';
+REVOKE ALL ON FUNCTION scsm.retention_due_guard() FROM PUBLIC;
+CREATE TRIGGER retention_due_guard BEFORE INSERT OR UPDATE ON scsm.retention_due
+  FOR EACH ROW EXECUTE FUNCTION scsm.retention_due_guard();
+ALTER TABLE scsm.retention_due ENABLE ALWAYS TRIGGER retention_due_guard;
+
 ALTER TABLE scsm.ledger_row
   ADD COLUMN retention_class integer,
   ADD COLUMN retention_basis timestamptz,
   ADD COLUMN retain_until timestamptz;
 COMMENT ON COLUMN scsm.ledger_row.retain_until IS
-  'Earliest time the row version may be disposed of (fixed when written, only ever lengthened); NULL: kept (no class, period not started, or disposed)';
+  'Earliest time the row version may be disposed of (fixed when written, only ever lengthened or lowered by an approved exception, kept after disposal); NULL: kept (no class, or period not started)';
 COMMENT ON COLUMN scsm.ledger_row.retention_basis IS
   'Start of the retention period: record date, write time or the time the event happened';
 COMMENT ON COLUMN scsm.ledger_row.retention_class IS 'Retention class (scsm.retention_class) the row was written under';
-CREATE INDEX ledger_row_due_idx ON scsm.ledger_row (table_id, retain_until) WHERE retain_until IS NOT NULL;
 
 CREATE TRIGGER scsm_retention_guard BEFORE UPDATE OF retain_until, retention_basis, retention_class
   ON scsm.ledger_row FOR EACH ROW EXECUTE FUNCTION scsm.retention_guard();
 ALTER TABLE scsm.ledger_row ENABLE ALWAYS TRIGGER scsm_retention_guard;
+
+-- Whoever changes a written retain_until (a superuser's UPDATE, say), the
+-- entry's row in the due queue follows, so the queue never says a record is
+-- due before its stamp does.  An entry without a queue row (disposed, or an
+-- earlier version) keeps none.  A lengthened class and an approved exception
+-- (scsm.retention_restamp, C) move the queue themselves, in one statement.
+CREATE FUNCTION scsm.retention_due_follow() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'scsm_retention_due_follow'
+  LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION scsm.retention_due_follow() IS
+  'Trigger: a changed retain_until of a ledger entry moves its row in the due queue scsm.retention_due';
+REVOKE ALL ON FUNCTION scsm.retention_due_follow() FROM PUBLIC;
+CREATE TRIGGER scsm_retention_due_follow AFTER UPDATE OF retain_until ON scsm.ledger_row
+  FOR EACH ROW WHEN (OLD.retain_until IS DISTINCT FROM NEW.retain_until)
+  EXECUTE FUNCTION scsm.retention_due_follow();
+ALTER TABLE scsm.ledger_row ENABLE ALWAYS TRIGGER scsm_retention_due_follow;
+
+CREATE FUNCTION scsm.retention_restamp(class_id integer, period interval) RETURNS bigint
+  AS 'MODULE_PATHNAME', 'scsm_retention_restamp'
+  LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION scsm.retention_restamp(integer, interval) IS
+  'Internal: raise retain_until of the records of a lengthened class still waiting for disposal to basis + period, and their due queue rows; returns how many';
+REVOKE ALL ON FUNCTION scsm.retention_restamp(integer, interval) FROM PUBLIC;
+
+-- Runs as the owner: it rewrites the due queue from the stamps in the
+-- ledger, for a database whose queue was lost (say, a restore of some tables
+-- only).  Every row it writes passes the queue's guard.
+CREATE FUNCTION scsm.retention_due_rebuild() RETURNS bigint
+  LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  n bigint;
+BEGIN
+  -- the write path and disposal wait meanwhile
+  LOCK TABLE scsm.retention_due IN EXCLUSIVE MODE;
+  DELETE FROM scsm.retention_due;
+  -- the latest version of each key, stamped with a retain_until, without a
+  -- certificate (row_tid unknown: disposal finds the row by key)
+  INSERT INTO scsm.retention_due (table_id, retain_until, entry_id, row_key, version, row_hash, class_id)
+  SELECT l.table_id, l.retain_until, l.entry_id, l.row_key, l.version, l.row_hash, l.retention_class
+    FROM (SELECT DISTINCT ON (r.table_id, r.row_key) r.*
+            FROM scsm.ledger_row r
+           ORDER BY r.table_id, r.row_key, r.version DESC, r.entry_id DESC) l
+    LEFT JOIN (SELECT DISTINCT pg_catalog.unnest(b.entry_ids) AS entry_id FROM scsm.disposal_batch b) c
+      ON c.entry_id = l.entry_id
+   WHERE l.retain_until IS NOT NULL AND l.retention_class IS NOT NULL AND c.entry_id IS NULL;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END
+$$;
+COMMENT ON FUNCTION scsm.retention_due_rebuild() IS
+  'Rewrite the due queue scsm.retention_due from the retention stamps in scsm.ledger_row (latest version of each key, not disposed of); returns how many rows it holds';
+REVOKE ALL ON FUNCTION scsm.retention_due_rebuild() FROM PUBLIC;
 
 -- (the certificates' class, retain_until, action and approval columns are
 -- in scsm.disposal_batch, 70_ledger.sql)
@@ -248,7 +350,10 @@ $$;
 COMMENT ON FUNCTION scsm.tg_retention_class_rules() IS
   'Trigger: locked classes can only be lengthened; classes in use cannot be deleted (SQLSTATE 55000)';
 
--- Runs as the owner: it writes scsm.ledger_row, and only ever raises retain_until.
+-- Runs as the owner: it writes scsm.ledger_row (scsm.retention_restamp), and
+-- only ever raises retain_until of the records still waiting for disposal
+-- (those in the due queue, whose rows move with them).  Disposed records
+-- keep the stamp they went under.
 CREATE FUNCTION scsm.tg_retention_class_lengthen() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
@@ -263,12 +368,7 @@ BEGIN
     -- raises their entries too; later writers wait for this transaction and
     -- read the new period
     PERFORM pg_catalog.pg_advisory_xact_lock(1935897187, NEW.class_id);
-    UPDATE scsm.ledger_row l
-       SET retain_until = ((l.retention_basis AT TIME ZONE 'UTC') + NEW.period) AT TIME ZONE 'UTC'
-     WHERE l.retention_class = NEW.class_id
-       AND l.retain_until IS NOT NULL AND l.retention_basis IS NOT NULL
-       AND l.retain_until < ((l.retention_basis AT TIME ZONE 'UTC') + NEW.period) AT TIME ZONE 'UTC';
-    GET DIAGNOSTICS n = ROW_COUNT;
+    n := scsm.retention_restamp(NEW.class_id, NEW.period);
     PERFORM scsm.log_event('class_lengthened', NULL, n,
                            jsonb_build_object('class', NEW.name, 'from', OLD.period::text, 'to', NEW.period::text));
   ELSIF scsm.retention_period_shorter(NEW.period, OLD.period) THEN
@@ -795,11 +895,11 @@ CREATE FUNCTION scsm.retention_candidates(tbl regclass, max_rows integer DEFAULT
                  scsm_class_id integer, scsm_class_name text, scsm_retain_until timestamptz,
                  scsm_action text, scsm_anon_cols text[], scsm_review_id bigint,
                  scsm_approved_by text, scsm_org_id bigint, scsm_status text,
-                 scsm_ledger_tid tid, scsm_row_tid tid)
+                 scsm_due_tid tid, scsm_row_tid tid)
   LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE ROWS 100
   SET search_path = pg_catalog, pg_temp
-  -- walk the due index in order and stop at the batch size, rather than
-  -- sorting every due row each batch
+  -- walk the due queue's index in order and stop at the batch size, rather
+  -- than sorting every due row each batch
   SET enable_sort = off
   SET enable_bitmapscan = off
 AS $$
@@ -835,15 +935,19 @@ BEGIN
   v_org := CASE WHEN EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = 'org_id'
                                 AND a.attnum > 0 AND NOT a.attisdropped)
                 THEN 'lr.org::bigint' ELSE 'NULL::bigint' END;
+  -- l: the entry's row in the due queue (a copy of its ledger stamp, key,
+  -- version and hash)
   v_from := format($f$
-      FROM scsm.ledger_row l
-      JOIN scsm.retention_class c ON c.class_id = l.retention_class
+      FROM scsm.retention_due l
+      JOIN scsm.retention_class c ON c.class_id = l.class_id
       LEFT JOIN scsm.disposal_review r ON r.entry_id = l.entry_id
       LEFT JOIN LATERAL (SELECT true AS present, t.ctid AS tid%4$s%5$s FROM ONLY %1$s t WHERE %2$s) lr ON true
      WHERE l.table_id = $1 AND l.retain_until <= $2
        AND ($3::bigint[] IS NULL OR l.entry_id = ANY ($3))%3$s$f$,
     tbl, scsm.ledger_key_condition(tbl, 't', 'l.row_key'),
-    -- only a versioned row has later versions whose entry governs
+    -- only a versioned row has later versions whose entry governs (a new
+    -- version takes the queue row of the one before; this also keeps out a
+    -- row that a concurrent update left behind)
     CASE WHEN v_mode = 'versioned' THEN $v$
        AND NOT EXISTS (SELECT 1 FROM scsm.ledger_row v
                         WHERE v.table_id = l.table_id AND v.row_key = l.row_key AND v.version > l.version)$v$
@@ -907,8 +1011,14 @@ BEGIN
     SELECT to_regclass(format('%I.%I', lt.schema_name, lt.table_name)) AS rel
       FROM scsm.ledger_table lt
      WHERE lt.mode IN ('append_only', 'versioned')
-       AND EXISTS (SELECT 1 FROM scsm.ledger_row l
-                    WHERE l.table_id = lt.table_id AND l.retain_until <= scsm.retention_now())
+       -- a probe of the queue's index per table (a scalar subquery in the
+       -- index's order: an EXISTS would become a join, and a scan without
+       -- the order could read the whole queue), backwards from now: the
+       -- entries earlier batches disposed of lie at the start of the range,
+       -- deleted but in the index until a vacuum
+       AND (SELECT true FROM scsm.retention_due d
+             WHERE d.table_id = lt.table_id AND d.retain_until <= scsm.retention_now()
+             ORDER BY d.table_id DESC, d.retain_until DESC LIMIT 1)
      ORDER BY lt.table_id
   LOOP
     CONTINUE WHEN t.rel IS NULL OR (tbl IS NOT NULL AND t.rel <> tbl);
@@ -925,7 +1035,7 @@ COMMENT ON FUNCTION scsm.dispose_expired(integer, regclass) IS
   'Dispose of at most one batch of due, unheld, approved rows per protected table (or of tbl only), in the current transaction; returns the count';
 REVOKE ALL ON FUNCTION scsm.dispose_expired(integer, regclass) FROM PUBLIC;
 
--- Runs as the owner: it only reads the ledger.
+-- Runs as the owner: it only reads the due queue.
 CREATE FUNCTION scsm.retention_pending() RETURNS boolean
   LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
@@ -937,8 +1047,14 @@ BEGIN
     SELECT to_regclass(format('%I.%I', lt.schema_name, lt.table_name)) AS rel
       FROM scsm.ledger_table lt
      WHERE lt.mode IN ('append_only', 'versioned')
-       AND EXISTS (SELECT 1 FROM scsm.ledger_row l
-                    WHERE l.table_id = lt.table_id AND l.retain_until <= scsm.retention_now())
+       -- a probe of the queue's index per table (a scalar subquery in the
+       -- index's order: an EXISTS would become a join, and a scan without
+       -- the order could read the whole queue), backwards from now: the
+       -- entries earlier batches disposed of lie at the start of the range,
+       -- deleted but in the index until a vacuum
+       AND (SELECT true FROM scsm.retention_due d
+             WHERE d.table_id = lt.table_id AND d.retain_until <= scsm.retention_now()
+             ORDER BY d.table_id DESC, d.retain_until DESC LIMIT 1)
   LOOP
     IF t.rel IS NOT NULL AND EXISTS (SELECT 1 FROM scsm.retention_candidates(t.rel, 1, NULL, 'eligible_peek')) THEN
       RETURN true;
@@ -996,8 +1112,14 @@ BEGIN
     SELECT to_regclass(format('%I.%I', lt.schema_name, lt.table_name)) AS rel, lt.schema_name, lt.table_name
       FROM scsm.ledger_table lt
      WHERE lt.mode IN ('append_only', 'versioned')
-       AND EXISTS (SELECT 1 FROM scsm.ledger_row l
-                    WHERE l.table_id = lt.table_id AND l.retain_until <= scsm.retention_now())
+       -- a probe of the queue's index per table (a scalar subquery in the
+       -- index's order: an EXISTS would become a join, and a scan without
+       -- the order could read the whole queue), backwards from now: the
+       -- entries earlier batches disposed of lie at the start of the range,
+       -- deleted but in the index until a vacuum
+       AND (SELECT true FROM scsm.retention_due d
+             WHERE d.table_id = lt.table_id AND d.retain_until <= scsm.retention_now()
+             ORDER BY d.table_id DESC, d.retain_until DESC LIMIT 1)
      ORDER BY lt.table_id
   LOOP
     CONTINUE WHEN t.rel IS NULL;

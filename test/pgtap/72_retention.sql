@@ -211,7 +211,8 @@ SELECT is((SELECT count(*) FROM scsm.disposal_certificate c
             WHERE c.schema_name = 'public' AND c.table_name = 'ret_alt' AND c.row_key = l.row_key
               AND c.version = l.version AND c.row_hash = l.row_hash AND c.class_name = 'ret_alt'
               AND c.action = 'delete' AND c.reason = 'retention period expired' AND c.disposed_by = session_user
-              AND c.retain_until < c.disposed_at AND l.retain_until IS NULL),
+              AND c.retain_until < c.disposed_at AND l.retain_until = c.retain_until
+              AND NOT EXISTS (SELECT 1 FROM scsm.retention_due d WHERE d.entry_id = c.entry_id)),
           4::bigint, 'one certificate per disposed row: table, key, version, ledger hash and entry, class, when, who, why');
 SELECT is((SELECT count(*) FROM scsm.disposal_batch b WHERE b.table_name = 'ret_alt'),
           1::bigint, 'the batch leaves one certificate batch row');

@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib.sh
 
-echo "1..9"
+echo "1..11"
 src=scsm_ret_src_$$
 dst=scsm_ret_dst_$$
 dump=${SCSM_TEST_WORK:-/tmp}/retention_$$.dump
@@ -41,6 +41,13 @@ ok "$(q "$dst" "SELECT count(*) || '/' || (SELECT count(*) FROM scsm.disposal_ce
                 FROM scsm.measurement")" \
    "$(q "$src" "SELECT count(*) || '/' || (SELECT count(*) FROM scsm.disposal_certificate) || '/' || (SELECT count(*) FROM scsm.disposal_review)
                 FROM scsm.measurement")" "rows, certificates and reviews restored"
+# the due queue comes back with the stamps: the same rows, and what a
+# rebuild from the restored stamps would write
+dueq="SELECT md5(coalesce(string_agg(format('%s %s %s %s %s %s %s', table_id, retain_until, entry_id, row_key, version,
+                                           row_hash, class_id), ',' ORDER BY entry_id), '')) FROM scsm.retention_due"
+ok "$(q "$dst" "$dueq")" "$(q "$src" "$dueq")" "the due queue is restored as it was"
+ok "$(q "$dst" "SELECT scsm.retention_due_rebuild() > 0; $dueq" | tail -1)" "$(q "$src" "$dueq")" \
+   "and equals the queue rebuilt from the restored stamps"
 err=$(psql -X -qAt -d "$dst" -c "DELETE FROM scsm.measurement WHERE value = 1" 2>&1)
 case "$err" in *"cannot delete from protected table"*) r=refused ;; *) r="$err" ;; esac
 ok "$r" refused "restored copy refuses a direct DELETE"
