@@ -716,30 +716,32 @@ RestampClass(Datum class_id, Datum period, bool lengthen, Datum schema, Datum ta
 	retention_exception_active = !lengthen;
 	PG_TRY();
 	{
-		char	   *q = psprintf("UPDATE scsm.ledger_row l "
-								 "   SET retain_until = ((l.retention_basis AT TIME ZONE 'UTC') + $2) AT TIME ZONE 'UTC' "
-								 "  FROM scsm.ledger_table lt, scsm.retention_due d "
-								 " WHERE d.class_id = $1 AND d.table_id = lt.table_id "
-								 "   AND l.table_id = d.table_id AND l.row_key = d.row_key AND l.entry_id = d.entry_id "
-								 "   AND l.retention_class = $1 AND l.retain_until IS NOT NULL "
-								 "   AND l.retention_basis IS NOT NULL "
-								 "   AND l.retain_until %s ((l.retention_basis AT TIME ZONE 'UTC') + $2) AT TIME ZONE 'UTC' "
-								 "   AND ($3::text IS NULL OR (lt.schema_name = $3 AND lt.table_name = $4)) "
-								 "   AND ($5::bigint IS NULL OR (l.row_key::jsonb ->> 'org_id') = $5::text)",
+		/*
+		 * The queue rows first, then the stamps of exactly the entries whose
+		 * queue row moved: an entry that a disposal took out of the queue
+		 * meanwhile (its delete waited for or committed) keeps the stamp its
+		 * certificate names.
+		 */
+		char	   *q = psprintf("WITH moved AS ("
+								 " UPDATE scsm.retention_due d "
+								 "    SET retain_until = ((l.retention_basis AT TIME ZONE 'UTC') + $2) AT TIME ZONE 'UTC' "
+								 "   FROM scsm.ledger_table lt, scsm.ledger_row l "
+								 "  WHERE d.class_id = $1 AND d.table_id = lt.table_id "
+								 "    AND l.table_id = d.table_id AND l.row_key = d.row_key AND l.entry_id = d.entry_id "
+								 "    AND l.retention_class = $1 AND l.retain_until IS NOT NULL "
+								 "    AND l.retention_basis IS NOT NULL "
+								 "    AND l.retain_until %s ((l.retention_basis AT TIME ZONE 'UTC') + $2) AT TIME ZONE 'UTC' "
+								 "    AND ($3::text IS NULL OR (lt.schema_name = $3 AND lt.table_name = $4)) "
+								 "    AND ($5::bigint IS NULL OR (l.row_key::jsonb ->> 'org_id') = $5::text) "
+								 " RETURNING d.table_id, d.row_key, d.entry_id, d.retain_until) "
+								 "UPDATE scsm.ledger_row l SET retain_until = m.retain_until "
+								 "  FROM moved m "
+								 " WHERE l.table_id = m.table_id AND l.row_key = m.row_key AND l.entry_id = m.entry_id",
 								 lengthen ? "<" : ">");
 
 		if (SPI_execute_with_args(q, 5, types, args, nulls, false, 0) != SPI_OK_UPDATE)
 			elog(ERROR, "could not restamp the records of a retention class");
 		n = SPI_processed;
-		/* the queue rows follow, all at once */
-		if (n > 0 &&
-			SPI_execute_with_args("UPDATE scsm.retention_due d SET retain_until = l.retain_until "
-								  "  FROM scsm.ledger_row l "
-								  " WHERE d.class_id = $1 AND l.table_id = d.table_id AND l.row_key = d.row_key "
-								  "   AND l.entry_id = d.entry_id AND l.retain_until IS NOT NULL "
-								  "   AND d.retain_until <> l.retain_until",
-								  1, types, args, NULL, false, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "could not move the due queue with the stamps");
 	}
 	PG_FINALLY();
 	{
@@ -843,10 +845,12 @@ scsm_retention_due_guard(PG_FUNCTION_ARGS)
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	HeapTuple	newt;
 	TupleDesc	desc;
-	Oid			types[7] = {INT4OID, TIMESTAMPTZOID, INT8OID, TEXTOID, INT4OID, BYTEAOID, INT4OID};
-	Datum		args[7];
-	char		nulls[7] = "       ";
+	Oid			types[8] = {INT4OID, TIMESTAMPTZOID, INT8OID, TEXTOID, INT4OID, BYTEAOID, INT4OID, TIDOID};
+	Datum		args[8];
+	char		nulls[8] = "        ";
+	ItemPointerData self;
 	bool		found;
+	bool		dup;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || TRIGGER_FIRED_BY_DELETE(td->tg_event))
@@ -855,6 +859,15 @@ scsm_retention_due_guard(PG_FUNCTION_ARGS)
 				 errmsg("scsm.retention_due_guard() must be a BEFORE INSERT OR UPDATE row trigger")));
 	newt = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
 	if (retention_due_sync || scsm_restore_mode)
+		return PointerGetDatum(newt);
+
+	/*
+	 * A superuser's pg_restore (its default application_name), as for the
+	 * ledger trigger: with parallel jobs the queue may arrive before the
+	 * ledger entries it copies are committed.  scsm.retention_due_rebuild()
+	 * rewrites the queue from the stamps if in doubt.
+	 */
+	if (application_name != NULL && strcmp(application_name, "pg_restore") == 0 && superuser())
 		return PointerGetDatum(newt);
 	desc = RelationGetDescr(td->tg_relation);
 	for (int i = 0; i < 7; i++)
@@ -865,15 +878,34 @@ scsm_retention_due_guard(PG_FUNCTION_ARGS)
 		if (isnull)
 			nulls[i] = 'n';
 	}
+	/* the row itself, when it is an UPDATE, is not its own duplicate */
+	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+		self = td->tg_trigtuple->t_self;
+	else
+		ItemPointerSet(&self, 0, 0);
+	args[7] = PointerGetDatum(&self);
 	SPI_connect();
 	if (SPI_execute_with_args("SELECT 1 FROM scsm.ledger_row l "
 							  "WHERE l.table_id = $1 AND l.row_key = $4 AND l.entry_id = $3 "
 							  "  AND l.version = $5 AND l.row_hash = $6 "
 							  "  AND l.retention_class = $7 AND l.retain_until = $2",
-							  7, types, args, nulls, true, 1) != SPI_OK_SELECT)
+							  7, types, args, nulls, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read scsm.ledger_row");
 	found = SPI_processed > 0;
+	/* one queue row per entry: a second copy would fail every batch */
+	if (SPI_execute_with_args("SELECT 1 FROM scsm.retention_due d "
+							  "WHERE d.table_id = $1 AND d.retain_until = $2 AND d.entry_id = $3 "
+							  "  AND d.ctid <> $8",
+							  8, types, args, nulls, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read scsm.retention_due");
+	dup = SPI_processed > 0;
 	SPI_finish();
+	if (dup)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("entry " INT64_FORMAT " is in the due queue already", DatumGetInt64(args[2])),
+				 errdetail("The due queue holds one row per ledger entry waiting for disposal."),
+				 errhint("Leave the queue to scsm; scsm.retention_due_rebuild() rewrites it from the stamps.")));
 	if (!found)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -1400,7 +1432,7 @@ HoldMayApply(DisposeTarget *t)
 	args[1] = CStringGetTextDatum(t->info->relname);
 	if (SPI_execute_with_args("SELECT EXISTS (SELECT 1 FROM scsm.legal_hold h WHERE h.released_at IS NULL "
 							  "AND (h.table_name IS NULL OR (h.schema_name = $1 AND h.table_name = $2)))",
-							  2, types, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+							  2, types, args, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not read the legal holds");
 	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
@@ -1421,7 +1453,7 @@ AnyReview(DisposeTarget *t)
 	args[1] = CStringGetTextDatum(t->info->relname);
 	if (SPI_execute_with_args("SELECT EXISTS (SELECT 1 FROM scsm.disposal_review r "
 							  "WHERE r.schema_name = $1 AND r.table_name = $2)",
-							  2, types, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+							  2, types, args, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not read the disposal reviews");
 	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
@@ -1434,7 +1466,7 @@ LoadClasses(int *n)
 	SPITupleTable *tt;
 
 	if (SPI_execute("SELECT class_id, name, action, anonymise_columns, needs_approval FROM scsm.retention_class",
-					true, 0) != SPI_OK_SELECT)
+					false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the retention classes");
 	tt = SPI_tuptable;
 	*n = (int) SPI_processed;
@@ -1623,7 +1655,11 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 					if (classes[i].class_id == class_id)
 						cl = &classes[i];
 				if (cl == NULL)
-					continue;		/* no such class: not a candidate (as the join) */
+				{
+					/* no such class: not a candidate (as the join) */
+					heap_freetuple(copy);
+					continue;
+				}
 			}
 			memset(d->n, true, sizeof(d->n));
 			/* its review: needed where the class asks, certified wherever it exists */
@@ -1640,10 +1676,13 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 					if (!OidIsValid(ridx))
 						elog(ERROR, "scsm.disposal_review has no index on entry_id");
 				}
-				if (!FindReview(rrel, ridx, snap, DatumGetInt64(qv[2]), d, &approved) && cl->needs_approval)
+				/* awaiting approval: skipped, and its copy freed (a backlog is long) */
+				if ((!FindReview(rrel, ridx, snap, DatumGetInt64(qv[2]), d, &approved) ||
+					 !approved) && cl->needs_approval)
+				{
+					heap_freetuple(copy);
 					continue;
-				if (cl->needs_approval && !approved)
-					continue;
+				}
 			}
 			CV(d, CAND_ENTRY) = qv[2];
 			CV(d, CAND_KEY) = qv[3];
@@ -1704,8 +1743,8 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, NoLock);
 	if (rrel != NULL)
-		table_close(rrel, AccessShareLock);
-	table_close(due, AccessShareLock);
+		table_close(rrel, NoLock);
+	table_close(due, NoLock);
 	list_free(indexes);
 
 	/* rows not at their remembered address: by key, one statement for all */

@@ -1,7 +1,7 @@
 -- Retention's due queue (scsm.retention_due): written with the stamp, moved
 -- with it, left by disposal; the stamp itself stays in scsm.ledger_row.
 BEGIN;
-SELECT plan(47);
+SELECT plan(48);
 
 CREATE ROLE due_req NOLOGIN;
 CREATE ROLE due_nobody NOLOGIN;
@@ -62,6 +62,10 @@ SELECT throws_ok($$INSERT INTO scsm.retention_due
                      FROM scsm.ledger_row WHERE table_id = (SELECT table_id FROM scsm.ledger_table WHERE table_name = 'due_a')
                       AND row_key = '{"id":"4"}'$$,
                  '55000', NULL, 'nor can an early row be slipped in');
+SELECT throws_ok($$INSERT INTO scsm.retention_due
+                   SELECT d.* FROM scsm.retention_due d JOIN scsm.ledger_table lt USING (table_id)
+                    WHERE lt.table_name = 'due_a' AND d.row_key = '{"id":"4"}'$$,
+                 '23505', NULL, 'nor a second copy of a queue row (it would fail every batch)');
 
 SELECT is(scsm.dispose_expired(100, 'public.due_a'), 1::bigint, 'only the row due by its stamp goes');
 SELECT results_eq($$SELECT id FROM public.due_a ORDER BY id$$, $$VALUES (2), (3), (4)$$, 'row 1 disposed');
