@@ -377,6 +377,24 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 	ActAs(relowner, save_sec, true);
 	if (DeleteByKey(relid, qrel, info, row_key) != 1)
 		elog(ERROR, "disposal deleted an unexpected number of rows");
+	ActAs(ledger_owner, save_sec, false);
+
+	/* retention (issue 4): a disposed entry leaves the due queue */
+	if (OidIsValid(LedgerDueRelid()))
+	{
+		Oid			t[3] = {INT4OID, TEXTOID, INT8OID};
+		Datum		a[3];
+
+		a[0] = Int32GetDatum(table_id);
+		a[1] = CStringGetTextDatum(row_key);
+		a[2] = Int64GetDatum(entry_id);
+		if (SPI_execute_with_args("DELETE FROM scsm.retention_due d USING scsm.ledger_row l "
+								  "WHERE l.table_id = $1 AND l.row_key = $2 AND l.entry_id = $3 "
+								  "AND d.table_id = l.table_id AND d.retain_until = l.retain_until "
+								  "AND d.entry_id = l.entry_id",
+								  3, t, a, NULL, false, 0) != SPI_OK_DELETE)
+			elog(ERROR, "could not remove the disposed entry from the due queue");
+	}
 
 	SetUserIdAndSecContext(save_userid, save_sec);
 	SPI_finish();

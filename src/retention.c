@@ -920,9 +920,8 @@ scsm_retention_due_guard(PG_FUNCTION_ARGS)
  * AFTER UPDATE ON scsm.retention_exception FOR EACH ROW: when an
  * exception becomes approved (its BEFORE trigger has checked who approves),
  * lower retain_until of the records it covers to basis + its period: those
- * still waiting in the due queue (their queue rows follow, trigger
- * scsm_retention_due_follow); disposed records keep the stamp they went
- * under.
+ * still waiting in the due queue, whose rows move with them (RestampClass);
+ * disposed records keep the stamp they went under.
  */
 Datum
 scsm_retention_apply_exception(PG_FUNCTION_ARGS)

@@ -1,7 +1,7 @@
 -- Retention's due queue (scsm.retention_due): written with the stamp, moved
 -- with it, left by disposal; the stamp itself stays in scsm.ledger_row.
 BEGIN;
-SELECT plan(48);
+SELECT plan(51);
 
 CREATE ROLE due_req NOLOGIN;
 CREATE ROLE due_nobody NOLOGIN;
@@ -76,6 +76,14 @@ SELECT is((SELECT l.retain_until FROM scsm.ledger_row l JOIN scsm.ledger_table l
 SELECT is(pg_temp.due_count('due_a'), 2::bigint, 'and leaves the queue');
 SELECT is((SELECT state FROM scsm.retention_of('public.due_a', '{"id": 1}')), 'disposed',
           'retention_of knows it from its certificate');
+
+-- the ledger's own disposal door (scsm.ledger_dispose_row) takes the entry out of the queue too
+INSERT INTO public.due_a VALUES (5, '2095-01-01', 'door');
+SELECT is((SELECT count(*) FROM scsm.retention_due d JOIN scsm.ledger_table lt USING (table_id)
+            WHERE lt.table_name = 'due_a' AND d.row_key = '{"id":"5"}'), 1::bigint, 'a new stamped row is queued');
+SELECT ok(scsm.ledger_dispose_row('public.due_a', '5', 'door') > 0, 'the ledger''s door disposes of it');
+SELECT is((SELECT count(*) FROM scsm.retention_due d JOIN scsm.ledger_table lt USING (table_id)
+            WHERE lt.table_name = 'due_a' AND d.row_key = '{"id":"5"}'), 0::bigint, 'and it leaves the queue');
 
 -- ---------------------------------------------------------------- exception
 SET LOCAL ROLE due_req;
