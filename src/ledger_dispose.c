@@ -50,7 +50,11 @@ ActAs(Oid role, int base_sec, bool restricted)
 						   (restricted ? SECURITY_RESTRICTED_OPERATION : 0));
 }
 
-/* The ledger entry of (table, key, version), or the latest when version is 0. */
+/*
+ * The ledger entry of (table, key, version), or the latest when version is
+ * 0.  Read with a fresh snapshot: the caller may just have waited for a
+ * sealer (ledger_drain), whose entries the statement's snapshot predates.
+ */
 static bytea *
 EntryFor(int32 table_id, const char *row_key, int32 version,
 		 int64 *entry_id, int32 *version_out, const char *relname)
@@ -65,7 +69,7 @@ EntryFor(int32 table_id, const char *row_key, int32 version,
 	if (SPI_execute_with_args("SELECT entry_id, version, row_hash FROM scsm.ledger_row "
 							  "WHERE table_id = $1 AND row_key = $2 AND ($3 = 0 OR version = $3) "
 							  "ORDER BY version DESC, entry_id DESC LIMIT 1",
-							  3, t, a, NULL, true, 1) != SPI_OK_SELECT)
+							  3, t, a, NULL, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read scsm.ledger_row");
 	if (SPI_processed == 0)
 		ereport(ERROR,

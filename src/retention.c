@@ -712,6 +712,12 @@ RestampClass(Datum class_id, Datum period, bool lengthen, Datum schema, Datum ta
 		nulls[2] = nulls[3] = 'n';
 	if (all_orgs)
 		nulls[4] = 'n';
+	/*
+	 * The sealer updates ledger_row entries too (their blocks): one at a
+	 * time, under the sealers' lock, or the two could deadlock.
+	 */
+	if (SPI_execute("SELECT pg_catalog.pg_advisory_xact_lock(1935896941, 1)", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not take the sealers' lock");
 	retention_due_sync = true;
 	retention_exception_active = !lengthen;
 	PG_TRY();
