@@ -81,6 +81,9 @@ typedef struct LedgerRelInfo
 	Oid		   *pktypes;
 	AttrNumber *pkattnos;		/* 1-based, in the table's own descriptor */
 	char	  **pkfield;		/* ',"name":' as the key text has it (none first) */
+	int		   *pkfieldlen;		/* their lengths */
+	Size		pkintcap;		/* all key columns smallint/integer/bigint: the
+								 * longest key text + 1; else 0 */
 	Oid			reltype;		/* the table's row type */
 	LedgerFieldOrder *order;	/* encoding order of the table's own rows */
 	bool		ext_member;		/* the table belongs to an extension */

@@ -1019,6 +1019,8 @@ LedgerGetRelInfo(Relation rel)
 	}
 	/* each key member's name as LedgerKeyAppend writes it */
 	info->pkfield = palloc(sizeof(char *) * info->npk);
+	info->pkfieldlen = palloc(sizeof(int) * info->npk);
+	info->pkintcap = 3;		/* { } and the final NUL */
 	for (int i = 0; i < info->npk; i++)
 	{
 		StringInfoData f;
@@ -1029,6 +1031,12 @@ LedgerGetRelInfo(Relation rel)
 		escape_json(&f, info->pknames[i]);
 		appendStringInfoChar(&f, ':');
 		info->pkfield[i] = f.data;
+		info->pkfieldlen[i] = f.len;
+		if (info->pkintcap > 0 && (info->pktypes[i] == INT2OID || info->pktypes[i] == INT4OID ||
+								   info->pktypes[i] == INT8OID))
+			info->pkintcap += f.len + MAXINT8LEN + 2;
+		else
+			info->pkintcap = 0;
 	}
 	ReleaseSysCache(idxtup);
 	return info;
@@ -1061,34 +1069,32 @@ LedgerKeyAppend(StringInfo buf, const char *name, Datum v, bool isnull, Oid typi
 static char *
 IntegerRowKey(LedgerRelInfo *info, TupleDesc rowdesc, HeapTuple tuple)
 {
-	Size		cap = 2;
 	Size		o = 0;
 	char	   *key;
 
-	for (int i = 0; i < info->npk; i++)
-	{
-		int			pos = info->pkattnos[i] - 1;
-		Form_pg_attribute a;
+	if (info->pkintcap == 0)
+		return NULL;
+	/* another descriptor than the table's own: are the columns where it says? */
+	if (rowdesc != info->desc)
+		for (int i = 0; i < info->npk; i++)
+		{
+			int			pos = info->pkattnos[i] - 1;
+			Form_pg_attribute a;
 
-		if (info->pktypes[i] != INT2OID && info->pktypes[i] != INT4OID &&
-			info->pktypes[i] != INT8OID)
-			return NULL;
-		if (pos < 0 || pos >= rowdesc->natts)
-			return NULL;
-		a = TupleDescAttr(rowdesc, pos);
-		if (a->attisdropped || a->atttypid != info->pktypes[i] ||
-			strcmp(NameStr(a->attname), info->pknames[i]) != 0)
-			return NULL;
-		cap += strlen(info->pkfield[i]) + MAXINT8LEN + 3;
-	}
-	key = palloc(cap);
+			if (pos < 0 || pos >= rowdesc->natts)
+				return NULL;
+			a = TupleDescAttr(rowdesc, pos);
+			if (a->attisdropped || a->atttypid != info->pktypes[i] ||
+				strcmp(NameStr(a->attname), info->pknames[i]) != 0)
+				return NULL;
+		}
+	key = palloc(info->pkintcap);
 	key[o++] = '{';
 	for (int i = 0; i < info->npk; i++)
 	{
 		bool		isnull;
 		Datum		v = heap_getattr(tuple, info->pkattnos[i], rowdesc, &isnull);
 		int64		x;
-		Size		flen = strlen(info->pkfield[i]);
 
 		if (isnull)
 		{
@@ -1097,8 +1103,8 @@ IntegerRowKey(LedgerRelInfo *info, TupleDesc rowdesc, HeapTuple tuple)
 		}
 		x = info->pktypes[i] == INT2OID ? (int64) DatumGetInt16(v) :
 			info->pktypes[i] == INT4OID ? (int64) DatumGetInt32(v) : DatumGetInt64(v);
-		memcpy(key + o, info->pkfield[i], flen);
-		o += flen;
+		memcpy(key + o, info->pkfield[i], info->pkfieldlen[i]);
+		o += info->pkfieldlen[i];
 		key[o++] = '"';
 		o += pg_lltoa(x, key + o);
 		key[o++] = '"';
