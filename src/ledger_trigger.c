@@ -114,6 +114,43 @@ WriteHistory(Relation rel, const char *history, HeapTuple oldtup,
 }
 
 /*
+ * The retain_until an entry has now (read with a fresh snapshot, as the
+ * ledger owner): the stamp LatestVersion read may have been raised since,
+ * by a lengthening this writer waited for (retention.c, LockClassForStamp).
+ * False when the entry has none.
+ */
+static bool
+CurrentUntil(int32 table_id, const char *key, int64 entry_id, TimestampTz *until)
+{
+	Oid			argtypes[3] = {INT4OID, TEXTOID, INT8OID};
+	Datum		values[3];
+	Oid			save_userid;
+	int			save_sec;
+	bool		isnull = true;
+
+	SPI_connect();
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	values[0] = Int32GetDatum(table_id);
+	values[1] = CStringGetTextDatum(key);
+	values[2] = Int64GetDatum(entry_id);
+	if (SPI_execute_with_args("SELECT retain_until FROM scsm.ledger_row "
+							  "WHERE table_id = $1 AND row_key = $2 AND entry_id = $3",
+							  3, argtypes, values, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the ledger");
+	if (SPI_processed == 1)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			*until = DatumGetTimestampTz(d);
+	}
+	SetUserIdAndSecContext(save_userid, save_sec);
+	SPI_finish();
+	return !isnull;
+}
+
+/*
  * Highest version the ledger holds for a key (0 when none), and that
  * entry's retention stamp (retention hook, issue 4: an earlier stamp is a
  * floor for the new version) and id (its row in the due queue gives way to
@@ -137,7 +174,7 @@ LatestVersion(int32 table_id, const char *key, RetentionStamp *prev, int64 *prev
 	rc = SPI_execute_with_args("SELECT version, retention_class, retention_basis, retain_until, entry_id "
 							   "FROM scsm.ledger_row WHERE table_id = $1 AND row_key = $2 "
 							   "ORDER BY version DESC, entry_id DESC LIMIT 1",
-							   2, argtypes, values, NULL, true, 1);
+							   2, argtypes, values, NULL, false, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read the ledger");
 	if (SPI_processed == 0)
@@ -276,8 +313,11 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 	else
 	{
 		/* only the latest version of a key waits in retention's due queue */
-		if (have_prev && prev.has_until && prev_entry != 0)
-			LedgerDueForget(table_id, prev.retain_until, prev_entry);
+		TimestampTz prev_until = 0;
+
+		if (have_prev && prev.has_until && prev_entry != 0 &&
+			CurrentUntil(table_id, key, prev_entry, &prev_until))
+			LedgerDueForget(table_id, prev_until, prev_entry);
 		LedgerAppendEntryStamped(table_id, key, version, hash, &stamp, &tuple->t_self);
 	}
 	return PointerGetDatum(NULL);

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Two transactions updating the same row of a versioned table, the second
+# waiting for the first: each new version gets its own number (the second
+# reads the versions the first committed while it waited), both versions
+# are in the history, and the ledger verifies.  With a retention class, only
+# the latest version's entry waits in the due queue.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. test/lib.sh
+
+echo "1..4"
+db=scsm_ver_race_$$
+q() { psql -X -qAt -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
+n=0
+ok() { n=$((n + 1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3 (got '$1', want '$2')"; fi; }
+psql -X -q -d postgres -c "CREATE DATABASE $db" >/dev/null
+q "CREATE EXTENSION scsm" >/dev/null
+q "CREATE TABLE public.doc (id int PRIMARY KEY, issued date NOT NULL, body text NOT NULL);
+   SELECT scsm.protect('public.doc', 'versioned');
+   INSERT INTO scsm.retention_class (name, description, period, basis, basis_column)
+   VALUES ('doc', 'documents', '1 year', 'record_date', 'issued');
+   INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+   SELECT 'public', 'doc', class_id FROM scsm.retention_class WHERE name = 'doc';
+   INSERT INTO public.doc VALUES (1, '2000-01-01', 'v1')" >/dev/null
+work=${SCSM_TEST_WORK:-/tmp}/ver_race_$$
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" >"$work.a" 2>&1 <<'SQL' &
+BEGIN;
+UPDATE public.doc SET body = 'v2 by A' WHERE id = 1;
+SELECT pg_sleep(2);
+COMMIT;
+SQL
+pa=$!
+sleep 0.7
+q "UPDATE public.doc SET body = body || ', v3 by B' WHERE id = 1" >/dev/null 2>"$work.b"
+wait $pa
+ok "$(q "SELECT string_agg(version::text, ',' ORDER BY version) FROM scsm.ledger_row l JOIN scsm.ledger_table t USING (table_id)
+          WHERE t.table_name = 'doc' AND l.row_key = '{\"id\":\"1\"}'")" "1,2,3" "each version has its own number"
+ok "$(q "SELECT body FROM public.doc")" "v2 by A, v3 by B" "the second update saw the first"
+ok "$(q "SELECT count(*) FROM scsm.retention_due d JOIN scsm.ledger_table t USING (table_id) WHERE t.table_name = 'doc'")" 1 \
+   "one queue row: the latest version's"
+q "SELECT scsm.ledger_seal(1000000)" >/dev/null
+ok "$(q "SELECT count(*) FROM scsm.verify_ledger()")" 0 "the ledger verifies"
+cat "$work.a" "$work.b" | grep -i error | head -5 | sed 's/^/# /'
+psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null 2>&1
+rm -f "$work".*
