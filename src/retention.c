@@ -1999,6 +1999,9 @@ TryDispose(DisposeTarget *t, Datum ids, int32 max_rows, char **errmsg_out)
 	return n;
 }
 
+/* lists of candidates a failed batch reads at most, row by row (see below) */
+#define DISPOSE_RETRY_PAGES 10
+
 /*
  * scsm.retention_dispose_batch(tbl regclass, batch_size integer) -> bigint:
  * dispose of up to batch_size due, unheld, approved rows of one protected
@@ -2081,42 +2084,76 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 	total = TryDispose(&t, (Datum) 0, batch, &err);
 	if (total < 0)
 	{
-		/* the batch failed as a whole: list it, then one row at a time */
+		/*
+		 * The batch failed as a whole: its rows one at a time.  Rows that
+		 * fail stay candidates (each is reported); so that a run of them at
+		 * the front of the queue (say, rows a foreign key points at) does
+		 * not stop the rows behind them, the list is read again past them,
+		 * up to DISPOSE_RETRY_PAGES lists, until batch rows are disposed.
+		 */
 		Oid			ct[2] = {REGCLASSOID, INT4OID};
 		Datum		ca[2];
-		Datum	   *elems;
-		int			nelems;
+		HASHCTL		hctl;
+		HTAB	   *failed;
+		int			nfailed = 0;
+
+		memset(&hctl, 0, sizeof(hctl));
+		hctl.keysize = sizeof(int64);
+		hctl.entrysize = sizeof(int64);
+		hctl.hcxt = CurrentMemoryContext;
+		failed = hash_create("scsm failed disposals", 64, &hctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
 		total = 0;
-		ca[0] = ObjectIdGetDatum(relid);
-		ca[1] = Int32GetDatum(batch);
-		if (SPI_execute_with_args("SELECT coalesce(array_agg(scsm_entry_id), '{}') "
-								  "FROM scsm.retention_candidates($1, $2, NULL, 'eligible')",
-								  2, ct, ca, NULL, false, 0) != SPI_OK_SELECT)
-			elog(ERROR, "could not list disposal candidates");
-		ids = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		ids = PointerGetDatum(DatumGetArrayTypePCopy(ids));
-		deconstruct_array(DatumGetArrayTypeP(ids), INT8OID, 8, FLOAT8PASSBYVAL,
-						  TYPALIGN_DOUBLE, &elems, NULL, &nelems);
-		for (int i = 0; i < nelems; i++)
+		for (int page = 0; page < DISPOSE_RETRY_PAGES && total < batch; page++)
 		{
-			Datum		one = PointerGetDatum(construct_array(&elems[i], 1, INT8OID, 8,
-															  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-			int64		n = TryDispose(&t, one, 0, &err);
+			Datum	   *elems;
+			int			nelems;
+			int			tried = 0;
+			int			want = (int) Min((int64) batch + nfailed, (int64) PG_INT32_MAX);
 
-			if (n >= 0)
-				total += n;
-			else
+			ca[0] = ObjectIdGetDatum(relid);
+			ca[1] = Int32GetDatum(want);
+			if (SPI_execute_with_args("SELECT coalesce(array_agg(scsm_entry_id), '{}') "
+									  "FROM scsm.retention_candidates($1, $2, NULL, 'eligible')",
+									  2, ct, ca, NULL, false, 0) != SPI_OK_SELECT)
+				elog(ERROR, "could not list disposal candidates");
+			ids = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+			ids = PointerGetDatum(DatumGetArrayTypePCopy(ids));
+			deconstruct_array(DatumGetArrayTypeP(ids), INT8OID, 8, FLOAT8PASSBYVAL,
+							  TYPALIGN_DOUBLE, &elems, NULL, &nelems);
+			for (int i = 0; i < nelems && total < batch; i++)
 			{
-				StringInfoData js;
+				Datum		one;
+				int64		n;
+				int64		id = DatumGetInt64(elems[i]);
+				bool		seen;
 
-				initStringInfo(&js);
-				appendStringInfo(&js, "{\"entry_id\": " INT64_FORMAT ", \"error\": ",
-								 DatumGetInt64(elems[i]));
-				escape_json(&js, err);
-				appendStringInfoChar(&js, '}');
-				LogEvent("disposal_failed", t.info->relid, 1, js.data);
+				(void) hash_search(failed, &id, HASH_FIND, &seen);
+				if (seen)
+					continue;	/* failed already in this call */
+				tried++;
+				one = PointerGetDatum(construct_array(&elems[i], 1, INT8OID, 8,
+													  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+				n = TryDispose(&t, one, 0, &err);
+				if (n >= 0)
+					total += n;
+				else
+				{
+					StringInfoData js;
+
+					(void) hash_search(failed, &id, HASH_ENTER, &seen);
+					nfailed++;
+					initStringInfo(&js);
+					appendStringInfo(&js, "{\"entry_id\": " INT64_FORMAT ", \"error\": ",
+									 DatumGetInt64(elems[i]));
+					escape_json(&js, err);
+					appendStringInfoChar(&js, '}');
+					LogEvent("disposal_failed", t.info->relid, 1, js.data);
+				}
 			}
+			/* the list was all there is, or held nothing new */
+			if (nelems < want || tried == 0)
+				break;
 		}
 	}
 	SetUserIdAndSecContext(save_userid, save_sec);
