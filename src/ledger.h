@@ -20,6 +20,7 @@
 #include "access/htup.h"
 #include "access/tupdesc.h"
 #include "lib/stringinfo.h"
+#include "storage/lock.h"
 #include "utils/relcache.h"
 
 #define LEDGER_HASH_LEN		32	/* SHA-256 */
@@ -154,6 +155,15 @@ extern int64 LedgerDisposeRow(Oid relid, const char *row_key,
  * class_names, retain_untils, actions, review_ids, approved_bys.
  */
 #define LEDGER_CERT_COLS 9
+/*
+ * scsm's transaction-level advisory locks, (key1, key2) as SQL's
+ * pg_advisory_xact_lock(int, int) takes them, so they show in pg_locks and
+ * SQL can take the same ones.
+ */
+#define SCSM_LOCK_DISPOSAL	1935897453	/* 'scsm', table_id: one disposer per table */
+#define SCSM_LOCK_SEALER	1935896941	/* (.., 1): one sealer, or restamping, at a time */
+#define SCSM_LOCK_CLASS		1935897187	/* 'scrc', class_id: stamping vs lengthening */
+extern LockAcquireResult ScsmAdvisoryLock(uint32 key1, int32 key2, LOCKMODE mode, bool nowait);
 extern bool LedgerDisposalLock(int32 table_id, bool nowait);
 struct ArrayBuildState;
 extern void LedgerCertLinesInit(struct ArrayBuildState **cols, MemoryContext cxt);

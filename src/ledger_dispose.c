@@ -57,7 +57,8 @@ ActAs(Oid role, int base_sec, bool restricted)
  */
 static bytea *
 EntryFor(int32 table_id, const char *row_key, int32 version,
-		 int64 *entry_id, int32 *version_out, const char *relname)
+		 int64 *entry_id, int32 *version_out, TimestampTz *until, bool *has_until,
+		 const char *relname)
 {
 	Oid			t[3] = {INT4OID, TEXTOID, INT4OID};
 	Datum		a[3];
@@ -66,7 +67,7 @@ EntryFor(int32 table_id, const char *row_key, int32 version,
 	a[0] = Int32GetDatum(table_id);
 	a[1] = CStringGetTextDatum(row_key);
 	a[2] = Int32GetDatum(version);
-	if (SPI_execute_with_args("SELECT entry_id, version, row_hash FROM scsm.ledger_row "
+	if (SPI_execute_with_args("SELECT entry_id, version, row_hash, retain_until FROM scsm.ledger_row "
 							  "WHERE table_id = $1 AND row_key = $2 AND ($3 = 0 OR version = $3) "
 							  "ORDER BY version DESC, entry_id DESC LIMIT 1",
 							  3, t, a, NULL, false, 1) != SPI_OK_SELECT)
@@ -77,6 +78,9 @@ EntryFor(int32 table_id, const char *row_key, int32 version,
 				 errmsg("row %s of table \"%s\" has no ledger entry", row_key, relname)));
 	*entry_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	*version_out = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	/* the stamp (retention, issue 4): its row in the due queue */
+	*until = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
+	*has_until = !isnull;
 	return DatumGetByteaPCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
 }
 
@@ -93,21 +97,26 @@ CheckSame(bytea *row_hash, bytea *ledger_hash, const char *row_key,
 				 errhint("Run scsm.verify_ledger() and investigate.")));
 }
 
+/* Take one of scsm's transaction-level advisory locks (ledger.h). */
+LockAcquireResult
+ScsmAdvisoryLock(uint32 key1, int32 key2, LOCKMODE mode, bool nowait)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, key1, (uint32) key2, 2);
+	return LockAcquire(&tag, mode, false, nowait);
+}
+
 /*
- * The disposal lock of a protected table: a transaction-level advisory lock
- * on (1935897453, table_id) -- 1935897453 is 'scsm' in ASCII -- so that it
- * shows in pg_locks and SQL can wait for it (pg_advisory_xact_lock).  Only
- * the holder disposes of rows of that table, which lets a batch read and
- * delete rows and clear their due stamps without a row lock each.  Returns
+ * The disposal lock of a protected table (SCSM_LOCK_DISPOSAL, table_id):
+ * only the holder disposes of rows of that table, which lets a batch read
+ * and delete rows and their queue rows without a row lock each.  Returns
  * false when nowait and another transaction holds it.
  */
 bool
 LedgerDisposalLock(int32 table_id, bool nowait)
 {
-	LOCKTAG		tag;
-
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) 1935897453, (uint32) table_id, 2);
-	return LockAcquire(&tag, ExclusiveLock, false, nowait) != LOCKACQUIRE_NOT_AVAIL;
+	return ScsmAdvisoryLock(SCSM_LOCK_DISPOSAL, table_id, ExclusiveLock, nowait) != LOCKACQUIRE_NOT_AVAIL;
 }
 
 /* Element types of the certificate columns, in LEDGER_CERT_COLS order. */
@@ -274,6 +283,8 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 	char	   *mode;
 	char	   *history = NULL;
 	int64		entry_id;
+	TimestampTz until = 0;
+	bool		has_until = false;
 	int32		version;
 	bytea	   *ledger_hash;
 	bytea	   *row_hash;
@@ -300,7 +311,8 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 				 errdetail("Only rows of append-only and versioned tables can be disposed of.")));
 
 	(void) LedgerDisposalLock(table_id, false);
-	ledger_hash = EntryFor(table_id, row_key, 0, &entry_id, &version, info->relname);
+	ledger_hash = EntryFor(table_id, row_key, 0, &entry_id, &version, &until, &has_until,
+						   info->relname);
 	LedgerCertLinesInit(cols, CurrentMemoryContext);
 
 	initStringInfo(&q);
@@ -361,8 +373,10 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 		{
 			int64		hentry;
 			int32		hversion;
+			TimestampTz huntil;
+			bool		hhas_until;
 			bytea	   *hledger = EntryFor(table_id, row_key, versions[i], &hentry,
-										   &hversion, info->relname);
+										   &hversion, &huntil, &hhas_until, info->relname);
 
 			CheckSame(hashes[i], hledger, row_key, history, versions[i]);
 			AddLine(cols, row_key, versions[i], hledger, hentry);
@@ -384,21 +398,8 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 	ActAs(ledger_owner, save_sec, false);
 
 	/* retention (issue 4): a disposed entry leaves the due queue */
-	if (OidIsValid(LedgerDueRelid()))
-	{
-		Oid			t[3] = {INT4OID, TEXTOID, INT8OID};
-		Datum		a[3];
-
-		a[0] = Int32GetDatum(table_id);
-		a[1] = CStringGetTextDatum(row_key);
-		a[2] = Int64GetDatum(entry_id);
-		if (SPI_execute_with_args("DELETE FROM scsm.retention_due d USING scsm.ledger_row l "
-								  "WHERE l.table_id = $1 AND l.row_key = $2 AND l.entry_id = $3 "
-								  "AND d.table_id = l.table_id AND d.retain_until = l.retain_until "
-								  "AND d.entry_id = l.entry_id",
-								  3, t, a, NULL, false, 0) != SPI_OK_DELETE)
-			elog(ERROR, "could not remove the disposed entry from the due queue");
-	}
+	if (has_until)
+		LedgerDueForget(table_id, until, entry_id);
 
 	SetUserIdAndSecContext(save_userid, save_sec);
 	SPI_finish();

@@ -449,6 +449,36 @@ LedgerAppendEntry(int32 table_id, const char *row_key, int32 version,
 }
 
 /*
+ * scsm.retention_due and its index, opened once per transaction (as the
+ * ledger's own relations) by the first entry that writes or forgets a queue
+ * row.  False when the queue does not exist (before the retention part of
+ * the install script).
+ */
+static bool
+OpenDue(void)
+{
+	LoadOids();
+	if (!OidIsValid(oids.due_rel))
+		return false;
+	if (open_due == NULL)
+	{
+		ResourceOwner save = CurrentResourceOwner;
+		MemoryContext oldcxt = MemoryContextSwitchTo(TopTransactionContext);
+
+		CurrentResourceOwner = TopTransactionResourceOwner;
+		open_due = table_open(oids.due_rel, RowExclusiveLock);
+		if (RelationGetDescr(open_due)->natts != 8)
+			elog(ERROR, "scsm.retention_due has an unexpected shape");
+		open_due_idx = CatalogOpenIndexes(open_due);
+		if (open_due_idx->ri_NumIndices != 1)
+			elog(ERROR, "scsm.retention_due has an unexpected index");
+		CurrentResourceOwner = save;
+		MemoryContextSwitchTo(oldcxt);
+	}
+	return true;
+}
+
+/*
  * The entry's row in the due queue of retention (scsm.retention_due), for an
  * entry with a retain_until: same transaction, same direct insert as the
  * entry itself.  Disposal lists due entries from the queue alone.
@@ -461,21 +491,8 @@ InsertDueRow(int64 entry, int32 table_id, Datum key, int32 version, bytea *h,
 	bool		nulls[8] = {false, false, false, false, false, false, false, false};
 	HeapTuple	tup;
 
-	if (!OidIsValid(oids.due_rel))
+	if (!OpenDue())
 		elog(ERROR, "scsm.retention_due does not exist");
-	if (open_due == NULL)
-	{
-		ResourceOwner save = CurrentResourceOwner;
-		MemoryContext oldcxt = MemoryContextSwitchTo(TopTransactionContext);
-
-		CurrentResourceOwner = TopTransactionResourceOwner;
-		open_due = table_open(oids.due_rel, RowExclusiveLock);
-		if (RelationGetDescr(open_due)->natts != 8)
-			elog(ERROR, "scsm.retention_due has an unexpected shape");
-		open_due_idx = CatalogOpenIndexes(open_due);
-		CurrentResourceOwner = save;
-		MemoryContextSwitchTo(oldcxt);
-	}
 	values[0] = Int32GetDatum(table_id);
 	values[1] = TimestampTzGetDatum(stamp->retain_until);
 	values[2] = Int64GetDatum(entry);
@@ -508,34 +525,26 @@ LedgerDueRelid(void)
 void
 LedgerDueForget(int32 table_id, TimestampTz retain_until, int64 entry_id)
 {
-	Relation	rel;
-	List	   *indexes;
 	ScanKeyData key[2];
 	SysScanDesc scan;
 	HeapTuple	tup;
 
-	LoadOids();
-	if (!OidIsValid(oids.due_rel))
+	if (!OpenDue())
 		return;
-	rel = table_open(oids.due_rel, RowExclusiveLock);
-	indexes = RelationGetIndexList(rel);
-	if (list_length(indexes) != 1)
-		elog(ERROR, "scsm.retention_due has an unexpected index");
 	ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(table_id));
 	ScanKeyInit(&key[1], 2, BTEqualStrategyNumber, F_TIMESTAMPTZ_EQ,
 				TimestampTzGetDatum(retain_until));
 	/* what this transaction wrote (the earlier version may be its own) and what is committed */
-	scan = systable_beginscan(rel, linitial_oid(indexes), true, SnapshotSelf, 2, key);
+	scan = systable_beginscan(open_due, RelationGetRelid(open_due_idx->ri_IndexRelationDescs[0]),
+							  true, SnapshotSelf, 2, key);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		bool		isnull;
 
-		if (DatumGetInt64(heap_getattr(tup, 3, RelationGetDescr(rel), &isnull)) == entry_id)
-			simple_heap_delete(rel, &tup->t_self);
+		if (DatumGetInt64(heap_getattr(tup, 3, RelationGetDescr(open_due), &isnull)) == entry_id)
+			simple_heap_delete(open_due, &tup->t_self);
 	}
 	systable_endscan(scan);
-	list_free(indexes);
-	table_close(rel, NoLock);
 }
 
 /*

@@ -64,7 +64,6 @@
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
 #include "storage/bufmgr.h"
-#include "storage/lock.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -432,8 +431,8 @@ BasisValue(Datum v, Oid typid, TimestampTz *out)
 
 /*
  * A row is stamped under a class while its writer holds that class's lock
- * in share mode: a transaction-level advisory lock on (1935897187, class_id)
- * -- 1935897187 is 'scrc' in ASCII -- that a lengthening of the class takes
+ * in share mode (SCSM_LOCK_CLASS, class_id: 'scrc' in ASCII, 1935897187)
+ * that a lengthening of the class takes
  * in exclusive mode before it raises the stamps already written
  * (scsm.tg_retention_class_lengthen).  So the lengthening waits for the
  * writers in flight and then raises their entries with the rest, and a
@@ -445,12 +444,8 @@ BasisValue(Datum v, Oid typid, TimestampTz *out)
 static bool
 LockClassForStamp(int32 class_id)
 {
-	LOCKTAG		tag;
-
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) 1935897187, (uint32) class_id, 2);
-	if (LockHeldByMe(&tag, ShareLock) || LockHeldByMe(&tag, ExclusiveLock))
+	if (ScsmAdvisoryLock(SCSM_LOCK_CLASS, class_id, ShareLock, false) == LOCKACQUIRE_ALREADY_HELD)
 		return false;
-	(void) LockAcquire(&tag, ShareLock, false, false);
 	/* a class change committed while this backend waited: see it now */
 	AcceptInvalidationMessages();
 	return ret_cache == NULL;
@@ -716,8 +711,7 @@ RestampClass(Datum class_id, Datum period, bool lengthen, Datum schema, Datum ta
 	 * The sealer updates ledger_row entries too (their blocks): one at a
 	 * time, under the sealers' lock, or the two could deadlock.
 	 */
-	if (SPI_execute("SELECT pg_catalog.pg_advisory_xact_lock(1935896941, 1)", false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not take the sealers' lock");
+	(void) ScsmAdvisoryLock(SCSM_LOCK_SEALER, 1, ExclusiveLock, false);
 	retention_due_sync = true;
 	retention_exception_active = !lengthen;
 	PG_TRY();
@@ -813,18 +807,19 @@ scsm_retention_due_follow(PG_FUNCTION_ARGS)
 	args[3] = heap_getattr(td->tg_newtuple, SPI_fnumber(desc, "retain_until"), desc, &nnull);
 	if (onull)
 		return PointerGetDatum(NULL);	/* had no queue row */
+	if (nnull)
+	{
+		/* no stamp any more: the entry leaves the queue */
+		LedgerDueForget(DatumGetInt32(args[0]), DatumGetTimestampTz(args[1]), DatumGetInt64(args[2]));
+		return PointerGetDatum(NULL);
+	}
 	SPI_connect();
 	retention_due_sync = true;
 	PG_TRY();
 	{
-		if (nnull)
-			(void) SPI_execute_with_args("DELETE FROM scsm.retention_due d "
-										 "WHERE d.table_id = $1 AND d.retain_until = $2 AND d.entry_id = $3",
-										 3, types, args, NULL, false, 0);
-		else
-			(void) SPI_execute_with_args("UPDATE scsm.retention_due d SET retain_until = $4 "
-										 "WHERE d.table_id = $1 AND d.retain_until = $2 AND d.entry_id = $3",
-										 4, types, args, NULL, false, 0);
+		(void) SPI_execute_with_args("UPDATE scsm.retention_due d SET retain_until = $4 "
+									 "WHERE d.table_id = $1 AND d.retain_until = $2 AND d.entry_id = $3",
+									 4, types, args, NULL, false, 0);
 	}
 	PG_FINALLY();
 	{
