@@ -167,6 +167,8 @@ extern LockAcquireResult ScsmAdvisoryLock(uint32 key1, int32 key2, LOCKMODE mode
 extern bool LedgerDisposalLock(int32 table_id, bool nowait);
 struct ArrayBuildState;
 extern void LedgerCertLinesInit(struct ArrayBuildState **cols, MemoryContext cxt);
+extern void LedgerCertLineAdd(struct ArrayBuildState **cols, const Datum *values,
+							  const bool *nulls);
 extern int64 LedgerWriteCertBatch(const char *nspname, const char *relname,
 								  struct ArrayBuildState **cols, const char *reason,
 								  const char *details_json);

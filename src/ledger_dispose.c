@@ -23,7 +23,9 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/tupmacs.h"
 #include "access/relation.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -31,7 +33,10 @@
 #include "storage/lock.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/timestamp.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 #include "ledger.h"
@@ -136,80 +141,221 @@ LedgerCertLinesInit(ArrayBuildState **cols, MemoryContext cxt)
 }
 
 /*
+ * Add one line to the certificate arrays without copying its values (as
+ * accumArrayResult would, one palloc per value): they must stay valid until
+ * LedgerWriteCertBatch has written the batch.  Disposal adds tens of
+ * thousands of lines whose values are already in memory.
+ */
+void
+LedgerCertLineAdd(ArrayBuildState **cols, const Datum *values, const bool *nulls)
+{
+	for (int c = 0; c < LEDGER_CERT_COLS; c++)
+	{
+		ArrayBuildState *a = cols[c];
+
+		if (a->nelems >= a->alen)
+		{
+			a->alen *= 2;
+			a->dvalues = repalloc(a->dvalues, a->alen * sizeof(Datum));
+			a->dnulls = repalloc(a->dnulls, a->alen * sizeof(bool));
+		}
+		a->dvalues[a->nelems] = nulls[c] ? (Datum) 0 : values[c];
+		a->dnulls[a->nelems] = nulls[c];
+		a->nelems++;
+	}
+}
+
+/*
+ * A one-dimensional array of n values of a variable-length element type
+ * (text, bytea), as construct_md_array would build it but without a palloc'd
+ * copy of each value that has a short header (values read from tuples do):
+ * thousands per certificate column.
+ */
+static ArrayType *
+VarlenaArray(Datum *values, bool *nulls, int n, Oid elemtype, char typalign)
+{
+	bool		hasnulls = false;
+	Size		nbytes = 0;
+	int32		dataoffset;
+	Size		total;
+	ArrayType  *result;
+	char	   *p;
+	bits8	   *bitmap;
+
+	for (int i = 0; i < n; i++)
+	{
+		if (nulls[i])
+		{
+			hasnulls = true;
+			continue;
+		}
+		/* compressed or out of line: its plain form (never so in disposal) */
+		if (VARATT_IS_EXTERNAL(DatumGetPointer(values[i])) ||
+			VARATT_IS_COMPRESSED(DatumGetPointer(values[i])))
+			values[i] = PointerGetDatum(PG_DETOAST_DATUM_PACKED(values[i]));
+		nbytes = att_align_nominal(nbytes, typalign) +
+			VARSIZE_ANY_EXHDR(DatumGetPointer(values[i])) + VARHDRSZ;
+	}
+	dataoffset = hasnulls ? ARR_OVERHEAD_WITHNULLS(1, n) : 0;
+	total = (hasnulls ? (Size) dataoffset : ARR_OVERHEAD_NONULLS(1)) + nbytes;
+	if (!AllocSizeIsValid(total))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("disposal certificate array size exceeds the maximum allowed (%d)",
+						(int) MaxAllocSize)));
+	result = (ArrayType *) palloc0(total);
+	SET_VARSIZE(result, total);
+	result->ndim = 1;
+	result->dataoffset = dataoffset;
+	result->elemtype = elemtype;
+	ARR_DIMS(result)[0] = n;
+	ARR_LBOUND(result)[0] = 1;
+	bitmap = ARR_NULLBITMAP(result);
+	p = ARR_DATA_PTR(result);
+	for (int i = 0; i < n; i++)
+	{
+		Pointer		v;
+		Size		len;
+
+		if (nulls[i])
+			continue;			/* its bit stays 0 */
+		if (bitmap)
+			bitmap[i / 8] |= (bits8) (1 << (i % 8));
+		v = DatumGetPointer(values[i]);
+		len = VARSIZE_ANY_EXHDR(v);
+		p = (char *) att_align_nominal(p, typalign);
+		SET_VARSIZE(p, len + VARHDRSZ);
+		memcpy(VARDATA(p), VARDATA_ANY(v), len);
+		p += len + VARHDRSZ;
+	}
+	Assert(p <= (char *) result + total);
+	return result;
+}
+
+/* The columns of scsm.disposal_batch, in order (70_ledger.sql). */
+enum
+{
+	CB_BATCH_ID, CB_SCHEMA, CB_TABLE, CB_AT, CB_BY, CB_REASON, CB_DETAILS, CB_LINES,
+	CB_NATTS = CB_LINES + LEDGER_CERT_COLS
+};
+
+/* INSERT INTO scsm.disposal_batch VALUES ($1 .. $n), prepared once per backend */
+static SPIPlanPtr cert_insert_plan = NULL;
+
+/*
  * Write the certificates of a disposal batch: one row of
  * scsm.disposal_batch per 65536 lines, each with its own ledger entry
  * (table 0), hashed here.  One ledger entry per batch instead of one per
  * disposed row is what keeps disposal close to the cost of a DELETE; the
  * batch row is protected and sealed like any other, and every line of it is
- * a per-row certificate (scsm.disposal_certificate).  Runs inside SPI, as the
- * ledger owner.  Returns the id of the first batch row, 0 when there are no
- * lines.
+ * a per-row certificate (scsm.disposal_certificate).  The row is formed here,
+ * with its id and time as the column defaults would give them, hashed, and
+ * inserted as it is (no RETURNING copy of arrays of thousands of lines).
+ * Runs inside SPI, as the ledger owner.  Returns the id of the first batch
+ * row, 0 when there are no lines.
  */
 int64
 LedgerWriteCertBatch(const char *nspname, const char *relname, ArrayBuildState **cols,
 					 const char *reason, const char *details_json)
 {
-	Oid			t[14];
-	Datum		a[14];
-	char		nulls[14];
-	Oid			certrel = get_relname_relid("disposal_batch", get_namespace_oid("scsm", false));
+	Oid			nsp = get_namespace_oid("scsm", false);
+	Oid			certrel = get_relname_relid("disposal_batch", nsp);
+	Oid			seq = get_relname_relid("disposal_batch_batch_id_seq", nsp);
 	Relation	crel;
+	TupleDesc	desc;
 	LedgerRelInfo *cinfo;
+	Datum		v[CB_NATTS];
+	bool		vnull[CB_NATTS];
+	char		spinull[CB_NATTS];
 	int			n = cols[0]->nelems;
 	int64		first = 0;
 
+	if (!OidIsValid(certrel) || !OidIsValid(seq))
+		elog(ERROR, "scsm.disposal_batch or its sequence is missing");
 	crel = relation_open(certrel, AccessShareLock);
+	desc = RelationGetDescr(crel);
 	cinfo = LedgerCachedRelInfo(crel);
-	relation_close(crel, NoLock);
-	memset(nulls, ' ', sizeof(nulls));
-	t[0] = TEXTOID;
-	a[0] = CStringGetTextDatum(nspname);
-	t[1] = TEXTOID;
-	a[1] = CStringGetTextDatum(relname);
-	t[2] = TEXTOID;
-	a[2] = CStringGetTextDatum(reason);
-	t[3] = TEXTOID;
+	if (desc->natts != CB_NATTS)
+		elog(ERROR, "scsm.disposal_batch has an unexpected shape");
+	for (int i = 0; i < CB_NATTS; i++)
+		if (TupleDescAttr(desc, i)->attisdropped ||
+			(i >= CB_LINES && TupleDescAttr(desc, i)->atttypid != cert_arr[i - CB_LINES]))
+			elog(ERROR, "scsm.disposal_batch has an unexpected shape");
+	if (cert_insert_plan == NULL)
+	{
+		Oid			types[CB_NATTS];
+		StringInfoData q;
+		SPIPlanPtr	plan;
+
+		initStringInfo(&q);
+		appendStringInfoString(&q, "INSERT INTO scsm.disposal_batch VALUES (");
+		for (int i = 0; i < CB_NATTS; i++)
+		{
+			types[i] = TupleDescAttr(desc, i)->atttypid;
+			appendStringInfo(&q, "%s$%d", i ? ", " : "", i + 1);
+		}
+		appendStringInfoChar(&q, ')');
+		plan = SPI_prepare(q.data, CB_NATTS, types);
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "could not prepare the disposal certificate insert: %s",
+				 SPI_result_code_string(SPI_result));
+		cert_insert_plan = plan;
+	}
+	memset(vnull, false, sizeof(vnull));
+	v[CB_SCHEMA] = CStringGetTextDatum(nspname);
+	v[CB_TABLE] = CStringGetTextDatum(relname);
+	v[CB_AT] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	v[CB_BY] = CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(), false));
+	v[CB_REASON] = CStringGetTextDatum(reason);
 	if (details_json)
-		a[3] = CStringGetTextDatum(details_json);
+		v[CB_DETAILS] = DirectFunctionCall1(jsonb_in, CStringGetDatum(details_json));
 	else
-		nulls[3] = 'n';
-	t[4] = TEXTOID;
-	a[4] = CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(), false));
+	{
+		v[CB_DETAILS] = (Datum) 0;
+		vnull[CB_DETAILS] = true;
+	}
 	for (int done = 0; done < n; done += CERT_LINES_MAX)
 	{
 		int			m = Min(CERT_LINES_MAX, n - done);
-		bool		isnull;
-		int64		batch_id;
+		int64		batch_id = DatumGetInt64(DirectFunctionCall1(nextval_oid, ObjectIdGetDatum(seq)));
+		HeapTuple	tuple;
 		char	   *key;
 		uint8		h[LEDGER_HASH_LEN];
 
+		if (first == 0)
+			first = batch_id;
+		v[CB_BATCH_ID] = Int64GetDatum(batch_id);
 		for (int c = 0; c < LEDGER_CERT_COLS; c++)
 		{
 			int			dims[1] = {m};
 			int			lbs[1] = {1};
 
-			t[5 + c] = cert_arr[c];
-			a[5 + c] = PointerGetDatum(construct_md_array(cols[c]->dvalues + done,
-														  cols[c]->dnulls + done,
-														  1, dims, lbs, cols[c]->element_type,
-														  cols[c]->typlen, cols[c]->typbyval,
-														  cols[c]->typalign));
+			if (cols[c]->typlen == -1)
+				v[CB_LINES + c] = PointerGetDatum(VarlenaArray(cols[c]->dvalues + done,
+															   cols[c]->dnulls + done, m,
+															   cols[c]->element_type,
+															   cols[c]->typalign));
+			else
+				v[CB_LINES + c] = PointerGetDatum(construct_md_array(cols[c]->dvalues + done,
+																	 cols[c]->dnulls + done,
+																	 1, dims, lbs, cols[c]->element_type,
+																	 cols[c]->typlen, cols[c]->typbyval,
+																	 cols[c]->typalign));
 		}
-		if (SPI_execute_with_args("INSERT INTO scsm.disposal_batch "
-								  "(schema_name, table_name, reason, details, disposed_by, row_keys, versions, "
-								  "row_hashes, entry_ids, class_names, retain_untils, actions, review_ids, approved_bys) "
-								  "VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
-								  "RETURNING *", 14, t, a, nulls, false, 0) != SPI_OK_INSERT_RETURNING)
+		tuple = heap_form_tuple(desc, v, vnull);
+		key = LedgerRowKey(cinfo, desc, tuple);
+		LedgerHashRow(cinfo->nspname, cinfo->relname, desc, tuple, NULL, NULL, h);
+		for (int i = 0; i < CB_NATTS; i++)
+			spinull[i] = vnull[i] ? 'n' : ' ';
+		if (SPI_execute_plan(cert_insert_plan, v, spinull, false, 0) != SPI_OK_INSERT ||
+			SPI_processed != 1)
 			elog(ERROR, "could not write the disposal certificates");
-		batch_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		if (first == 0)
-			first = batch_id;
-		key = LedgerRowKey(cinfo, SPI_tuptable->tupdesc, SPI_tuptable->vals[0]);
-		LedgerHashRow(cinfo->nspname, cinfo->relname, SPI_tuptable->tupdesc,
-					  SPI_tuptable->vals[0], NULL, NULL, h);
 		LedgerAppendEntry(0, key, 1, h);
-		SPI_freetuptable(SPI_tuptable);
+		heap_freetuple(tuple);
+		for (int c = 0; c < LEDGER_CERT_COLS; c++)
+			pfree(DatumGetPointer(v[CB_LINES + c]));
 	}
+	relation_close(crel, NoLock);
 	CommandCounterIncrement();
 	return first;
 }

@@ -298,6 +298,7 @@ EncodeArray(StringInfo buf, Datum value)
 	Datum	   *elems;
 	bool	   *nulls;
 	int			nelems;
+	uint8		kind;
 
 	PutU32(buf, (uint32) ndim);
 	for (int i = 0; i < ndim; i++)
@@ -308,6 +309,7 @@ EncodeArray(StringInfo buf, Datum value)
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 	deconstruct_array(arr, elemtype, typlen, typbyval, typalign,
 					  &elems, &nulls, &nelems);
+	kind = ValueKind(elemtype);
 	for (int i = 0; i < nelems; i++)
 	{
 		if (nulls[i])
@@ -315,9 +317,15 @@ EncodeArray(StringInfo buf, Datum value)
 		else
 		{
 			appendStringInfoChar(buf, 1);
-			EncodeValue(buf, elems[i], elemtype);
+			/* the element type's kind once, not per element (long arrays) */
+			if (kind != LK_OTHER)
+				EncodeKnownValue(buf, elems[i], kind, elemtype);
+			else
+				EncodeValue(buf, elems[i], elemtype);
 		}
 	}
+	pfree(elems);
+	pfree(nulls);
 }
 
 static void

@@ -46,6 +46,8 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/heapam.h"
+#include "access/itup.h"
+#include "access/relscan.h"
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
@@ -89,6 +91,8 @@ PG_FUNCTION_INFO_V1(scsm_retention_config_changed);
 PG_FUNCTION_INFO_V1(scsm_retention_guard);
 PG_FUNCTION_INFO_V1(scsm_retention_apply_exception);
 PG_FUNCTION_INFO_V1(scsm_retention_dispose_batch);
+PG_FUNCTION_INFO_V1(scsm_retention_run_begin);
+PG_FUNCTION_INFO_V1(scsm_retention_drained);
 PG_FUNCTION_INFO_V1(scsm_retention_restamp);
 PG_FUNCTION_INFO_V1(scsm_retention_due_follow);
 PG_FUNCTION_INFO_V1(scsm_retention_due_guard);
@@ -989,6 +993,7 @@ typedef struct DisposeTarget
 	char	   *stmt_find;		/* row addresses by key (queue path) */
 	char	   *stmt_hist;		/* earlier versions, versioned only */
 	Datum		details;		/* jsonb text for certificates, or 0 */
+	uint64		run;			/* run of dispose_all_expired, or 0 */
 } DisposeTarget;
 
 /*
@@ -1153,26 +1158,50 @@ RunStep(const char *sql, int nargs, Oid *types, Datum *args, const char *nulls, 
 	return SPI_processed;
 }
 
-/* A row address and a position, to visit rows in the order of the table. */
+/*
+ * A row address as one number in the order of the table (block, then line
+ * pointer), and a position: sorted by sort_tidpos, inlined, as tens of
+ * thousands of addresses are per batch.
+ */
 typedef struct TidPos
 {
-	ItemPointerData tid;
+	uint64		key;
 	uint64		pos;
 } TidPos;
 
-static int
-TidPosCmp(const void *a, const void *b)
+static inline uint64
+TidKey(ItemPointer tid)
 {
-	return ItemPointerCompare(unconstify(ItemPointerData *, &((const TidPos *) a)->tid),
-							  unconstify(ItemPointerData *, &((const TidPos *) b)->tid));
+	return ((uint64) ItemPointerGetBlockNumberNoCheck(tid) << 16) |
+		ItemPointerGetOffsetNumberNoCheck(tid);
 }
 
-/* Order of an array of tid Datums. */
-static int
-TidDatumCmp(const void *a, const void *b)
+#define ST_SORT sort_tidpos
+#define ST_ELEMENT_TYPE TidPos
+#define ST_COMPARE(a, b) ((a)->key < (b)->key ? -1 : (a)->key > (b)->key ? 1 : 0)
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+/* Sort an array of tid Datums in the order of the table. */
+static void
+SortTidDatums(Datum *tids, int n)
 {
-	return ItemPointerCompare((ItemPointer) DatumGetPointer(*(const Datum *) a),
-							  (ItemPointer) DatumGetPointer(*(const Datum *) b));
+	TidPos	   *o = palloc(sizeof(TidPos) * Max(n, 1));
+	Datum	   *copy = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+	{
+		o[i].key = TidKey((ItemPointer) DatumGetPointer(tids[i]));
+		o[i].pos = i;
+	}
+	sort_tidpos(o, n);
+	memcpy(copy, tids, sizeof(Datum) * n);
+	for (int i = 0; i < n; i++)
+		tids[i] = copy[o[i].pos];
+	pfree(copy);
+	pfree(o);
 }
 
 /*
@@ -1190,7 +1219,7 @@ DeleteDue(ArrayBuildState *qtids)
 {
 	Relation	rel = table_open(LedgerDueRelid(), RowExclusiveLock);
 
-	qsort(qtids->dvalues, qtids->nelems, sizeof(Datum), TidDatumCmp);
+	SortTidDatums(qtids->dvalues, qtids->nelems);
 	for (int i = 0; i < qtids->nelems; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
@@ -1534,10 +1563,172 @@ typedef struct DueMark
 	bool		valid;
 	int32		table_id;
 	TimestampTz until;
+	/*
+	 * Within one run of scsm.dispose_all_expired (a run id, never 0): the
+	 * run in which every entry before the mark has been read (entries kept
+	 * back then stay so until the next run), and the run in which the
+	 * table's due entries were all read (nothing more to dispose of in this
+	 * run: no probe of the queue for it, which would step over every entry
+	 * the run disposed of, deleted but in the index until a vacuum).
+	 */
+	uint64		clean_run;
+	uint64		drained_run;
 } DueMark;
 
 #define DUE_MARKS 32
 static DueMark due_marks[DUE_MARKS];
+
+/* The slot of a table's mark (shared with other tables: check table_id). */
+static inline DueMark *
+DueMarkFor(int32 table_id)
+{
+	return &due_marks[(uint32) table_id % DUE_MARKS];
+}
+
+/*
+ * Copies of the tuples at n addresses (tids: address and position) that snap
+ * sees, read in the order of the table's pages with one pin per page; the
+ * tids come back in that order, and out[i] is the tuple at tids[i] or NULL.
+ * With hot, an address is the start of a HOT chain, as an index entry is
+ * (heap_hot_search_buffer); without, it names one tuple version, as
+ * heap_fetch reads it.  Row by row, reads in another order jump from page
+ * to page.  Heap tables only.
+ */
+static void
+ReadInPageOrder(Relation rel, Snapshot snap, TidPos *tids, uint64 n, bool hot, HeapTuple *out)
+{
+	Buffer		buf = InvalidBuffer;
+	BlockNumber cur = InvalidBlockNumber;
+
+	sort_tidpos(tids, n);
+	for (uint64 i = 0; i < n; i++)
+	{
+		BlockNumber blk = (BlockNumber) (tids[i].key >> 16);
+		OffsetNumber off = (OffsetNumber) (tids[i].key & 0xffff);
+		Page		page;
+		HeapTupleData tup;
+
+		CHECK_FOR_INTERRUPTS();
+		out[i] = NULL;
+		if (blk != cur)
+		{
+			if (BufferIsValid(buf))
+				ReleaseBuffer(buf);
+			buf = ReadBuffer(rel, blk);
+			cur = blk;
+		}
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+		if (hot)
+		{
+			ItemPointerData tid;
+			bool		all_dead;
+
+			ItemPointerSet(&tid, blk, off);
+			if (heap_hot_search_buffer(&tid, rel, buf, snap, &tup, &all_dead, true))
+				out[i] = heap_copytuple(&tup);
+		}
+		else if (off >= FirstOffsetNumber && off <= PageGetMaxOffsetNumber(page) &&
+				 ItemIdIsNormal(PageGetItemId(page, off)))
+		{
+			ItemId		lp = PageGetItemId(page, off);
+
+			tup.t_data = (HeapTupleHeader) PageGetItem(page, lp);
+			tup.t_len = ItemIdGetLength(lp);
+			tup.t_tableOid = RelationGetRelid(rel);
+			ItemPointerSet(&tup.t_self, blk, off);
+			if (HeapTupleSatisfiesVisibility(&tup, snap, buf))
+				out[i] = heap_copytuple(&tup);
+		}
+		LockBuffer(buf, BUFFER_LOCK_UNLOCK);
+	}
+	if (BufferIsValid(buf))
+		ReleaseBuffer(buf);
+}
+
+/*
+ * The next entries of an index range of the due queue: up to want addresses
+ * in the index's order, then the queue rows there that snap sees
+ * (ReadInPageOrder: the queue is in the order rows were written, the index
+ * in retain_until order).  Copies go to out[], in the queue's order;
+ * returns how many.  *exhausted when the range has ended; *last is the retain_until
+ * of the last entry read.  Entries of deleted rows are not marked dead in
+ * the index here, as a row-by-row index scan would: a vacuum of the queue
+ * removes them.
+ */
+static int
+DueChunk(IndexScanDesc iscan, Relation due, Snapshot snap, int want, HeapTuple *out,
+		 TidPos *tids, bool *exhausted, TimestampTz *last)
+{
+	int			ntid = 0;
+	int			nout = 0;
+
+	while (ntid < want)
+	{
+		ItemPointer tid = index_getnext_tid(iscan, ForwardScanDirection);
+		bool		isnull;
+		Datum		u;
+
+		if (tid == NULL)
+		{
+			*exhausted = true;
+			break;
+		}
+		tids[ntid].key = TidKey(tid);
+		tids[ntid].pos = ntid;
+		ntid++;
+		u = index_getattr(iscan->xs_itup, 2, iscan->xs_itupdesc, &isnull);
+		if (!isnull)
+			*last = DatumGetTimestampTz(u);
+	}
+	/* in the queue's order: later steps then go through memory in order */
+	ReadInPageOrder(due, snap, tids, ntid, true, out);
+	for (int i = 0; i < ntid; i++)
+		if (out[i] != NULL)
+			out[nout++] = out[i];
+	return nout;
+}
+
+/*
+ * Read the rows at the candidates' remembered addresses (at: address and
+ * candidate; ReadInPageOrder) and mark checked each candidate whose row is
+ * there, visible to snap and hashes to its ledger entry, as heap_fetch and
+ * a hash would row by row.  The others are looked up by key afterwards.
+ */
+#define CHECK_CHUNK 256
+
+static void
+CheckAtAddresses(DisposeTarget *t, Relation rel, Snapshot snap, DisposeCand *c,
+				 TidPos *at, uint64 nat)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	HeapTuple	rows[CHECK_CHUNK];
+
+	/* in the table's order, a few pages at a time (the copies stay few) */
+	sort_tidpos(at, nat);
+	for (uint64 i = 0; i < nat; i++)
+	{
+		DisposeCand *d = &c[at[i].pos];
+		bytea	   *lhash;
+		uint8		h[LEDGER_HASH_LEN];
+
+		if (i % CHECK_CHUNK == 0)
+			ReadInPageOrder(rel, snap, at + i, Min(CHECK_CHUNK, nat - i), false, rows);
+		if (rows[i % CHECK_CHUNK] == NULL)
+			continue;
+		/* hashed without the page lock: a toasted value reads other pages */
+		lhash = DatumGetByteaPP(CV(d, CAND_HASH));
+		LedgerHashRow(t->info->nspname, t->info->relname, desc, rows[i % CHECK_CHUNK],
+					  NULL, t->info->order, h);
+		heap_freetuple(rows[i % CHECK_CHUNK]);
+		if (VARSIZE_ANY_EXHDR(lhash) == LEDGER_HASH_LEN &&
+			memcmp(VARDATA_ANY(lhash), h, LEDGER_HASH_LEN) == 0)
+		{
+			d->checked = true;
+			d->n[CAND_RTID - 1] = false;
+		}
+	}
+}
 
 /*
  * The queue path, for the common case: an append-only table to which no
@@ -1563,28 +1754,46 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 	Oid			dueidx,
 				ridx = InvalidOid;
 	List	   *indexes;
+	Relation	duerel;
 	ScanKeyData key[3];
-	SysScanDesc scan;
-	HeapTuple	qt;
+	IndexScanDesc iscan;
+	HeapTuple  *chunk;			/* queue rows read, a chunk at a time */
+	TidPos	   *chunkpos;
+	int			ngot,
+				inext;
+	bool		exhausted;
 	Snapshot	snap;
-	TupleTableSlot *slot;
 	DisposeCand *c;
 	uint64		n = 0;
 	uint64		size = Min(max_rows, 1024);
 	uint64		nmiss = 0;
 	uint64	   *miss;
+	TidPos	   *at;				/* remembered row addresses, and whose */
+	uint64		nat = 0;
 	TupleDesc	qdesc;
 	BlockNumber nblocks;
 	bool		any_review;
 	DueMark    *mark;
 	bool		have_mark;
+	bool		clean;
+	bool		ran1 = false;
+	bool		exhausted0 = false;
+	bool		exhausted1 = false;
 
 	if (HoldMayApply(t))
 		return NULL;
+	/* rows are read page by page (CheckAtAddresses): heap tables only */
+	rel = table_open(t->info->relid, RowExclusiveLock);
+	if (rel->rd_rel->relam != HEAP_TABLE_AM_OID)
+	{
+		table_close(rel, NoLock);
+		return NULL;
+	}
 	any_review = AnyReview(t);
 	classes = LoadClasses(&nclass);
 	c = palloc0(sizeof(DisposeCand) * size);
 	miss = palloc(sizeof(uint64) * size);
+	at = palloc(sizeof(TidPos) * size);
 
 	due = table_open(LedgerDueRelid(), AccessShareLock);
 	qdesc = RelationGetDescr(due);
@@ -1594,8 +1803,9 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 	if (list_length(indexes) != 1)
 		elog(ERROR, "scsm.retention_due has an unexpected index");
 	dueidx = linitial_oid(indexes);
-	rel = table_open(t->info->relid, RowExclusiveLock);
-	slot = table_slot_create(rel, NULL);
+	duerel = index_open(dueidx, AccessShareLock);
+	chunk = palloc(sizeof(HeapTuple) * max_rows);
+	chunkpos = palloc(sizeof(TidPos) * max_rows);
 	snap = RegisterSnapshot(GetLatestSnapshot());
 	/* an address from before a restore may lie past the table's end */
 	nblocks = RelationGetNumberOfBlocks(rel);
@@ -1609,13 +1819,18 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 	 * Either pass sees only due entries: the mark decides what is read
 	 * first, never what may go.
 	 */
-	mark = &due_marks[t->table_id % DUE_MARKS];
+	mark = DueMarkFor(t->table_id);
 	have_mark = mark->valid && mark->table_id == t->table_id;
+	clean = have_mark && t->run != 0 && mark->clean_run == t->run;
 	for (int pass = have_mark ? 0 : 1; pass < 2 && n < (uint64) max_rows; pass++)
 	{
 		int			nkeys = 2;
 		TimestampTz last = 0;
 		bool		any = false;
+
+		/* in a run, what lies before the mark was read already */
+		if (pass == 1 && clean)
+			break;
 
 		ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(t->table_id));
 		ScanKeyInit(&key[1], 2, BTLessEqualStrategyNumber, F_TIMESTAMPTZ_LE, TimestampTzGetDatum(RetentionNow()));
@@ -1625,28 +1840,42 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 		else if (have_mark)
 			ScanKeyInit(&key[nkeys++], 2, BTLessStrategyNumber, F_TIMESTAMPTZ_LT,
 						TimestampTzGetDatum(mark->until));
-		scan = systable_beginscan(due, dueidx, true, snap, nkeys, key);
-		while (n < (uint64) max_rows && HeapTupleIsValid(qt = systable_getnext(scan)))
+		iscan = index_beginscan(due, duerel, snap, nkeys, 0);
+		iscan->xs_want_itup = true;
+		index_rescan(iscan, key, nkeys, NULL, 0);
+		exhausted = false;
+		ngot = inext = 0;
+		while (n < (uint64) max_rows)
 		{
-			DisposeCand *d = &c[n];
+			DisposeCand *d;
 			Datum		qv[8];
 			bool		qn[8];
 			int32		class_id;
 			HeapTuple	copy;
 
 			CHECK_FOR_INTERRUPTS();
+			if (inext == ngot)
+			{
+				if (exhausted)
+					break;
+				ngot = DueChunk(iscan, due, snap, (int) (max_rows - n), chunk, chunkpos,
+								&exhausted, &last);
+				inext = 0;
+				any = any || ngot > 0;
+				continue;
+			}
+			copy = chunk[inext++];
+			d = &c[n];
 			if (n == size)
 			{
 				size = Min(size * 2, (uint64) max_rows);
 				c = repalloc(c, sizeof(DisposeCand) * size);
 				memset(&c[n], 0, sizeof(DisposeCand) * (size - n));
 				miss = repalloc(miss, sizeof(uint64) * size);
+				at = repalloc(at, sizeof(TidPos) * size);
 				d = &c[n];
 			}
-			copy = heap_copytuple(qt);
 			heap_deform_tuple(copy, qdesc, qv, qn);
-			last = DatumGetTimestampTz(qv[1]);
-			any = true;
 			class_id = DatumGetInt32(qv[6]);
 			if (cl == NULL || cl->class_id != class_id)
 			{
@@ -1700,52 +1929,71 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 			{
 				ItemPointer qtid = palloc(sizeof(ItemPointerData));
 
-				*qtid = qt->t_self;
+				*qtid = copy->t_self;
 				CV(d, CAND_DTID) = PointerGetDatum(qtid);
 				d->n[CAND_DTID - 1] = false;
 			}
-			/* the row at its remembered address, if it is still the one */
-			if (!qn[7] && ItemPointerGetBlockNumber((ItemPointer) DatumGetPointer(qv[7])) < nblocks &&
-				table_tuple_fetch_row_version(rel, (ItemPointer) DatumGetPointer(qv[7]), snap, slot))
+			/* the row's remembered address, read below in the table's order */
+			if (!qn[7] && ItemPointerGetBlockNumber((ItemPointer) DatumGetPointer(qv[7])) < nblocks)
 			{
-				bool		shouldfree;
-				HeapTuple	tup = ExecFetchSlotHeapTuple(slot, false, &shouldfree);
-				bytea	   *lhash = DatumGetByteaPP(qv[5]);
-				uint8		h[LEDGER_HASH_LEN];
-
-				LedgerHashRow(t->info->nspname, t->info->relname, RelationGetDescr(rel), tup,
-							  NULL, t->info->order, h);
-				if (shouldfree)
-					heap_freetuple(tup);
-				if (VARSIZE_ANY_EXHDR(lhash) == LEDGER_HASH_LEN &&
-					memcmp(VARDATA_ANY(lhash), h, LEDGER_HASH_LEN) == 0)
-				{
-					d->checked = true;
-					CV(d, CAND_RTID) = qv[7];
-					d->n[CAND_RTID - 1] = false;
-				}
+				CV(d, CAND_RTID) = qv[7];
+				at[nat].key = TidKey((ItemPointer) DatumGetPointer(qv[7]));
+				at[nat].pos = n;
+				nat++;
 			}
-			ExecClearTuple(slot);
-			if (!d->checked)
-				miss[nmiss++] = n;
 			n++;
 		}
-		systable_endscan(scan);
+		/* a full batch in a run: does the range go on? */
+		if (!exhausted && t->run != 0 && n == (uint64) max_rows &&
+			index_getnext_tid(iscan, ForwardScanDirection) == NULL)
+			exhausted = true;
+		index_endscan(iscan);
+		if (pass == 0)
+			exhausted0 = exhausted;
+		else
+		{
+			ran1 = true;
+			exhausted1 = exhausted;
+		}
 		/* the next batch starts where this pass stopped reading */
 		if (any && (pass == 0 || !have_mark))
 		{
 			mark->table_id = t->table_id;
 			mark->until = last;
 			mark->valid = true;
+			mark->clean_run = mark->drained_run = 0;
 		}
 	}
+	/*
+	 * In a run: everything before the mark has been read when pass 1 read
+	 * from the start (no mark yet) or to its end, or a batch of this run did
+	 * so before; and the table is drained when, besides, pass 0 (from the
+	 * mark) came to the end of the due range.
+	 */
+	if (t->run != 0 && mark->valid && mark->table_id == t->table_id)
+	{
+		bool		now_clean = clean || (ran1 && (!have_mark || exhausted1));
+
+		mark->clean_run = now_clean ? t->run : 0;
+		mark->drained_run = (now_clean && (have_mark ? exhausted0 : exhausted1) &&
+							 (!ran1 || exhausted1)) ? t->run : 0;
+	}
+	CheckAtAddresses(t, rel, snap, c, at, nat);
+	for (uint64 i = 0; i < n; i++)
+		if (!c[i].checked)
+		{
+			c[i].n[CAND_RTID - 1] = true;
+			miss[nmiss++] = i;
+		}
 	UnregisterSnapshot(snap);
-	ExecDropSingleTupleTableSlot(slot);
 	table_close(rel, NoLock);
 	if (rrel != NULL)
 		table_close(rrel, NoLock);
+	index_close(duerel, NoLock);
 	table_close(due, NoLock);
 	list_free(indexes);
+	pfree(chunk);
+	pfree(chunkpos);
 
 	/* rows not at their remembered address: by key, one statement for all */
 	if (nmiss > 0)
@@ -1777,6 +2025,24 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 	elog(DEBUG1, "disposal candidates of \"%s\" from the due queue: " UINT64_FORMAT " (" UINT64_FORMAT " found by key)",
 		 t->info->relname, n, nmiss);
 	return c;
+}
+
+/*
+ * Append a value that lives until the batch is written to an array being
+ * built, without the copy accumArrayResult makes of each.
+ */
+static inline void
+PushDatum(ArrayBuildState *a, Datum d)
+{
+	if (a->nelems >= a->alen)
+	{
+		a->alen *= 2;
+		a->dvalues = repalloc(a->dvalues, a->alen * sizeof(Datum));
+		a->dnulls = repalloc(a->dnulls, a->alen * sizeof(bool));
+	}
+	a->dvalues[a->nelems] = d;
+	a->dnulls[a->nelems] = false;
+	a->nelems++;
 }
 
 /*
@@ -1836,10 +2102,10 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 	order = palloc(sizeof(TidPos) * ncand);
 	for (uint64 i = 0; i < ncand; i++)
 	{
-		order[i].tid = *(ItemPointer) DatumGetPointer(CV(&cand[i], CAND_RTID));
+		order[i].key = TidKey((ItemPointer) DatumGetPointer(CV(&cand[i], CAND_RTID)));
 		order[i].pos = i;
 	}
-	qsort(order, ncand, sizeof(TidPos), TidPosCmp);
+	sort_tidpos(order, ncand);
 	rel = table_open(t->info->relid, RowExclusiveLock);
 	slot = table_slot_create(rel, NULL);
 	snap = GetLatestSnapshot();
@@ -1883,10 +2149,19 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 		}
 
 accept:
-		for (int c = 0; c < LEDGER_CERT_COLS; c++)
-			accumArrayResult(arr.cols[c], CV(ct, cert_col[c]), ct->n[cert_col[c] - 1],
-							 arr.cols[c]->element_type, cxt);
-		accumArrayResult(arr.qtids, CV(ct, CAND_DTID), false, TIDOID, cxt);
+		{
+			Datum		lv[LEDGER_CERT_COLS];
+			bool		ln[LEDGER_CERT_COLS];
+
+			/* the candidate's values live until the batch is written */
+			for (int c = 0; c < LEDGER_CERT_COLS; c++)
+			{
+				lv[c] = CV(ct, cert_col[c]);
+				ln[c] = ct->n[cert_col[c] - 1];
+			}
+			LedgerCertLineAdd(arr.cols, lv, ln);
+		}
+		PushDatum(arr.qtids, CV(ct, CAND_DTID));
 		if (strcmp(action, "anonymise") == 0 && !t->versioned)
 		{
 			char	   *cols = ct->anon;
@@ -1907,14 +2182,14 @@ accept:
 					arr.anon_arr[g] = PointerGetDatum(construct_empty_array(TEXTOID));
 				arr.nanon++;
 			}
-			accumArrayResult(arr.anon_tids[g], PointerGetDatum(tid), false, TIDOID, cxt);
+			PushDatum(arr.anon_tids[g], PointerGetDatum(tid));
 		}
 		else
 		{
-			accumArrayResult(arr.dtids, PointerGetDatum(tid), false, TIDOID, cxt);
+			PushDatum(arr.dtids, PointerGetDatum(tid));
 			if (strcmp(action, "archive") == 0)
 			{
-				accumArrayResult(arr.atids, PointerGetDatum(tid), false, TIDOID, cxt);
+				PushDatum(arr.atids, PointerGetDatum(tid));
 				accumArrayResult(arr.akeys, CV(ct, CAND_KEY), false, TEXTOID, cxt);
 				accumArrayResult(arr.avers, CV(ct, CAND_VERSION), false, INT4OID, cxt);
 				accumArrayResult(arr.ahash, PointerGetDatum(lhash), false, BYTEAOID, cxt);
@@ -1998,6 +2273,34 @@ TryDispose(DisposeTarget *t, Datum ids, int32 max_rows, char **errmsg_out)
 #define DISPOSE_RETRY_PAGES 10
 
 /*
+ * scsm.retention_run_begin() -> bigint: a new run id for this backend's
+ * batches (scsm.dispose_all_expired passes it to every batch it runs).
+ */
+Datum
+scsm_retention_run_begin(PG_FUNCTION_ARGS)
+{
+	static uint64 last_run = 0;
+
+	PG_RETURN_INT64((int64) ++last_run);
+}
+
+/*
+ * scsm.retention_drained(table_id integer, run bigint) -> boolean: did a
+ * batch of this run in this backend read all of the table's due entries?
+ * Then nothing more of it can go in this run.  False when unknown.
+ */
+Datum
+scsm_retention_drained(PG_FUNCTION_ARGS)
+{
+	int32		table_id = PG_GETARG_INT32(0);
+	uint64		run = (uint64) PG_GETARG_INT64(1);
+	DueMark    *mark = DueMarkFor(table_id);
+
+	PG_RETURN_BOOL(run != 0 && mark->valid && mark->table_id == table_id &&
+				   mark->drained_run == run);
+}
+
+/*
  * scsm.retention_dispose_batch(tbl regclass, batch_size integer) -> bigint:
  * dispose of up to batch_size due, unheld, approved rows of one protected
  * table in the current transaction; returns how many.  One caller per table
@@ -2011,6 +2314,7 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 {
 	Oid			relid = PG_GETARG_OID(0);
 	int32		batch = PG_GETARG_INT32(1);
+	uint64		run = (PG_NARGS() > 2 && !PG_ARGISNULL(2)) ? (uint64) PG_GETARG_INT64(2) : 0;
 	DisposeTarget t;
 	Oid			save_userid;
 	int			save_sec;
@@ -2038,6 +2342,7 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 				 errdetail("At REPEATABLE READ or SERIALIZABLE the transaction's snapshot predates the legal holds the disposal waits for."),
 				 errhint("Run scsm.dispose_expired() in a READ COMMITTED transaction, as scsm.dispose_all_expired() and the scheduled job do.")));
 	memset(&t, 0, sizeof(t));
+	t.run = run;
 	t.info = LedgerGetRelInfoById(relid);
 	t.qrel = quote_qualified_identifier(t.info->nspname, t.info->relname);
 
@@ -2077,6 +2382,11 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 		PG_RETURN_INT64(0);
 	}
 	total = TryDispose(&t, (Datum) 0, batch, &err);
+	if (total < 0 && DueMarkFor(t.table_id)->table_id == t.table_id)
+	{
+		/* what the failed batch read is read again, by later batches too */
+		DueMarkFor(t.table_id)->valid = false;
+	}
 	if (total < 0)
 	{
 		/*

@@ -141,6 +141,17 @@ ALTER TABLE scsm.disposal_batch
   ALTER COLUMN row_hashes SET STORAGE EXTERNAL, ALTER COLUMN entry_ids SET STORAGE EXTERNAL,
   ALTER COLUMN versions SET STORAGE EXTERNAL, ALTER COLUMN retain_untils SET STORAGE EXTERNAL,
   ALTER COLUMN review_ids SET STORAGE EXTERNAL;
+-- the text arrays repeat themselves (keys, class names, actions): lz4, which
+-- costs a tenth of pglz's time, where the server has it
+DO $$
+BEGIN
+  ALTER TABLE scsm.disposal_batch
+    ALTER COLUMN row_keys SET COMPRESSION lz4, ALTER COLUMN class_names SET COMPRESSION lz4,
+    ALTER COLUMN actions SET COMPRESSION lz4, ALTER COLUMN approved_bys SET COMPRESSION lz4;
+EXCEPTION WHEN feature_not_supported THEN
+  NULL;  -- built without lz4: pglz
+END
+$$;
 ALTER SEQUENCE scsm.disposal_batch_batch_id_seq OWNED BY scsm.disposal_batch.batch_id;
 CREATE INDEX disposal_batch_table_idx ON scsm.disposal_batch (table_name, schema_name);
 COMMENT ON TABLE scsm.disposal_batch IS

@@ -80,12 +80,31 @@ CREATE FUNCTION scsm.retention_apply_exception() RETURNS trigger
 COMMENT ON FUNCTION scsm.retention_apply_exception() IS
   'Row trigger of scsm.retention_exception: an approved exception lowers retain_until of the records it covers';
 
-CREATE FUNCTION scsm.retention_dispose_batch(tbl regclass, batch_size integer) RETURNS bigint
+CREATE FUNCTION scsm.retention_dispose_batch(tbl regclass, batch_size integer, run bigint DEFAULT 0)
+  RETURNS bigint
   AS 'MODULE_PATHNAME', 'scsm_retention_dispose_batch'
   LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
-COMMENT ON FUNCTION scsm.retention_dispose_batch(regclass, integer) IS
-  'Dispose of up to batch_size due, unheld, approved rows of one protected table, with certificates; returns the count';
-REVOKE ALL ON FUNCTION scsm.retention_dispose_batch(regclass, integer) FROM PUBLIC;
+COMMENT ON FUNCTION scsm.retention_dispose_batch(regclass, integer, bigint) IS
+  'Dispose of up to batch_size due, unheld, approved rows of one protected table, with certificates; returns the count.  run: of scsm.retention_run_begin(), 0 for none';
+REVOKE ALL ON FUNCTION scsm.retention_dispose_batch(regclass, integer, bigint) FROM PUBLIC;
+
+-- A run of scsm.dispose_all_expired: within it, the batches of a table know
+-- which of its due entries they have read, so that a table whose due entries
+-- have all been read is not probed again (a probe steps over every entry
+-- disposed of since the queue's last vacuum).
+CREATE FUNCTION scsm.retention_run_begin() RETURNS bigint
+  AS 'MODULE_PATHNAME', 'scsm_retention_run_begin'
+  LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION scsm.retention_run_begin() IS
+  'A new disposal run id for this session (scsm.dispose_all_expired)';
+REVOKE ALL ON FUNCTION scsm.retention_run_begin() FROM PUBLIC;
+
+CREATE FUNCTION scsm.retention_drained(table_id integer, run bigint) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'scsm_retention_drained'
+  LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION scsm.retention_drained(integer, bigint) IS
+  'Did a batch of this disposal run read all due entries of the table (nothing more of it can go in this run)?  False when not known';
+REVOKE ALL ON FUNCTION scsm.retention_drained(integer, bigint) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------
 -- The ledger carries each row version's retention stamp (written by the
@@ -993,7 +1012,7 @@ REVOKE ALL ON FUNCTION scsm.retention_candidates(regclass, integer, bigint[], te
 
 -- Runs as the owner: it reads the ledger and calls the disposal batch, which
 -- only ever disposes due, unheld, approved rows.
-CREATE FUNCTION scsm.dispose_expired(batch_size integer DEFAULT 1000, tbl regclass DEFAULT NULL)
+CREATE FUNCTION scsm.retention_dispose_round(batch_size integer, tbl regclass, run bigint)
   RETURNS bigint
   LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
@@ -1011,18 +1030,20 @@ BEGIN
     SELECT to_regclass(format('%I.%I', lt.schema_name, lt.table_name)) AS rel
       FROM scsm.ledger_table lt
      WHERE lt.mode IN ('append_only', 'versioned')
-       -- a probe of the queue's index per table (a scalar subquery in the
+       -- not a table this run has read all due entries of; otherwise a
+       -- probe of the queue's index per table (a scalar subquery in the
        -- index's order: an EXISTS would become a join, and a scan without
        -- the order could read the whole queue), backwards from now: the
        -- entries earlier batches disposed of lie at the start of the range,
        -- deleted but in the index until a vacuum
-       AND (SELECT true FROM scsm.retention_due d
-             WHERE d.table_id = lt.table_id AND d.retain_until <= scsm.retention_now()
-             ORDER BY d.table_id DESC, d.retain_until DESC LIMIT 1)
+       AND CASE WHEN scsm.retention_drained(lt.table_id, coalesce(run, 0)) THEN false
+                ELSE (SELECT true FROM scsm.retention_due d
+                       WHERE d.table_id = lt.table_id AND d.retain_until <= scsm.retention_now()
+                       ORDER BY d.table_id DESC, d.retain_until DESC LIMIT 1) END
      ORDER BY lt.table_id
   LOOP
     CONTINUE WHEN t.rel IS NULL OR (tbl IS NOT NULL AND t.rel <> tbl);
-    n := scsm.retention_dispose_batch(t.rel, batch_size);
+    n := scsm.retention_dispose_batch(t.rel, batch_size, coalesce(run, 0));
     IF n > 0 THEN
       PERFORM scsm.log_event('disposed', t.rel, n, NULL);
     END IF;
@@ -1031,12 +1052,21 @@ BEGIN
   RETURN total;
 END
 $$;
+COMMENT ON FUNCTION scsm.retention_dispose_round(integer, regclass, bigint) IS
+  'One batch of due, unheld, approved rows per protected table (or of tbl only), in the current transaction, as part of a disposal run (0: none); returns the count';
+REVOKE ALL ON FUNCTION scsm.retention_dispose_round(integer, regclass, bigint) FROM PUBLIC;
+
+CREATE FUNCTION scsm.dispose_expired(batch_size integer DEFAULT 1000, tbl regclass DEFAULT NULL)
+  RETURNS bigint
+  LANGUAGE sql VOLATILE PARALLEL UNSAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$ SELECT scsm.retention_dispose_round(batch_size, tbl, 0) $$;
 COMMENT ON FUNCTION scsm.dispose_expired(integer, regclass) IS
   'Dispose of at most one batch of due, unheld, approved rows per protected table (or of tbl only), in the current transaction; returns the count';
 REVOKE ALL ON FUNCTION scsm.dispose_expired(integer, regclass) FROM PUBLIC;
 
 -- Runs as the owner: it only reads the due queue.
-CREATE FUNCTION scsm.retention_pending() RETURNS boolean
+CREATE FUNCTION scsm.retention_pending(run bigint DEFAULT 0) RETURNS boolean
   LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1047,14 +1077,16 @@ BEGIN
     SELECT to_regclass(format('%I.%I', lt.schema_name, lt.table_name)) AS rel
       FROM scsm.ledger_table lt
      WHERE lt.mode IN ('append_only', 'versioned')
-       -- a probe of the queue's index per table (a scalar subquery in the
+       -- not a table this run has read all due entries of; a probe of the
+       -- queue's index per table (a scalar subquery in the
        -- index's order: an EXISTS would become a join, and a scan without
        -- the order could read the whole queue), backwards from now: the
        -- entries earlier batches disposed of lie at the start of the range,
        -- deleted but in the index until a vacuum
-       AND (SELECT true FROM scsm.retention_due d
-             WHERE d.table_id = lt.table_id AND d.retain_until <= scsm.retention_now()
-             ORDER BY d.table_id DESC, d.retain_until DESC LIMIT 1)
+       AND CASE WHEN scsm.retention_drained(lt.table_id, coalesce(run, 0)) THEN false
+                ELSE (SELECT true FROM scsm.retention_due d
+                       WHERE d.table_id = lt.table_id AND d.retain_until <= scsm.retention_now()
+                       ORDER BY d.table_id DESC, d.retain_until DESC LIMIT 1) END
   LOOP
     IF t.rel IS NOT NULL AND EXISTS (SELECT 1 FROM scsm.retention_candidates(t.rel, 1, NULL, 'eligible_peek')) THEN
       RETURN true;
@@ -1063,9 +1095,9 @@ BEGIN
   RETURN false;
 END
 $$;
-COMMENT ON FUNCTION scsm.retention_pending() IS
-  'Is any row eligible for disposal now (due, unheld, approved where needed), whether or not another transaction holds it?';
-REVOKE ALL ON FUNCTION scsm.retention_pending() FROM PUBLIC;
+COMMENT ON FUNCTION scsm.retention_pending(bigint) IS
+  'Is any row eligible for disposal now (due, unheld, approved where needed), whether or not another transaction holds it?  Within a disposal run (run), tables the run has read all due entries of do not count';
+REVOKE ALL ON FUNCTION scsm.retention_pending(bigint) FROM PUBLIC;
 
 -- Not SET search_path: a procedure with SET cannot COMMIT.  Everything in it
 -- is schema-qualified instead.
@@ -1075,16 +1107,17 @@ AS $$
 DECLARE
   n    bigint;
   idle integer := 0;
+  run  bigint := scsm.retention_run_begin();
 BEGIN
   LOOP
-    n := scsm.dispose_expired(batch_size);
+    n := scsm.retention_dispose_round(batch_size, NULL, run);
     COMMIT;
     IF n > 0 THEN
       idle := 0;
     ELSE
       -- a table skipped because another disposer holds its disposal lock:
       -- wait for it, a little
-      EXIT WHEN NOT scsm.retention_pending() OR idle >= 50;
+      EXIT WHEN NOT scsm.retention_pending(run) OR idle >= 50;
       idle := idle + 1;
       PERFORM pg_catalog.pg_sleep(0.1);
     END IF;

@@ -1,0 +1,68 @@
+-- Disposal runs (scsm.dispose_all_expired): the batches of one run know
+-- which tables they have read every due entry of, and the run does not probe
+-- those again; a later run, or a batch outside a run, reads them all again.
+BEGIN;
+SELECT plan(24);
+
+CREATE FUNCTION pg_temp.tid(p_table text) RETURNS integer LANGUAGE sql AS $$
+  SELECT table_id FROM scsm.ledger_table WHERE schema_name = 'public' AND table_name = p_table
+$$;
+
+INSERT INTO scsm.retention_class (name, description, period, basis, basis_column)
+VALUES ('run_c', 'test', '1 year', 'record_date', 'd');
+CREATE TABLE public.run_a (id int PRIMARY KEY, d date, note text);
+CREATE TABLE public.run_b (LIKE public.run_a INCLUDING ALL);
+SELECT scsm.protect('public.run_a', 'append_only');
+SELECT scsm.protect('public.run_b', 'append_only');
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'public', t, class_id FROM scsm.retention_class, (VALUES ('run_a'), ('run_b')) v (t)
+ WHERE name = 'run_c';
+-- 25 due rows in run_a, exactly two batches of ten in run_b; one not due
+INSERT INTO public.run_a SELECT g, date '2000-01-01' + g, 'a' || g FROM generate_series(1, 25) g;
+INSERT INTO public.run_a VALUES (99, '2090-01-01', 'not due');
+INSERT INTO public.run_b SELECT g, date '2000-01-01' + g, 'b' || g FROM generate_series(1, 20) g;
+
+SELECT scsm.retention_run_begin() AS r1 \gset
+SELECT scsm.retention_run_begin() AS r2 \gset
+SELECT cmp_ok(:r2::bigint, '>', :r1::bigint, 'each run has a new id');
+SELECT ok(NOT scsm.retention_drained(pg_temp.tid('run_a'), :r1), 'before any batch nothing is known');
+
+-- a run: batches of ten
+SELECT is(scsm.retention_dispose_batch('public.run_a', 10, :r1), 10::bigint, 'run 1, first batch: ten rows');
+SELECT ok(NOT scsm.retention_drained(pg_temp.tid('run_a'), :r1), 'a full batch: more may be due');
+SELECT is(scsm.retention_dispose_batch('public.run_a', 10, :r1), 10::bigint, 'second batch: ten rows');
+SELECT ok(NOT scsm.retention_drained(pg_temp.tid('run_a'), :r1), 'still full: more may be due');
+SELECT is(scsm.retention_dispose_batch('public.run_a', 10, :r1), 5::bigint, 'third batch: the last five');
+SELECT ok(scsm.retention_drained(pg_temp.tid('run_a'), :r1), 'a short batch: every due entry has been read');
+SELECT ok(NOT scsm.retention_drained(pg_temp.tid('run_a'), 0), 'outside a run nothing is known');
+SELECT ok(NOT scsm.retention_drained(pg_temp.tid('run_a'), :r2), 'nor in another run');
+SELECT ok(NOT scsm.retention_drained(-7, :r1), 'an unknown table is not drained (and no crash)');
+
+-- exactly two full batches: the second sees that the due range has ended
+SELECT is(scsm.retention_dispose_batch('public.run_b', 10, :r1), 10::bigint, 'run_b, first batch: ten rows');
+SELECT ok(NOT scsm.retention_drained(pg_temp.tid('run_b'), :r1), 'more are due');
+SELECT is(scsm.retention_dispose_batch('public.run_b', 10, :r1), 10::bigint, 'second batch: the other ten');
+SELECT ok(scsm.retention_drained(pg_temp.tid('run_b'), :r1), 'a full batch at the end of the due range: drained');
+
+-- a record written during the run with an old date: due at once
+INSERT INTO public.run_a VALUES (100, '2000-06-01', 'late write');
+SELECT is(scsm.retention_dispose_round(10, NULL, :r1), 0::bigint,
+          'the run does not come back to a table it has drained');
+SELECT ok(NOT scsm.retention_pending(:r1), 'and has nothing pending');
+SELECT ok(scsm.retention_pending(), 'outside the run the late row is pending');
+SELECT is(scsm.retention_dispose_round(10, NULL, :r2), 1::bigint, 'the next run disposes of it');
+SELECT results_eq($$SELECT id FROM public.run_a$$, $$VALUES (99)$$, 'only the row not due is left');
+
+-- a hold that may apply: the general path, which keeps no such knowledge
+INSERT INTO public.run_a VALUES (101, '2000-06-01', 'held'), (102, '2000-06-02', 'free');
+SELECT scsm.place_legal_hold('public.run_a', '{"id": 101}', 'claim') AS hold \gset
+SELECT scsm.retention_run_begin() AS r3 \gset
+SELECT is(scsm.retention_dispose_batch('public.run_a', 10, :r3), 1::bigint, 'with a hold: the unheld row goes');
+SELECT ok(NOT scsm.retention_drained(pg_temp.tid('run_a'), :r3), 'and the run knows nothing: the table is probed again');
+SELECT scsm.release_legal_hold(:hold, 'settled');
+SELECT is(scsm.dispose_expired(10, 'public.run_a'), 1::bigint, 'released: the row goes');
+
+SELECT is((SELECT count(*) FROM scsm.verify_ledger()), 0::bigint, 'verify_ledger: every disposed row is accounted for');
+
+SELECT * FROM finish();
+ROLLBACK;
