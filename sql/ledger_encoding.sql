@@ -75,5 +75,23 @@ SELECT e.n,
  ORDER BY e.n;
 SELECT count(*) AS discrepancies FROM scsm.verify_ledger();
 
+-- string types the encoder takes by category (json: its text, tag T) and
+-- arrays (tag A: dimensions and lower bounds, then per element 0 for NULL,
+-- or 1 and the element's own tag, length and bytes)
+CREATE TABLE enc.more (id integer PRIMARY KEY, a_json json, b_arr text[], c_bytes bytea[]);
+SELECT scsm.protect('enc.more');
+INSERT INTO enc.more VALUES (1, '{"a": 1}', '{x,NULL}', '{"\\xbeef"}');
+SELECT scsm.row_encoding('enc.more', m) =
+       convert_to('SCSMROW1', 'UTF8') || int4send(3) || convert_to('enc', 'UTF8')
+       || int4send(4) || convert_to('more', 'UTF8') || int4send(4)
+       || pg_temp.field('a_json', 'T', convert_to('{"a": 1}', 'UTF8'))
+       || pg_temp.field('b_arr', 'A', int4send(1) || int4send(2) || int4send(1)
+                                      || '\x01'::bytea || convert_to('T', 'UTF8') || int4send(1) || convert_to('x', 'UTF8')
+                                      || '\x00'::bytea)
+       || pg_temp.field('c_bytes', 'A', int4send(1) || int4send(1) || int4send(1)
+                                        || '\x01'::bytea || convert_to('X', 'UTF8') || int4send(2) || '\xbeef'::bytea)
+       || pg_temp.field('id', 'I', int8send(1)) AS json_and_arrays_as_documented
+  FROM enc.more m;
+
 \c contrib_regression
 DROP DATABASE ledger_encoding_regression WITH (FORCE);

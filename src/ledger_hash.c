@@ -345,23 +345,6 @@ EncodeComposite(StringInfo buf, Datum value)
 	ReleaseTupleDesc(desc);
 }
 
-/* A string value as tag 'T' and its UTF-8 bytes; returns the value's start. */
-static int
-EncodeText(StringInfo buf, Datum value)
-{
-	text	   *t = DatumGetTextPP(value);
-	char	   *s = VARDATA_ANY(t);
-	int			len = VARSIZE_ANY_EXHDR(t);
-	char	   *u = pg_server_to_any(s, len, PG_UTF8);
-	int			start;
-
-	if (u != s)
-		len = strlen(u);
-	start = BeginValue(buf, 'T');
-	appendBinaryStringInfo(buf, u, len);
-	return start;
-}
-
 /*
  * Append one non-null value: tag byte, 4-byte length, canonical bytes.
  * Domains are encoded as their base type, so a domain is transparent.
@@ -465,7 +448,8 @@ EncodeValue(StringInfo buf, Datum value, Oid typid)
 					 get_typlen(typid) == -1)
 			{
 				/* text, varchar, bpchar, json, xml, citext, ...: UTF-8 bytes */
-				start = EncodeText(buf, value);
+				EncodeKnownValue(buf, value, LK_TEXT, typid);
+				return;
 			}
 			else
 			{
