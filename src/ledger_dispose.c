@@ -239,6 +239,10 @@ enum
 	CB_NATTS = CB_LINES + LEDGER_CERT_COLS
 };
 
+/* Types of the columns before the line arrays, in order. */
+static const Oid cert_head[CB_LINES] = {INT8OID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TEXTOID,
+	TEXTOID, JSONBOID};
+
 /* INSERT INTO scsm.disposal_batch VALUES ($1 .. $n), prepared once per backend */
 static SPIPlanPtr cert_insert_plan = NULL;
 
@@ -279,7 +283,8 @@ LedgerWriteCertBatch(const char *nspname, const char *relname, ArrayBuildState *
 		elog(ERROR, "scsm.disposal_batch has an unexpected shape");
 	for (int i = 0; i < CB_NATTS; i++)
 		if (TupleDescAttr(desc, i)->attisdropped ||
-			(i >= CB_LINES && TupleDescAttr(desc, i)->atttypid != cert_arr[i - CB_LINES]))
+			TupleDescAttr(desc, i)->atttypid !=
+			(i < CB_LINES ? cert_head[i] : cert_arr[i - CB_LINES]))
 			elog(ERROR, "scsm.disposal_batch has an unexpected shape");
 	if (cert_insert_plan == NULL)
 	{

@@ -1578,6 +1578,9 @@ typedef struct DueMark
 #define DUE_MARKS 32
 static DueMark due_marks[DUE_MARKS];
 
+/* the last run id scsm.retention_run_begin() gave out in this session */
+static uint64 retention_last_run = 0;
+
 /* The slot of a table's mark (shared with other tables: check table_id). */
 static inline DueMark *
 DueMarkFor(int32 table_id)
@@ -1656,6 +1659,8 @@ ReadInPageOrder(Relation rel, Snapshot snap, TidPos *tids, uint64 n, bool hot, H
  * the index here, as a row-by-row index scan would: a vacuum of the queue
  * removes them.
  */
+#define DUE_CHUNK 8192			/* queue entries read at a time, at most */
+
 static int
 DueChunk(IndexScanDesc iscan, Relation due, Snapshot snap, int want, HeapTuple *out,
 		 TidPos *tids, bool *exhausted, TimestampTz *last)
@@ -1804,8 +1809,8 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 		elog(ERROR, "scsm.retention_due has an unexpected index");
 	dueidx = linitial_oid(indexes);
 	duerel = index_open(dueidx, AccessShareLock);
-	chunk = palloc(sizeof(HeapTuple) * max_rows);
-	chunkpos = palloc(sizeof(TidPos) * max_rows);
+	chunk = palloc(sizeof(HeapTuple) * Min(max_rows, DUE_CHUNK));
+	chunkpos = palloc(sizeof(TidPos) * Min(max_rows, DUE_CHUNK));
 	snap = RegisterSnapshot(GetLatestSnapshot());
 	/* an address from before a restore may lie past the table's end */
 	nblocks = RelationGetNumberOfBlocks(rel);
@@ -1858,7 +1863,7 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 			{
 				if (exhausted)
 					break;
-				ngot = DueChunk(iscan, due, snap, (int) (max_rows - n), chunk, chunkpos,
+				ngot = DueChunk(iscan, due, snap, (int) Min(max_rows - n, DUE_CHUNK), chunk, chunkpos,
 								&exhausted, &last);
 				inext = 0;
 				any = any || ngot > 0;
@@ -2279,9 +2284,7 @@ TryDispose(DisposeTarget *t, Datum ids, int32 max_rows, char **errmsg_out)
 Datum
 scsm_retention_run_begin(PG_FUNCTION_ARGS)
 {
-	static uint64 last_run = 0;
-
-	PG_RETURN_INT64((int64) ++last_run);
+	PG_RETURN_INT64((int64) ++retention_last_run);
 }
 
 /*
@@ -2314,7 +2317,7 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 {
 	Oid			relid = PG_GETARG_OID(0);
 	int32		batch = PG_GETARG_INT32(1);
-	uint64		run = (PG_NARGS() > 2 && !PG_ARGISNULL(2)) ? (uint64) PG_GETARG_INT64(2) : 0;
+	int64		run = (PG_NARGS() > 2 && !PG_ARGISNULL(2)) ? PG_GETARG_INT64(2) : 0;
 	DisposeTarget t;
 	Oid			save_userid;
 	int			save_sec;
@@ -2329,6 +2332,12 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("batch_size must be positive, not %d", batch)));
+	/* a run id of another session, or none yet, could pass for a later run */
+	if (run < 0 || (uint64) run > retention_last_run)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("disposal run " INT64_FORMAT " was not begun in this session", run),
+				 errhint("Pass 0, or a run id from scsm.retention_run_begin() in the same session.")));
 
 	/*
 	 * The batch waits for the lock on scsm.legal_hold and then reads the
@@ -2342,7 +2351,7 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 				 errdetail("At REPEATABLE READ or SERIALIZABLE the transaction's snapshot predates the legal holds the disposal waits for."),
 				 errhint("Run scsm.dispose_expired() in a READ COMMITTED transaction, as scsm.dispose_all_expired() and the scheduled job do.")));
 	memset(&t, 0, sizeof(t));
-	t.run = run;
+	t.run = (uint64) run;
 	t.info = LedgerGetRelInfoById(relid);
 	t.qrel = quote_qualified_identifier(t.info->nspname, t.info->relname);
 
@@ -2382,10 +2391,15 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 		PG_RETURN_INT64(0);
 	}
 	total = TryDispose(&t, (Datum) 0, batch, &err);
-	if (total < 0 && DueMarkFor(t.table_id)->table_id == t.table_id)
+	if (total < 0)
 	{
+		ereport(LOG,
+				(errmsg("disposal batch of table \"%s\" failed; its rows are tried one at a time",
+						t.info->relname),
+				 errdetail("%s", err)));
 		/* what the failed batch read is read again, by later batches too */
-		DueMarkFor(t.table_id)->valid = false;
+		if (DueMarkFor(t.table_id)->table_id == t.table_id)
+			DueMarkFor(t.table_id)->valid = false;
 	}
 	if (total < 0)
 	{

@@ -2,7 +2,7 @@
 -- which tables they have read every due entry of, and the run does not probe
 -- those again; a later run, or a batch outside a run, reads them all again.
 BEGIN;
-SELECT plan(24);
+SELECT plan(28);
 
 CREATE FUNCTION pg_temp.tid(p_table text) RETURNS integer LANGUAGE sql AS $$
   SELECT table_id FROM scsm.ledger_table WHERE schema_name = 'public' AND table_name = p_table
@@ -61,6 +61,22 @@ SELECT is(scsm.retention_dispose_batch('public.run_a', 10, :r3), 1::bigint, 'wit
 SELECT ok(NOT scsm.retention_drained(pg_temp.tid('run_a'), :r3), 'and the run knows nothing: the table is probed again');
 SELECT scsm.release_legal_hold(:hold, 'settled');
 SELECT is(scsm.dispose_expired(10, 'public.run_a'), 1::bigint, 'released: the row goes');
+
+-- a run id this session never began is refused (it could pass for a later run's)
+SELECT throws_ok($$SELECT scsm.retention_dispose_batch('public.run_a', 10, 9223372036854775807)$$,
+                 '22023', NULL, 'a run that was not begun in this session is refused');
+SELECT throws_ok($$SELECT scsm.retention_dispose_batch('public.run_a', 10, -1)$$,
+                 '22023', NULL, 'so is a negative run id');
+
+-- a batch size far beyond the rows due: one batch, one certificate row
+CREATE TABLE public.run_big (LIKE public.run_a INCLUDING ALL);
+SELECT scsm.protect('public.run_big', 'append_only');
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'public', 'run_big', class_id FROM scsm.retention_class WHERE name = 'run_c';
+INSERT INTO public.run_big SELECT g, date '2000-01-01' + g, 'big' || g FROM generate_series(1, 50) g;
+SELECT is(scsm.dispose_expired(100000000, 'public.run_big'), 50::bigint, 'a batch of a hundred million takes the 50 due rows');
+SELECT is((SELECT count(*) FROM scsm.disposal_batch WHERE table_name = 'run_big'), 1::bigint,
+          'in one batch: one certificate row (not a row each)');
 
 SELECT is((SELECT count(*) FROM scsm.verify_ledger()), 0::bigint, 'verify_ledger: every disposed row is accounted for');
 
