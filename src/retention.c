@@ -2084,7 +2084,14 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 	if (ids == (Datum) 0 && !t->versioned && max_rows > 0)
 		cand = CandidatesFromQueue(t, max_rows, &ncand);
 	if (cand == NULL)
+	{
+		DueMark    *mark = DueMarkFor(t->table_id);
+
+		/* the general path's batch: what the run knows of the table is void */
+		if (mark->table_id == t->table_id)
+			mark->clean_run = mark->drained_run = 0;
 		cand = CandidatesFromSQL(t, ids, max_rows, &ncand);
+	}
 	TM("cand");
 	if (ncand == 0)
 		return 0;
