@@ -518,14 +518,14 @@ LedgerDueRelid(void)
 
 /*
  * A new version of a versioned row takes over from the one before: the
- * earlier entry (found by its table and retain_until, the queue's index,
- * then its entry id) leaves the due queue, so that only the latest version
+ * earlier entry (found by its table, retain_until and entry id, the
+ * queue's index) leaves the due queue, so that only the latest version
  * of a key waits there.  Nothing to do when it has no queue row.
  */
 void
 LedgerDueForget(int32 table_id, TimestampTz retain_until, int64 entry_id)
 {
-	ScanKeyData key[2];
+	ScanKeyData key[3];
 	SysScanDesc scan;
 	HeapTuple	tup;
 
@@ -534,9 +534,10 @@ LedgerDueForget(int32 table_id, TimestampTz retain_until, int64 entry_id)
 	ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(table_id));
 	ScanKeyInit(&key[1], 2, BTEqualStrategyNumber, F_TIMESTAMPTZ_EQ,
 				TimestampTzGetDatum(retain_until));
+	ScanKeyInit(&key[2], 3, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(entry_id));
 	/* what this transaction wrote (the earlier version may be its own) and what is committed */
 	scan = systable_beginscan(open_due, RelationGetRelid(open_due_idx->ri_IndexRelationDescs[0]),
-							  true, SnapshotSelf, 2, key);
+							  true, SnapshotSelf, 3, key);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		bool		isnull;

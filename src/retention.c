@@ -1562,7 +1562,8 @@ typedef struct DueMark
 {
 	bool		valid;
 	int32		table_id;
-	TimestampTz until;
+	TimestampTz until;			/* the last entry read: its retain_until */
+	int64		entry;			/* and its entry id (the index's order) */
 	/*
 	 * Within one run of scsm.dispose_all_expired (a run id, never 0): the
 	 * run in which every entry before the mark has been read (entries kept
@@ -1654,16 +1655,17 @@ ReadInPageOrder(Relation rel, Snapshot snap, TidPos *tids, uint64 n, bool hot, H
  * in the index's order, then the queue rows there that snap sees
  * (ReadInPageOrder: the queue is in the order rows were written, the index
  * in retain_until order).  Copies go to out[], in the queue's order;
- * returns how many.  *exhausted when the range has ended; *last is the retain_until
- * of the last entry read.  Entries of deleted rows are not marked dead in
- * the index here, as a row-by-row index scan would: a vacuum of the queue
- * removes them.
+ * returns how many.  *exhausted when the range has ended; *last and
+ * *last_entry are the retain_until and entry id of the last entry read.
+ * Entries of deleted rows are not marked dead in the index here, as a
+ * row-by-row index scan would: a vacuum of the queue removes them, and the
+ * mark (retain_until and entry id) keeps later batches from reading them.
  */
 #define DUE_CHUNK 8192			/* queue entries read at a time, at most */
 
 static int
 DueChunk(IndexScanDesc iscan, Relation due, Snapshot snap, int want, HeapTuple *out,
-		 TidPos *tids, bool *exhausted, TimestampTz *last)
+		 TidPos *tids, bool *exhausted, TimestampTz *last, int64 *last_entry)
 {
 	int			ntid = 0;
 	int			nout = 0;
@@ -1685,6 +1687,9 @@ DueChunk(IndexScanDesc iscan, Relation due, Snapshot snap, int want, HeapTuple *
 		u = index_getattr(iscan->xs_itup, 2, iscan->xs_itupdesc, &isnull);
 		if (!isnull)
 			*last = DatumGetTimestampTz(u);
+		u = index_getattr(iscan->xs_itup, 3, iscan->xs_itupdesc, &isnull);
+		if (!isnull)
+			*last_entry = DatumGetInt64(u);
 	}
 	/* in the queue's order: later steps then go through memory in order */
 	ReadInPageOrder(due, snap, tids, ntid, true, out);
@@ -1736,6 +1741,39 @@ CheckAtAddresses(DisposeTarget *t, Relation rel, Snapshot snap, DisposeCand *c,
 }
 
 /*
+ * The scan keys of one range of the due queue's index (table_id,
+ * retain_until, entry_id) for a table, all due now: pass 0 is what lies
+ * after the mark (the same retain_until with a later entry, then later
+ * retain_untils), pass 1 what lies up to it (earlier retain_untils, then the
+ * same one up to the mark's entry), or everything due when there is no mark
+ * (range 0 only).  Returns the number of keys, 0 for no such range.
+ */
+static int
+DueRangeKeys(ScanKey key, int32 table_id, int pass, int seg, DueMark *mark)
+{
+	int			n = 0;
+
+	ScanKeyInit(&key[n++], 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(table_id));
+	ScanKeyInit(&key[n++], 2, BTLessEqualStrategyNumber, F_TIMESTAMPTZ_LE,
+				TimestampTzGetDatum(RetentionNow()));
+	if (mark == NULL)
+		return (pass == 1 && seg == 0) ? n : 0;
+	if ((pass == 0) == (seg == 0))
+	{
+		/* the mark's retain_until: entries after it (pass 0), up to it (pass 1) */
+		ScanKeyInit(&key[n++], 2, BTEqualStrategyNumber, F_TIMESTAMPTZ_EQ,
+					TimestampTzGetDatum(mark->until));
+		ScanKeyInit(&key[n++], 3, pass == 0 ? BTGreaterStrategyNumber : BTLessEqualStrategyNumber,
+					pass == 0 ? F_INT8GT : F_INT8LE, Int64GetDatum(mark->entry));
+	}
+	else
+		ScanKeyInit(&key[n++], 2, pass == 0 ? BTGreaterStrategyNumber : BTLessStrategyNumber,
+					pass == 0 ? F_TIMESTAMPTZ_GT : F_TIMESTAMPTZ_LT,
+					TimestampTzGetDatum(mark->until));
+	return n;
+}
+
+/*
  * The queue path, for the common case: an append-only table to which no
  * active legal hold can apply.  The candidates are read from the due queue
  * by its index in C (no statement per batch): due entries in retain_until
@@ -1760,7 +1798,7 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 				ridx = InvalidOid;
 	List	   *indexes;
 	Relation	duerel;
-	ScanKeyData key[3];
+	ScanKeyData key[4];
 	IndexScanDesc iscan;
 	HeapTuple  *chunk;			/* queue rows read, a chunk at a time */
 	TidPos	   *chunkpos;
@@ -1779,6 +1817,7 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 	BlockNumber nblocks;
 	bool		any_review;
 	DueMark    *mark;
+	DueMark		start;
 	bool		have_mark;
 	bool		clean;
 	bool		ran1 = false;
@@ -1827,132 +1866,138 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 	mark = DueMarkFor(t->table_id);
 	have_mark = mark->valid && mark->table_id == t->table_id;
 	clean = have_mark && t->run != 0 && mark->clean_run == t->run;
+	/* pass 1 ends where pass 0 began, not where pass 0 moves the mark to */
+	start = *mark;
 	for (int pass = have_mark ? 0 : 1; pass < 2 && n < (uint64) max_rows; pass++)
 	{
-		int			nkeys = 2;
 		TimestampTz last = 0;
+		int64		last_entry = 0;
 		bool		any = false;
 
 		/* in a run, what lies before the mark was read already */
 		if (pass == 1 && clean)
 			break;
-
-		ScanKeyInit(&key[0], 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(t->table_id));
-		ScanKeyInit(&key[1], 2, BTLessEqualStrategyNumber, F_TIMESTAMPTZ_LE, TimestampTzGetDatum(RetentionNow()));
-		if (pass == 0)
-			ScanKeyInit(&key[nkeys++], 2, BTGreaterEqualStrategyNumber, F_TIMESTAMPTZ_GE,
-						TimestampTzGetDatum(mark->until));
-		else if (have_mark)
-			ScanKeyInit(&key[nkeys++], 2, BTLessStrategyNumber, F_TIMESTAMPTZ_LT,
-						TimestampTzGetDatum(mark->until));
-		iscan = index_beginscan(due, duerel, snap, nkeys, 0);
-		iscan->xs_want_itup = true;
-		index_rescan(iscan, key, nkeys, NULL, 0);
+		/* each pass is two ranges of the index, read in its order */
 		exhausted = false;
-		ngot = inext = 0;
-		while (n < (uint64) max_rows)
+		for (int seg = 0; seg < 2 && n < (uint64) max_rows; seg++)
 		{
-			DisposeCand *d;
-			Datum		qv[8];
-			bool		qn[8];
-			int32		class_id;
-			HeapTuple	copy;
+			int			nkeys = DueRangeKeys(key, t->table_id, pass, seg, have_mark ? &start : NULL);
 
-			CHECK_FOR_INTERRUPTS();
-			if (inext == ngot)
-			{
-				if (exhausted)
-					break;
-				ngot = DueChunk(iscan, due, snap, (int) Min(max_rows - n, DUE_CHUNK), chunk, chunkpos,
-								&exhausted, &last);
-				inext = 0;
-				any = any || ngot > 0;
+			if (nkeys == 0)
 				continue;
-			}
-			copy = chunk[inext++];
-			d = &c[n];
-			if (n == size)
+			iscan = index_beginscan(due, duerel, snap, nkeys, 0);
+			iscan->xs_want_itup = true;
+			index_rescan(iscan, key, nkeys, NULL, 0);
+			exhausted = false;
+			ngot = inext = 0;
+			while (n < (uint64) max_rows)
 			{
-				size = Min(size * 2, (uint64) max_rows);
-				c = repalloc(c, sizeof(DisposeCand) * size);
-				memset(&c[n], 0, sizeof(DisposeCand) * (size - n));
-				miss = repalloc(miss, sizeof(uint64) * size);
-				at = repalloc(at, sizeof(TidPos) * size);
+				DisposeCand *d;
+				Datum		qv[8];
+				bool		qn[8];
+				int32		class_id;
+				HeapTuple	copy;
+
+				CHECK_FOR_INTERRUPTS();
+				if (inext == ngot)
+				{
+					if (exhausted)
+						break;
+					ngot = DueChunk(iscan, due, snap, (int) Min(max_rows - n, DUE_CHUNK), chunk, chunkpos,
+									&exhausted, &last, &last_entry);
+					inext = 0;
+					any = any || ngot > 0;
+					continue;
+				}
+				copy = chunk[inext++];
 				d = &c[n];
-			}
-			heap_deform_tuple(copy, qdesc, qv, qn);
-			class_id = DatumGetInt32(qv[6]);
-			if (cl == NULL || cl->class_id != class_id)
-			{
-				cl = NULL;
-				for (int i = 0; i < nclass; i++)
-					if (classes[i].class_id == class_id)
-						cl = &classes[i];
-				if (cl == NULL)
+				if (n == size)
 				{
-					/* no such class: not a candidate (as the join) */
-					heap_freetuple(copy);
-					continue;
+					size = Min(size * 2, (uint64) max_rows);
+					c = repalloc(c, sizeof(DisposeCand) * size);
+					memset(&c[n], 0, sizeof(DisposeCand) * (size - n));
+					miss = repalloc(miss, sizeof(uint64) * size);
+					at = repalloc(at, sizeof(TidPos) * size);
+					d = &c[n];
 				}
-			}
-			memset(d->n, true, sizeof(d->n));
-			/* its review: needed where the class asks, certified wherever it exists */
-			if (cl->needs_approval || any_review)
-			{
-				bool		approved;
-
-				if (rrel == NULL)
+				heap_deform_tuple(copy, qdesc, qv, qn);
+				class_id = DatumGetInt32(qv[6]);
+				if (cl == NULL || cl->class_id != class_id)
 				{
-					Oid			nsp = get_namespace_oid("scsm", false);
-
-					rrel = table_open(get_relname_relid("disposal_review", nsp), AccessShareLock);
-					ridx = get_relname_relid("disposal_review_entry_id_key", nsp);
-					if (!OidIsValid(ridx))
-						elog(ERROR, "scsm.disposal_review has no index on entry_id");
+					cl = NULL;
+					for (int i = 0; i < nclass; i++)
+						if (classes[i].class_id == class_id)
+							cl = &classes[i];
+					if (cl == NULL)
+					{
+						/* no such class: not a candidate (as the join) */
+						heap_freetuple(copy);
+						continue;
+					}
 				}
-				/* awaiting approval: skipped, and its copy freed (a backlog is long) */
-				if ((!FindReview(rrel, ridx, snap, DatumGetInt64(qv[2]), d, &approved) ||
-					 !approved) && cl->needs_approval)
+				memset(d->n, true, sizeof(d->n));
+				/* its review: needed where the class asks, certified wherever it exists */
+				if (cl->needs_approval || any_review)
 				{
-					heap_freetuple(copy);
-					continue;
-				}
-			}
-			CV(d, CAND_ENTRY) = qv[2];
-			CV(d, CAND_KEY) = qv[3];
-			CV(d, CAND_VERSION) = qv[4];
-			CV(d, CAND_HASH) = qv[5];
-			CV(d, CAND_CLASS) = cl->name;
-			CV(d, CAND_UNTIL) = qv[1];
-			CV(d, CAND_ACTION) = cl->action;
-			CV(d, CAND_ANON) = cl->anon;
-			d->n[CAND_ENTRY - 1] = d->n[CAND_KEY - 1] = d->n[CAND_VERSION - 1] = d->n[CAND_HASH - 1] = false;
-			d->n[CAND_CLASS - 1] = d->n[CAND_UNTIL - 1] = d->n[CAND_ACTION - 1] = false;
-			d->n[CAND_ANON - 1] = (cl->anon == (Datum) 0);
-			d->action = cl->action_c;
-			d->anon = cl->anon_c;
-			{
-				ItemPointer qtid = palloc(sizeof(ItemPointerData));
+					bool		approved;
 
-				*qtid = copy->t_self;
-				CV(d, CAND_DTID) = PointerGetDatum(qtid);
-				d->n[CAND_DTID - 1] = false;
+					if (rrel == NULL)
+					{
+						Oid			nsp = get_namespace_oid("scsm", false);
+
+						rrel = table_open(get_relname_relid("disposal_review", nsp), AccessShareLock);
+						ridx = get_relname_relid("disposal_review_entry_id_key", nsp);
+						if (!OidIsValid(ridx))
+							elog(ERROR, "scsm.disposal_review has no index on entry_id");
+					}
+					/* awaiting approval: skipped, and its copy freed (a backlog is long) */
+					if ((!FindReview(rrel, ridx, snap, DatumGetInt64(qv[2]), d, &approved) ||
+						 !approved) && cl->needs_approval)
+					{
+						heap_freetuple(copy);
+						continue;
+					}
+				}
+				CV(d, CAND_ENTRY) = qv[2];
+				CV(d, CAND_KEY) = qv[3];
+				CV(d, CAND_VERSION) = qv[4];
+				CV(d, CAND_HASH) = qv[5];
+				CV(d, CAND_CLASS) = cl->name;
+				CV(d, CAND_UNTIL) = qv[1];
+				CV(d, CAND_ACTION) = cl->action;
+				CV(d, CAND_ANON) = cl->anon;
+				d->n[CAND_ENTRY - 1] = d->n[CAND_KEY - 1] = d->n[CAND_VERSION - 1] = d->n[CAND_HASH - 1] = false;
+				d->n[CAND_CLASS - 1] = d->n[CAND_UNTIL - 1] = d->n[CAND_ACTION - 1] = false;
+				d->n[CAND_ANON - 1] = (cl->anon == (Datum) 0);
+				d->action = cl->action_c;
+				d->anon = cl->anon_c;
+				{
+					ItemPointer qtid = palloc(sizeof(ItemPointerData));
+
+					*qtid = copy->t_self;
+					CV(d, CAND_DTID) = PointerGetDatum(qtid);
+					d->n[CAND_DTID - 1] = false;
+				}
+				/* the row's remembered address, read below in the table's order */
+				if (!qn[7] && ItemPointerGetBlockNumber((ItemPointer) DatumGetPointer(qv[7])) < nblocks)
+				{
+					CV(d, CAND_RTID) = qv[7];
+					at[nat].key = TidKey((ItemPointer) DatumGetPointer(qv[7]));
+					at[nat].pos = n;
+					nat++;
+				}
+				n++;
 			}
-			/* the row's remembered address, read below in the table's order */
-			if (!qn[7] && ItemPointerGetBlockNumber((ItemPointer) DatumGetPointer(qv[7])) < nblocks)
-			{
-				CV(d, CAND_RTID) = qv[7];
-				at[nat].key = TidKey((ItemPointer) DatumGetPointer(qv[7]));
-				at[nat].pos = n;
-				nat++;
-			}
-			n++;
+			/* a full batch in a run: does the range go on? */
+			if (!exhausted && t->run != 0 && n == (uint64) max_rows &&
+				index_getnext_tid(iscan, ForwardScanDirection) == NULL)
+				exhausted = true;
+			index_endscan(iscan);
+			/* the pass has ended when its last range has */
+			if (seg == 0 && exhausted && n == (uint64) max_rows &&
+				DueRangeKeys(key, t->table_id, pass, 1, have_mark ? &start : NULL) > 0)
+				exhausted = false;
 		}
-		/* a full batch in a run: does the range go on? */
-		if (!exhausted && t->run != 0 && n == (uint64) max_rows &&
-			index_getnext_tid(iscan, ForwardScanDirection) == NULL)
-			exhausted = true;
-		index_endscan(iscan);
 		if (pass == 0)
 			exhausted0 = exhausted;
 		else
@@ -1965,6 +2010,7 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 		{
 			mark->table_id = t->table_id;
 			mark->until = last;
+			mark->entry = last_entry;
 			mark->valid = true;
 			mark->clean_run = mark->drained_run = 0;
 		}

@@ -132,11 +132,13 @@ CREATE TABLE scsm.retention_due (
     row_tid       tid
 );
 -- the one index: walked in retain_until order per table, and finds an
--- entry's row by its table and retain_until (then its entry_id).  Many
--- entries share a retain_until (a date): the index keeps such duplicates
--- compact, which an entry_id in the key would prevent, at a cost to every
--- insert.
-CREATE INDEX retention_due_idx ON scsm.retention_due (table_id, retain_until);
+-- entry's row by its table, retain_until and entry_id.  Many entries share a
+-- retain_until (a date): with the entry id in the key, a disposal batch
+-- starts after the last entry the one before it read (retention.c, the mark)
+-- instead of stepping again over every entry of that date disposed of since
+-- the queue's last vacuum, which made a million records of one date cost
+-- quadratic time.
+CREATE INDEX retention_due_idx ON scsm.retention_due (table_id, retain_until, entry_id);
 COMMENT ON COLUMN scsm.retention_due.row_tid IS
   'Where the row was written (a hint: disposal reads the row there and checks its hash, else finds it by key)';
 COMMENT ON TABLE scsm.retention_due IS

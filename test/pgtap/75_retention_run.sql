@@ -2,7 +2,7 @@
 -- which tables they have read every due entry of, and the run does not probe
 -- those again; a later run, or a batch outside a run, reads them all again.
 BEGIN;
-SELECT plan(30);
+SELECT plan(36);
 
 CREATE FUNCTION pg_temp.tid(p_table text) RETURNS integer LANGUAGE sql AS $$
   SELECT table_id FROM scsm.ledger_table WHERE schema_name = 'public' AND table_name = p_table
@@ -21,6 +21,16 @@ SELECT 'public', t, class_id FROM scsm.retention_class, (VALUES ('run_a'), ('run
 INSERT INTO public.run_a SELECT g, date '2000-01-01' + g, 'a' || g FROM generate_series(1, 25) g;
 INSERT INTO public.run_a VALUES (99, '2090-01-01', 'not due');
 INSERT INTO public.run_b SELECT g, date '2000-01-01' + g, 'b' || g FROM generate_series(1, 20) g;
+
+-- a protected table like run_a under class run_c
+CREATE FUNCTION pg_temp.classed(p_table text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('CREATE TABLE public.%I (LIKE public.run_a INCLUDING ALL)', p_table);
+  PERFORM scsm.protect(format('public.%I', p_table)::regclass, 'append_only');
+  INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+  SELECT 'public', p_table, class_id FROM scsm.retention_class WHERE name = 'run_c';
+END
+$$;
 
 SELECT scsm.retention_run_begin() AS r1 \gset
 SELECT scsm.retention_run_begin() AS r2 \gset
@@ -62,12 +72,32 @@ SELECT ok(NOT scsm.retention_drained(pg_temp.tid('run_a'), :r3), 'and the run kn
 SELECT scsm.release_legal_hold(:hold, 'settled');
 SELECT is(scsm.dispose_expired(10, 'public.run_a'), 1::bigint, 'released: the row goes');
 
+-- batches outside a run, one session: each starts after the last entry the
+-- one before read, and the last, short one does not read again what it has
+-- just taken (which made it fail and go row by row, a certificate row each)
+SELECT pg_temp.classed('run_s');
+INSERT INTO public.run_s SELECT g, date '2000-01-01' + g, 's' || g FROM generate_series(1, 25) g;
+SELECT results_eq($$SELECT scsm.dispose_expired(10, 'public.run_s') FROM generate_series(1, 4)$$,
+                  $$VALUES (10::bigint), (10), (5), (0)$$, 'four batches outside a run: 10, 10, 5, none');
+SELECT is((SELECT count(*) FROM scsm.disposal_batch WHERE table_name = 'run_s'), 3::bigint,
+          'three batches, three certificate rows');
+
+-- many records of one date (one retain_until): the mark is an entry, not a date
+SELECT pg_temp.classed('run_d');
+INSERT INTO public.run_d SELECT g, date '2000-01-01', 'd' || g FROM generate_series(1, 25) g;
+SELECT scsm.retention_run_begin() AS r5 \gset
+SELECT results_eq(format($$SELECT scsm.retention_dispose_batch('public.run_d', 10, %s) FROM generate_series(1, 3)$$, :r5),
+                  $$VALUES (10::bigint), (10), (5)$$, 'one date, a run: 10, 10, 5');
+SELECT ok(scsm.retention_drained(pg_temp.tid('run_d'), :r5), 'and then drained');
+INSERT INTO public.run_d SELECT g, date '2000-01-01', 'd' || g FROM generate_series(26, 30) g;
+SELECT results_eq($$SELECT scsm.dispose_expired(10, 'public.run_d') FROM generate_series(1, 2)$$,
+                  $$VALUES (5::bigint), (0)$$, 'five more of that date, outside the run: all five, then none');
+SELECT is((SELECT count(*) FROM scsm.disposal_batch WHERE table_name = 'run_d'), 4::bigint,
+          'four batches, four certificate rows');
+
 -- a row deleted around the rules: the batch goes the general way, which
 -- keeps no such knowledge either
-CREATE TABLE public.run_m (LIKE public.run_a INCLUDING ALL);
-SELECT scsm.protect('public.run_m', 'append_only');
-INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
-SELECT 'public', 'run_m', class_id FROM scsm.retention_class WHERE name = 'run_c';
+SELECT pg_temp.classed('run_m');
 INSERT INTO public.run_m SELECT g, date '2000-01-01' + g, 'm' || g FROM generate_series(1, 5) g;
 SET LOCAL client_min_messages = error;
 ALTER TABLE public.run_m DISABLE TRIGGER scsm_ledger_refuse, DISABLE TRIGGER scsm_ledger_refuse_row;
@@ -85,10 +115,7 @@ SELECT throws_ok($$SELECT scsm.retention_dispose_batch('public.run_a', 10, -1)$$
                  '22023', NULL, 'so is a negative run id');
 
 -- a batch size far beyond the rows due: one batch, one certificate row
-CREATE TABLE public.run_big (LIKE public.run_a INCLUDING ALL);
-SELECT scsm.protect('public.run_big', 'append_only');
-INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
-SELECT 'public', 'run_big', class_id FROM scsm.retention_class WHERE name = 'run_c';
+SELECT pg_temp.classed('run_big');
 INSERT INTO public.run_big SELECT g, date '2000-01-01' + g, 'big' || g FROM generate_series(1, 50) g;
 SELECT is(scsm.dispose_expired(100000000, 'public.run_big'), 50::bigint, 'a batch of a hundred million takes the 50 due rows');
 SELECT is((SELECT count(*) FROM scsm.disposal_batch WHERE table_name = 'run_big'), 1::bigint,
