@@ -470,8 +470,12 @@ OpenDue(void)
 		if (RelationGetDescr(open_due)->natts != 8)
 			elog(ERROR, "scsm.retention_due has an unexpected shape");
 		open_due_idx = CatalogOpenIndexes(open_due);
-		if (open_due_idx->ri_NumIndices != 1)
-			elog(ERROR, "scsm.retention_due has an unexpected index");
+		if (open_due_idx->ri_NumIndices != 1 ||
+			open_due_idx->ri_IndexRelationInfo[0]->ii_NumIndexKeyAttrs != 3)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("scsm.retention_due has an unexpected index"),
+					 errhint("It has one index, on (table_id, retain_until, entry_id), as in this version's install script.")));
 		CurrentResourceOwner = save;
 		MemoryContextSwitchTo(oldcxt);
 	}

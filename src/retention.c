@@ -1848,6 +1848,13 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 		elog(ERROR, "scsm.retention_due has an unexpected index");
 	dueidx = linitial_oid(indexes);
 	duerel = index_open(dueidx, AccessShareLock);
+	if (IndexRelationGetNumberOfKeyAttributes(duerel) != 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("index of scsm.retention_due has %d key columns, not 3",
+						IndexRelationGetNumberOfKeyAttributes(duerel)),
+				 errhint("Recreate it as in this version's install script: "
+						 "(table_id, retain_until, entry_id).")));
 	chunk = palloc(sizeof(HeapTuple) * Min(max_rows, DUE_CHUNK));
 	chunkpos = palloc(sizeof(TidPos) * Min(max_rows, DUE_CHUNK));
 	snap = RegisterSnapshot(GetLatestSnapshot());
