@@ -169,6 +169,7 @@ struct ArrayBuildState;
 extern void LedgerCertLinesInit(struct ArrayBuildState **cols, MemoryContext cxt);
 extern void LedgerCertLineAdd(struct ArrayBuildState **cols, const Datum *values,
 							  const bool *nulls);
+extern void LedgerArrayPush(struct ArrayBuildState *a, Datum value, bool isnull);
 extern int64 LedgerWriteCertBatch(const char *nspname, const char *relname,
 								  struct ArrayBuildState **cols, const char *reason,
 								  const char *details_json);

@@ -141,28 +141,30 @@ LedgerCertLinesInit(ArrayBuildState **cols, MemoryContext cxt)
 }
 
 /*
- * Add one line to the certificate arrays without copying its values (as
- * accumArrayResult would, one palloc per value): they must stay valid until
- * LedgerWriteCertBatch has written the batch.  Disposal adds tens of
- * thousands of lines whose values are already in memory.
+ * Append a value to an array being built without the copy accumArrayResult
+ * makes of each: it must stay valid until the array is made.  Disposal adds
+ * tens of thousands of values that are already in memory.
  */
+void
+LedgerArrayPush(ArrayBuildState *a, Datum value, bool isnull)
+{
+	if (a->nelems >= a->alen)
+	{
+		a->alen *= 2;
+		a->dvalues = repalloc(a->dvalues, a->alen * sizeof(Datum));
+		a->dnulls = repalloc(a->dnulls, a->alen * sizeof(bool));
+	}
+	a->dvalues[a->nelems] = isnull ? (Datum) 0 : value;
+	a->dnulls[a->nelems] = isnull;
+	a->nelems++;
+}
+
+/* Add one line to the certificate arrays (LedgerArrayPush: no copies). */
 void
 LedgerCertLineAdd(ArrayBuildState **cols, const Datum *values, const bool *nulls)
 {
 	for (int c = 0; c < LEDGER_CERT_COLS; c++)
-	{
-		ArrayBuildState *a = cols[c];
-
-		if (a->nelems >= a->alen)
-		{
-			a->alen *= 2;
-			a->dvalues = repalloc(a->dvalues, a->alen * sizeof(Datum));
-			a->dnulls = repalloc(a->dnulls, a->alen * sizeof(bool));
-		}
-		a->dvalues[a->nelems] = nulls[c] ? (Datum) 0 : values[c];
-		a->dnulls[a->nelems] = nulls[c];
-		a->nelems++;
-	}
+		LedgerArrayPush(cols[c], values[c], nulls[c]);
 }
 
 /*

@@ -543,12 +543,7 @@ LedgerDueForget(int32 table_id, TimestampTz retain_until, int64 entry_id)
 	scan = systable_beginscan(open_due, RelationGetRelid(open_due_idx->ri_IndexRelationDescs[0]),
 							  true, SnapshotSelf, 3, key);
 	while (HeapTupleIsValid(tup = systable_getnext(scan)))
-	{
-		bool		isnull;
-
-		if (DatumGetInt64(heap_getattr(tup, 3, RelationGetDescr(open_due), &isnull)) == entry_id)
-			simple_heap_delete(open_due, &tup->t_self);
-	}
+		simple_heap_delete(open_due, &tup->t_self);
 	systable_endscan(scan);
 }
 

@@ -1204,6 +1204,18 @@ SortTidDatums(Datum *tids, int n)
 	pfree(o);
 }
 
+/* Heap deletes of the tuples at tids (Datums of ItemPointer), then CCI. */
+static void
+HeapDeleteAt(Relation rel, ArrayBuildState *tids)
+{
+	for (int i = 0; i < tids->nelems; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		simple_heap_delete(rel, (ItemPointer) DatumGetPointer(tids->dvalues[i]));
+	}
+	CommandCounterIncrement();
+}
+
 /*
  * The disposed entries leave the due queue: heap deletes of their queue
  * rows (the addresses the candidate list returned), in the order of the
@@ -1220,13 +1232,8 @@ DeleteDue(ArrayBuildState *qtids)
 	Relation	rel = table_open(LedgerDueRelid(), RowExclusiveLock);
 
 	SortTidDatums(qtids->dvalues, qtids->nelems);
-	for (int i = 0; i < qtids->nelems; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		simple_heap_delete(rel, (ItemPointer) DatumGetPointer(qtids->dvalues[i]));
-	}
+	HeapDeleteAt(rel, qtids);
 	table_close(rel, NoLock);
-	CommandCounterIncrement();
 }
 
 /*
@@ -1262,14 +1269,7 @@ DirectDelete(Oid relid, ArrayBuildState *tids)
 			ok = false;
 	}
 	if (ok)
-	{
-		for (int i = 0; i < tids->nelems; i++)
-		{
-			CHECK_FOR_INTERRUPTS();
-			simple_heap_delete(rel, (ItemPointer) DatumGetPointer(tids->dvalues[i]));
-		}
-		CommandCounterIncrement();
-	}
+		HeapDeleteAt(rel, tids);
 	table_close(rel, NoLock);
 	return ok;
 }
@@ -2086,24 +2086,6 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 }
 
 /*
- * Append a value that lives until the batch is written to an array being
- * built, without the copy accumArrayResult makes of each.
- */
-static inline void
-PushDatum(ArrayBuildState *a, Datum d)
-{
-	if (a->nelems >= a->alen)
-	{
-		a->alen *= 2;
-		a->dvalues = repalloc(a->dvalues, a->alen * sizeof(Datum));
-		a->dnulls = repalloc(a->dnulls, a->alen * sizeof(bool));
-	}
-	a->dvalues[a->nelems] = d;
-	a->dnulls[a->nelems] = false;
-	a->nelems++;
-}
-
-/*
  * Dispose of the given ledger entries of one table (ids), or of up to
  * max_rows due ones.  Returns the number of rows disposed.  Runs inside SPI
  * as the ledger owner; the caller handles errors.
@@ -2226,7 +2208,7 @@ accept:
 			}
 			LedgerCertLineAdd(arr.cols, lv, ln);
 		}
-		PushDatum(arr.qtids, CV(ct, CAND_DTID));
+		LedgerArrayPush(arr.qtids, CV(ct, CAND_DTID), false);
 		if (strcmp(action, "anonymise") == 0 && !t->versioned)
 		{
 			char	   *cols = ct->anon;
@@ -2247,14 +2229,14 @@ accept:
 					arr.anon_arr[g] = PointerGetDatum(construct_empty_array(TEXTOID));
 				arr.nanon++;
 			}
-			PushDatum(arr.anon_tids[g], PointerGetDatum(tid));
+			LedgerArrayPush(arr.anon_tids[g], PointerGetDatum(tid), false);
 		}
 		else
 		{
-			PushDatum(arr.dtids, PointerGetDatum(tid));
+			LedgerArrayPush(arr.dtids, PointerGetDatum(tid), false);
 			if (strcmp(action, "archive") == 0)
 			{
-				PushDatum(arr.atids, PointerGetDatum(tid));
+				LedgerArrayPush(arr.atids, PointerGetDatum(tid), false);
 				accumArrayResult(arr.akeys, CV(ct, CAND_KEY), false, TEXTOID, cxt);
 				accumArrayResult(arr.avers, CV(ct, CAND_VERSION), false, INT4OID, cxt);
 				accumArrayResult(arr.ahash, PointerGetDatum(lhash), false, BYTEAOID, cxt);

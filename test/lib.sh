@@ -46,3 +46,35 @@ cluster_stop() {
   [ -f "$dir/data/postmaster.pid" ] && as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1
   return 0
 }
+
+# A test database of its own with scsm in it ($db), and the TAP helpers of
+# the scripts: q runs one statement there, ok compares (got, want, name).
+tap_db() {
+  db=$1
+  n=0
+  q() { psql -X -qAt -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
+  ok() { n=$((n + 1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3 (got '$1', want '$2')"; fi; }
+  psql -X -q -d postgres -c "CREATE DATABASE $db" >/dev/null
+  q "CREATE EXTENSION scsm" >/dev/null
+}
+
+# The retention fixture (organisation 910, classes) in $db.
+retention_org() {
+  psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f test/fixtures/retention_org.sql >/dev/null
+}
+
+# Hold a transaction open in a session of its own (the script on stdin,
+# output to $2), run the statement $1 in $db a second later (its errors to
+# $2.q), and print how many ms it took: whether it waited for that session.
+waited_ms() {
+  local script p t0 t1
+  script=$(cat)
+  psql -X -q -v ON_ERROR_STOP=1 -d "$db" >"$2" 2>&1 <<<"$script" &
+  p=$!
+  sleep 1
+  t0=$(date +%s%N)
+  q "$1" >/dev/null 2>"$2.q"
+  t1=$(date +%s%N)
+  wait "$p"
+  echo $(( (t1 - t0) / 1000000 ))
+}

@@ -9,12 +9,7 @@ cd "$(dirname "$0")/../.."
 . test/lib.sh
 
 echo "1..4"
-db=scsm_ver_race_$$
-q() { psql -X -qAt -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
-n=0
-ok() { n=$((n + 1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3 (got '$1', want '$2')"; fi; }
-psql -X -q -d postgres -c "CREATE DATABASE $db" >/dev/null
-q "CREATE EXTENSION scsm" >/dev/null
+tap_db scsm_ver_race_$$
 q "CREATE TABLE public.doc (id int PRIMARY KEY, issued date NOT NULL, body text NOT NULL);
    SELECT scsm.protect('public.doc', 'versioned');
    INSERT INTO scsm.retention_class (name, description, period, basis, basis_column)

@@ -11,13 +11,8 @@ cd "$(dirname "$0")/../.."
 . test/lib.sh
 
 echo "1..5"
-db=scsm_ret_hrace_$$
-q() { psql -X -qAt -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
-n=0
-ok() { n=$((n + 1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3 (got '$1', want '$2')"; fi; }
-psql -X -q -d postgres -c "CREATE DATABASE $db" >/dev/null
-q "CREATE EXTENSION scsm" >/dev/null
-psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f test/fixtures/retention_org.sql >/dev/null
+tap_db scsm_ret_hrace_$$
+retention_org
 q "INSERT INTO scsm.measurement (org_id, kpi_id, measured_at, value)
      SELECT 910, 1, timestamptz '2000-01-01 00:00+00', g FROM generate_series(1, 10) g" >/dev/null
 work=${SCSM_TEST_WORK:-/tmp}/ret_hrace_$$

@@ -10,13 +10,8 @@ cd "$(dirname "$0")/../.."
 . test/lib.sh
 
 echo "1..6"
-db=scsm_ret_race_$$
-q() { psql -X -qAt -v ON_ERROR_STOP=1 -d "$db" -c "$1"; }
-n=0
-ok() { n=$((n + 1)); if [ "$1" = "$2" ]; then echo "ok $n - $3"; else echo "not ok $n - $3 (got '$1', want '$2')"; fi; }
-psql -X -q -d postgres -c "CREATE DATABASE $db" >/dev/null
-q "CREATE EXTENSION scsm" >/dev/null
-psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f test/fixtures/retention_org.sql >/dev/null
+tap_db scsm_ret_race_$$
+retention_org
 q "INSERT INTO scsm.measurement (org_id, kpi_id, measured_at, value)
      SELECT 910, 1, timestamptz '2000-01-01 00:00+00', g FROM generate_series(1, 5) g" >/dev/null
 until_of() {
@@ -29,38 +24,28 @@ until_of() {
 work=${SCSM_TEST_WORK:-/tmp}/ret_race_$$
 
 # 1. the writer first: it holds its transaction open while the class is lengthened
-psql -X -q -v ON_ERROR_STOP=1 -d "$db" >"$work.w" 2>&1 <<'SQL' &
+ms=$(waited_ms "UPDATE scsm.retention_class SET period = '50 years' WHERE name = 'measurement'" "$work.w" <<'SQL'
 BEGIN;
 INSERT INTO scsm.measurement (org_id, kpi_id, measured_at, value) VALUES (910, 1, '2000-01-01 00:00+00', 101);
 SELECT pg_sleep(3);
 COMMIT;
 SQL
-pw=$!
-sleep 1
-t0=$(date +%s%N)
-q "UPDATE scsm.retention_class SET period = '50 years' WHERE name = 'measurement'" >/dev/null 2>"$work.l"
-t1=$(date +%s%N)
-wait $pw
-ok "$(( (t1 - t0) / 1000000 >= 1000 ))" 1 "the lengthening waited for the writer in flight ($(( (t1 - t0) / 1000000 )) ms)"
+)
+ok "$(( ms >= 1000 ))" 1 "the lengthening waited for the writer in flight ($ms ms)"
 ok "$(until_of 101)" "2050-01-01" "the entry written meanwhile is raised to the new period"
 ok "$(until_of 3)" "2050-01-01" "and so are the entries written before"
 
 # 2. the lengthening first: uncommitted while a row is written
-psql -X -q -v ON_ERROR_STOP=1 -d "$db" >"$work.l2" 2>&1 <<'SQL' &
+ms=$(waited_ms "INSERT INTO scsm.measurement (org_id, kpi_id, measured_at, value) VALUES (910, 1, '2000-01-01 00:00+00', 102)" "$work.l2" <<'SQL'
 BEGIN;
 UPDATE scsm.retention_class SET period = '60 years' WHERE name = 'measurement';
 SELECT pg_sleep(3);
 COMMIT;
 SQL
-pl=$!
-sleep 1
-t0=$(date +%s%N)
-q "INSERT INTO scsm.measurement (org_id, kpi_id, measured_at, value) VALUES (910, 1, '2000-01-01 00:00+00', 102)" >/dev/null 2>"$work.w2"
-t1=$(date +%s%N)
-wait $pl
-ok "$(( (t1 - t0) / 1000000 >= 1000 ))" 1 "a writer waits for an uncommitted lengthening of its class ($(( (t1 - t0) / 1000000 )) ms)"
+)
+ok "$(( ms >= 1000 ))" 1 "a writer waits for an uncommitted lengthening of its class ($ms ms)"
 ok "$(until_of 102)" "2060-01-01" "and stamps its row with the new period"
 ok "$(until_of 101)" "2060-01-01" "the earlier entries are raised again"
-cat "$work.w" "$work.l" "$work.l2" "$work.w2" | grep -i error | head -5 | sed 's/^/# /'
+cat "$work.w" "$work.w.q" "$work.l2" "$work.l2.q" | grep -i error | head -5 | sed 's/^/# /'
 psql -X -q -d postgres -c "DROP DATABASE $db" >/dev/null 2>&1
 rm -f "$work".*
