@@ -438,7 +438,27 @@ COMMENT ON TABLE scsm.retention_assignment IS
 SELECT pg_catalog.pg_extension_config_dump('scsm.retention_assignment', 'WHERE NOT builtin');
 SELECT pg_catalog.pg_extension_config_dump('scsm.retention_assignment_assignment_id_seq', '');
 
--- Check that the names in a column = value condition exist and that the values fit their types.
+-- The JSON form in which conditions keep a value and against which legal
+-- holds compare rows: to_jsonb under fixed settings.  to_jsonb writes a
+-- timestamptz in the session's TimeZone, an interval in its IntervalStyle,
+-- bytea by bytea_output, floats by extra_float_digits and money by
+-- lc_monetary; a condition written under one session's settings and
+-- compared under another's would miss its row, and a held row would go.
+CREATE FUNCTION scsm.json_form(value anyelement) RETURNS jsonb
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  SET TimeZone = 'UTC'
+  SET IntervalStyle = 'postgres'
+  SET bytea_output = 'hex'
+  SET extra_float_digits = 1
+  SET lc_monetary = 'C'
+AS $$ SELECT pg_catalog.to_jsonb(value) $$;
+COMMENT ON FUNCTION scsm.json_form(anyelement) IS
+  'to_jsonb of a value under fixed settings (TimeZone UTC, IntervalStyle postgres, bytea_output hex, extra_float_digits 1, lc_monetary C): the form conditions keep values in, whatever the session''s settings';
+
+-- Check that the names in a column = value condition exist and that the
+-- values fit their types.  Each value is read as the one writing the
+-- condition means it (their TimeZone, DateStyle) and kept in the fixed form
+-- of scsm.json_form.
 CREATE FUNCTION scsm.retention_check_condition(tbl regclass, cond jsonb, what text) RETURNS jsonb
   LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
   SET search_path = pg_catalog, pg_temp
@@ -465,7 +485,7 @@ BEGIN
         MESSAGE = format('%s: the value for column "%s" must be a JSON string, number or boolean', what, k);
     END IF;
     BEGIN
-      EXECUTE format('SELECT to_jsonb(%L::%s)', v #>> '{}', t) INTO typed;
+      EXECUTE format('SELECT scsm.json_form(%L::%s)', v #>> '{}', t) INTO typed;
     EXCEPTION WHEN data_exception OR invalid_text_representation THEN
       RAISE EXCEPTION USING ERRCODE = '22023',
         MESSAGE = format('%s: %s is not a valid %s for column "%s"', what, v, t, k);
@@ -571,7 +591,7 @@ CREATE TABLE scsm.legal_hold (
 COMMENT ON TABLE scsm.legal_hold IS
   'A legal hold: while not released, rows of the table (or, table NULL, of every protected table) that contain condition (column = value pairs) cannot be disposed of';
 COMMENT ON COLUMN scsm.legal_hold.condition IS
-  'Column = value pairs the held rows contain, e.g. {"incident_id": 7}; {} with a table holds the whole table';
+  'Column = value pairs the held rows contain, e.g. {"incident_id": 7}, each value in the form scsm.json_form gives it (a table''s hold converts them); {} with a table holds the whole table';
 SELECT pg_catalog.pg_extension_config_dump('scsm.legal_hold', '');
 SELECT pg_catalog.pg_extension_config_dump('scsm.legal_hold_hold_id_seq', '');
 
@@ -923,6 +943,13 @@ CREATE FUNCTION scsm.retention_candidates(tbl regclass, max_rows integer DEFAULT
   -- than sorting every due row each batch
   SET enable_sort = off
   SET enable_bitmapscan = off
+  -- rows are compared with hold conditions in scsm.json_form's form,
+  -- whatever the caller's settings
+  SET TimeZone = 'UTC'
+  SET IntervalStyle = 'postgres'
+  SET bytea_output = 'hex'
+  SET extra_float_digits = 1
+  SET lc_monetary = 'C'
 AS $$
 DECLARE
   v_nsp  text;
