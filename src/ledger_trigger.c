@@ -171,9 +171,17 @@ LatestVersion(int32 table_id, const char *key, RetentionStamp *prev, int64 *prev
 	*prev_entry = 0;
 	values[0] = Int32GetDatum(table_id);
 	values[1] = CStringGetTextDatum(key);
-	rc = SPI_execute_with_args("SELECT version, retention_class, retention_basis, retain_until, entry_id "
-							   "FROM scsm.ledger_row WHERE table_id = $1 AND row_key = $2 "
-							   "ORDER BY version DESC, entry_id DESC LIMIT 1",
+	/*
+	 * The floor is the latest retain_until of any version, not only of the
+	 * latest: disposing of the key disposes of every version, and a version
+	 * without a stamp (its date cleared) must not drop the floor an earlier
+	 * one set.
+	 */
+	rc = SPI_execute_with_args("SELECT l.version, l.retention_class, l.retention_basis, "
+							   "(SELECT max(m.retain_until) FROM scsm.ledger_row m "
+							   "  WHERE m.table_id = $1 AND m.row_key = $2), l.entry_id "
+							   "FROM scsm.ledger_row l WHERE l.table_id = $1 AND l.row_key = $2 "
+							   "ORDER BY l.version DESC, l.entry_id DESC LIMIT 1",
 							   2, argtypes, values, NULL, false, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read the ledger");

@@ -211,8 +211,8 @@ scsm_retention_now(PG_FUNCTION_ARGS)
 }
 
 /* Column number of a column name in a descriptor, 0 when absent. */
-static AttrNumber
-AttnoByName(TupleDesc desc, const char *name)
+AttrNumber
+RetentionColumn(TupleDesc desc, const char *name)
 {
 	for (int i = 0; i < desc->natts; i++)
 	{
@@ -245,7 +245,7 @@ ParseConds(TupleDesc desc, Datum keys, Datum vals, int *n, RetCond **out)
 	for (int i = 0; i < nk && i < nv; i++)
 	{
 		char	   *col = TextDatumGetCString(kd[i]);
-		AttrNumber att = AttnoByName(desc, col);
+		AttrNumber att = RetentionColumn(desc, col);
 		Oid			typinput,
 					typioparam;
 		MemoryContext old;
@@ -337,7 +337,7 @@ LoadRules(Relation rel)
 
 	rt = hash_search(ret_cache, &relid, HASH_ENTER, &found);
 	rt->relid = relid;
-	rt->org_att = AttnoByName(desc, "org_id");
+	rt->org_att = RetentionColumn(desc, "org_id");
 	rt->nrules = 0;
 	rt->rules = MemoryContextAllocZero(ret_cxt, sizeof(RetRule) * Max(n, 1));
 	for (uint64 i = 0; i < n; i++)
@@ -361,7 +361,7 @@ LoadRules(Relation rel)
 		{
 			char	   *col = TextDatumGetCString(d);
 
-			r->basis_att = AttnoByName(desc, col);
+			r->basis_att = RetentionColumn(desc, col);
 			if (r->basis_att == 0)
 				ok = false;
 			else
@@ -1391,6 +1391,7 @@ typedef struct DisposeCand
 	char	   *action;			/* delete, anonymise or archive */
 	char	   *anon;			/* anonymise: the columns, as text */
 	bool		checked;		/* read by its address and hash checked already */
+	bool		held;			/* and a legal hold holds it (queue path) */
 } DisposeCand;
 
 #define CV(c, col) ((c)->v[(col) - 1])
@@ -1444,27 +1445,6 @@ typedef struct DueClass
 	char	   *anon_c;
 	bool		needs_approval;
 } DueClass;
-
-/*
- * May an active legal hold apply to the table?  (A hold names the table,
- * or, as a case hold, no table at all.)  Then the general path decides row
- * by row.
- */
-static bool
-HoldMayApply(DisposeTarget *t)
-{
-	Oid			types[2] = {TEXTOID, TEXTOID};
-	Datum		args[2];
-	bool		isnull;
-
-	args[0] = CStringGetTextDatum(t->info->nspname);
-	args[1] = CStringGetTextDatum(t->info->relname);
-	if (SPI_execute_with_args("SELECT EXISTS (SELECT 1 FROM scsm.legal_hold h WHERE h.released_at IS NULL "
-							  "AND (h.table_name IS NULL OR (h.schema_name = $1 AND h.table_name = $2)))",
-							  2, types, args, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "could not read the legal holds");
-	return DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-}
 
 /*
  * Has any row of the table a disposal review?  (Reviews are listed for
@@ -1533,19 +1513,19 @@ FindReview(Relation rrel, Oid ridx, Snapshot snap, int64 entry, DisposeCand *d, 
 	bool		found = false;
 
 	*approved = false;
-	ScanKeyInit(&key, AttnoByName(desc, "entry_id"), BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(entry));
+	ScanKeyInit(&key, RetentionColumn(desc, "entry_id"), BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(entry));
 	scan = systable_beginscan(rrel, ridx, true, snap, 1, &key);
 	if (HeapTupleIsValid(tup = systable_getnext(scan)))
 	{
 		bool		isnull;
-		Datum		v = heap_getattr(tup, AttnoByName(desc, "status"), desc, &isnull);
+		Datum		v = heap_getattr(tup, RetentionColumn(desc, "status"), desc, &isnull);
 
 		found = true;
 		*approved = !isnull && strcmp(TextDatumGetCString(v), "approved") == 0;
-		v = heap_getattr(tup, AttnoByName(desc, "review_id"), desc, &isnull);
+		v = heap_getattr(tup, RetentionColumn(desc, "review_id"), desc, &isnull);
 		CV(d, CAND_REVIEW) = v;
 		d->n[CAND_REVIEW - 1] = isnull;
-		v = heap_getattr(tup, AttnoByName(desc, "decided_by"), desc, &isnull);
+		v = heap_getattr(tup, RetentionColumn(desc, "decided_by"), desc, &isnull);
 		CV(d, CAND_APPROVER) = isnull ? (Datum) 0 : datumCopy(v, false, -1);
 		d->n[CAND_APPROVER - 1] = isnull;
 	}
@@ -1704,15 +1684,17 @@ DueChunk(IndexScanDesc iscan, Relation due, Snapshot snap, int want, HeapTuple *
  * candidate; ReadInPageOrder) and mark checked each candidate whose row is
  * there, visible to snap and hashes to its ledger entry, as heap_fetch and
  * a hash would row by row.  The others are looked up by key afterwards.
+ * With holds, a checked row that one of them holds is marked held.
  */
 #define CHECK_CHUNK 256
 
 static void
 CheckAtAddresses(DisposeTarget *t, Relation rel, Snapshot snap, DisposeCand *c,
-				 TidPos *at, uint64 nat)
+				 TidPos *at, uint64 nat, RetHolds *holds)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	HeapTuple	rows[CHECK_CHUNK];
+	int			nest = holds != NULL ? RetHoldsPin() : 0;
 
 	/* in the table's order, a few pages at a time (the copies stay few) */
 	sort_tidpos(at, nat);
@@ -1730,14 +1712,39 @@ CheckAtAddresses(DisposeTarget *t, Relation rel, Snapshot snap, DisposeCand *c,
 		lhash = DatumGetByteaPP(CV(d, CAND_HASH));
 		LedgerHashRow(t->info->nspname, t->info->relname, desc, rows[i % CHECK_CHUNK],
 					  NULL, t->info->order, h);
-		heap_freetuple(rows[i % CHECK_CHUNK]);
 		if (VARSIZE_ANY_EXHDR(lhash) == LEDGER_HASH_LEN &&
 			memcmp(VARDATA_ANY(lhash), h, LEDGER_HASH_LEN) == 0)
 		{
 			d->checked = true;
 			d->n[CAND_RTID - 1] = false;
+			d->held = holds != NULL && RetHoldsMatch(holds, desc, rows[i % CHECK_CHUNK]);
 		}
+		heap_freetuple(rows[i % CHECK_CHUNK]);
 	}
+	if (holds != NULL)
+		RetHoldsUnpin(nest);
+}
+
+/*
+ * With holds: check the candidates from..n-1, whose addresses are at[0..nat)
+ * (CheckAtAddresses), and drop the held ones, so that held rows do not take
+ * the batch's places.  Returns how many candidates are left in all.
+ */
+static uint64
+DropHeld(DisposeTarget *t, Relation rel, Snapshot snap, DisposeCand *c, uint64 from,
+		 uint64 n, TidPos *at, uint64 nat, RetHolds *holds)
+{
+	uint64		keep = from;
+
+	CheckAtAddresses(t, rel, snap, c, at, nat, holds);
+	for (uint64 i = from; i < n; i++)
+		if (!c[i].held)
+		{
+			if (keep != i)
+				c[keep] = c[i];
+			keep++;
+		}
+	return keep;
 }
 
 /*
@@ -1786,7 +1793,7 @@ DueRangeKeys(ScanKey key, int32 table_id, int pass, int seg, DueMark *mark)
  * the general path passes over such rows without counting them).
  */
 static DisposeCand *
-CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
+CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand, TidPos **sorted)
 {
 	int			nclass;
 	DueClass   *classes;
@@ -1823,12 +1830,25 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 	bool		ran1 = false;
 	bool		exhausted0 = false;
 	bool		exhausted1 = false;
+	RetHolds   *holds;
+	bool		whole;
+	uint64		checked_to = 0;
 
-	if (HoldMayApply(t))
-		return NULL;
 	/* rows are read page by page (CheckAtAddresses): heap tables only */
 	rel = table_open(t->info->relid, RowExclusiveLock);
 	if (rel->rd_rel->relam != HEAP_TABLE_AM_OID)
+	{
+		table_close(rel, NoLock);
+		return NULL;
+	}
+	/*
+	 * Active legal holds that can hold rows of the table are tested on each
+	 * row read (retention_hold.c), as the general path's query tests them;
+	 * a hold of the whole table leaves the batch to that path.
+	 */
+	holds = RetHoldsLoad(t->info->relid, t->info->nspname, t->info->relname,
+						 RelationGetDescr(rel), &whole);
+	if (whole)
 	{
 		table_close(rel, NoLock);
 		return NULL;
@@ -1897,7 +1917,7 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 			index_rescan(iscan, key, nkeys, NULL, 0);
 			exhausted = false;
 			ngot = inext = 0;
-			while (n < (uint64) max_rows)
+			for (;;)
 			{
 				DisposeCand *d;
 				Datum		qv[8];
@@ -1906,6 +1926,20 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 				HeapTuple	copy;
 
 				CHECK_FOR_INTERRUPTS();
+				/*
+				 * With holds, each chunk's rows are read and tested before
+				 * the next chunk: a held row does not take a place of the
+				 * batch, which reads on instead.
+				 */
+				if (holds != NULL && inext == ngot && checked_to < n)
+				{
+					n = DropHeld(t, rel, snap, c, checked_to, n, at, nat, holds);
+					checked_to = n;
+					nat = 0;
+					continue;
+				}
+				if (n >= (uint64) max_rows)
+					break;
 				if (inext == ngot)
 				{
 					if (exhausted)
@@ -1927,6 +1961,8 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 					at = repalloc(at, sizeof(TidPos) * size);
 					d = &c[n];
 				}
+				/* a place a dropped held candidate may have used before */
+				memset(d, 0, sizeof(DisposeCand));
 				heap_deform_tuple(copy, qdesc, qv, qn);
 				class_id = DatumGetInt32(qv[6]);
 				if (cl == NULL || cl->class_id != class_id)
@@ -1957,9 +1993,14 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 						if (!OidIsValid(ridx))
 							elog(ERROR, "scsm.disposal_review has no index on entry_id");
 					}
-					/* awaiting approval: skipped, and its copy freed (a backlog is long) */
-					if ((!FindReview(rrel, ridx, snap, DatumGetInt64(qv[2]), d, &approved) ||
-						 !approved) && cl->needs_approval)
+					/*
+					 * awaiting approval: skipped, and its copy freed (a
+					 * backlog is long); a row with a review goes only
+					 * approved, whether or not its class (which a manager
+					 * may change) still asks for one
+					 */
+					if (FindReview(rrel, ridx, snap, DatumGetInt64(qv[2]), d, &approved) ?
+						!approved : cl->needs_approval)
 					{
 						heap_freetuple(copy);
 						continue;
@@ -2036,7 +2077,8 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 		mark->drained_run = (now_clean && (have_mark ? exhausted0 : exhausted1) &&
 							 (!ran1 || exhausted1)) ? t->run : 0;
 	}
-	CheckAtAddresses(t, rel, snap, c, at, nat);
+	if (holds == NULL)
+		CheckAtAddresses(t, rel, snap, c, at, nat, NULL);
 	for (uint64 i = 0; i < n; i++)
 		if (!c[i].checked)
 		{
@@ -2053,7 +2095,12 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 	pfree(chunk);
 	pfree(chunkpos);
 
-	/* rows not at their remembered address: by key, one statement for all */
+	/*
+	 * rows not at their remembered address: by key, one statement for all;
+	 * with holds, the general path, which tests them on the rows
+	 */
+	if (nmiss > 0 && holds != NULL)
+		return NULL;
 	if (nmiss > 0)
 	{
 		ArrayBuildState *keys = initArrayResult(TEXTOID, CurrentMemoryContext, false);
@@ -2080,6 +2127,8 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand)
 		}
 	}
 	*ncand = n;
+	/* every row at its remembered address: at is already in the table's order */
+	*sorted = (holds == NULL && nmiss == 0 && nat == n) ? at : NULL;
 	elog(DEBUG1, "disposal candidates of \"%s\" from the due queue: " UINT64_FORMAT " (" UINT64_FORMAT " found by key)",
 		 t->info->relname, n, nmiss);
 	return c;
@@ -2107,7 +2156,7 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 	TupleTableSlot *slot;
 	Snapshot	snap;
 	DisposeArrays arr;
-	TidPos	   *order;
+	TidPos	   *order = NULL;
 	static const int cert_col[LEDGER_CERT_COLS] = {CAND_KEY, CAND_VERSION, CAND_HASH, CAND_ENTRY,
 		CAND_CLASS, CAND_UNTIL, CAND_ACTION, CAND_REVIEW, CAND_APPROVER};
 	volatile int64 naltered = 0;
@@ -2117,7 +2166,7 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 	TM(NULL);
 	/* the common case from the queue in C, everything else in SQL */
 	if (ids == (Datum) 0 && !t->versioned && max_rows > 0)
-		cand = CandidatesFromQueue(t, max_rows, &ncand);
+		cand = CandidatesFromQueue(t, max_rows, &ncand, &order);
 	if (cand == NULL)
 	{
 		DueMark    *mark = DueMarkFor(t->table_id);
@@ -2144,15 +2193,20 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 	/*
 	 * read each row and check it against its ledger entry, in the order of
 	 * the rows in the table (the candidates come in retain_until order):
-	 * reads and deletes then go through the table's pages in order
+	 * reads and deletes then go through the table's pages in order.  The
+	 * queue path hands that order over when it read every row at its
+	 * address.
 	 */
-	order = palloc(sizeof(TidPos) * ncand);
-	for (uint64 i = 0; i < ncand; i++)
+	if (order == NULL)
 	{
-		order[i].key = TidKey((ItemPointer) DatumGetPointer(CV(&cand[i], CAND_RTID)));
-		order[i].pos = i;
+		order = palloc(sizeof(TidPos) * ncand);
+		for (uint64 i = 0; i < ncand; i++)
+		{
+			order[i].key = TidKey((ItemPointer) DatumGetPointer(CV(&cand[i], CAND_RTID)));
+			order[i].pos = i;
+		}
+		sort_tidpos(order, ncand);
 	}
-	sort_tidpos(order, ncand);
 	rel = table_open(t->info->relid, RowExclusiveLock);
 	slot = table_slot_create(rel, NULL);
 	snap = GetLatestSnapshot();

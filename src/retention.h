@@ -20,6 +20,7 @@
 #include "postgres.h"
 
 #include "access/htup.h"
+#include "access/tupdesc.h"
 #include "datatype/timestamp.h"
 #include "utils/relcache.h"
 
@@ -50,7 +51,22 @@ extern void RetentionStampRow(Relation rel, HeapTuple tuple,
 							  const RetentionStamp *prev,
 							  RetentionStamp *stamp);
 
+/* The attribute number of a column by name (not dropped), 0 when none. */
+extern AttrNumber RetentionColumn(TupleDesc desc, const char *name);
+
 /* "Now" for retention: scsm.retention_clock when a superuser set it. */
 extern TimestampTz RetentionNow(void);
+
+/*
+ * Legal holds tested on rows in C (retention_hold.c), for disposal's queue
+ * path: the same test as scsm.retention_candidates makes in SQL.
+ */
+typedef struct RetHolds RetHolds;
+
+extern RetHolds *RetHoldsLoad(Oid relid, const char *nspname, const char *relname,
+							  TupleDesc desc, bool *whole);
+extern int	RetHoldsPin(void);
+extern void RetHoldsUnpin(int nest);
+extern bool RetHoldsMatch(RetHolds *h, TupleDesc desc, HeapTuple tuple);
 
 #endif							/* SCSM_RETENTION_H */

@@ -441,19 +441,22 @@ SELECT pg_catalog.pg_extension_config_dump('scsm.retention_assignment_assignment
 -- The JSON form in which conditions keep a value and against which legal
 -- holds compare rows: to_jsonb under fixed settings.  to_jsonb writes a
 -- timestamptz in the session's TimeZone, an interval in its IntervalStyle,
--- bytea by bytea_output, floats by extra_float_digits and money by
--- lc_monetary; a condition written under one session's settings and
--- compared under another's would miss its row, and a held row would go.
+-- a range of dates or times by DateStyle, bytea by bytea_output, floats by
+-- extra_float_digits and money by lc_monetary; a condition written under
+-- one session's settings and compared under another's would miss its row,
+-- and a held row would go.  The C side of holds (retention_hold.c) pins the
+-- same list.
 CREATE FUNCTION scsm.json_form(value anyelement) RETURNS jsonb
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   SET TimeZone = 'UTC'
+  SET DateStyle = 'ISO, MDY'
   SET IntervalStyle = 'postgres'
   SET bytea_output = 'hex'
   SET extra_float_digits = 1
   SET lc_monetary = 'C'
 AS $$ SELECT pg_catalog.to_jsonb(value) $$;
 COMMENT ON FUNCTION scsm.json_form(anyelement) IS
-  'to_jsonb of a value under fixed settings (TimeZone UTC, IntervalStyle postgres, bytea_output hex, extra_float_digits 1, lc_monetary C): the form conditions keep values in, whatever the session''s settings';
+  'to_jsonb of a value under fixed settings (TimeZone UTC, DateStyle ISO, IntervalStyle postgres, bytea_output hex, extra_float_digits 1, lc_monetary C): the form conditions keep values in, whatever the session''s settings';
 
 -- Check that the names in a column = value condition exist and that the
 -- values fit their types.  Each value is read as the one writing the
@@ -498,6 +501,57 @@ $$;
 COMMENT ON FUNCTION scsm.retention_check_condition(regclass, jsonb, text) IS
   'Validate a column = value condition against a table and return it with each value in its column''s JSON form';
 
+-- A legal hold's condition as it applies to the rows of one table, for both
+-- of disposal's paths (scsm.retention_candidates in SQL, retention_hold.c):
+-- each string, number or boolean value read as the column's type and given
+-- in scsm.json_form's form, so that a case hold, whose values no table
+-- checked, holds {"incident_id": "7"} as it holds {"incident_id": 7} (read
+-- under the same fixed settings: a time without an offset is UTC); org_id
+-- left out where the table has no such column (an organisation's hold then
+-- holds the table's matching rows, all of which it may see), so that it is
+-- not silently void there.  NULL when the condition names another column
+-- the table lacks, or a value that column's type cannot take: no row of the
+-- table can contain it.
+CREATE FUNCTION scsm.hold_condition_for(tbl regclass, cond jsonb) RETURNS jsonb
+  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+  SET TimeZone = 'UTC'
+  SET DateStyle = 'ISO, MDY'
+  SET IntervalStyle = 'postgres'
+  SET lc_monetary = 'C'
+AS $$
+DECLARE
+  k text;
+  v jsonb;
+  t text;
+  r jsonb := '{}';
+  typed jsonb;
+BEGIN
+  FOR k, v IN SELECT e.key, e.value FROM jsonb_each(cond) e LOOP
+    SELECT format_type(a.atttypid, a.atttypmod) INTO t
+      FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = k AND a.attnum > 0 AND NOT a.attisdropped;
+    IF t IS NULL THEN
+      IF k = 'org_id' THEN
+        CONTINUE;
+      END IF;
+      RETURN NULL;
+    END IF;
+    typed := v;
+    IF jsonb_typeof(v) IN ('string', 'number', 'boolean') THEN
+      BEGIN
+        EXECUTE format('SELECT scsm.json_form(%L::%s)', v #>> '{}', t) INTO typed;
+      EXCEPTION WHEN data_exception THEN
+        RETURN NULL;
+      END;
+    END IF;
+    r := r || jsonb_build_object(k, typed);
+  END LOOP;
+  RETURN r;
+END
+$$;
+COMMENT ON FUNCTION scsm.hold_condition_for(regclass, jsonb) IS
+  'A legal hold''s condition as it applies to a table''s rows: values in the columns'' JSON form (scsm.json_form), org_id left out where the table has none; NULL when no row of the table can match';
+
 CREATE FUNCTION scsm.tg_retention_assignment_rules() RETURNS trigger
   LANGUAGE plpgsql
   SET search_path = pg_catalog, pg_temp
@@ -515,6 +569,16 @@ BEGIN
   IF v_rel IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = '22023',
       MESSAGE = format('table %I.%I does not exist', NEW.schema_name, NEW.table_name);
+  END IF;
+  -- the registers that keep records from disposal are never disposed of
+  -- themselves: an active hold, a pending review or an approver's entry
+  -- that went would let go of what it keeps
+  IF NEW.schema_name = 'scsm' AND NEW.table_name IN ('legal_hold', 'disposal_review', 'retention_exception',
+                                                     'retention_approver', 'retention_class',
+                                                     'retention_assignment') THEN
+    RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = format('table %I.%I cannot have a retention class', NEW.schema_name, NEW.table_name),
+      DETAIL = 'Legal holds, disposal reviews, retention exceptions, approvers, classes and assignments decide what disposal may take; they are kept for good.';
   END IF;
   SELECT * INTO c FROM scsm.retention_class WHERE class_id = NEW.class_id;
   IF c.org_id IS NOT NULL AND c.org_id IS DISTINCT FROM NEW.org_id THEN
@@ -946,6 +1010,7 @@ CREATE FUNCTION scsm.retention_candidates(tbl regclass, max_rows integer DEFAULT
   -- rows are compared with hold conditions in scsm.json_form's form,
   -- whatever the caller's settings
   SET TimeZone = 'UTC'
+  SET DateStyle = 'ISO, MDY'
   SET IntervalStyle = 'postgres'
   SET bytea_output = 'hex'
   SET extra_float_digits = 1
@@ -958,6 +1023,7 @@ DECLARE
   v_org  text;
   v_from text;
   v_held text;
+  v_with text;
   v_mode text;
   v_st   text := status;
 BEGIN
@@ -971,14 +1037,23 @@ BEGIN
   IF v_tid IS NULL THEN
     RETURN;
   END IF;
-  v_held := format($h$EXISTS (SELECT 1 FROM scsm.legal_hold h
-                   WHERE h.released_at IS NULL
-                     AND (h.table_name IS NULL OR (h.schema_name = %L AND h.table_name = %L))
-                     AND pg_catalog.to_jsonb(lr.t) @> h.condition)$h$, v_nsp, v_rel);
+  -- the active holds that can hold rows of the table, each condition as it
+  -- applies here (scsm.hold_condition_for), worked out once per query; the
+  -- row's JSON from its whole-row reference t.*, which no column of the
+  -- table can shadow
+  v_with := format($w$WITH hc AS MATERIALIZED (
+      SELECT hc.c FROM (SELECT scsm.hold_condition_for(%L::pg_catalog.regclass, h.condition) AS c
+                          FROM scsm.legal_hold h
+                         WHERE h.released_at IS NULL
+                           AND (h.table_name IS NULL OR (h.schema_name = %L AND h.table_name = %L))) hc
+       WHERE hc.c IS NOT NULL)
+    $w$, tbl, v_nsp, v_rel);
+  v_held := 'EXISTS (SELECT 1 FROM hc WHERE lr.rowj @> hc.c)';
   -- no active hold can apply: leave the per-row test (and the whole row) out
   IF NOT EXISTS (SELECT 1 FROM scsm.legal_hold h WHERE h.released_at IS NULL
                    AND (h.table_name IS NULL OR (h.schema_name = v_nsp AND h.table_name = v_rel))) THEN
     v_held := 'false';
+    v_with := '';
   END IF;
   v_org := CASE WHEN EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = 'org_id'
                                 AND a.attnum > 0 AND NOT a.attisdropped)
@@ -1001,36 +1076,38 @@ BEGIN
                         WHERE v.table_id = l.table_id AND v.row_key = l.row_key AND v.version > l.version)$v$
          ELSE '' END,
     CASE WHEN v_org = 'NULL::bigint' THEN '' ELSE ', t.org_id AS org' END,
-    CASE WHEN v_held = 'false' THEN '' ELSE ', t' END);
+    CASE WHEN v_held = 'false' THEN '' ELSE ', pg_catalog.to_jsonb(t.*) AS rowj' END);
   IF status = 'eligible_peek' THEN
     v_st := 'eligible';
   END IF;
   IF status = 'eligible' THEN
     -- what may go now: present, not held, approved where the class asks (the
     -- disposer holds the table's disposal lock: no row lock is needed)
-    RETURN QUERY EXECUTE format($q$
+    -- a row with a review goes only approved, whether or not its class
+    -- (which a manager may change) still asks for one
+    RETURN QUERY EXECUTE format($q$%4$s
       SELECT l.entry_id, l.row_key, l.version, l.row_hash, c.class_id, c.name, l.retain_until, c.action,
              c.anonymise_columns, r.review_id, r.decided_by, %1$s, 'eligible'::text, l.ctid, lr.tid
       %2$s
         AND lr.present AND NOT %3$s
-        AND (NOT c.needs_approval OR r.status = 'approved')
+        AND (r.status = 'approved' OR (NOT c.needs_approval AND r.review_id IS NULL))
       ORDER BY l.retain_until
-      LIMIT $4$q$, v_org, v_from, v_held)
+      LIMIT $4$q$, v_org, v_from, v_held, v_with)
       USING v_tid, scsm.retention_now(), only_entries, max_rows;
   ELSE
-    RETURN QUERY EXECUTE format($q$
+    RETURN QUERY EXECUTE format($q$%4$s
       SELECT * FROM (
         SELECT l.entry_id, l.row_key, l.version, l.row_hash, c.class_id, c.name, l.retain_until, c.action,
                c.anonymise_columns, r.review_id, r.decided_by, %1$s,
                CASE WHEN lr.present IS NULL THEN 'missing'
                     WHEN %3$s THEN 'held'
-                    WHEN c.needs_approval AND r.status IS DISTINCT FROM 'approved'
+                    WHEN (c.needs_approval OR r.review_id IS NOT NULL) AND r.status IS DISTINCT FROM 'approved'
                       THEN CASE WHEN r.status = 'rejected' THEN 'rejected' ELSE 'awaiting_approval' END
                     ELSE 'eligible' END AS st, l.ctid, lr.tid
         %2$s) s
        WHERE $5 = 'all' OR s.st = $5
        ORDER BY 7, 1
-       LIMIT $4$q$, v_org, v_from, v_held)
+       LIMIT $4$q$, v_org, v_from, v_held, v_with)
       USING v_tid, scsm.retention_now(), only_entries, max_rows, v_st;
   END IF;
 END

@@ -1,7 +1,7 @@
 -- Retention's due queue (scsm.retention_due): written with the stamp, moved
 -- with it, left by disposal; the stamp itself stays in scsm.ledger_row.
 BEGIN;
-SELECT plan(51);
+SELECT plan(53);
 
 CREATE ROLE due_req NOLOGIN;
 CREATE ROLE due_nobody NOLOGIN;
@@ -146,13 +146,19 @@ SELECT is((SELECT c.approved_by || '/' || (c.review_id = r.review_id) FROM scsm.
              JOIN scsm.disposal_review r ON r.entry_id = c.entry_id
             WHERE c.table_name = 'due_q' AND c.row_key = '{"id":"1"}'),
           session_user || '/true', 'its certificate names the review and the approver');
--- a class that no longer needs approval: its listed row goes, the certificate names the (pending) review
+-- a class that no longer needs approval: its listed row still waits for
+-- the decision (a class edit does not overrule an open review), then goes
+-- with it
 UPDATE scsm.retention_class SET needs_approval = false WHERE name = 'due_q_ok';
-SELECT is(scsm.dispose_expired(100, 'public.due_q'), 1::bigint, 'a class without approval now: the listed row goes');
+SELECT is(scsm.dispose_expired(100, 'public.due_q'), 0::bigint, 'a class without approval now: the listed row waits');
+SELECT is(scsm.decide_disposal(ARRAY(SELECT review_id FROM scsm.disposal_review
+                                      WHERE table_name = 'due_q' AND row_key = '{"id":"2"}'), true, 'checked'),
+          1::bigint, 'its review is approved');
+SELECT is(scsm.dispose_expired(100, 'public.due_q'), 1::bigint, 'and it goes');
 SELECT is((SELECT (c.review_id = r.review_id) || '/' || coalesce(c.approved_by, 'none') FROM scsm.disposal_certificate c
              JOIN scsm.disposal_review r ON r.entry_id = c.entry_id
             WHERE c.table_name = 'due_q' AND c.row_key = '{"id":"2"}'),
-          'true/none', 'its certificate names its review, undecided');
+          'true/' || session_user, 'its certificate names its review and the approver');
 -- a row deleted around the rules, and one under a legal hold
 INSERT INTO public.due_q VALUES (9, '2000-02-01', 'n9'), (10, '2000-02-02', 'n10'), (11, '2000-02-03', 'n11');
 SET LOCAL client_min_messages = error;

@@ -2,7 +2,7 @@
 -- which tables they have read every due entry of, and the run does not probe
 -- those again; a later run, or a batch outside a run, reads them all again.
 BEGIN;
-SELECT plan(36);
+SELECT plan(39);
 
 CREATE FUNCTION pg_temp.tid(p_table text) RETURNS integer LANGUAGE sql AS $$
   SELECT table_id FROM scsm.ledger_table WHERE schema_name = 'public' AND table_name = p_table
@@ -63,12 +63,21 @@ SELECT ok(scsm.retention_pending(), 'outside the run the late row is pending');
 SELECT is(scsm.retention_dispose_round(10, NULL, :r2), 1::bigint, 'the next run disposes of it');
 SELECT results_eq($$SELECT id FROM public.run_a$$, $$VALUES (99)$$, 'only the row not due is left');
 
--- a hold that may apply: the general path, which keeps no such knowledge
+-- a hold of some rows: the queue path tests it on the rows it reads; the
+-- held row waits for the next run like any row kept back
 INSERT INTO public.run_a VALUES (101, '2000-06-01', 'held'), (102, '2000-06-02', 'free');
 SELECT scsm.place_legal_hold('public.run_a', '{"id": 101}', 'claim') AS hold \gset
 SELECT scsm.retention_run_begin() AS r3 \gset
 SELECT is(scsm.retention_dispose_batch('public.run_a', 10, :r3), 1::bigint, 'with a hold: the unheld row goes');
-SELECT ok(NOT scsm.retention_drained(pg_temp.tid('run_a'), :r3), 'and the run knows nothing: the table is probed again');
+SELECT ok(scsm.retention_drained(pg_temp.tid('run_a'), :r3), 'on the queue path: the run has read the table');
+SELECT scsm.release_legal_hold(:hold, 'settled');
+SELECT is(scsm.dispose_expired(10, 'public.run_a'), 1::bigint, 'released: the row goes');
+-- a hold of the whole table: the general path, which keeps no such knowledge
+INSERT INTO public.run_a VALUES (103, '2000-06-01', 'held');
+SELECT scsm.place_legal_hold('public.run_a', '{}', 'everything') AS hold \gset
+SELECT scsm.retention_run_begin() AS r4 \gset
+SELECT is(scsm.retention_dispose_batch('public.run_a', 10, :r4), 0::bigint, 'the whole table held: nothing goes');
+SELECT ok(NOT scsm.retention_drained(pg_temp.tid('run_a'), :r4), 'and the run knows nothing: the table is probed again');
 SELECT scsm.release_legal_hold(:hold, 'settled');
 SELECT is(scsm.dispose_expired(10, 'public.run_a'), 1::bigint, 'released: the row goes');
 
