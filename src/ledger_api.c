@@ -476,8 +476,8 @@ scsm_protect(PG_FUNCTION_ARGS)
 
 		resetStringInfo(&q);
 		appendStringInfo(&q,
-						 "SELECT scsm.row_key(%u::pg_catalog.regclass, t), "
-						 "scsm.row_hash(%u::pg_catalog.regclass, t) FROM ONLY %s t",
+						 "SELECT scsm.row_key(%u::pg_catalog.regclass, t.*), "
+						 "scsm.row_hash(%u::pg_catalog.regclass, t.*) FROM ONLY %s t",
 						 relid, relid, qrel);
 		cur = SPI_cursor_open_with_args(NULL, q.data, 0, NULL, NULL, NULL, true, 0);
 		for (;;)

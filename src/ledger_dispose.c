@@ -469,7 +469,7 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 	LedgerCertLinesInit(cols, CurrentMemoryContext);
 
 	initStringInfo(&q);
-	appendStringInfo(&q, "SELECT scsm.row_hash(%u::pg_catalog.regclass, t) FROM ONLY %s t WHERE %s FOR UPDATE",
+	appendStringInfo(&q, "SELECT scsm.row_hash(%u::pg_catalog.regclass, t.*) FROM ONLY %s t WHERE %s FOR UPDATE",
 					 relid, qrel, LedgerKeyPredicate(info, "t", "$1"));
 	{
 		Oid			t[1] = {TEXTOID};
@@ -501,7 +501,7 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("history table \"%s\" does not exist", history)));
 		resetStringInfo(&q);
-		appendStringInfo(&q, "SELECT h.scsm_version, scsm.row_hash(%u::pg_catalog.regclass, h) "
+		appendStringInfo(&q, "SELECT h.scsm_version, scsm.row_hash(%u::pg_catalog.regclass, h.*) "
 						 "FROM ONLY %s h WHERE %s ORDER BY h.scsm_version FOR UPDATE",
 						 relid, qhist, LedgerKeyPredicate(info, "h", "$1"));
 		{

@@ -1055,7 +1055,7 @@ BuildStatements(DisposeTarget *t)
 	appendStringInfo(&q,
 					 "INSERT INTO scsm.retention_archive (schema_name, table_name, row_key, version, row_hash, row_data) "
 					 "SELECT %s, %s, c.k, c.v, c.h, s.data "
-					 "FROM (SELECT t.ctid AS tid, pg_catalog.to_jsonb(t) AS data FROM ONLY %s t "
+					 "FROM (SELECT t.ctid AS tid, pg_catalog.to_jsonb(t.*) AS data FROM ONLY %s t "
 					 "WHERE t.ctid = ANY ($1::pg_catalog.tid[])) s "
 					 "JOIN ROWS FROM (pg_catalog.unnest($1::pg_catalog.tid[]), pg_catalog.unnest($2::text[]), "
 					 "pg_catalog.unnest($3::integer[]), pg_catalog.unnest($4::bytea[])) AS c(tid, k, v, h) "
@@ -1092,8 +1092,8 @@ BuildStatements(DisposeTarget *t)
 	appendStringInfo(&q,
 					 "WITH hd AS (DELETE FROM ONLY %s h USING pg_catalog.unnest($1::text[]) WITH ORDINALITY k(scsm_key, scsm_i) "
 					 "WHERE %s RETURNING h.*, k.scsm_key, k.scsm_i), "
-					 "hv AS (SELECT hd.scsm_key, hd.scsm_i, hd.scsm_version, scsm.row_hash(%u::pg_catalog.regclass, hd) AS h, "
-					 "l.entry_id, l.row_hash AS lh, pg_catalog.to_jsonb(hd) - 'scsm_key' - 'scsm_i' AS data "
+					 "hv AS (SELECT hd.scsm_key, hd.scsm_i, hd.scsm_version, scsm.row_hash(%u::pg_catalog.regclass, hd.*) AS h, "
+					 "l.entry_id, l.row_hash AS lh, pg_catalog.to_jsonb(hd.*) - 'scsm_key' - 'scsm_i' AS data "
 					 "FROM hd LEFT JOIN scsm.ledger_row l ON l.table_id = %d AND l.row_key = hd.scsm_key AND l.version = hd.scsm_version), "
 					 "a AS (INSERT INTO scsm.retention_archive (schema_name, table_name, row_key, version, row_hash, row_data) "
 					 "SELECT %s, %s, hv.scsm_key, hv.scsm_version, hv.lh, hv.data FROM hv WHERE hv.scsm_key = ANY ($2::text[])) "

@@ -826,7 +826,7 @@ BEGIN
       -- under the C collation: a hash aggregate, no sort of all entries
       v_q := format($q$
         WITH cur AS (
-          SELECT scsm.row_key(%1$L::regclass, t) AS k, scsm.row_hash(%1$L::regclass, t) AS h
+          SELECT scsm.row_key(%1$L::regclass, t.*) AS k, scsm.row_hash(%1$L::regclass, t.*) AS h
             FROM ONLY %2$s t),
         agg AS (
           SELECT l.row_key AS k,
@@ -870,7 +870,7 @@ BEGIN
                     ELSE format('row hash %%s, ledger entry %%s (version %%s) says %%s',
                                 encode(cur.h, 'hex'), led.entry_id, led.version, encode(led.h, 'hex')) END
           FROM led
-          LEFT JOIN LATERAL (SELECT scsm.row_hash(%1$L::regclass, t) AS h FROM ONLY %2$s t
+          LEFT JOIN LATERAL (SELECT scsm.row_hash(%1$L::regclass, t.*) AS h FROM ONLY %2$s t
                               WHERE %7$s) cur ON true
           LEFT JOIN (SELECT DISTINCT c.row_key AS k, c.row_hash AS h FROM scsm.disposal_certificate c
                       WHERE c.schema_name = %4$L AND c.table_name = %5$L) cert
@@ -929,8 +929,8 @@ BEGIN
       END IF;
       v_q := format($q$
         WITH hist AS (
-          SELECT scsm.row_key(%1$L::regclass, h) AS k, h.scsm_version AS v,
-                 scsm.row_hash(%1$L::regclass, h) AS hh
+          SELECT scsm.row_key(%1$L::regclass, h.*) AS k, h.scsm_version AS v,
+                 scsm.row_hash(%1$L::regclass, h.*) AS hh
             FROM ONLY %2$s h),
         led AS (
           SELECT l.row_key AS k, l.version AS v, l.row_hash AS h, l.entry_id
@@ -1038,7 +1038,7 @@ BEGIN
            'hash', encode(b.block_hash, 'hex')) ORDER BY b.block_id), '[]'::jsonb)
     INTO v_chain
     FROM scsm.ledger_block b WHERE b.block_id > e.block_id AND b.block_id <= v_upto;
-  EXECUTE format('SELECT scsm.row_encoding(%L::regclass, t) FROM ONLY %s t WHERE %s',
+  EXECUTE format('SELECT scsm.row_encoding(%L::regclass, t.*) FROM ONLY %s t WHERE %s',
                  tbl::oid, tbl, scsm.ledger_key_condition(tbl, 't', '$1'))
      INTO v_enc USING v_key;
   RETURN jsonb_build_object(

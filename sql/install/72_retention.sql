@@ -1025,6 +1025,9 @@ DECLARE
   v_held text;
   v_with text;
   v_mode text;
+  v_hist regclass;
+  v_histname text;
+  v_needs text := 'c.needs_approval';
   v_st   text := status;
 BEGIN
   IF status NOT IN ('eligible', 'eligible_peek', 'held', 'awaiting_approval', 'rejected', 'missing', 'all') THEN
@@ -1032,7 +1035,9 @@ BEGIN
   END IF;
   SELECT n.nspname, c.relname INTO v_nsp, v_rel
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = tbl;
-  SELECT lt.table_id, lt.mode INTO v_tid, v_mode FROM scsm.ledger_table lt
+  SELECT lt.table_id, lt.mode,
+         CASE WHEN lt.history_table IS NOT NULL THEN to_regclass(format('%I.%I', lt.schema_name, lt.history_table)) END
+    INTO v_tid, v_mode, v_hist FROM scsm.ledger_table lt
    WHERE lt.schema_name = v_nsp AND lt.table_name = v_rel AND lt.mode IN ('append_only', 'versioned');
   IF v_tid IS NULL THEN
     RETURN;
@@ -1041,17 +1046,32 @@ BEGIN
   -- applies here (scsm.hold_condition_for), worked out once per query; the
   -- row's JSON from its whole-row reference t.*, which no column of the
   -- table can shadow
+  v_histname := (SELECT c.relname FROM pg_class c WHERE c.oid = v_hist);
+  -- A versioned row goes with all its versions: a hold that holds one of
+  -- them (as the current row, or as a row of the history table, whose holds
+  -- count too) holds the row.
   v_with := format($w$WITH hc AS MATERIALIZED (
-      SELECT hc.c FROM (SELECT scsm.hold_condition_for(%L::pg_catalog.regclass, h.condition) AS c
+      SELECT hc.c FROM (SELECT scsm.hold_condition_for(CASE WHEN h.table_name = %L THEN %L::pg_catalog.regclass
+                                                            ELSE %L::pg_catalog.regclass END, h.condition) AS c
                           FROM scsm.legal_hold h
                          WHERE h.released_at IS NULL
-                           AND (h.table_name IS NULL OR (h.schema_name = %L AND h.table_name = %L))) hc
+                           AND (h.table_name IS NULL OR (h.schema_name = %L AND h.table_name IN (%L, %L)))) hc
        WHERE hc.c IS NOT NULL)
-    $w$, tbl, v_nsp, v_rel);
+    $w$, v_histname, coalesce(v_hist, tbl), tbl, v_nsp, v_rel, coalesce(v_histname, v_rel));
   v_held := 'EXISTS (SELECT 1 FROM hc WHERE lr.rowj @> hc.c)';
+  IF v_mode = 'versioned' AND v_hist IS NOT NULL THEN
+    v_held := format($h$EXISTS (SELECT 1 FROM hc WHERE lr.rowj @> hc.c
+                         OR EXISTS (SELECT 1 FROM ONLY %s hv WHERE %s AND pg_catalog.to_jsonb(hv.*) @> hc.c))$h$,
+                     v_hist, scsm.ledger_key_condition(tbl, 'hv', 'l.row_key'));
+    -- and its approval: asked for when the class of any of its versions asks
+    v_needs := $n$(c.needs_approval OR EXISTS (SELECT 1 FROM scsm.ledger_row v
+                    JOIN scsm.retention_class vc ON vc.class_id = v.retention_class
+                   WHERE v.table_id = l.table_id AND v.row_key = l.row_key AND vc.needs_approval))$n$;
+  END IF;
   -- no active hold can apply: leave the per-row test (and the whole row) out
   IF NOT EXISTS (SELECT 1 FROM scsm.legal_hold h WHERE h.released_at IS NULL
-                   AND (h.table_name IS NULL OR (h.schema_name = v_nsp AND h.table_name = v_rel))) THEN
+                   AND (h.table_name IS NULL
+                        OR (h.schema_name = v_nsp AND h.table_name IN (v_rel, v_histname)))) THEN
     v_held := 'false';
     v_with := '';
   END IF;
@@ -1090,9 +1110,9 @@ BEGIN
              c.anonymise_columns, r.review_id, r.decided_by, %1$s, 'eligible'::text, l.ctid, lr.tid
       %2$s
         AND lr.present AND NOT %3$s
-        AND (r.status = 'approved' OR (NOT c.needs_approval AND r.review_id IS NULL))
+        AND (r.status = 'approved' OR (NOT %5$s AND r.review_id IS NULL))
       ORDER BY l.retain_until
-      LIMIT $4$q$, v_org, v_from, v_held, v_with)
+      LIMIT $4$q$, v_org, v_from, v_held, v_with, v_needs)
       USING v_tid, scsm.retention_now(), only_entries, max_rows;
   ELSE
     RETURN QUERY EXECUTE format($q$%4$s
@@ -1101,13 +1121,13 @@ BEGIN
                c.anonymise_columns, r.review_id, r.decided_by, %1$s,
                CASE WHEN lr.present IS NULL THEN 'missing'
                     WHEN %3$s THEN 'held'
-                    WHEN (c.needs_approval OR r.review_id IS NOT NULL) AND r.status IS DISTINCT FROM 'approved'
+                    WHEN (%5$s OR r.review_id IS NOT NULL) AND r.status IS DISTINCT FROM 'approved'
                       THEN CASE WHEN r.status = 'rejected' THEN 'rejected' ELSE 'awaiting_approval' END
                     ELSE 'eligible' END AS st, l.ctid, lr.tid
         %2$s) s
        WHERE $5 = 'all' OR s.st = $5
        ORDER BY 7, 1
-       LIMIT $4$q$, v_org, v_from, v_held, v_with)
+       LIMIT $4$q$, v_org, v_from, v_held, v_with, v_needs)
       USING v_tid, scsm.retention_now(), only_entries, max_rows, v_st;
   END IF;
 END

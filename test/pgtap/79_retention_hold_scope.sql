@@ -6,7 +6,7 @@
 -- checked on both of disposal's paths: scsm.retention_candidates (SQL) and
 -- the batch itself (the queue path, in C, for append-only tables).
 BEGIN;
-SELECT plan(24);
+SELECT plan(37);
 
 \i test/fixtures/retention_org.sql
 INSERT INTO scsm.retention_class (name, description, period, basis, basis_column)
@@ -116,6 +116,68 @@ SELECT is((SELECT l.retain_until FROM scsm.ledger_row l JOIN scsm.ledger_table l
             WHERE lt.table_name = 'vfloor' AND l.version = 3),
           '2091-01-01 00:00+00'::timestamptz, 'version 3 keeps the floor of version 1, through an undated version 2');
 SELECT is(scsm.dispose_expired(100, 'public.vfloor'), 0::bigint, 'nothing of the row goes before then');
+
+-- a versioned row goes with its history: a hold that holds an earlier
+-- version holds the row, as does a hold placed on the history table
+CREATE TABLE public.vh (id int PRIMARY KEY, d date, owner text);
+SELECT scsm.protect('public.vh', 'versioned');
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'public', 'vh', class_id FROM scsm.retention_class WHERE name = 'scope';
+INSERT INTO public.vh VALUES (1, '2000-01-01', 'Mallory'), (2, '2000-01-01', 'Mallory'), (3, '2000-01-01', 'Eve');
+UPDATE public.vh SET owner = 'Bob' WHERE id IN (1, 2, 3);
+SELECT scsm.place_legal_hold('public.vh', '{"owner": "Mallory"}', 'claim') AS h_v1 \gset
+SELECT is(pg_temp.held('vh'), 2::bigint, 'a hold of an earlier version holds the row');
+SELECT scsm.place_legal_hold(format('public.%I', (SELECT history_table FROM scsm.ledger_table WHERE table_name = 'vh'))::regclass,
+                             '{"owner": "Eve"}', 'claim') IS NOT NULL;
+SELECT is(pg_temp.held('vh'), 3::bigint, 'so does a hold placed on the history table');
+SELECT is(scsm.dispose_expired(100, 'public.vh'), 0::bigint, 'none of them goes');
+SELECT is((SELECT count(*) FROM scsm.disposal_certificate WHERE table_name LIKE 'vh%'), 0::bigint,
+          'no version of them is disposed of');
+
+-- and with its approval: asked for when any version's class asks
+INSERT INTO scsm.retention_class (name, description, period, basis, basis_column, needs_approval)
+VALUES ('scope_major', 'major, approval', '1 year', 'record_date', 'd', true),
+       ('scope_minor', 'minor', '1 year', 'record_date', 'd', false);
+CREATE TABLE public.va (id int PRIMARY KEY, d date, kind text);
+SELECT scsm.protect('public.va', 'versioned');
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id, condition, priority)
+SELECT 'public', 'va', class_id, '{"kind": "major"}', 10 FROM scsm.retention_class WHERE name = 'scope_major';
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'public', 'va', class_id FROM scsm.retention_class WHERE name = 'scope_minor';
+INSERT INTO public.va VALUES (1, '2000-01-01', 'major'), (2, '2000-01-01', 'minor');
+UPDATE public.va SET kind = 'minor' WHERE id = 1;
+SELECT is((SELECT string_agg(scsm_class_name || ':' || scsm_status, ',' ORDER BY scsm_row_key)
+             FROM scsm.retention_candidates('public.va', NULL, NULL, 'all')),
+          'scope_minor:awaiting_approval,scope_minor:eligible',
+          'reclassed minor, the row whose first version was major still awaits approval');
+SELECT is(scsm.dispose_expired(100, 'public.va'), 1::bigint, 'only the row that was always minor goes');
+SELECT is(scsm.list_disposal_reviews(), 1::bigint, 'the other is listed for review');
+SELECT is(scsm.decide_disposal(ARRAY(SELECT r.review_id FROM scsm.disposal_review r WHERE r.table_name = 'va'),
+                               true, 'checked'), 1::bigint, 'approved');
+SELECT is(scsm.dispose_expired(100, 'public.va'), 1::bigint, 'and then it goes, both versions');
+
+-- columns named like the statements' aliases (t, h, hd): rows are read as
+-- whole rows everywhere (archive copies, history, verification)
+INSERT INTO scsm.retention_class (name, description, period, basis, basis_column, action)
+VALUES ('scope_arch', 'archive', '1 year', 'record_date', 'd', 'archive');
+CREATE TABLE public.alias_v (id int PRIMARY KEY, d date, t text, h text, hd text);
+CREATE TABLE public.alias_a (id int PRIMARY KEY, d date, t text);
+SELECT scsm.protect('public.alias_v', 'versioned');
+SELECT scsm.protect('public.alias_a', 'append_only');
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'public', x, class_id FROM scsm.retention_class, (VALUES ('alias_v'), ('alias_a')) v(x) WHERE name = 'scope_arch';
+INSERT INTO public.alias_v VALUES (1, '2000-01-01', 'truck', 'x', 'y');
+UPDATE public.alias_v SET t = 'ship' WHERE id = 1;
+INSERT INTO public.alias_a VALUES (1, '2000-01-01', 'barge');
+SELECT is((SELECT count(*) FROM scsm.verify_ledger() WHERE table_name LIKE 'public.alias%'), 0::bigint,
+          'verify_ledger reads rows with columns t, h and hd');
+SELECT is(scsm.dispose_expired(100, 'public.alias_v') + scsm.dispose_expired(100, 'public.alias_a'), 2::bigint,
+          'both rows go');
+SELECT is((SELECT string_agg(table_name || ':' || (row_data ->> 't'), ',' ORDER BY table_name, version)
+             FROM scsm.retention_archive WHERE table_name LIKE 'alias%'),
+          'alias_a:barge,alias_v:truck,alias_v:ship', 'archived as whole rows, both versions');
+SELECT is((SELECT count(*) FROM scsm.verify_ledger() WHERE table_name LIKE 'public.alias%'), 0::bigint,
+          'and accounted for');
 
 SELECT * FROM finish();
 ROLLBACK;
