@@ -34,12 +34,34 @@
 #include "retention.h"
 
 /* One column = value pair of a hold's condition. */
+/*
+ * How a key is compared: to_jsonb of the value (any type), or, for the
+ * usual key columns, the value itself with what to_jsonb would give it:
+ * an integer is a JSON number, a text, varchar or char value (padding
+ * and all) a JSON string of its own bytes.
+ */
+typedef enum HoldCmp
+{
+	HOLD_JSON,
+	HOLD_INT,					/* int2, int4, int8 column, a number wanted */
+	HOLD_TEXT,					/* text, varchar, bpchar column, a string wanted */
+	HOLD_NEVER					/* a usual key column, a value it never has */
+} HoldCmp;
+
+/* One column = value pair of a hold's condition. */
 typedef struct HoldKey
 {
 	AttrNumber	attno;
+	HoldCmp		cmp;
+	Oid			typid;
+	int64		want_int;		/* HOLD_INT */
+	char	   *want_str;		/* HOLD_TEXT */
+	int			want_len;
 	FmgrInfo	tojson;			/* to_jsonb, told the column's type */
 	Jsonb	   *want;			/* the condition's value */
 } HoldKey;
+
+static void KeyCompareHow(HoldKey *k, Oid typid);
 
 struct RetHolds
 {
@@ -152,6 +174,7 @@ RetHoldsLoad(Oid relid, const char *nspname, const char *relname, TupleDesc desc
 		hk = &h->keys[k][h->nkeys[k]++];
 		hk->attno = attno;
 		hk->want = DatumGetJsonbPCopy(SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull));
+		KeyCompareHow(hk, a->atttypid);
 		/* to_jsonb (anyelement) reads its argument's type from the call */
 		fmgr_info(F_TO_JSONB, &hk->tojson);
 		call = makeFuncExpr(F_TO_JSONB, JSONBOID,
@@ -171,6 +194,48 @@ RetHoldsLoad(Oid relid, const char *nspname, const char *relname, TupleDesc desc
 }
 
 /* Equal JSON scalars, as jsonb's containment compares them. */
+static bool ScalarsEqual(JsonbValue *a, JsonbValue *b);
+
+/* Work out how a key's values are compared (HoldCmp). */
+static void
+KeyCompareHow(HoldKey *k, Oid typid)
+{
+	JsonbValue	w;
+	bool		is_int = (typid == INT2OID || typid == INT4OID || typid == INT8OID);
+	bool		is_text = (typid == TEXTOID || typid == VARCHAROID || typid == BPCHAROID);
+
+	k->cmp = HOLD_JSON;
+	k->typid = typid;
+	if ((!is_int && !is_text) || !JB_ROOT_IS_SCALAR(k->want))
+		return;
+	(void) JsonbExtractScalar(&k->want->root, &w);
+	if (w.type == jbvNull)
+		return;					/* NULL columns are handled before */
+	k->cmp = HOLD_NEVER;
+	if (is_int && w.type == jbvNumeric)
+	{
+		Datum		num = NumericGetDatum(w.val.numeric);
+
+		/* an integral number within int8's range: the one integer equal to it */
+		if (numeric_is_nan(w.val.numeric) || numeric_is_inf(w.val.numeric) ||
+			!DatumGetBool(DirectFunctionCall2(numeric_eq, num,
+											  DirectFunctionCall2(numeric_trunc, num, Int32GetDatum(0)))) ||
+			DatumGetInt32(DirectFunctionCall2(numeric_cmp, num,
+											  NumericGetDatum(int64_to_numeric(PG_INT64_MIN)))) < 0 ||
+			DatumGetInt32(DirectFunctionCall2(numeric_cmp, num,
+											  NumericGetDatum(int64_to_numeric(PG_INT64_MAX)))) > 0)
+			return;
+		k->want_int = DatumGetInt64(DirectFunctionCall1(numeric_int8, num));
+		k->cmp = HOLD_INT;
+	}
+	else if (is_text && w.type == jbvString)
+	{
+		k->want_str = pnstrdup(w.val.string.val, w.val.string.len);
+		k->want_len = w.val.string.len;
+		k->cmp = HOLD_TEXT;
+	}
+}
+
 static bool
 ScalarsEqual(JsonbValue *a, JsonbValue *b)
 {
@@ -207,6 +272,29 @@ KeyHolds(HoldKey *k, TupleDesc desc, HeapTuple tuple)
 	JsonbIterator *it1,
 			   *it2;
 
+	switch (k->cmp)
+	{
+		case HOLD_NEVER:
+			return false;
+		case HOLD_INT:
+			if (isnull)
+				return false;
+			return (k->typid == INT2OID ? (int64) DatumGetInt16(v) :
+					k->typid == INT4OID ? (int64) DatumGetInt32(v) :
+					DatumGetInt64(v)) == k->want_int;
+		case HOLD_TEXT:
+			if (isnull)
+				return false;
+			else
+			{
+				text	   *t = DatumGetTextPP(v);
+
+				return (int) VARSIZE_ANY_EXHDR(t) == k->want_len &&
+					memcmp(VARDATA_ANY(t), k->want_str, k->want_len) == 0;
+			}
+		case HOLD_JSON:
+			break;
+	}
 	if (JB_ROOT_IS_SCALAR(k->want))
 	{
 		(void) JsonbExtractScalar(&k->want->root, &b);
