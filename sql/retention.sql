@@ -68,3 +68,17 @@ SELECT table_name, row_key, version, class_name, retain_until AT TIME ZONE 'UTC'
   FROM scsm.disposal_certificate WHERE row_key LIKE '{"org_id":"920"%';
 SELECT count(*) AS discrepancies FROM scsm.verify_ledger();
 SELECT event, table_name, count FROM scsm.event_log WHERE table_name = 'measurement' ORDER BY event_id;
+
+-- a new version of a stamped versioned row, each in its own transaction:
+-- the queue's relation is opened and closed cleanly (no reference leak
+-- warning at commit)
+CREATE TABLE public.rg_vers (id int PRIMARY KEY, d date, note text);
+SELECT scsm.protect('public.rg_vers', 'versioned');
+INSERT INTO scsm.retention_class (name, description, period, basis, basis_column)
+VALUES ('rg_vers', 'x', '1 year', 'record_date', 'd');
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'public', 'rg_vers', class_id FROM scsm.retention_class WHERE name = 'rg_vers';
+INSERT INTO public.rg_vers VALUES (1, '2090-01-01', 'a');
+UPDATE public.rg_vers SET note = 'b' WHERE id = 1;
+UPDATE public.rg_vers SET note = 'c' WHERE id = 1;
+SELECT d.version FROM scsm.retention_due d JOIN scsm.ledger_table lt USING (table_id) WHERE lt.table_name = 'rg_vers';

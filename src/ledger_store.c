@@ -113,6 +113,7 @@ static Relation open_rel = NULL;
 static CatalogIndexState open_idx = NULL;
 static Relation open_due = NULL;
 static CatalogIndexState open_due_idx = NULL;
+static LocalTransactionId open_due_lxid = InvalidLocalTransactionId;
 
 /*
  * The ledger transaction id of this backend's current transaction (taken
@@ -246,25 +247,26 @@ LedgerXactCallback(XactEvent event, void *arg)
 		flush_mem = flush_tup = NULL;
 		flush_size = flush_tup_size = 0;
 	}
-	if (open_rel == NULL)
+	if (open_rel == NULL && open_due == NULL)
 		return;
 	if (event == XACT_EVENT_PRE_COMMIT || event == XACT_EVENT_PARALLEL_PRE_COMMIT ||
 		event == XACT_EVENT_PRE_PREPARE)
 	{
-		if (open_lxid == MyProc->lxid)
-		{
-			ResourceOwner save = CurrentResourceOwner;
+		ResourceOwner save = CurrentResourceOwner;
 
-			CurrentResourceOwner = TopTransactionResourceOwner;
+		/* each closed on its own: the queue may be opened first, or alone */
+		CurrentResourceOwner = TopTransactionResourceOwner;
+		if (open_rel != NULL && open_lxid == MyProc->lxid)
+		{
 			CatalogCloseIndexes(open_idx);
 			table_close(open_rel, NoLock);
-			if (open_due != NULL)
-			{
-				CatalogCloseIndexes(open_due_idx);
-				table_close(open_due, NoLock);
-			}
-			CurrentResourceOwner = save;
 		}
+		if (open_due != NULL && open_due_lxid == MyProc->lxid)
+		{
+			CatalogCloseIndexes(open_due_idx);
+			table_close(open_due, NoLock);
+		}
+		CurrentResourceOwner = save;
 	}
 	else if (!(event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
 			   event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT ||
@@ -275,6 +277,7 @@ LedgerXactCallback(XactEvent event, void *arg)
 	open_idx = NULL;
 	open_due = NULL;
 	open_due_idx = NULL;
+	open_due_lxid = InvalidLocalTransactionId;
 	open_lxid = InvalidLocalTransactionId;
 }
 
@@ -457,16 +460,18 @@ LedgerAppendEntry(int32 table_id, const char *row_key, int32 version,
 static bool
 OpenDue(void)
 {
+	EnsureCallbacks();
 	LoadOids();
 	if (!OidIsValid(oids.due_rel))
 		return false;
-	if (open_due == NULL)
+	if (open_due == NULL || open_due_lxid != MyProc->lxid)
 	{
 		ResourceOwner save = CurrentResourceOwner;
 		MemoryContext oldcxt = MemoryContextSwitchTo(TopTransactionContext);
 
 		CurrentResourceOwner = TopTransactionResourceOwner;
 		open_due = table_open(oids.due_rel, RowExclusiveLock);
+		open_due_lxid = MyProc->lxid;
 		if (RelationGetDescr(open_due)->natts != 8)
 			elog(ERROR, "scsm.retention_due has an unexpected shape");
 		open_due_idx = CatalogOpenIndexes(open_due);
@@ -569,8 +574,6 @@ InsertEntryRow(int64 entry, int64 txn, int32 table_id, const char *row_key,
 		CurrentResourceOwner = TopTransactionResourceOwner;
 		open_rel = table_open(oids.row_rel, RowExclusiveLock);
 		open_idx = CatalogOpenIndexes(open_rel);
-		open_due = NULL;
-		open_due_idx = NULL;
 		open_lxid = MyProc->lxid;
 		CurrentResourceOwner = save;
 		MemoryContextSwitchTo(oldcxt);
