@@ -1028,6 +1028,7 @@ DECLARE
   v_hist regclass;
   v_histname text;
   v_needs text := 'c.needs_approval';
+  v_action text := 'c.action';
   v_st   text := status;
 BEGIN
   IF status NOT IN ('eligible', 'eligible_peek', 'held', 'awaiting_approval', 'rejected', 'missing', 'all') THEN
@@ -1063,10 +1064,16 @@ BEGIN
     v_held := format($h$EXISTS (SELECT 1 FROM hc WHERE lr.rowj @> hc.c
                          OR EXISTS (SELECT 1 FROM ONLY %s hv WHERE %s AND pg_catalog.to_jsonb(hv.*) @> hc.c))$h$,
                      v_hist, scsm.ledger_key_condition(tbl, 'hv', 'l.row_key'));
-    -- and its approval: asked for when the class of any of its versions asks
+    -- and its approval: asked for when the class of any of its versions
+    -- asks; and archived when the class of any of them archives (a copy
+    -- kept is what that class promised; anonymise is not for versioned tables)
     v_needs := $n$(c.needs_approval OR EXISTS (SELECT 1 FROM scsm.ledger_row v
                     JOIN scsm.retention_class vc ON vc.class_id = v.retention_class
                    WHERE v.table_id = l.table_id AND v.row_key = l.row_key AND vc.needs_approval))$n$;
+    v_action := $a$(CASE WHEN EXISTS (SELECT 1 FROM scsm.ledger_row v
+                    JOIN scsm.retention_class vc ON vc.class_id = v.retention_class
+                   WHERE v.table_id = l.table_id AND v.row_key = l.row_key AND vc.action = 'archive')
+                  THEN 'archive' ELSE c.action END)$a$;
   END IF;
   -- no active hold can apply: leave the per-row test (and the whole row) out
   IF NOT EXISTS (SELECT 1 FROM scsm.legal_hold h WHERE h.released_at IS NULL
@@ -1106,18 +1113,18 @@ BEGIN
     -- a row with a review goes only approved, whether or not its class
     -- (which a manager may change) still asks for one
     RETURN QUERY EXECUTE format($q$%4$s
-      SELECT l.entry_id, l.row_key, l.version, l.row_hash, c.class_id, c.name, l.retain_until, c.action,
+      SELECT l.entry_id, l.row_key, l.version, l.row_hash, c.class_id, c.name, l.retain_until, %6$s,
              c.anonymise_columns, r.review_id, r.decided_by, %1$s, 'eligible'::text, l.ctid, lr.tid
       %2$s
         AND lr.present AND NOT %3$s
         AND (r.status = 'approved' OR (NOT %5$s AND r.review_id IS NULL))
       ORDER BY l.retain_until
-      LIMIT $4$q$, v_org, v_from, v_held, v_with, v_needs)
+      LIMIT $4$q$, v_org, v_from, v_held, v_with, v_needs, v_action)
       USING v_tid, scsm.retention_now(), only_entries, max_rows;
   ELSE
     RETURN QUERY EXECUTE format($q$%4$s
       SELECT * FROM (
-        SELECT l.entry_id, l.row_key, l.version, l.row_hash, c.class_id, c.name, l.retain_until, c.action,
+        SELECT l.entry_id, l.row_key, l.version, l.row_hash, c.class_id, c.name, l.retain_until, %6$s,
                c.anonymise_columns, r.review_id, r.decided_by, %1$s,
                CASE WHEN lr.present IS NULL THEN 'missing'
                     WHEN %3$s THEN 'held'
@@ -1127,7 +1134,7 @@ BEGIN
         %2$s) s
        WHERE $5 = 'all' OR s.st = $5
        ORDER BY 7, 1
-       LIMIT $4$q$, v_org, v_from, v_held, v_with, v_needs)
+       LIMIT $4$q$, v_org, v_from, v_held, v_with, v_needs, v_action)
       USING v_tid, scsm.retention_now(), only_entries, max_rows, v_st;
   END IF;
 END

@@ -6,7 +6,7 @@
 -- checked on both of disposal's paths: scsm.retention_candidates (SQL) and
 -- the batch itself (the queue path, in C, for append-only tables).
 BEGIN;
-SELECT plan(37);
+SELECT plan(39);
 
 \i test/fixtures/retention_org.sql
 INSERT INTO scsm.retention_class (name, description, period, basis, basis_column)
@@ -155,6 +155,21 @@ SELECT is(scsm.list_disposal_reviews(), 1::bigint, 'the other is listed for revi
 SELECT is(scsm.decide_disposal(ARRAY(SELECT r.review_id FROM scsm.disposal_review r WHERE r.table_name = 'va'),
                                true, 'checked'), 1::bigint, 'approved');
 SELECT is(scsm.dispose_expired(100, 'public.va'), 1::bigint, 'and then it goes, both versions');
+
+-- and archived when any version's class archives
+INSERT INTO scsm.retention_class (name, description, period, basis, basis_column, action)
+VALUES ('scope_keep', 'archive', '1 year', 'record_date', 'd', 'archive');
+CREATE TABLE public.vk (id int PRIMARY KEY, d date, kind text);
+SELECT scsm.protect('public.vk', 'versioned');
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id, condition, priority)
+SELECT 'public', 'vk', class_id, '{"kind": "kept"}', 10 FROM scsm.retention_class WHERE name = 'scope_keep';
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'public', 'vk', class_id FROM scsm.retention_class WHERE name = 'scope_minor';
+INSERT INTO public.vk VALUES (1, '2000-01-01', 'kept');
+UPDATE public.vk SET kind = 'minor' WHERE id = 1;
+SELECT is(scsm.dispose_expired(100, 'public.vk'), 1::bigint, 'reclassed to a class that deletes, the row goes');
+SELECT is((SELECT string_agg(row_data ->> 'kind', ',' ORDER BY version) FROM scsm.retention_archive WHERE table_name = 'vk'),
+          'kept,minor', 'archived, as its first version''s class asked, both versions');
 
 -- columns named like the statements' aliases (t, h, hd): rows are read as
 -- whole rows everywhere (archive copies, history, verification)
