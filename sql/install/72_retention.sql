@@ -365,11 +365,19 @@ BEGIN
         DETAIL = 'Only its period (longer), description, legal requirement and approval (on) may change.';
     END IF;
   END IF;
+  -- switching approval off decides for the approvers: only one of them may
+  IF OLD.needs_approval AND NOT NEW.needs_approval
+     AND NOT scsm.may_approve_retention(NEW.org_id, current_user) THEN
+    RAISE EXCEPTION USING ERRCODE = '42501',
+      MESSAGE = format('role "%s" may not switch off approval for retention class "%s"', current_user, OLD.name),
+      DETAIL = 'Its rows would go without the approval the class asked for.',
+      HINT = 'Ask a role listed in scsm.retention_approver or an organization admin.';
+  END IF;
   RETURN NEW;
 END
 $$;
 COMMENT ON FUNCTION scsm.tg_retention_class_rules() IS
-  'Trigger: locked classes can only be lengthened; classes in use cannot be deleted (SQLSTATE 55000)';
+  'Trigger: locked classes can only be lengthened; classes in use cannot be deleted (SQLSTATE 55000); only an approver may switch approval off (42501)';
 
 -- Runs as the owner: it writes scsm.ledger_row (scsm.retention_restamp), and
 -- only ever raises retain_until of the records still waiting for disposal

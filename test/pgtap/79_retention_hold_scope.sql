@@ -6,7 +6,7 @@
 -- checked on both of disposal's paths: scsm.retention_candidates (SQL) and
 -- the batch itself (the queue path, in C, for append-only tables).
 BEGIN;
-SELECT plan(39);
+SELECT plan(41);
 
 \i test/fixtures/retention_org.sql
 INSERT INTO scsm.retention_class (name, description, period, basis, basis_column)
@@ -80,6 +80,20 @@ SELECT throws_ok($$INSERT INTO scsm.retention_assignment (schema_name, table_nam
                    SELECT 'scsm', 'disposal_review', class_id FROM scsm.retention_class WHERE name = 'scope'$$,
                  '22023', 'table scsm.disposal_review cannot have a retention class',
                  'nor for the disposal reviews');
+
+-- only an approver may switch a class's approval off
+CREATE ROLE scope_mgr NOLOGIN;
+GRANT scsm_manager TO scope_mgr;
+INSERT INTO scsm.member (org_id, role_name) VALUES (910, 'scope_mgr');
+SET LOCAL ROLE scope_mgr;
+INSERT INTO scsm.retention_class (org_id, name, description, period, basis, needs_approval)
+VALUES (910, 'scope_org', 'an organisation''s class', '1 year', 'record_date', true);
+SELECT throws_ok($$UPDATE scsm.retention_class SET needs_approval = false WHERE name = 'scope_org'$$,
+                 '42501', 'role "scope_mgr" may not switch off approval for retention class "scope_org"',
+                 'a manager who may not approve cannot switch approval off');
+SELECT lives_ok($$UPDATE scsm.retention_class SET description = 'still asks' WHERE name = 'scope_org'$$,
+                'other changes are the manager''s to make');
+RESET ROLE;
 
 -- a review left open when its class stops asking for one
 INSERT INTO scsm.retention_class (name, description, period, basis, basis_column, needs_approval)
