@@ -1392,6 +1392,7 @@ typedef struct DisposeCand
 	char	   *anon;			/* anonymise: the columns, as text */
 	bool		checked;		/* read by its address and hash checked already */
 	bool		held;			/* and a legal hold holds it (queue path) */
+	HeapTuple	qcopy;			/* queue path: its queue row, which v[] points into */
 } DisposeCand;
 
 #define CV(c, col) ((c)->v[(col) - 1])
@@ -1695,6 +1696,12 @@ CheckAtAddresses(DisposeTarget *t, Relation rel, Snapshot snap, DisposeCand *c,
 	TupleDesc	desc = RelationGetDescr(rel);
 	HeapTuple	rows[CHECK_CHUNK];
 	int			nest = holds != NULL ? RetHoldsPin() : 0;
+	MemoryContext holdcxt = NULL;
+
+	/* what testing a row against the holds allocates goes with each row */
+	if (holds != NULL)
+		holdcxt = AllocSetContextCreate(CurrentMemoryContext, "scsm hold test",
+										ALLOCSET_SMALL_SIZES);
 
 	/* in the table's order, a few pages at a time (the copies stay few) */
 	sort_tidpos(at, nat);
@@ -1717,12 +1724,22 @@ CheckAtAddresses(DisposeTarget *t, Relation rel, Snapshot snap, DisposeCand *c,
 		{
 			d->checked = true;
 			d->n[CAND_RTID - 1] = false;
-			d->held = holds != NULL && RetHoldsMatch(holds, desc, rows[i % CHECK_CHUNK]);
+			if (holds != NULL)
+			{
+				MemoryContext old = MemoryContextSwitchTo(holdcxt);
+
+				d->held = RetHoldsMatch(holds, desc, rows[i % CHECK_CHUNK]);
+				MemoryContextSwitchTo(old);
+				MemoryContextReset(holdcxt);
+			}
 		}
 		heap_freetuple(rows[i % CHECK_CHUNK]);
 	}
 	if (holds != NULL)
+	{
+		MemoryContextDelete(holdcxt);
 		RetHoldsUnpin(nest);
+	}
 }
 
 /*
@@ -1743,6 +1760,12 @@ DropHeld(DisposeTarget *t, Relation rel, Snapshot snap, DisposeCand *c, uint64 f
 			if (keep != i)
 				c[keep] = c[i];
 			keep++;
+		}
+		else
+		{
+			/* a run of held rows can be long: their copies go now */
+			pfree(DatumGetPointer(CV(&c[i], CAND_DTID)));
+			heap_freetuple(c[i].qcopy);
 		}
 	return keep;
 }
@@ -1963,6 +1986,7 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand, TidPos **so
 				}
 				/* a place a dropped held candidate may have used before */
 				memset(d, 0, sizeof(DisposeCand));
+				d->qcopy = copy;
 				heap_deform_tuple(copy, qdesc, qv, qn);
 				class_id = DatumGetInt32(qv[6]);
 				if (cl == NULL || cl->class_id != class_id)

@@ -75,6 +75,7 @@ struct RetHolds
  * scsm.retention_candidates repeats): to_jsonb's output depends on them.
  */
 static const char *const pinned[][2] = {
+	{"search_path", "pg_catalog, pg_temp"},
 	{"TimeZone", "UTC"},
 	{"DateStyle", "ISO, MDY"},
 	{"IntervalStyle", "postgres"},
@@ -159,8 +160,19 @@ RetHoldsLoad(Oid relid, const char *nspname, const char *relname, TupleDesc desc
 		}
 		if (h->nholds == 0 || id != cur)
 		{
+			uint64		nk = 0;
+
+			/* its keys: the rows that follow with the same hold id */
+			for (uint64 j = i; j < nrows; j++)
+			{
+				bool		jnull;
+
+				if (DatumGetInt64(SPI_getbinval(tt->vals[j], tt->tupdesc, 1, &jnull)) != id)
+					break;
+				nk++;
+			}
 			cur = id;
-			h->keys[h->nholds] = palloc0(sizeof(HoldKey) * nrows);
+			h->keys[h->nholds] = palloc0(sizeof(HoldKey) * nk);
 			h->nholds++;
 		}
 		k = h->nholds - 1;

@@ -456,6 +456,7 @@ SELECT pg_catalog.pg_extension_config_dump('scsm.retention_assignment_assignment
 -- same list.
 CREATE FUNCTION scsm.json_form(value anyelement) RETURNS jsonb
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
   SET TimeZone = 'UTC'
   SET DateStyle = 'ISO, MDY'
   SET IntervalStyle = 'postgres'
@@ -464,7 +465,7 @@ CREATE FUNCTION scsm.json_form(value anyelement) RETURNS jsonb
   SET lc_monetary = 'C'
 AS $$ SELECT pg_catalog.to_jsonb(value) $$;
 COMMENT ON FUNCTION scsm.json_form(anyelement) IS
-  'to_jsonb of a value under fixed settings (TimeZone UTC, DateStyle ISO, IntervalStyle postgres, bytea_output hex, extra_float_digits 1, lc_monetary C): the form conditions keep values in, whatever the session''s settings';
+  'to_jsonb of a value under fixed settings (search_path pg_catalog, TimeZone UTC, DateStyle ISO, IntervalStyle postgres, bytea_output hex, extra_float_digits 1, lc_monetary C): the form conditions keep values in, whatever the session''s settings';
 
 -- Check that the names in a column = value condition exist and that the
 -- values fit their types.  Each value is read as the one writing the
@@ -517,11 +518,13 @@ COMMENT ON FUNCTION scsm.retention_check_condition(regclass, jsonb, text) IS
 -- under the same fixed settings: a time without an offset is UTC); org_id
 -- left out where the table has no such column (an organisation's hold then
 -- holds the table's matching rows, all of which it may see), so that it is
--- not silently void there.  NULL when the condition names another column
--- the table lacks, or a value that column's type cannot take: no row of the
--- table can contain it.
+-- not silently void there; a value the column's type cannot read (7.0 for
+-- an integer) stays as given, and may still equal a row's value as JSON.
+-- NULL when the condition names another column the table lacks: no row of
+-- the table can contain it.  PARALLEL UNSAFE: its exception block is a
+-- subtransaction.
 CREATE FUNCTION scsm.hold_condition_for(tbl regclass, cond jsonb) RETURNS jsonb
-  LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+  LANGUAGE plpgsql STABLE STRICT PARALLEL UNSAFE
   SET search_path = pg_catalog, pg_temp
   SET TimeZone = 'UTC'
   SET DateStyle = 'ISO, MDY'
@@ -546,10 +549,12 @@ BEGIN
     END IF;
     typed := v;
     IF jsonb_typeof(v) IN ('string', 'number', 'boolean') THEN
+      -- a value the type cannot read (7.0 for an integer) stays as given:
+      -- as JSON it may still equal the column's value
       BEGIN
         EXECUTE format('SELECT scsm.json_form(%L::%s)', v #>> '{}', t) INTO typed;
       EXCEPTION WHEN data_exception THEN
-        RETURN NULL;
+        typed := v;
       END;
     END IF;
     r := r || jsonb_build_object(k, typed);
@@ -1031,6 +1036,7 @@ DECLARE
   v_org  text;
   v_from text;
   v_held text;
+  v_heldx text;
   v_with text;
   v_mode text;
   v_hist regclass;
@@ -1059,18 +1065,27 @@ BEGIN
   -- A versioned row goes with all its versions: a hold that holds one of
   -- them (as the current row, or as a row of the history table, whose holds
   -- count too) holds the row.
+  -- Each hold's condition as it applies to the table's rows (c) and to its
+  -- history rows (ch, which have scsm_version besides).  The test runs in
+  -- the row's lateral subquery (lr.held), where what to_jsonb allocates is
+  -- freed row by row.
   v_with := format($w$WITH hc AS MATERIALIZED (
-      SELECT hc.c FROM (SELECT scsm.hold_condition_for(CASE WHEN h.table_name = %L THEN %L::pg_catalog.regclass
-                                                            ELSE %L::pg_catalog.regclass END, h.condition) AS c
-                          FROM scsm.legal_hold h
-                         WHERE h.released_at IS NULL
-                           AND (h.table_name IS NULL OR (h.schema_name = %L AND h.table_name IN (%L, %L)))) hc
-       WHERE hc.c IS NOT NULL)
-    $w$, v_histname, coalesce(v_hist, tbl), tbl, v_nsp, v_rel, coalesce(v_histname, v_rel));
-  v_held := 'EXISTS (SELECT 1 FROM hc WHERE lr.rowj @> hc.c)';
+      SELECT hc.c, hc.ch
+        FROM (SELECT scsm.hold_condition_for(%L::pg_catalog.regclass, h.condition) AS c,
+                     CASE WHEN %L::pg_catalog.regclass IS NOT NULL
+                          THEN scsm.hold_condition_for(%L::pg_catalog.regclass, h.condition) END AS ch
+                FROM scsm.legal_hold h
+               WHERE h.released_at IS NULL
+                 AND (h.table_name IS NULL OR (h.schema_name = %L AND h.table_name IN (%L, %L)))) hc
+       WHERE hc.c IS NOT NULL OR hc.ch IS NOT NULL)
+    $w$, tbl, v_hist, v_hist, v_nsp, v_rel, coalesce(v_histname, v_rel));
+  v_heldx := 'EXISTS (SELECT 1 FROM hc WHERE pg_catalog.to_jsonb(t.*) @> hc.c)';
+  v_held := 'lr.held';
   IF v_mode = 'versioned' AND v_hist IS NOT NULL THEN
-    v_held := format($h$EXISTS (SELECT 1 FROM hc WHERE lr.rowj @> hc.c
-                         OR EXISTS (SELECT 1 FROM ONLY %s hv WHERE %s AND pg_catalog.to_jsonb(hv.*) @> hc.c))$h$,
+    -- the current row counts as the version it is
+    v_heldx := format($h$EXISTS (SELECT 1 FROM hc WHERE pg_catalog.to_jsonb(t.*) @> hc.c
+                         OR (pg_catalog.to_jsonb(t.*) || pg_catalog.jsonb_build_object('scsm_version', l.version)) @> hc.ch
+                         OR EXISTS (SELECT 1 FROM ONLY %s hv WHERE %s AND pg_catalog.to_jsonb(hv.*) @> hc.ch))$h$,
                      v_hist, scsm.ledger_key_condition(tbl, 'hv', 'l.row_key'));
     -- and its approval: asked for when the class of any of its versions
     -- asks; and archived when the class of any of them archives (a copy
@@ -1088,6 +1103,7 @@ BEGIN
                    AND (h.table_name IS NULL
                         OR (h.schema_name = v_nsp AND h.table_name IN (v_rel, v_histname)))) THEN
     v_held := 'false';
+    v_heldx := NULL;
     v_with := '';
   END IF;
   v_org := CASE WHEN EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = 'org_id'
@@ -1111,7 +1127,7 @@ BEGIN
                         WHERE v.table_id = l.table_id AND v.row_key = l.row_key AND v.version > l.version)$v$
          ELSE '' END,
     CASE WHEN v_org = 'NULL::bigint' THEN '' ELSE ', t.org_id AS org' END,
-    CASE WHEN v_held = 'false' THEN '' ELSE ', pg_catalog.to_jsonb(t.*) AS rowj' END);
+    CASE WHEN v_held = 'false' THEN '' ELSE ', ' || v_heldx || ' AS held' END);
   IF status = 'eligible_peek' THEN
     v_st := 'eligible';
   END IF;

@@ -6,7 +6,7 @@
 -- checked on both of disposal's paths: scsm.retention_candidates (SQL) and
 -- the batch itself (the queue path, in C, for append-only tables).
 BEGIN;
-SELECT plan(41);
+SELECT plan(45);
 
 \i test/fixtures/retention_org.sql
 INSERT INTO scsm.retention_class (name, description, period, basis, basis_column)
@@ -64,12 +64,25 @@ SELECT scsm.place_case_hold(910, 'investigation', 'INV-8', '{"seen_at": "2020-01
 SELECT scsm.place_case_hold(910, 'investigation', 'INV-X', '{"case_no": "not a number"}', 'investigation') AS h_bad \gset
 SELECT is(pg_temp.held('noorg'), 3::bigint,
           'case holds: "7" holds the integer 7, a time without offset is read as UTC, a value no row can take holds nothing');
+SELECT scsm.place_case_hold(910, 'investigation', 'INV-9', '{"case_no": 9.0}', 'investigation') AS h_nine \gset
+SELECT is(pg_temp.held('noorg'), 4::bigint, 'a case hold of 9.0 holds the integer 9');
+INSERT INTO public.noorg VALUES (5, '2000-01-01', 'other', 10, '2020-01-01 14:00+00');
 SELECT is(scsm.dispose_expired(100, 'public.noorg'), 1::bigint, 'the batch takes only the unheld row');
-SELECT results_eq($$SELECT id FROM public.noorg ORDER BY id$$, $$VALUES (1), (2), (3)$$, 'the three held rows stay');
+SELECT results_eq($$SELECT id FROM public.noorg ORDER BY id$$, $$VALUES (1), (2), (3), (4)$$, 'the four held rows stay');
 SELECT is(scsm.hold_condition_for('public.noorg', '{"case_no": "7", "org_id": 910}'), '{"case_no": 7}'::jsonb,
           'hold_condition_for: the value as the column''s type, org_id left out where there is none');
 SELECT is(scsm.hold_condition_for('public.noorg', '{"nosuch": 1}'), NULL, 'a column the table lacks: no row can match');
 SELECT is(scsm.hold_condition_for('public.noorg', '{}'), '{}'::jsonb, 'no condition: every row');
+
+-- a value whose text depends on search_path (regclass): the same on both paths
+CREATE TABLE public.objs (id int PRIMARY KEY, d date NOT NULL, rel regclass);
+SELECT pg_temp.protected('objs');
+INSERT INTO public.objs VALUES (1, '2000-01-01', 'public.rng'), (2, '2000-01-01', 'pg_class');
+SELECT scsm.place_legal_hold('public.objs', '{"rel": "public.rng"}', 'claim') IS NOT NULL;
+SET LOCAL search_path = public, pg_catalog;
+SELECT is(scsm.dispose_expired(100, 'public.objs'), 1::bigint, 'a regclass hold holds under another search_path');
+RESET search_path;
+SELECT results_eq($$SELECT id FROM public.objs$$, $$VALUES (1)$$, 'the held row stays');
 
 -- the registers of retention are never disposed of
 SELECT throws_ok($$INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
@@ -144,6 +157,13 @@ SELECT is(pg_temp.held('vh'), 2::bigint, 'a hold of an earlier version holds the
 SELECT scsm.place_legal_hold(format('public.%I', (SELECT history_table FROM scsm.ledger_table WHERE table_name = 'vh'))::regclass,
                              '{"owner": "Eve"}', 'claim') IS NOT NULL;
 SELECT is(pg_temp.held('vh'), 3::bigint, 'so does a hold placed on the history table');
+-- holds naming a version: a case hold, and a history-table hold of the current version
+INSERT INTO public.vh VALUES (4, '2000-01-01', 'Zed'), (5, '2000-01-01', 'Zed');
+UPDATE public.vh SET owner = 'Bob' WHERE id IN (4, 5);
+SELECT scsm.place_case_hold(910, 'investigation', 'INV-V', '{"id": 4, "scsm_version": 1}', 'version 1') IS NOT NULL;
+SELECT scsm.place_legal_hold(format('public.%I', (SELECT history_table FROM scsm.ledger_table WHERE table_name = 'vh'))::regclass,
+                             '{"id": 5, "scsm_version": 2}', 'the current version') IS NOT NULL;
+SELECT is(pg_temp.held('vh'), 5::bigint, 'a case hold of an earlier version, and a history-table hold of the current one, hold their rows');
 SELECT is(scsm.dispose_expired(100, 'public.vh'), 0::bigint, 'none of them goes');
 SELECT is((SELECT count(*) FROM scsm.disposal_certificate WHERE table_name LIKE 'vh%'), 0::bigint,
           'no version of them is disposed of');
