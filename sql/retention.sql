@@ -82,3 +82,12 @@ INSERT INTO public.rg_vers VALUES (1, '2090-01-01', 'a');
 UPDATE public.rg_vers SET note = 'b' WHERE id = 1;
 UPDATE public.rg_vers SET note = 'c' WHERE id = 1;
 SELECT d.version FROM scsm.retention_due d JOIN scsm.ledger_table lt USING (table_id) WHERE lt.table_name = 'rg_vers';
+
+-- a hold on a column whose own equality is looser than JSON's (a
+-- case-insensitive collation) is placed with a warning: rows spelled
+-- otherwise are not held
+CREATE COLLATION rg_nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+CREATE TABLE public.rg_ci (id int PRIMARY KEY, d date, name text COLLATE rg_nocase, ref text);
+SELECT scsm.protect('public.rg_ci', 'append_only');
+SELECT scsm.place_legal_hold('public.rg_ci', '{"name": "Müller", "ref": "C-1"}', 'claim') IS NOT NULL AS placed;
+SELECT scsm.place_legal_hold('public.rg_ci', '{"ref": "C-2"}', 'claim') IS NOT NULL AS placed_quietly;

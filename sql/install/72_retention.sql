@@ -678,6 +678,7 @@ CREATE FUNCTION scsm.tg_legal_hold_rules() RETURNS trigger
 AS $$
 DECLARE
   v_rel regclass;
+  v_loose text;
 BEGIN
   -- pg_restore brings rows exactly as they were
   IF scsm.restoring() THEN
@@ -696,6 +697,22 @@ BEGIN
           MESSAGE = format('table %I.%I does not exist', NEW.schema_name, NEW.table_name);
       END IF;
       NEW.condition := scsm.retention_check_condition(v_rel, NEW.condition, 'hold condition');
+      -- values are compared as JSON, byte for byte: where the column's own
+      -- equality is looser (citext, a nondeterministic collation), rows
+      -- spelled otherwise are not held; the one placing the hold is told
+      v_loose := (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attname)
+                    FROM pg_attribute a
+                    JOIN pg_type ty ON ty.oid = a.atttypid
+                    LEFT JOIN pg_collation co ON co.oid = a.attcollation
+                   WHERE a.attrelid = v_rel AND a.attnum > 0 AND NOT a.attisdropped
+                     AND a.attname IN (SELECT jsonb_object_keys(NEW.condition))
+                     AND (ty.typname = 'citext' OR NOT coalesce(co.collisdeterministic, true)));
+      IF v_loose IS NOT NULL THEN
+        RAISE WARNING USING
+          MESSAGE = format('hold on %s of table %s compares values exactly', v_loose, v_rel),
+          DETAIL = 'A condition is matched as JSON, byte for byte: rows whose value equals it only by the column''s own equality (another case in citext or under a case-insensitive collation) are not held.',
+          HINT = 'Place a hold for each spelling the rows use, or hold them by another column.';
+      END IF;
     END IF;
     IF NEW.org_id IS NOT NULL THEN
       NEW.condition := NEW.condition || jsonb_build_object('org_id', NEW.org_id);
