@@ -321,6 +321,65 @@ PutTagged8(StringInfo buf, char tag, uint64 v)
 	buf->len += 13;
 }
 
+/*
+ * The tag and 8-byte payload of a value of a fixed 8-byte kind (integers,
+ * floats, timestamps); false for any other kind.
+ */
+static inline bool
+Fixed8(uint8 kind, Datum value, char *tag, uint64 *v)
+{
+	switch (kind)
+	{
+		case LK_INT2:
+			*tag = 'I';
+			*v = (uint64) (int64) DatumGetInt16(value);
+			return true;
+		case LK_INT4:
+			*tag = 'I';
+			*v = (uint64) (int64) DatumGetInt32(value);
+			return true;
+		case LK_INT8:
+			*tag = 'I';
+			*v = (uint64) DatumGetInt64(value);
+			return true;
+		case LK_FLOAT4:
+		case LK_FLOAT8:
+			*tag = 'F';
+			*v = FloatBits(kind == LK_FLOAT4 ? (double) DatumGetFloat4(value) :
+						   DatumGetFloat8(value));
+			return true;
+		case LK_TIMESTAMPTZ:
+		case LK_TIMESTAMP:
+			{
+				int64		ts = DatumGetInt64(value);
+
+				if (!TIMESTAMP_NOT_FINITE(ts))
+					ts += LEDGER_UNIX_EPOCH_USECS;
+				*tag = kind == LK_TIMESTAMPTZ ? 'Z' : 'S';
+				*v = (uint64) ts;
+				return true;
+			}
+		default:
+			return false;
+	}
+}
+
+/* A bytea value: tag 'X', its length and its bytes. */
+static inline void
+PutBytea(StringInfo buf, Datum value)
+{
+	bytea	   *b = DatumGetByteaPP(value);
+	int			len = VARSIZE_ANY_EXHDR(b);
+	char	   *p = Reserve(buf, 5 + len);
+
+	*p++ = 'X';
+	p = Store32(p, (uint32) len);
+	memcpy(p, VARDATA_ANY(b), len);
+	buf->len += 5 + len;
+	if ((Pointer) b != DatumGetPointer(value))
+		pfree(b);
+}
+
 static void
 EncodeArray(StringInfo buf, Datum value)
 {
@@ -349,80 +408,28 @@ EncodeArray(StringInfo buf, Datum value)
 	for (int i = 0; i < nelems; i++)
 	{
 		char	   *p;
+		char		tag;
+		uint64		v;
 
 		/* a flag (0 NULL, 1 a value), then the value as EncodeValue writes it */
+		p = Reserve(buf, 1);
+		*p = nulls[i] ? 0 : 1;
+		buf->len++;
 		if (nulls[i])
-		{
-			p = Reserve(buf, 1);
-			*p = 0;
-			buf->len++;
 			continue;
-		}
-		switch (kind)
-		{
-				/*
-				 * Integers, timestamps and bytea, the bulk of a disposal
-				 * certificate's tens of thousands of elements: the same
-				 * bytes written in place, without a call per element.
-				 */
-			case LK_INT2:
-			case LK_INT4:
-			case LK_INT8:
-			case LK_TIMESTAMPTZ:
-			case LK_TIMESTAMP:
-				{
-					uint64		v;
-					char		tag = 'I';
-
-					if (kind == LK_INT2)
-						v = (uint64) (int64) DatumGetInt16(elems[i]);
-					else if (kind == LK_INT4)
-						v = (uint64) (int64) DatumGetInt32(elems[i]);
-					else
-					{
-						int64		ts = DatumGetInt64(elems[i]);
-
-						if (kind != LK_INT8)
-						{
-							if (!TIMESTAMP_NOT_FINITE(ts))
-								ts += LEDGER_UNIX_EPOCH_USECS;
-							tag = kind == LK_TIMESTAMPTZ ? 'Z' : 'S';
-						}
-						v = (uint64) ts;
-					}
-					v = pg_hton64(v);
-					p = Reserve(buf, 14);
-					*p++ = 1;
-					*p++ = tag;
-					p = Store32(p, 8);
-					memcpy(p, &v, 8);
-					buf->len += 14;
-					break;
-				}
-			case LK_OTHER:
-				if (elemtype == BYTEAOID)
-				{
-					bytea	   *b = DatumGetByteaPP(elems[i]);
-					int			len = VARSIZE_ANY_EXHDR(b);
-
-					p = Reserve(buf, 6 + len);
-					*p++ = 1;
-					*p++ = 'X';
-					p = Store32(p, (uint32) len);
-					memcpy(p, VARDATA_ANY(b), len);
-					buf->len += 6 + len;
-					if ((Pointer) b != DatumGetPointer(elems[i]))
-						pfree(b);
-					break;
-				}
-				appendStringInfoChar(buf, 1);
-				EncodeValue(buf, elems[i], elemtype);
-				break;
-			default:
-				appendStringInfoChar(buf, 1);
-				EncodeKnownValue(buf, elems[i], kind, elemtype);
-				break;
-		}
+		/*
+		 * Integers, floats, timestamps and bytea, the bulk of a disposal
+		 * certificate's tens of thousands of elements, written in place
+		 * without a call per element.
+		 */
+		if (Fixed8(kind, elems[i], &tag, &v))
+			PutTagged8(buf, tag, v);
+		else if (kind == LK_OTHER && elemtype == BYTEAOID)
+			PutBytea(buf, elems[i]);
+		else if (kind == LK_OTHER)
+			EncodeValue(buf, elems[i], elemtype);
+		else
+			EncodeKnownValue(buf, elems[i], kind, elemtype);
 	}
 	/* the pieces above were written past StringInfo's terminator */
 	buf->data[buf->len] = '\0';
@@ -475,13 +482,8 @@ EncodeValue(StringInfo buf, Datum value, Oid typid)
 	switch (typid)
 	{
 		case BYTEAOID:
-			{
-				bytea	   *b = DatumGetByteaPP(value);
-
-				start = BeginValue(buf, 'X');
-				appendBinaryStringInfo(buf, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
-				break;
-			}
+			PutBytea(buf, value);
+			return;
 		case NAMEOID:
 			{
 				char	   *s = NameStr(*DatumGetName(value));
@@ -700,20 +702,20 @@ EncodeKnownValue(StringInfo buf, Datum value, uint8 kind, Oid typid)
 			buf->len += 6;
 			break;
 		case LK_INT2:
-			PutTagged8(buf, 'I', (uint64) (int64) DatumGetInt16(value));
-			break;
 		case LK_INT4:
-			PutTagged8(buf, 'I', (uint64) (int64) DatumGetInt32(value));
-			break;
 		case LK_INT8:
-			PutTagged8(buf, 'I', (uint64) DatumGetInt64(value));
-			break;
 		case LK_FLOAT4:
 		case LK_FLOAT8:
-			PutTagged8(buf, 'F', FloatBits(kind == LK_FLOAT4 ?
-										   (double) DatumGetFloat4(value) :
-										   DatumGetFloat8(value)));
-			break;
+		case LK_TIMESTAMPTZ:
+		case LK_TIMESTAMP:
+			{
+				char		tag = 0;
+				uint64		v = 0;
+
+				(void) Fixed8(kind, value, &tag, &v);
+				PutTagged8(buf, tag, v);
+				break;
+			}
 		case LK_NUMERIC:
 			{
 				char	   *s = DatumGetCString(DirectFunctionCall1(numeric_out, value));
@@ -725,16 +727,6 @@ EncodeKnownValue(StringInfo buf, Datum value, uint8 kind, Oid typid)
 				memcpy(p, s, len);
 				buf->len += 5 + len;
 				pfree(s);
-				break;
-			}
-		case LK_TIMESTAMPTZ:
-		case LK_TIMESTAMP:
-			{
-				int64		ts = DatumGetInt64(value);
-
-				if (!TIMESTAMP_NOT_FINITE(ts))
-					ts += LEDGER_UNIX_EPOCH_USECS;
-				PutTagged8(buf, kind == LK_TIMESTAMPTZ ? 'Z' : 'S', (uint64) ts);
 				break;
 			}
 		case LK_DATE:

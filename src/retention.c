@@ -1804,16 +1804,19 @@ DueRangeKeys(ScanKey key, int32 table_id, int pass, int seg, DueMark *mark)
 }
 
 /*
- * The queue path, for the common case: an append-only table to which no
- * active legal hold can apply.  The candidates are read from the due queue
- * by its index in C (no statement per batch): due entries in retain_until
- * order, of classes that need no approval or with an approved review.  Each
- * row is read at the address its queue row remembers and its hash checked
- * against the entry's; an address that no longer holds the row (a restored
- * or rewritten table, a row altered or deleted around the rules) is looked
- * up by key with one statement for all such rows.  Returns NULL when the
- * general path must decide (a hold may apply, or a due entry's row is gone:
- * the general path passes over such rows without counting them).
+ * The queue path, for the common case: an append-only heap table.  The
+ * candidates are read from the due queue by its index in C (no statement
+ * per batch): due entries in retain_until order, with an approved review or
+ * none and a class that needs no approval.  Each row is read at the address
+ * its queue row remembers, its hash checked against the entry's and, with
+ * active legal holds, tested against them (a held row gives its place to
+ * the next due one); an address that no longer holds the row (a restored or
+ * rewritten table, a row altered or deleted around the rules) is looked up
+ * by key with one statement for all such rows.  Returns NULL when the
+ * general path must decide (a hold of the whole table, a row not at its
+ * address while holds are active, or a due entry's row is gone: the
+ * general path passes over such rows without counting them).  *sorted: the
+ * candidates' row addresses in the table's order, when at hand.
  */
 static DisposeCand *
 CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand, TidPos **sorted)
@@ -1979,7 +1982,6 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand, TidPos **so
 				{
 					size = Min(size * 2, (uint64) max_rows);
 					c = repalloc(c, sizeof(DisposeCand) * size);
-					memset(&c[n], 0, sizeof(DisposeCand) * (size - n));
 					miss = repalloc(miss, sizeof(uint64) * size);
 					at = repalloc(at, sizeof(TidPos) * size);
 					d = &c[n];
@@ -2513,16 +2515,6 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 	total = TryDispose(&t, (Datum) 0, batch, &err);
 	if (total < 0)
 	{
-		ereport(LOG,
-				(errmsg("disposal batch of table \"%s\" failed; its rows are tried one at a time",
-						t.info->relname),
-				 errdetail("%s", err)));
-		/* what the failed batch read is read again, by later batches too */
-		if (DueMarkFor(t.table_id)->table_id == t.table_id)
-			DueMarkFor(t.table_id)->valid = false;
-	}
-	if (total < 0)
-	{
 		/*
 		 * The batch failed as a whole: its rows one at a time.  Rows that
 		 * fail stay candidates (each is reported); so that a run of them at
@@ -2535,6 +2527,14 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 		HASHCTL		hctl;
 		HTAB	   *failed;
 		int			nfailed = 0;
+
+		ereport(LOG,
+				(errmsg("disposal batch of table \"%s\" failed; its rows are tried one at a time",
+						t.info->relname),
+				 errdetail("%s", err)));
+		/* what the failed batch read is read again, by later batches too */
+		if (DueMarkFor(t.table_id)->table_id == t.table_id)
+			DueMarkFor(t.table_id)->valid = false;
 
 		memset(&hctl, 0, sizeof(hctl));
 		hctl.keysize = sizeof(int64);

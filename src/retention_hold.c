@@ -11,9 +11,9 @@
  * scalars; a container of the same kind that contains the other), which is
  * PostgreSQL's own JsonbDeepContains for containers.  So only the columns a
  * hold names are converted, with to_jsonb itself, under the same fixed
- * settings as scsm.json_form (RetHoldsPin).  A hold naming a column the
- * table does not have holds none of its rows, as in SQL, where to_jsonb of
- * the row has no such key.
+ * settings as scsm.json_form (RetHoldsPin).  What a condition means for
+ * the table (values as its columns' types, org_id only where it has one, a
+ * column it lacks: no row) is scsm.hold_condition_for's, for both paths.
  *
  * src/retention_hold.c
  *
@@ -33,7 +33,6 @@
 
 #include "retention.h"
 
-/* One column = value pair of a hold's condition. */
 /*
  * How a key is compared: to_jsonb of the value (any type), or, for the
  * usual key columns, the value itself with what to_jsonb would give it:
@@ -60,8 +59,6 @@ typedef struct HoldKey
 	FmgrInfo	tojson;			/* to_jsonb, told the column's type */
 	Jsonb	   *want;			/* the condition's value */
 } HoldKey;
-
-static void KeyCompareHow(HoldKey *k, Oid typid);
 
 struct RetHolds
 {
@@ -100,113 +97,6 @@ RetHoldsUnpin(int nest)
 {
 	AtEOXact_GUC(true, nest);
 }
-
-/*
- * The active holds that can hold rows of the table (relid, nspname.relname,
- * whose rows have desc): its own and the case holds, each condition as
- * scsm.hold_condition_for applies it to the table.  Runs inside SPI; reads
- * the register afresh (the caller holds its lock).  NULL when none can;
- * *whole when one holds every row (a condition left empty).
- */
-RetHolds *
-RetHoldsLoad(Oid relid, const char *nspname, const char *relname, TupleDesc desc, bool *whole)
-{
-	Oid			types[3] = {TEXTOID, TEXTOID, REGCLASSOID};
-	Datum		args[3];
-	SPITupleTable *tt;
-	uint64		nrows;
-	RetHolds   *h;
-	bool	   *dead;
-	int64		cur = 0;
-	int			out = 0;
-
-	*whole = false;
-	args[0] = CStringGetTextDatum(nspname);
-	args[1] = CStringGetTextDatum(relname);
-	args[2] = ObjectIdGetDatum(relid);
-	/* each condition as it applies to this table, as the general path reads it */
-	if (SPI_execute_with_args("SELECT h.hold_id, e.key, e.value "
-							  "FROM (SELECT h.hold_id, scsm.hold_condition_for($3, h.condition) AS c "
-							  "        FROM scsm.legal_hold h WHERE h.released_at IS NULL "
-							  "         AND (h.table_name IS NULL OR (h.schema_name = $1 AND h.table_name = $2))) h "
-							  "LEFT JOIN LATERAL pg_catalog.jsonb_each(h.c) e ON true "
-							  "WHERE h.c IS NOT NULL ORDER BY h.hold_id",
-							  3, types, args, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the legal holds");
-	tt = SPI_tuptable;
-	nrows = SPI_processed;
-	if (nrows == 0)
-		return NULL;
-	h = palloc0(sizeof(RetHolds));
-	h->nkeys = palloc0(sizeof(int) * nrows);
-	h->keys = palloc0(sizeof(HoldKey *) * nrows);
-	dead = palloc0(sizeof(bool) * nrows);
-	for (uint64 i = 0; i < nrows; i++)
-	{
-		bool		isnull;
-		int64		id = DatumGetInt64(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull));
-		Datum		key = SPI_getbinval(tt->vals[i], tt->tupdesc, 2, &isnull);
-		int			k;
-		AttrNumber	attno;
-		HoldKey    *hk;
-		Form_pg_attribute a;
-		FuncExpr   *call;
-
-		if (isnull)
-		{
-			/* no condition: the hold holds every row of the table */
-			*whole = true;
-			return NULL;
-		}
-		if (h->nholds == 0 || id != cur)
-		{
-			uint64		nk = 0;
-
-			/* its keys: the rows that follow with the same hold id */
-			for (uint64 j = i; j < nrows; j++)
-			{
-				bool		jnull;
-
-				if (DatumGetInt64(SPI_getbinval(tt->vals[j], tt->tupdesc, 1, &jnull)) != id)
-					break;
-				nk++;
-			}
-			cur = id;
-			h->keys[h->nholds] = palloc0(sizeof(HoldKey) * nk);
-			h->nholds++;
-		}
-		k = h->nholds - 1;
-		attno = RetentionColumn(desc, TextDatumGetCString(key));
-		if (attno == 0)
-		{
-			dead[k] = true;		/* a column the table lacks: holds no row */
-			continue;
-		}
-		a = TupleDescAttr(desc, attno - 1);
-		hk = &h->keys[k][h->nkeys[k]++];
-		hk->attno = attno;
-		hk->want = DatumGetJsonbPCopy(SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull));
-		KeyCompareHow(hk, a->atttypid);
-		/* to_jsonb (anyelement) reads its argument's type from the call */
-		fmgr_info(F_TO_JSONB, &hk->tojson);
-		call = makeFuncExpr(F_TO_JSONB, JSONBOID,
-							list_make1(makeNullConst(a->atttypid, a->atttypmod, a->attcollation)),
-							InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
-		fmgr_info_set_expr((Node *) call, &hk->tojson);
-	}
-	for (int k = 0; k < h->nholds; k++)
-		if (!dead[k])
-		{
-			h->nkeys[out] = h->nkeys[k];
-			h->keys[out] = h->keys[k];
-			out++;
-		}
-	h->nholds = out;
-	return out > 0 ? h : NULL;
-}
-
-/* Equal JSON scalars, as jsonb's containment compares them. */
-static bool ScalarsEqual(JsonbValue *a, JsonbValue *b);
 
 /* Work out how a key's values are compared (HoldCmp). */
 static void
@@ -248,6 +138,99 @@ KeyCompareHow(HoldKey *k, Oid typid)
 	}
 }
 
+/*
+ * The active holds that can hold rows of the table (relid, nspname.relname,
+ * whose rows have desc): its own and the case holds, each condition as
+ * scsm.hold_condition_for applies it to the table.  Runs inside SPI; reads
+ * the register afresh (the caller holds its lock).  NULL when none can;
+ * *whole when one holds every row (a condition left empty).
+ */
+RetHolds *
+RetHoldsLoad(Oid relid, const char *nspname, const char *relname, TupleDesc desc, bool *whole)
+{
+	Oid			types[3] = {TEXTOID, TEXTOID, REGCLASSOID};
+	Datum		args[3];
+	SPITupleTable *tt;
+	uint64		nrows;
+	RetHolds   *h;
+	int64		cur = 0;
+
+	*whole = false;
+	args[0] = CStringGetTextDatum(nspname);
+	args[1] = CStringGetTextDatum(relname);
+	args[2] = ObjectIdGetDatum(relid);
+	/* each condition as it applies to this table, as the general path reads it */
+	if (SPI_execute_with_args("SELECT h.hold_id, e.key, e.value "
+							  "FROM (SELECT h.hold_id, scsm.hold_condition_for($3, h.condition) AS c "
+							  "        FROM scsm.legal_hold h WHERE h.released_at IS NULL "
+							  "         AND (h.table_name IS NULL OR (h.schema_name = $1 AND h.table_name = $2))) h "
+							  "LEFT JOIN LATERAL pg_catalog.jsonb_each(h.c) e ON true "
+							  "WHERE h.c IS NOT NULL ORDER BY h.hold_id",
+							  3, types, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the legal holds");
+	tt = SPI_tuptable;
+	nrows = SPI_processed;
+	if (nrows == 0)
+		return NULL;
+	h = palloc0(sizeof(RetHolds));
+	h->nkeys = palloc0(sizeof(int) * nrows);
+	h->keys = palloc0(sizeof(HoldKey *) * nrows);
+	for (uint64 i = 0; i < nrows; i++)
+	{
+		bool		isnull;
+		int64		id = DatumGetInt64(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull));
+		Datum		key = SPI_getbinval(tt->vals[i], tt->tupdesc, 2, &isnull);
+		int			k;
+		AttrNumber	attno;
+		HoldKey    *hk;
+		Form_pg_attribute a;
+		FuncExpr   *call;
+
+		if (isnull)
+		{
+			/* no condition: the hold holds every row of the table */
+			*whole = true;
+			return NULL;
+		}
+		if (h->nholds == 0 || id != cur)
+		{
+			uint64		nk = 0;
+
+			/* its keys: the rows that follow with the same hold id */
+			for (uint64 j = i; j < nrows; j++)
+			{
+				bool		jnull;
+
+				if (DatumGetInt64(SPI_getbinval(tt->vals[j], tt->tupdesc, 1, &jnull)) != id)
+					break;
+				nk++;
+			}
+			cur = id;
+			h->keys[h->nholds] = palloc0(sizeof(HoldKey) * nk);
+			h->nholds++;
+		}
+		k = h->nholds - 1;
+		/* hold_condition_for voids a condition on a column the table lacks */
+		attno = RetentionColumn(desc, TextDatumGetCString(key));
+		if (attno == 0)
+			elog(ERROR, "legal hold %lld names column \"%s\", which table \"%s\" lacks",
+				 (long long) id, TextDatumGetCString(key), relname);
+		a = TupleDescAttr(desc, attno - 1);
+		hk = &h->keys[k][h->nkeys[k]++];
+		hk->attno = attno;
+		hk->want = DatumGetJsonbPCopy(SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull));
+		KeyCompareHow(hk, a->atttypid);
+		/* to_jsonb (anyelement) reads its argument's type from the call */
+		fmgr_info(F_TO_JSONB, &hk->tojson);
+		call = makeFuncExpr(F_TO_JSONB, JSONBOID,
+							list_make1(makeNullConst(a->atttypid, a->atttypmod, a->attcollation)),
+							InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
+		fmgr_info_set_expr((Node *) call, &hk->tojson);
+	}
+	return h;
+}
+
+/* Equal JSON scalars, as jsonb's containment compares them. */
 static bool
 ScalarsEqual(JsonbValue *a, JsonbValue *b)
 {

@@ -1074,18 +1074,15 @@ BEGIN
   IF v_tid IS NULL THEN
     RETURN;
   END IF;
-  -- the active holds that can hold rows of the table, each condition as it
-  -- applies here (scsm.hold_condition_for), worked out once per query; the
-  -- row's JSON from its whole-row reference t.*, which no column of the
-  -- table can shadow
+  -- The active holds that can hold rows of the table, worked out once per
+  -- query: each condition as it applies to the table's rows (c) and to its
+  -- history rows (ch, which have scsm_version besides; holds placed on the
+  -- history table count too), by scsm.hold_condition_for.  A versioned row
+  -- goes with all its versions, so a hold that holds any of them holds the
+  -- row.  The test runs in the row's lateral subquery (lr.held), on the
+  -- whole-row reference t.*, which no column can shadow, and what to_jsonb
+  -- allocates is freed row by row.
   v_histname := (SELECT c.relname FROM pg_class c WHERE c.oid = v_hist);
-  -- A versioned row goes with all its versions: a hold that holds one of
-  -- them (as the current row, or as a row of the history table, whose holds
-  -- count too) holds the row.
-  -- Each hold's condition as it applies to the table's rows (c) and to its
-  -- history rows (ch, which have scsm_version besides).  The test runs in
-  -- the row's lateral subquery (lr.held), where what to_jsonb allocates is
-  -- freed row by row.
   v_with := format($w$WITH hc AS MATERIALIZED (
       SELECT hc.c, hc.ch
         FROM (SELECT scsm.hold_condition_for(%L::pg_catalog.regclass, h.condition) AS c,
