@@ -502,10 +502,55 @@ scsm_protect(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The door keeps retention's rules: under the table's disposal lock (which
+ * the retention procedure holds while it disposes), a row of a retention
+ * class goes only when scsm.retention_of calls it eligible: due, not held,
+ * approved where its class asks.  A row without a class passes; so does a
+ * key without an entry or row, which LedgerDisposeRow reports.
+ */
+static void
+DoorKeepsRetention(LedgerRelInfo *info, Datum key)
+{
+	int32		table_id;
+	char	   *mode;
+	char	   *history;
+	Oid			types[2] = {REGCLASSOID, JSONBOID};
+	Datum		args[2];
+	char	   *state = NULL;
+
+	SPI_connect();
+	if (LedgerTableEntry(info->nspname, info->relname, &table_id, &mode, &history))
+		(void) LedgerDisposalLock(table_id, false);
+	args[0] = ObjectIdGetDatum(info->relid);
+	args[1] = key;
+	if (SPI_execute_with_args("SELECT state FROM scsm.retention_of($1, $2)",
+							  2, types, args, NULL, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the retention of the row");
+	if (SPI_processed > 0)
+		state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	if (state != NULL && strcmp(state, "kept (no class)") != 0 &&
+		strcmp(state, "missing") != 0 && strcmp(state, "disposed") != 0)
+	{
+		if (IsolationUsesXactSnapshot())
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+					 errmsg("disposal must run at isolation level READ COMMITTED"),
+					 errdetail("At REPEATABLE READ or SERIALIZABLE the transaction's snapshot predates the legal holds the disposal waits for.")));
+		if (strcmp(state, "eligible") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("row %s of table \"%s\" may not be disposed of: its retention state is %s",
+							LedgerCanonicalKey(info, key), info->relname, state),
+					 errdetail("The ledger's door disposes of a row of a retention class only when it is due, not under a legal hold, and approved where its class asks (scsm.retention_of).")));
+	}
+	SPI_finish();
+}
+
+/*
  * scsm.ledger_dispose_row(tbl regclass, key jsonb, reason text) -> bigint:
- * the minimal test helper of the retention door; returns the certificate
- * id.  Revoked from PUBLIC; issue 4 builds scsm.dispose_* on
- * LedgerDisposeRow.
+ * the minimal door for one row, under retention's rules
+ * (DoorKeepsRetention); returns the certificate id.  Revoked from PUBLIC;
+ * issue 4 builds scsm.dispose_* on LedgerDisposeRow.
  */
 Datum
 scsm_ledger_dispose_row(PG_FUNCTION_ARGS)
@@ -520,6 +565,8 @@ scsm_ledger_dispose_row(PG_FUNCTION_ARGS)
 	 * let the door's read-only queries see what was just written.
 	 */
 	LedgerDrainPending(info->relid);
+	CommandCounterIncrement();
+	DoorKeepsRetention(info, PG_GETARG_DATUM(1));
 	CommandCounterIncrement();
 	PushCopiedSnapshot(GetActiveSnapshot());
 	UpdateActiveSnapshotCommandId();

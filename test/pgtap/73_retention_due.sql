@@ -1,7 +1,7 @@
 -- Retention's due queue (scsm.retention_due): written with the stamp, moved
 -- with it, left by disposal; the stamp itself stays in scsm.ledger_row.
 BEGIN;
-SELECT plan(53);
+SELECT plan(57);
 
 CREATE ROLE due_req NOLOGIN;
 CREATE ROLE due_nobody NOLOGIN;
@@ -81,9 +81,20 @@ SELECT is((SELECT state FROM scsm.retention_of('public.due_a', '{"id": 1}')), 'd
 INSERT INTO public.due_a VALUES (5, '2095-01-01', 'door');
 SELECT is((SELECT count(*) FROM scsm.retention_due d JOIN scsm.ledger_table lt USING (table_id)
             WHERE lt.table_name = 'due_a' AND d.row_key = '{"id":"5"}'), 1::bigint, 'a new stamped row is queued');
-SELECT ok(scsm.ledger_dispose_row('public.due_a', '5', 'door') > 0, 'the ledger''s door disposes of it');
+-- but the door keeps retention's rules: not before the row's time, not under a hold
+SELECT throws_ok($$SELECT scsm.ledger_dispose_row('public.due_a', '5', 'door')$$, '55000', NULL,
+                 'the ledger''s door refuses a row still within its period');
+SELECT is((SELECT count(*) FROM public.due_a WHERE id = 5), 1::bigint, 'the row stays');
+INSERT INTO public.due_a VALUES (6, '2000-01-01', 'door, due');
+SELECT scsm.place_legal_hold('public.due_a', '{"id": 6}', 'door test');
+SELECT throws_ok($$SELECT scsm.ledger_dispose_row('public.due_a', '6', 'door')$$, '55000', NULL,
+                 'the ledger''s door refuses a due row under a legal hold');
+SELECT scsm.release_legal_hold((SELECT max(hold_id) FROM scsm.legal_hold), 'door test done');
+SELECT ok(scsm.ledger_dispose_row('public.due_a', '6', 'door') > 0, 'the ledger''s door disposes of a due, unheld row');
 SELECT is((SELECT count(*) FROM scsm.retention_due d JOIN scsm.ledger_table lt USING (table_id)
-            WHERE lt.table_name = 'due_a' AND d.row_key = '{"id":"5"}'), 0::bigint, 'and it leaves the queue');
+            WHERE lt.table_name = 'due_a' AND d.row_key = '{"id":"6"}'), 0::bigint, 'and it leaves the queue');
+SELECT is((SELECT count(*) FROM scsm.retention_due d JOIN scsm.ledger_table lt USING (table_id)
+            WHERE lt.table_name = 'due_a' AND d.row_key = '{"id":"5"}'), 1::bigint, 'the refused row is still queued');
 
 -- ---------------------------------------------------------------- exception
 SET LOCAL ROLE due_req;
@@ -94,7 +105,7 @@ SELECT scsm.decide_retention_exception((SELECT max(exception_id) FROM scsm.reten
 SELECT is((SELECT retain_until FROM scsm.retention_due d JOIN scsm.ledger_table lt USING (table_id)
             WHERE lt.table_name = 'due_a' AND d.row_key = '{"id":"2"}'),
           '2000-07-01 00:00+00'::timestamptz, 'an approved exception lowers the queue row with the stamp');
-SELECT is(pg_temp.due_matches('due_a'), 2::bigint, 'queue and stamps agree after the exception');
+SELECT is(pg_temp.due_matches('due_a'), 3::bigint, 'queue and stamps agree after the exception (rows 2, 4 and the door''s refused 5)');
 SELECT is((SELECT l.retain_until FROM scsm.ledger_row l JOIN scsm.ledger_table lt USING (table_id)
             WHERE lt.table_name = 'due_a' AND l.row_key = '{"id":"1"}'),
           '2002-01-01 00:00+00'::timestamptz, 'the disposed entry''s stamp stays as it was disposed under');
