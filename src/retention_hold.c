@@ -1,19 +1,32 @@
 /*-------------------------------------------------------------------------
  *
  * retention_hold.c
- *	  Legal holds tested on rows in C, for disposal's queue path.
+ *	  Legal holds tested on rows in C, for both of disposal's paths.
  *
- * A hold holds the rows whose to_jsonb contains its condition (column =
- * value pairs, each value in the form scsm.json_form gives it), as
- * scsm.retention_candidates tests in SQL.  The same test here, column by
- * column: an object contains another exactly when, for every key of the
- * second, the first has the key and its value contains the other's (equal
- * scalars; a container of the same kind that contains the other), which is
- * PostgreSQL's own JsonbDeepContains for containers.  So only the columns a
- * hold names are converted, with to_jsonb itself, under the same fixed
- * settings as scsm.json_form (RetHoldsPin).  What a condition means for
+ * A hold holds the rows that have, for every column = value pair of its
+ * condition (each value in the form scsm.json_form gives it), a value equal
+ * to it.  Equal means either of two things, and a hold holds a row when
+ * either says so:
+ *
+ *	- as JSON: to_jsonb of the column's value contains the condition's
+ *	  value (equal scalars; a container of the same kind that contains the
+ *	  other, PostgreSQL's own JsonbDeepContains), which is what to_jsonb(row)
+ *	  @> condition tested before;
+ *	- by the column's own type: where the condition's value reads as the
+ *	  column's type, the type's default equality under the column's
+ *	  collation, so that a hold on a citext column or under a case-insensitive
+ *	  collation holds every spelling its equality calls equal, and an
+ *	  interval of '1 day' one of '24:00:00'.  For a built-in type, values
+ *	  that are equal as JSON are equal by the type as well, so the type's
+ *	  equality alone decides and to_jsonb is not called.
+ *
+ * So a hold never holds fewer rows than the JSON test alone.  Only the
+ * columns a hold names are converted, with to_jsonb itself, under the same
+ * fixed settings as scsm.json_form (RetHoldsPin).  What a condition means for
  * the table (values as its columns' types, org_id only where it has one, a
- * column it lacks: no row) is scsm.hold_condition_for's, for both paths.
+ * column it lacks: no row) is scsm.hold_condition_for's.  The queue path
+ * tests rows with RetHoldsMatch; scsm.retention_candidates, the general
+ * path, with scsm.hold_holds_row, which calls the same code.
  *
  * src/retention_hold.c
  *
@@ -22,14 +35,23 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/transam.h"
+#include "access/xact.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
 #include "nodes/makefuncs.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
+#include "utils/resowner.h"
+#include "utils/typcache.h"
 
 #include "retention.h"
 
@@ -50,12 +72,17 @@ typedef enum HoldCmp
 /* One column = value pair of a hold's condition. */
 typedef struct HoldKey
 {
-	AttrNumber	attno;
+	AttrNumber	attno;			/* 0: the row's version (scsm_version) */
 	HoldCmp		cmp;
 	Oid			typid;
 	int64		want_int;		/* HOLD_INT */
 	char	   *want_str;		/* HOLD_TEXT */
 	int			want_len;
+	bool		typed;			/* compared by the type's equality as well */
+	bool		typed_only;		/* ... which alone decides (built-in type) */
+	FmgrInfo	eq;				/* the type's default equality */
+	Oid			collation;		/* the column's */
+	Datum		want_val;		/* the condition's value as the column's type */
 	FmgrInfo	tojson;			/* to_jsonb, told the column's type */
 	Jsonb	   *want;			/* the condition's value */
 } HoldKey;
@@ -98,13 +125,18 @@ RetHoldsUnpin(int nest)
 	AtEOXact_GUC(true, nest);
 }
 
-/* Work out how a key's values are compared (HoldCmp). */
+/*
+ * Work out how a key's values are compared (HoldCmp).  A text column under
+ * a nondeterministic collation is no usual key column: its equality is not
+ * its bytes'.
+ */
 static void
-KeyCompareHow(HoldKey *k, Oid typid)
+KeyCompareHow(HoldKey *k, Oid typid, Oid collation)
 {
 	JsonbValue	w;
 	bool		is_int = (typid == INT2OID || typid == INT4OID || typid == INT8OID);
-	bool		is_text = (typid == TEXTOID || typid == VARCHAROID || typid == BPCHAROID);
+	bool		is_text = ((typid == TEXTOID || typid == VARCHAROID || typid == BPCHAROID) &&
+						   (!OidIsValid(collation) || get_collation_isdeterministic(collation)));
 
 	k->cmp = HOLD_JSON;
 	k->typid = typid;
@@ -139,6 +171,110 @@ KeyCompareHow(HoldKey *k, Oid typid)
 }
 
 /*
+ * Read text as a value of a type; false when the type says it is no such
+ * value (a data exception, or a domain's constraint refuses it), as
+ * scsm.hold_condition_for's cast says.  In a subtransaction: an input
+ * function reports a bad value by an error.
+ */
+static bool
+ReadAsType(Oid typid, int32 typmod, char *text, Datum *value)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	Oid			infunc;
+	Oid			ioparam;
+	volatile bool ok = false;
+
+	getTypeInputInfo(typid, &infunc, &ioparam);
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		*value = OidInputFunctionCall(infunc, text, ioparam, typmod);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		ok = true;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION &&
+			ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION)
+			ReThrowError(edata);
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/*
+ * Compare a key by its column's type as well, where that can say more than
+ * JSON: a scalar value the type reads, a base or enum type (or a domain
+ * over one) with a default equality, no array, json or jsonb.  Under the
+ * pinned settings (the value is in scsm.json_form's form).
+ */
+static void
+KeyTyped(HoldKey *k, Form_pg_attribute a)
+{
+	JsonbValue	w;
+	Oid			base = getBaseType(a->atttypid);
+	char		typtype = get_typtype(base);
+	TypeCacheEntry *tc;
+	char	   *text;
+
+	if (k->cmp != HOLD_JSON || !JB_ROOT_IS_SCALAR(k->want) ||
+		(typtype != TYPTYPE_BASE && typtype != TYPTYPE_ENUM) ||
+		type_is_array(base) || base == JSONOID || base == JSONBOID)
+		return;
+	(void) JsonbExtractScalar(&k->want->root, &w);
+	if (w.type == jbvString)
+		text = pnstrdup(w.val.string.val, w.val.string.len);
+	else if (w.type == jbvNumeric)
+		text = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(w.val.numeric)));
+	else if (w.type == jbvBool)
+		text = w.val.boolean ? "true" : "false";
+	else
+		return;					/* JSON null: only a NULL column holds */
+	tc = lookup_type_cache(base, TYPECACHE_EQ_OPR_FINFO);
+	if (!OidIsValid(tc->eq_opr_finfo.fn_oid) ||
+		!ReadAsType(a->atttypid, a->atttypmod, text, &k->want_val))
+		return;
+	fmgr_info_copy(&k->eq, &tc->eq_opr_finfo, CurrentMemoryContext);
+	k->collation = a->attcollation;
+	k->typed = true;
+	k->typed_only = base < FirstNormalObjectId;
+}
+
+/*
+ * One key of a condition, for column a (attno) of a row (in the current
+ * memory context, under the pinned settings).
+ */
+static void
+KeyPrepare(HoldKey *hk, AttrNumber attno, Form_pg_attribute a, Jsonb *want)
+{
+	FuncExpr   *call;
+
+	hk->attno = attno;
+	hk->want = want;
+	KeyCompareHow(hk, a->atttypid, a->attcollation);
+	KeyTyped(hk, a);
+	/* to_jsonb (anyelement) reads its argument's type from the call */
+	fmgr_info(F_TO_JSONB, &hk->tojson);
+	call = makeFuncExpr(F_TO_JSONB, JSONBOID,
+						list_make1(makeNullConst(a->atttypid, a->atttypmod, a->attcollation)),
+						InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
+	fmgr_info_set_expr((Node *) call, &hk->tojson);
+}
+
+/*
  * The active holds that can hold rows of the table (relid, nspname.relname,
  * whose rows have desc): its own and the case holds, each condition as
  * scsm.hold_condition_for applies it to the table.  Runs inside SPI; reads
@@ -154,6 +290,7 @@ RetHoldsLoad(Oid relid, const char *nspname, const char *relname, TupleDesc desc
 	uint64		nrows;
 	RetHolds   *h;
 	int64		cur = 0;
+	int			nest;
 
 	*whole = false;
 	args[0] = CStringGetTextDatum(nspname);
@@ -172,6 +309,8 @@ RetHoldsLoad(Oid relid, const char *nspname, const char *relname, TupleDesc desc
 	nrows = SPI_processed;
 	if (nrows == 0)
 		return NULL;
+	/* the values are read as the columns' types under the pinned settings */
+	nest = RetHoldsPin();
 	h = palloc0(sizeof(RetHolds));
 	h->nkeys = palloc0(sizeof(int) * nrows);
 	h->keys = palloc0(sizeof(HoldKey *) * nrows);
@@ -183,12 +322,11 @@ RetHoldsLoad(Oid relid, const char *nspname, const char *relname, TupleDesc desc
 		int			k;
 		AttrNumber	attno;
 		HoldKey    *hk;
-		Form_pg_attribute a;
-		FuncExpr   *call;
 
 		if (isnull)
 		{
 			/* no condition: the hold holds every row of the table */
+			RetHoldsUnpin(nest);
 			*whole = true;
 			return NULL;
 		}
@@ -215,18 +353,11 @@ RetHoldsLoad(Oid relid, const char *nspname, const char *relname, TupleDesc desc
 		if (attno == 0)
 			elog(ERROR, "legal hold %lld names column \"%s\", which table \"%s\" lacks",
 				 (long long) id, TextDatumGetCString(key), relname);
-		a = TupleDescAttr(desc, attno - 1);
 		hk = &h->keys[k][h->nkeys[k]++];
-		hk->attno = attno;
-		hk->want = DatumGetJsonbPCopy(SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull));
-		KeyCompareHow(hk, a->atttypid);
-		/* to_jsonb (anyelement) reads its argument's type from the call */
-		fmgr_info(F_TO_JSONB, &hk->tojson);
-		call = makeFuncExpr(F_TO_JSONB, JSONBOID,
-							list_make1(makeNullConst(a->atttypid, a->atttypmod, a->attcollation)),
-							InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
-		fmgr_info_set_expr((Node *) call, &hk->tojson);
+		KeyPrepare(hk, attno, TupleDescAttr(desc, attno - 1),
+				   DatumGetJsonbPCopy(SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull)));
 	}
+	RetHoldsUnpin(nest);
 	return h;
 }
 
@@ -267,6 +398,15 @@ KeyHolds(HoldKey *k, TupleDesc desc, HeapTuple tuple)
 	JsonbIterator *it1,
 			   *it2;
 
+	if (k->typed)
+	{
+		if (isnull)
+			return false;
+		if (DatumGetBool(FunctionCall2Coll(&k->eq, k->collation, v, k->want_val)))
+			return true;
+		if (k->typed_only)
+			return false;
+	}
 	switch (k->cmp)
 	{
 		case HOLD_NEVER:
@@ -329,4 +469,171 @@ RetHoldsMatch(RetHolds *h, TupleDesc desc, HeapTuple tuple)
 			return true;
 	}
 	return false;
+}
+
+/*
+ * scsm.hold_holds_row(r record, cond jsonb, version integer) -> boolean:
+ * does the hold condition cond (as scsm.hold_condition_for gives it for r's
+ * table) hold row r?  The general path's test (scsm.retention_candidates),
+ * by the same code as the queue path's.  version, when given, is the row's
+ * scsm_version (a current row of a versioned table tested against its
+ * history table's form of a condition).  A condition naming a column r
+ * lacks holds nothing; NULL r or cond hold nothing.  Each condition is
+ * prepared once per query (fn_extra, by its bytes and r's type).
+ */
+typedef struct HoldRowCond
+{
+	Jsonb	   *cond;
+	int			nkeys;			/* -1: names a column the row lacks */
+	bool		pin;			/* a key calls to_jsonb: pin the settings */
+	HoldKey    *keys;
+} HoldRowCond;
+
+typedef struct HoldRowCache
+{
+	MemoryContext cxt;
+	Oid			typid;
+	int32		typmod;
+	TupleDesc	desc;
+	int			n;
+	int			max;
+	HoldRowCond *conds;
+} HoldRowCache;
+
+static HoldRowCond *
+HoldRowPrepare(HoldRowCache *cache, Jsonb *cond)
+{
+	MemoryContext old;
+	HoldRowCond *c;
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	int			nest;
+
+	for (int i = 0; i < cache->n; i++)
+		if (VARSIZE(cache->conds[i].cond) == VARSIZE(cond) &&
+			memcmp(cache->conds[i].cond, cond, VARSIZE(cond)) == 0)
+			return &cache->conds[i];
+	old = MemoryContextSwitchTo(cache->cxt);
+	if (cache->n == cache->max)
+	{
+		cache->max = cache->max == 0 ? 4 : cache->max * 2;
+		cache->conds = cache->conds == NULL ? palloc(sizeof(HoldRowCond) * cache->max) :
+			repalloc(cache->conds, sizeof(HoldRowCond) * cache->max);
+	}
+	c = &cache->conds[cache->n];
+	memset(c, 0, sizeof(HoldRowCond));
+	c->cond = (Jsonb *) palloc(VARSIZE(cond));
+	memcpy(c->cond, cond, VARSIZE(cond));
+	if (!JB_ROOT_IS_OBJECT(cond) || JB_ROOT_IS_SCALAR(cond))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a hold condition must be a JSON object of column = value pairs")));
+	c->keys = palloc0(sizeof(HoldKey) * Max(JB_ROOT_COUNT(cond), 1));
+	nest = RetHoldsPin();
+	it = JsonbIteratorInit(&c->cond->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		char	   *name;
+		AttrNumber	attno;
+		HoldKey    *hk;
+
+		if (tok != WJB_KEY)
+			continue;
+		name = pnstrdup(v.val.string.val, v.val.string.len);
+		tok = JsonbIteratorNext(&it, &v, true);
+		Assert(tok == WJB_VALUE);
+		if (c->nkeys < 0)
+			continue;
+		hk = &c->keys[c->nkeys];
+		attno = RetentionColumn(cache->desc, name);
+		if (attno == 0 && strcmp(name, "scsm_version") != 0)
+		{
+			c->nkeys = -1;		/* no row of this type has the column */
+			continue;
+		}
+		hk->want = JsonbValueToJsonb(&v);
+		if (attno == 0)
+		{
+			/* the row's version, given with it: compared as an integer */
+			hk->attno = 0;
+			KeyCompareHow(hk, INT4OID, InvalidOid);
+		}
+		else
+		{
+			KeyPrepare(hk, attno, TupleDescAttr(cache->desc, attno - 1), hk->want);
+			c->pin |= (hk->cmp == HOLD_JSON && !hk->typed_only);
+		}
+		c->nkeys++;
+	}
+	RetHoldsUnpin(nest);
+	MemoryContextSwitchTo(old);
+	cache->n++;
+	return c;
+}
+
+PG_FUNCTION_INFO_V1(scsm_hold_holds_row);
+
+Datum
+scsm_hold_holds_row(PG_FUNCTION_ARGS)
+{
+	HeapTupleHeader rec;
+	Jsonb	   *cond;
+	HoldRowCache *cache = (HoldRowCache *) fcinfo->flinfo->fn_extra;
+	HoldRowCond *c;
+	HeapTupleData tuple;
+	Oid			typid;
+	int32		typmod;
+	bool		all = true;
+	int			nest = 0;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_BOOL(false);
+	rec = PG_GETARG_HEAPTUPLEHEADER(0);
+	cond = PG_GETARG_JSONB_P(1);
+	typid = HeapTupleHeaderGetTypeId(rec);
+	typmod = HeapTupleHeaderGetTypMod(rec);
+	if (cache == NULL || cache->typid != typid || cache->typmod != typmod)
+	{
+		MemoryContext cxt;
+		MemoryContext old;
+		TupleDesc	desc;
+
+		if (cache != NULL)
+			MemoryContextDelete(cache->cxt);
+		cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "scsm hold conditions",
+									ALLOCSET_SMALL_SIZES);
+		cache = MemoryContextAllocZero(cxt, sizeof(HoldRowCache));
+		cache->cxt = cxt;
+		cache->typid = typid;
+		cache->typmod = typmod;
+		desc = lookup_rowtype_tupdesc(typid, typmod);
+		old = MemoryContextSwitchTo(cxt);
+		cache->desc = CreateTupleDescCopy(desc);	/* keeps attcollation */
+		MemoryContextSwitchTo(old);
+		ReleaseTupleDesc(desc);
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	c = HoldRowPrepare(cache, cond);
+	if (c->nkeys < 0)
+		PG_RETURN_BOOL(false);
+	tuple.t_len = HeapTupleHeaderGetDatumLength(rec);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = rec;
+	if (c->pin)
+		nest = RetHoldsPin();
+	for (int k = 0; k < c->nkeys && all; k++)
+	{
+		HoldKey    *hk = &c->keys[k];
+
+		if (hk->attno == 0)
+			all = !PG_ARGISNULL(2) && hk->cmp == HOLD_INT &&
+				(int64) PG_GETARG_INT32(2) == hk->want_int;
+		else
+			all = KeyHolds(hk, cache->desc, &tuple);
+	}
+	if (c->pin)
+		RetHoldsUnpin(nest);
+	PG_RETURN_BOOL(all);
 }

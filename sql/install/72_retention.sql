@@ -519,7 +519,8 @@ COMMENT ON FUNCTION scsm.retention_check_condition(regclass, jsonb, text) IS
 -- left out where the table has no such column (an organisation's hold then
 -- holds the table's matching rows, all of which it may see), so that it is
 -- not silently void there; a value the column's type cannot read (7.0 for
--- an integer) stays as given, and may still equal a row's value as JSON.
+-- an integer) or its domain refuses stays as given, and may still equal a
+-- row's value as JSON.
 -- NULL when the condition names another column the table lacks: no row of
 -- the table can contain it.  PARALLEL UNSAFE: its exception block is a
 -- subtransaction.
@@ -549,11 +550,12 @@ BEGIN
     END IF;
     typed := v;
     IF jsonb_typeof(v) IN ('string', 'number', 'boolean') THEN
-      -- a value the type cannot read (7.0 for an integer) stays as given:
-      -- as JSON it may still equal the column's value
+      -- a value the type cannot read (7.0 for an integer) or its domain
+      -- refuses stays as given: as JSON it may still equal the column's
+      -- value (and a case hold must not stop disposal of every table)
       BEGIN
         EXECUTE format('SELECT scsm.json_form(%L::%s)', v #>> '{}', t) INTO typed;
-      EXCEPTION WHEN data_exception THEN
+      EXCEPTION WHEN data_exception OR integrity_constraint_violation THEN
         typed := v;
       END;
     END IF;
@@ -564,6 +566,21 @@ END
 $$;
 COMMENT ON FUNCTION scsm.hold_condition_for(regclass, jsonb) IS
   'A legal hold''s condition as it applies to a table''s rows: values in the columns'' JSON form (scsm.json_form), org_id left out where the table has none; NULL when no row of the table can match';
+
+-- Does a hold's condition (as scsm.hold_condition_for gives it for the
+-- row's table) hold a row?  Each value equal to the row's, as JSON or by the
+-- column type's own equality under its collation (citext, a case-insensitive
+-- collation); version is the row's scsm_version, for a current row tested
+-- against its history table's form of a condition.  The general path's
+-- test, by the C code the queue path uses (retention_hold.c).  PARALLEL
+-- UNSAFE: it reads a value as its type in a subtransaction and pins
+-- settings, neither of which a parallel query allows.
+CREATE FUNCTION scsm.hold_holds_row(r record, cond jsonb, version integer DEFAULT NULL)
+  RETURNS boolean
+  AS 'MODULE_PATHNAME', 'scsm_hold_holds_row'
+  LANGUAGE C STABLE PARALLEL UNSAFE;
+COMMENT ON FUNCTION scsm.hold_holds_row(record, jsonb, integer) IS
+  'Does a legal hold''s condition (scsm.hold_condition_for''s form) hold row r: every column = value pair equal as JSON or by the column type''s equality and collation; version: the row''s scsm_version';
 
 CREATE FUNCTION scsm.tg_retention_assignment_rules() RETURNS trigger
   LANGUAGE plpgsql
@@ -668,7 +685,7 @@ CREATE TABLE scsm.legal_hold (
 COMMENT ON TABLE scsm.legal_hold IS
   'A legal hold: while not released, rows of the table (or, table NULL, of every protected table) that contain condition (column = value pairs) cannot be disposed of';
 COMMENT ON COLUMN scsm.legal_hold.condition IS
-  'Column = value pairs the held rows contain, e.g. {"incident_id": 7}, each value in the form scsm.json_form gives it (a table''s hold converts them); {} with a table holds the whole table';
+  'Column = value pairs the held rows have, e.g. {"incident_id": 7}, each value in the form scsm.json_form gives it (a table''s hold converts them) and equal to the row''s as JSON or by the column type''s equality (scsm.hold_holds_row); {} with a table holds the whole table';
 SELECT pg_catalog.pg_extension_config_dump('scsm.legal_hold', '');
 SELECT pg_catalog.pg_extension_config_dump('scsm.legal_hold_hold_id_seq', '');
 
@@ -678,7 +695,6 @@ CREATE FUNCTION scsm.tg_legal_hold_rules() RETURNS trigger
 AS $$
 DECLARE
   v_rel regclass;
-  v_loose text;
 BEGIN
   -- pg_restore brings rows exactly as they were
   IF scsm.restoring() THEN
@@ -697,22 +713,6 @@ BEGIN
           MESSAGE = format('table %I.%I does not exist', NEW.schema_name, NEW.table_name);
       END IF;
       NEW.condition := scsm.retention_check_condition(v_rel, NEW.condition, 'hold condition');
-      -- values are compared as JSON, byte for byte: where the column's own
-      -- equality is looser (citext, a nondeterministic collation), rows
-      -- spelled otherwise are not held; the one placing the hold is told
-      v_loose := (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attname)
-                    FROM pg_attribute a
-                    JOIN pg_type ty ON ty.oid = a.atttypid
-                    LEFT JOIN pg_collation co ON co.oid = a.attcollation
-                   WHERE a.attrelid = v_rel AND a.attnum > 0 AND NOT a.attisdropped
-                     AND a.attname IN (SELECT jsonb_object_keys(NEW.condition))
-                     AND (ty.typname = 'citext' OR NOT coalesce(co.collisdeterministic, true)));
-      IF v_loose IS NOT NULL THEN
-        RAISE WARNING USING
-          MESSAGE = format('hold on %s of table %s compares values exactly', v_loose, v_rel),
-          DETAIL = 'A condition is matched as JSON, byte for byte: rows whose value equals it only by the column''s own equality (another case in citext or under a case-insensitive collation) are not held.',
-          HINT = 'Place a hold for each spelling the rows use, or hold them by another column.';
-      END IF;
     END IF;
     IF NEW.org_id IS NOT NULL THEN
       NEW.condition := NEW.condition || jsonb_build_object('org_id', NEW.org_id);
@@ -1093,13 +1093,13 @@ BEGIN
                  AND (h.table_name IS NULL OR (h.schema_name = %L AND h.table_name IN (%L, %L)))) hc
        WHERE hc.c IS NOT NULL OR hc.ch IS NOT NULL)
     $w$, tbl, v_hist, v_hist, v_nsp, v_rel, coalesce(v_histname, v_rel));
-  v_heldx := 'EXISTS (SELECT 1 FROM hc WHERE pg_catalog.to_jsonb(t.*) @> hc.c)';
+  v_heldx := 'EXISTS (SELECT 1 FROM hc WHERE scsm.hold_holds_row(t.*, hc.c))';
   v_held := 'lr.held';
   IF v_mode = 'versioned' AND v_hist IS NOT NULL THEN
     -- the current row counts as the version it is
-    v_heldx := format($h$EXISTS (SELECT 1 FROM hc WHERE pg_catalog.to_jsonb(t.*) @> hc.c
-                         OR (pg_catalog.to_jsonb(t.*) || pg_catalog.jsonb_build_object('scsm_version', l.version)) @> hc.ch
-                         OR EXISTS (SELECT 1 FROM ONLY %s hv WHERE %s AND pg_catalog.to_jsonb(hv.*) @> hc.ch))$h$,
+    v_heldx := format($h$EXISTS (SELECT 1 FROM hc WHERE scsm.hold_holds_row(t.*, hc.c)
+                         OR scsm.hold_holds_row(t.*, hc.ch, l.version)
+                         OR EXISTS (SELECT 1 FROM ONLY %s hv WHERE %s AND scsm.hold_holds_row(hv.*, hc.ch)))$h$,
                      v_hist, scsm.ledger_key_condition(tbl, 'hv', 'l.row_key'));
     -- and its approval: asked for when the class of any of its versions
     -- asks; and archived when the class of any of them archives (a copy
