@@ -3,8 +3,9 @@
  * ledger_guard.c
  *	  DDL guard of the scsm ledger: an event trigger at ddl_command_start
  *	  that refuses DROP, rename, SET SCHEMA and rewriting or row-changing
- *	  ALTER TABLE of protected tables, and the dropping or disabling of
- *	  their ledger triggers.
+ *	  ALTER TABLE of protected tables, the dropping or disabling of their
+ *	  ledger triggers, and the renaming of an enum label or a composite
+ *	  type's attribute that a protected column holds (both are hashed).
  *
  * An event trigger works whether or not scsm is preloaded, fires for the
  * table owner and superusers alike, and can only be disabled by a
@@ -29,7 +30,9 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
+#include "parser/parse_type.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -83,6 +86,54 @@ SchemaHoldsProtected(const char *nspname)
 	found = SPI_execute_with_args("SELECT 1 FROM scsm.ledger_table WHERE schema_name = $1",
 								  1, t, a, NULL, true, 1) == SPI_OK_SELECT &&
 		SPI_processed > 0;
+	SetUserIdAndSecContext(save_userid, save_sec);
+	SPI_finish();
+	return found;
+}
+
+/*
+ * A column of a protected table (or of a versioned table's history) whose
+ * values hold the type: the type itself, an array, domain, range or
+ * composite type over it, at any depth.  "schema.table.column", or NULL.
+ */
+static char *
+ProtectedColumnUsing(Oid typid)
+{
+	Oid			t[1] = {OIDOID};
+	Datum		a[1];
+	char	   *found = NULL;
+	Oid			save_userid;
+	int			save_sec;
+
+	a[0] = ObjectIdGetDatum(typid);
+	SPI_connect();
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	if (SPI_execute_with_args("WITH RECURSIVE u(oid) AS ("
+							  "  SELECT $1"
+							  "  UNION"
+							  "  SELECT ty.oid FROM pg_catalog.pg_type ty, u"
+							  "   WHERE (ty.typelem = u.oid AND ty.typsubscript = 'pg_catalog.array_subscript_handler'::pg_catalog.regproc)"
+							  "      OR ty.typbasetype = u.oid"
+							  "      OR ty.oid IN (SELECT r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngsubtype = u.oid)"
+							  "      OR ty.typrelid IN (SELECT at.attrelid FROM pg_catalog.pg_attribute at"
+							  "                          WHERE at.atttypid = u.oid AND at.attnum > 0 AND NOT at.attisdropped))"
+							  "SELECT pg_catalog.format('%I.%I.%I', n.nspname, c.relname, at.attname)"
+							  "  FROM scsm.ledger_table lt"
+							  "  JOIN pg_catalog.pg_namespace n ON n.nspname = lt.schema_name"
+							  "  JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid"
+							  "   AND c.relname IN (lt.table_name, lt.history_table)"
+							  "  JOIN pg_catalog.pg_attribute at ON at.attrelid = c.oid AND at.attnum > 0 AND NOT at.attisdropped"
+							  " WHERE at.atttypid IN (SELECT oid FROM u)"
+							  " ORDER BY 1 LIMIT 1",
+							  1, t, a, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed > 0)
+	{
+		char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		found = SPI_palloc(strlen(v) + 1);
+		strcpy(found, v);
+	}
 	SetUserIdAndSecContext(save_userid, save_sec);
 	SPI_finish();
 	return found;
@@ -322,7 +373,22 @@ scsm_ledger_ddl_guard(PG_FUNCTION_ARGS)
 			{
 				RenameStmt *stmt = (RenameStmt *) parsetree;
 
-				if (stmt->renameType == OBJECT_SCHEMA)
+				if (stmt->renameType == OBJECT_ATTRIBUTE && stmt->relation != NULL)
+				{
+					/* a composite type's field names are part of the row hash */
+					Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
+					Oid			typid = OidIsValid(relid) ? get_rel_type_id(relid) : InvalidOid;
+					char	   *col;
+
+					if (OidIsValid(typid) && (col = ProtectedColumnUsing(typid)) != NULL)
+						ereport(ERROR,
+								(errcode(ERRCODE_LEDGER_REFUSED),
+								 errmsg("cannot rename attribute \"%s\" of type %s",
+										stmt->subname, format_type_be(typid)),
+								 errdetail("Column %s of a protected table holds the type: a composite value's field names are part of every row hash.",
+										   col)));
+				}
+				else if (stmt->renameType == OBJECT_SCHEMA)
 				{
 					if (SchemaHoldsProtected(stmt->subname))
 						ereport(ERROR,
@@ -345,6 +411,26 @@ scsm_ledger_ddl_guard(PG_FUNCTION_ARGS)
 							   "rename a ledger trigger of",
 							   get_rel_name(relid), mode);
 				}
+				break;
+			}
+		case T_AlterEnumStmt:
+			{
+				AlterEnumStmt *stmt = (AlterEnumStmt *) parsetree;
+				Oid			typid;
+				char	   *col;
+
+				/* only RENAME VALUE changes what stored values read as */
+				if (stmt->oldVal == NULL)
+					break;
+				typid = LookupTypeNameOid(NULL, makeTypeNameFromNameList(stmt->typeName), true);
+				if (OidIsValid(typid) && (col = ProtectedColumnUsing(typid)) != NULL)
+					ereport(ERROR,
+							(errcode(ERRCODE_LEDGER_REFUSED),
+							 errmsg("cannot rename value \"%s\" of enum type %s",
+									stmt->oldVal, format_type_be(typid)),
+							 errdetail("Column %s of a protected table holds the type: every row hash of a row holding that value would change.",
+									   col),
+							 errhint("Add the new label with ALTER TYPE ... ADD VALUE and write new rows with it.")));
 				break;
 			}
 		case T_AlterObjectSchemaStmt:

@@ -3,7 +3,7 @@
 -- protected table through the normal path; privilege errors are 42501.
 BEGIN;
 SET client_min_messages = error;
-SELECT plan(44);
+SELECT plan(51);
 
 CREATE ROLE tap_ledger_owner;
 CREATE ROLE tap_ledger_writer;
@@ -111,6 +111,30 @@ ALTER TABLE tap_l.rec ENABLE ALWAYS TRIGGER scsm_ledger_refuse, ENABLE ALWAYS TR
 SELECT results_eq($$SELECT row_key, kind FROM scsm.verify_ledger() ORDER BY row_key$$,
                   $$VALUES ('{"id":"2"}', 'modified'), ('{"id":"3"}', 'missing')$$,
                   'verify names the altered and the deleted row');
+-- renaming an enum label would change the hash of every row holding it:
+-- refused while a protected table uses the type, directly, as an array, through a
+-- domain or inside a composite type; adding a label is harmless
+CREATE TYPE tap_l.mood AS ENUM ('calm', 'tense');
+CREATE TYPE tap_l.mood2 AS ENUM ('calm', 'tense');
+CREATE TYPE tap_l.mood3 AS ENUM ('calm', 'tense');
+CREATE TYPE tap_l.mood4 AS ENUM ('calm', 'tense');
+CREATE TYPE tap_l.free AS ENUM ('a', 'b');
+CREATE DOMAIN tap_l.mood_d AS tap_l.mood3;
+CREATE TYPE tap_l.pair AS (m tap_l.mood4, n int);
+CREATE TABLE tap_l.feel (id int PRIMARY KEY, m tap_l.mood, ms tap_l.mood2[], md tap_l.mood_d, p tap_l.pair);
+SELECT scsm.protect('tap_l.feel', 'append_only');
+SELECT throws_ok($$ALTER TYPE tap_l.mood RENAME VALUE 'calm' TO 'quiet'$$, '55000', NULL,
+                 'renaming a label of an enum a protected table uses is refused');
+SELECT throws_ok($$ALTER TYPE tap_l.mood2 RENAME VALUE 'calm' TO 'quiet'$$, '55000', NULL,
+                 'also when the table holds arrays of it');
+SELECT throws_ok($$ALTER TYPE tap_l.mood3 RENAME VALUE 'calm' TO 'quiet'$$, '55000', NULL,
+                 'also through a domain');
+SELECT throws_ok($$ALTER TYPE tap_l.mood4 RENAME VALUE 'calm' TO 'quiet'$$, '55000', NULL,
+                 'also inside a composite type');
+SELECT throws_ok($$ALTER TYPE tap_l.pair RENAME ATTRIBUTE n TO k$$, '55000', NULL,
+                 'renaming a field of a composite type a protected table uses is refused (field names are hashed)');
+SELECT lives_ok($$ALTER TYPE tap_l.mood ADD VALUE 'angry'$$, 'adding a label is allowed');
+SELECT lives_ok($$ALTER TYPE tap_l.free RENAME VALUE 'a' TO 'c'$$, 'an enum no protected table uses may be renamed');
 SELECT lives_ok($$SELECT scsm.ledger_seal()$$, 'a superuser may seal');
 SELECT ok(scsm.ledger_digest() ? 'hash', 'the digest carries a hash');
 
