@@ -7,13 +7,17 @@
 #  2. disposal: scsm.dispose_all_expired (batches of B, one ledgered
 #     certificate row per batch) of N expired rows vs a plain DELETE of the same
 #     rows from an unprotected copy.  Prints rows/s, backend CPU time, WAL
-#     written, and the ratios.
-#   bash bench/retention.sh [N] [B]       (default N=1000000, B=10000)
+#     written, and the ratios.  The pair is measured R times (default 3), on
+#     fresh copies of the loaded database, in alternating order; the ratios
+#     reported are the medians, each repetition's line is printed too (a
+#     shared host's speed wanders from one minute to the next).
+#   bash bench/retention.sh [N] [B] [R]   (default N=1000000, B=10000, R=3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . test/lib.sh
 N=${1:-1000000}
 B=${2:-10000}
+R=${3:-3}
 port=${SCSM_BENCH_PORT:-55566}
 dir=$(mktemp -d /tmp/scsm-bench-ret.XXXXXX)
 chmod 755 "$dir"
@@ -59,7 +63,7 @@ q "VACUUM ANALYZE" >/dev/null
 # meanwhile), which no load changes.
 cpu="SELECT (s[12])::bigint + (s[13])::bigint FROM (SELECT pg_catalog.string_to_array(pg_catalog.split_part(pg_catalog.pg_read_file('/proc/self/stat'), ') ', 2), ' ') AS s) x"
 measure() {
-  psql -X -qAt -v ON_ERROR_STOP=1 -d bench <<SQL
+  psql -X -qAt -v ON_ERROR_STOP=1 -d "$2" <<SQL
 CHECKPOINT;
 SELECT 'w0 ' || extract(epoch FROM clock_timestamp());
 SELECT 'c0 ' || ($cpu);
@@ -77,35 +81,57 @@ hz=$(getconf CLK_TCK)
 # its ledger entry is never certified): SHA-256 of each row's canonical
 # encoding, measured here through scsm.row_hash (one backend, no workers),
 # and its floor at `openssl speed`'s per-call rate for the shortest encoding.
-mh=$(measure "SET max_parallel_workers_per_gather = 0; SELECT count(scsm.row_hash('public.rec'::regclass, t)) FROM public.rec t")
+mh=$(measure "SET max_parallel_workers_per_gather = 0; SELECT count(scsm.row_hash('public.rec'::regclass, t)) FROM public.rec t" bench)
 minlen=$(q "SELECT min(length(scsm.row_encoding('public.rec'::regclass, t))) FROM public.rec t")
 osslrow=$(openssl speed -seconds 2 -bytes "$minlen" sha256 2>/dev/null | awk '/^sha256/ {print $2}' | sed 's/k$//')
-m1=$(measure "DELETE FROM public.rec_plain WHERE rec_date < date '2020-01-01'")
-m2=$(measure "CALL scsm.dispose_all_expired($B)")
-left=$(q "SELECT count(*) FROM public.rec")
-certs=$(q "SELECT count(*) FROM scsm.disposal_certificate")
-python3 - "$N" "$left" "$certs" "$B" "$hz" "$m1" "$m2" "$mh" "$minlen" "$osslrow" <<'PY'
-import sys
+# R repetitions, each on a fresh copy of the loaded database (file copy: no
+# WAL for the copy), the plain DELETE first in odd ones, disposal first in
+# even ones; the last copy is kept for the checks below
+reps=()
+for r in $(seq 1 "$R"); do
+  psql -X -q -d postgres -c "DROP DATABASE IF EXISTS bench_rep" \
+       -c "CREATE DATABASE bench_rep TEMPLATE bench STRATEGY FILE_COPY" >/dev/null
+  if [ $((r % 2)) -eq 1 ]; then
+    m1=$(measure "DELETE FROM public.rec_plain WHERE rec_date < date '2020-01-01'" bench_rep)
+    m2=$(measure "CALL scsm.dispose_all_expired($B)" bench_rep)
+  else
+    m2=$(measure "CALL scsm.dispose_all_expired($B)" bench_rep)
+    m1=$(measure "DELETE FROM public.rec_plain WHERE rec_date < date '2020-01-01'" bench_rep)
+  fi
+  reps+=("$(echo $m1) | $(echo $m2)")
+done
+left=$(psql -X -qAt -d bench_rep -c "SELECT count(*) FROM public.rec")
+certs=$(psql -X -qAt -d bench_rep -c "SELECT count(*) FROM scsm.disposal_certificate")
+python3 - "$N" "$left" "$certs" "$B" "$hz" "$mh" "$minlen" "$osslrow" "${reps[@]}" <<'PY'
+import statistics, sys
 n, left, certs, b, hz = map(int, sys.argv[1:6])
 def parse(text):
     toks = text.split()
     d = {toks[i]: float(toks[i + 1]) for i in range(len(toks) - 1)
          if toks[i] in ('w0', 'w1', 'c0', 'c1', 'r0', 'r1', 'b0', 'b1')}
     return d['w1'] - d['w0'], (d['c1'] - d['c0']) / hz, d['r1'] - d['r0'], d['b1'] - d['b0']
-pw, pc, pr, pb = parse(sys.argv[6])
-dw, dc, dr, db = parse(sys.argv[7])
-print(f"rows={n} batch={b} left={left} certificates={certs}")
-print(f"plain DELETE       : {pw:8.2f} s wall {pc:8.2f} s CPU  {n/pw:10.0f} rows/s  WAL {pr/n:5.1f} records {pb/n:6.0f} bytes per row")
-print(f"dispose_all_expired: {dw:8.2f} s wall {dc:8.2f} s CPU  {n/dw:10.0f} rows/s  WAL {dr/n:5.1f} records {db/n:6.0f} bytes per row")
-print(f"ratio dispose/plain: {dw/pw:.2f}x wall, {dc/max(pc, 1.0/hz):.2f}x CPU, {dr/max(pr, 1):.1f}x WAL records (target <= 2x)")
-hw, hc, _, _ = parse(sys.argv[8])
-minlen, krow = int(sys.argv[9]), float(sys.argv[10])
+print(f"rows={n} batch={b} repetitions={len(sys.argv) - 9} left={left} certificates={certs}")
+rw, rc, rd = [], [], []
+for k, rep in enumerate(sys.argv[9:], 1):
+    plain, disp = rep.split(' | ')
+    pw, pc, pr, pb = parse(plain)
+    dw, dc, dr, db = parse(disp)
+    rw.append(dw / pw); rc.append(dc / max(pc, 1.0 / hz)); rd.append(dw)
+    print(f"#{k} plain DELETE       : {pw:8.2f} s wall {pc:8.2f} s CPU  {n/pw:10.0f} rows/s  WAL {pr/n:5.1f} records {pb/n:6.0f} bytes per row")
+    print(f"#{k} dispose_all_expired: {dw:8.2f} s wall {dc:8.2f} s CPU  {n/dw:10.0f} rows/s  WAL {dr/n:5.1f} records {db/n:6.0f} bytes per row")
+    print(f"#{k} ratio dispose/plain: {dw/pw:.2f}x wall, {dc/max(pc, 1.0/hz):.2f}x CPU, {dr/max(pr, 1):.1f}x WAL records")
+print(f"median ratio dispose/plain: {statistics.median(rw):.2f}x wall, {statistics.median(rc):.2f}x CPU "
+      f"(range {min(rw):.2f}-{max(rw):.2f}x wall); median disposal {n/statistics.median(rd):.0f} rows/s (target <= 2x)")
+hw, hc, _, _ = parse(sys.argv[6])
+minlen, krow = int(sys.argv[7]), float(sys.argv[8])
+pc = statistics.median([parse(rep.split(' | ')[0])[1] for rep in sys.argv[9:]])
 tcall = minlen / krow / 1e3  # s per SHA-256 call of the shortest encoding (k = 1000 bytes/s)
 print(f"hash check alone   : {hw:8.2f} s wall {hc:8.2f} s CPU  (scsm.row_hash of every row, no workers)")
 print(f"floor, plain DELETE + hash check: {(pc + hc)/max(pc, 1.0/hz):.2f}x CPU; with the hash at openssl speed's "
       f"{tcall*1e9:.0f} ns per {minlen}-byte call: {(pc + n*tcall)/max(pc, 1.0/hz):.2f}x CPU "
       f"(certificates, finding the due rows and all bookkeeping come on top)")
 PY
-echo "verify_ledger discrepancies: $(q "SELECT count(*) FROM scsm.verify_ledger()")"
-echo "events: $(q "SELECT string_agg(event || '=' || n, ', ') FROM (SELECT event, count(*) n FROM scsm.event_log GROUP BY 1) s")"
-q "SELECT detail FROM scsm.event_log WHERE event = 'disposal_failed' LIMIT 1"
+qr() { psql -X -qAt -v ON_ERROR_STOP=1 -d bench_rep -c "$1"; }
+echo "verify_ledger discrepancies (last repetition): $(qr "SELECT count(*) FROM scsm.verify_ledger()")"
+echo "events: $(qr "SELECT string_agg(event || '=' || n, ', ') FROM (SELECT event, count(*) n FROM scsm.event_log GROUP BY 1) s")"
+qr "SELECT detail FROM scsm.event_log WHERE event = 'disposal_failed' LIMIT 1"
