@@ -502,11 +502,13 @@ scsm_protect(PG_FUNCTION_ARGS)
 }
 
 /*
- * The door keeps retention's rules: under the table's disposal lock (which
- * the retention procedure holds while it disposes), a row of a retention
- * class goes only when scsm.retention_of calls it eligible: due, not held,
- * approved where its class asks.  A row without a class passes; so does a
- * key without an entry or row, which LedgerDisposeRow reports.
+ * The door keeps retention's rules (scsm.retention_door_refusal): under the
+ * table's disposal lock, which the retention procedure holds while it
+ * disposes, and the hold register's SHARE lock, no row under a legal hold,
+ * and a row of a retention class only when it is eligible (due, approved
+ * where its class asks).  A key without an entry or row LedgerDisposeRow
+ * reports.  READ COMMITTED only, as disposal: a transaction snapshot could
+ * miss a hold placed while the door waited for the lock.
  */
 static void
 DoorKeepsRetention(LedgerRelInfo *info, Datum key)
@@ -516,33 +518,29 @@ DoorKeepsRetention(LedgerRelInfo *info, Datum key)
 	char	   *history;
 	Oid			types[2] = {REGCLASSOID, JSONBOID};
 	Datum		args[2];
-	char	   *state = NULL;
+	char	   *why = NULL;
 
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
+				 errmsg("disposal must run at isolation level READ COMMITTED"),
+				 errdetail("At REPEATABLE READ or SERIALIZABLE the transaction's snapshot predates the legal holds the disposal waits for.")));
 	SPI_connect();
 	if (LedgerTableEntry(info->nspname, info->relname, &table_id, &mode, &history))
 		(void) LedgerDisposalLock(table_id, false);
 	args[0] = ObjectIdGetDatum(info->relid);
 	args[1] = key;
-	if (SPI_execute_with_args("SELECT state FROM scsm.retention_of($1, $2)",
-							  2, types, args, NULL, false, 1) != SPI_OK_SELECT)
+	if (SPI_execute_with_args("SELECT scsm.retention_door_refusal($1, $2)",
+							  2, types, args, NULL, false, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not read the retention of the row");
-	if (SPI_processed > 0)
-		state = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	if (state != NULL && strcmp(state, "kept (no class)") != 0 &&
-		strcmp(state, "missing") != 0 && strcmp(state, "disposed") != 0)
-	{
-		if (IsolationUsesXactSnapshot())
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_TRANSACTION_STATE),
-					 errmsg("disposal must run at isolation level READ COMMITTED"),
-					 errdetail("At REPEATABLE READ or SERIALIZABLE the transaction's snapshot predates the legal holds the disposal waits for.")));
-		if (strcmp(state, "eligible") != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("row %s of table \"%s\" may not be disposed of: its retention state is %s",
-							LedgerCanonicalKey(info, key), info->relname, state),
-					 errdetail("The ledger's door disposes of a row of a retention class only when it is due, not under a legal hold, and approved where its class asks (scsm.retention_of).")));
-	}
+	why = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	if (why != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("row %s of table \"%s\" may not be disposed of: %s",
+						LedgerCanonicalKey(info, key), info->relname, why),
+				 errdetail("The ledger's door keeps retention's rules: no row under a legal hold, and a row of a retention class only when it is due and approved where its class asks."),
+				 errhint("See scsm.retention_of() for the row's retention.")));
 	SPI_finish();
 }
 

@@ -1085,7 +1085,8 @@ BuildStatements(DisposeTarget *t)
 	 * $1 keys disposed, $2 keys archived: every earlier version in the
 	 * history table goes too; each comes back as a certificate line (the
 	 * position of its key in $1, version, the ledger's hash and entry of that
-	 * version, whether the row no longer matches it), and the caller adds the
+	 * version, whether the row no longer matches it, and the class and
+	 * retain_until that version was stamped with), and the caller adds the
 	 * lines to the batch's certificate.
 	 */
 	initStringInfo(&q);
@@ -1093,11 +1094,13 @@ BuildStatements(DisposeTarget *t)
 					 "WITH hd AS (DELETE FROM ONLY %s h USING pg_catalog.unnest($1::text[]) WITH ORDINALITY k(scsm_key, scsm_i) "
 					 "WHERE %s RETURNING h.*, k.scsm_key, k.scsm_i), "
 					 "hv AS (SELECT hd.scsm_key, hd.scsm_i, hd.scsm_version, scsm.row_hash(%u::pg_catalog.regclass, hd.*) AS h, "
-					 "l.entry_id, l.row_hash AS lh, pg_catalog.to_jsonb(hd.*) - 'scsm_key' - 'scsm_i' AS data "
-					 "FROM hd LEFT JOIN scsm.ledger_row l ON l.table_id = %d AND l.row_key = hd.scsm_key AND l.version = hd.scsm_version), "
+					 "l.entry_id, l.row_hash AS lh, vc.name AS cn, l.retain_until AS ru, "
+					 "pg_catalog.to_jsonb(hd.*) - 'scsm_key' - 'scsm_i' AS data "
+					 "FROM hd LEFT JOIN scsm.ledger_row l ON l.table_id = %d AND l.row_key = hd.scsm_key AND l.version = hd.scsm_version "
+					 "LEFT JOIN scsm.retention_class vc ON vc.class_id = l.retention_class), "
 					 "a AS (INSERT INTO scsm.retention_archive (schema_name, table_name, row_key, version, row_hash, row_data) "
 					 "SELECT %s, %s, hv.scsm_key, hv.scsm_version, hv.lh, hv.data FROM hv WHERE hv.scsm_key = ANY ($2::text[])) "
-					 "SELECT hv.scsm_i, hv.scsm_version, hv.lh, hv.entry_id, (hv.lh IS NULL OR hv.h <> hv.lh) "
+					 "SELECT hv.scsm_i, hv.scsm_version, hv.lh, hv.entry_id, (hv.lh IS NULL OR hv.h <> hv.lh), hv.cn, hv.ru "
 					 "FROM hv ORDER BY 1, 2",
 					 t->qhist, LedgerKeyPredicate(t->info, "h", "k.scsm_key"),
 					 t->info->relid, t->table_id, nsp, rel);
@@ -1352,7 +1355,10 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
 						 errhint("Run scsm.verify_ledger() and investigate.")));
 			if (i < 0 || i >= ndisposed)
 				elog(ERROR, "disposal of a history row lost its key");
-			/* key and the retention columns as the current version's line */
+			/*
+			 * version, hash, entry, class and retain_until its own; key,
+			 * action and approval as the current version's line
+			 */
 			for (int c = 0; c < LEDGER_CERT_COLS; c++)
 			{
 				Datum		v;
@@ -1360,6 +1366,8 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
 
 				if (c >= 1 && c <= 3)
 					v = SPI_getbinval(tt->vals[r], tt->tupdesc, c + 1, &vnull);
+				else if (c == 4 || c == 5)
+					v = SPI_getbinval(tt->vals[r], tt->tupdesc, c + 2, &vnull);
 				else
 				{
 					v = arr->cols[c]->dvalues[i];

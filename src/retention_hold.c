@@ -171,10 +171,11 @@ KeyCompareHow(HoldKey *k, Oid typid, Oid collation)
 }
 
 /*
- * Read text as a value of a type; false when the type says it is no such
- * value (a data exception, or a domain's constraint refuses it), as
- * scsm.hold_condition_for's cast says.  In a subtransaction: an input
- * function reports a bad value by an error.
+ * Read text as a value of a type; false when the type cannot read it, for
+ * whatever reason its input function gives (a bad value, an ambiguous or
+ * unknown name of a reg* type), as scsm.hold_condition_for treats it; only
+ * a cancel, a shutdown or a lack of resources goes on.  In a subtransaction:
+ * an input function reports a bad value by an error.
  */
 static bool
 ReadAsType(Oid typid, int32 typmod, char *text, Datum *value)
@@ -206,8 +207,10 @@ ReadAsType(Oid typid, int32 typmod, char *text, Datum *value)
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
-		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION &&
-			ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION)
+		if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_OPERATOR_INTERVENTION ||
+			ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_INSUFFICIENT_RESOURCES ||
+			ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_SYSTEM_ERROR ||
+			ERRCODE_TO_CATEGORY(edata->sqlerrcode) == ERRCODE_INTERNAL_ERROR)
 			ReThrowError(edata);
 		FreeErrorData(edata);
 	}
@@ -218,14 +221,17 @@ ReadAsType(Oid typid, int32 typmod, char *text, Datum *value)
 /*
  * Compare a key by its column's type as well, where that can say more than
  * JSON: a scalar value the type reads, a base or enum type (or a domain
- * over one) with a default equality, no array, json or jsonb.  Under the
- * pinned settings (the value is in scsm.json_form's form).
+ * over one) with a default equality, no array, json or jsonb.  A domain's
+ * value is read as its base type: no domain constraint runs (as
+ * scsm.condition_type).  Under the pinned settings (the value is in
+ * scsm.json_form's form).
  */
 static void
 KeyTyped(HoldKey *k, Form_pg_attribute a)
 {
 	JsonbValue	w;
-	Oid			base = getBaseType(a->atttypid);
+	int32		basetypmod = a->atttypmod;
+	Oid			base = getBaseTypeAndTypmod(a->atttypid, &basetypmod);
 	char		typtype = get_typtype(base);
 	TypeCacheEntry *tc;
 	char	   *text;
@@ -245,7 +251,7 @@ KeyTyped(HoldKey *k, Form_pg_attribute a)
 		return;					/* JSON null: only a NULL column holds */
 	tc = lookup_type_cache(base, TYPECACHE_EQ_OPR_FINFO);
 	if (!OidIsValid(tc->eq_opr_finfo.fn_oid) ||
-		!ReadAsType(a->atttypid, a->atttypmod, text, &k->want_val))
+		!ReadAsType(base, basetypmod, text, &k->want_val))
 		return;
 	fmgr_info_copy(&k->eq, &tc->eq_opr_finfo, CurrentMemoryContext);
 	k->collation = a->attcollation;
@@ -497,6 +503,7 @@ typedef struct HoldRowCache
 	TupleDesc	desc;
 	int			n;
 	int			max;
+	int			last;			/* the condition found last */
 	HoldRowCond *conds;
 } HoldRowCache;
 
@@ -510,10 +517,21 @@ HoldRowPrepare(HoldRowCache *cache, Jsonb *cond)
 	JsonbIteratorToken tok;
 	int			nest;
 
-	for (int i = 0; i < cache->n; i++)
+	/*
+	 * A query tests each row against the holds in the same order: look
+	 * first at the condition after the one found last.
+	 */
+	for (int n = 0; n < cache->n; n++)
+	{
+		int			i = (cache->last + 1 + n) % cache->n;
+
 		if (VARSIZE(cache->conds[i].cond) == VARSIZE(cond) &&
 			memcmp(cache->conds[i].cond, cond, VARSIZE(cond)) == 0)
+		{
+			cache->last = i;
 			return &cache->conds[i];
+		}
+	}
 	old = MemoryContextSwitchTo(cache->cxt);
 	if (cache->n == cache->max)
 	{
@@ -568,7 +586,7 @@ HoldRowPrepare(HoldRowCache *cache, Jsonb *cond)
 	}
 	RetHoldsUnpin(nest);
 	MemoryContextSwitchTo(old);
-	cache->n++;
+	cache->last = cache->n++;
 	return c;
 }
 

@@ -467,6 +467,26 @@ AS $$ SELECT pg_catalog.to_jsonb(value) $$;
 COMMENT ON FUNCTION scsm.json_form(anyelement) IS
   'to_jsonb of a value under fixed settings (search_path pg_catalog, TimeZone UTC, DateStyle ISO, IntervalStyle postgres, bytea_output hex, extra_float_digits 1, lc_monetary C): the form conditions keep values in, whatever the session''s settings';
 
+-- The type a condition's value for a column is read as: the column's own,
+-- or for a domain its base type (with the domain's typmod).  No domain
+-- constraint runs: a domain's owner cannot make a hold's value unreadable
+-- by adding a CHECK, and a value rows kept from before a NOT VALID
+-- constraint can still be named.  NULL when the table has no such column.
+CREATE FUNCTION scsm.condition_type(tbl regclass, col text) RETURNS text
+  LANGUAGE sql STABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+  WITH RECURSIVE d(typ, mod, depth) AS (
+    SELECT a.atttypid, a.atttypmod, 0 FROM pg_attribute a
+     WHERE a.attrelid = tbl AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped
+    UNION ALL
+    SELECT ty.typbasetype, ty.typtypmod, d.depth + 1
+      FROM d JOIN pg_type ty ON ty.oid = d.typ AND ty.typtype = 'd')
+  SELECT format_type(d.typ, d.mod) FROM d ORDER BY d.depth DESC LIMIT 1
+$$;
+COMMENT ON FUNCTION scsm.condition_type(regclass, text) IS
+  'The type a condition value for a column is read as: the column''s type, a domain''s base type (no domain constraint runs); NULL when there is no such column';
+
 -- Check that the names in a column = value condition exist and that the
 -- values fit their types.  Each value is read as the one writing the
 -- condition means it (their TimeZone, DateStyle) and kept in the fixed form
@@ -486,8 +506,7 @@ BEGIN
     RETURN NULL;
   END IF;
   FOR k, v IN SELECT e.key, e.value FROM jsonb_each(cond) e LOOP
-    SELECT format_type(a.atttypid, a.atttypmod) INTO t
-      FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = k AND a.attnum > 0 AND NOT a.attisdropped;
+    t := scsm.condition_type(tbl, k);
     IF t IS NULL THEN
       RAISE EXCEPTION USING ERRCODE = '22023',
         MESSAGE = format('%s names column "%s", which table %s does not have', what, k, tbl);
@@ -518,9 +537,9 @@ COMMENT ON FUNCTION scsm.retention_check_condition(regclass, jsonb, text) IS
 -- under the same fixed settings: a time without an offset is UTC); org_id
 -- left out where the table has no such column (an organisation's hold then
 -- holds the table's matching rows, all of which it may see), so that it is
--- not silently void there; a value the column's type cannot read (7.0 for
--- an integer) or its domain refuses stays as given, and may still equal a
--- row's value as JSON.
+-- not silently void there; values are read as scsm.condition_type says (a
+-- domain's base type); a value that type cannot read (7.0 for an integer)
+-- stays as given, and may still equal a row's value as JSON.
 -- NULL when the condition names another column the table lacks: no row of
 -- the table can contain it.  PARALLEL UNSAFE: its exception block is a
 -- subtransaction.
@@ -540,8 +559,7 @@ DECLARE
   typed jsonb;
 BEGIN
   FOR k, v IN SELECT e.key, e.value FROM jsonb_each(cond) e LOOP
-    SELECT format_type(a.atttypid, a.atttypmod) INTO t
-      FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = k AND a.attnum > 0 AND NOT a.attisdropped;
+    t := scsm.condition_type(tbl, k);
     IF t IS NULL THEN
       IF k = 'org_id' THEN
         CONTINUE;
@@ -550,12 +568,13 @@ BEGIN
     END IF;
     typed := v;
     IF jsonb_typeof(v) IN ('string', 'number', 'boolean') THEN
-      -- a value the type cannot read (7.0 for an integer) or its domain
-      -- refuses stays as given: as JSON it may still equal the column's
-      -- value (and a case hold must not stop disposal of every table)
+      -- a value the type cannot read in any way (7.0 for an integer, a
+      -- function name no regproc has) stays as given: as JSON it may still
+      -- equal the column's value, and a case hold must not stop disposal
+      -- of every table with such a column
       BEGIN
         EXECUTE format('SELECT scsm.json_form(%L::%s)', v #>> '{}', t) INTO typed;
-      EXCEPTION WHEN data_exception OR integrity_constraint_violation THEN
+      EXCEPTION WHEN OTHERS THEN
         typed := v;
       END;
     END IF;
@@ -1037,6 +1056,9 @@ CREATE FUNCTION scsm.retention_candidates(tbl regclass, max_rows integer DEFAULT
   -- than sorting every due row each batch
   SET enable_sort = off
   SET enable_bitmapscan = off
+  -- the plans those make cost above jit_above_cost (a disabled node's
+  -- penalty), and JIT would compile every listing for a third of a second
+  SET jit = off
   -- rows are compared with hold conditions in scsm.json_form's form,
   -- whatever the caller's settings
   SET TimeZone = 'UTC'
@@ -1416,6 +1438,85 @@ $$;
 COMMENT ON FUNCTION scsm.retention_of(regclass, jsonb) IS
   'Retention of one row by key: class, basis, retain_until and state (retained, eligible, held, awaiting_approval, rejected, disposed, kept)';
 REVOKE ALL ON FUNCTION scsm.retention_of(regclass, jsonb) FROM PUBLIC;
+
+-- Why the ledger's own door (scsm.ledger_dispose_row, a superuser's) may not
+-- dispose of a row now; NULL when it may.  The door keeps retention's rules:
+--  * no row under an active legal hold, whatever its class: the same test
+--    as disposal's, on the row and, for a versioned table, on each version
+--    in the history table (and the current row as the version it is);
+--  * a row whose latest entry has a class goes only when scsm.retention_of
+--    calls it eligible (due, approved where its class asks);
+--  * a row whose latest entry has no class, but an earlier entry not yet
+--    certified has one, goes only when each such entry's retain_until has
+--    passed and none of their classes asks for approval.
+-- Takes the hold register's lock in SHARE mode, as a disposal batch does.
+CREATE FUNCTION scsm.retention_door_refusal(tbl regclass, key jsonb) RETURNS text
+  LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_key  text := scsm.canonical_key(tbl, key);
+  v_nsp  text;
+  v_rel  text;
+  v_tid  integer;
+  v_hist regclass;
+  v_histname text;
+  v_ver  integer;
+  v_held boolean;
+  v_latest record;
+  v_state text;
+BEGIN
+  LOCK TABLE scsm.legal_hold IN SHARE MODE;
+  SELECT n.nspname, c.relname INTO v_nsp, v_rel
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = tbl;
+  SELECT lt.table_id,
+         CASE WHEN lt.history_table IS NOT NULL THEN to_regclass(format('%I.%I', lt.schema_name, lt.history_table)) END
+    INTO v_tid, v_hist FROM scsm.ledger_table lt
+   WHERE lt.schema_name = v_nsp AND lt.table_name = v_rel AND lt.mode IN ('append_only', 'versioned');
+  IF v_tid IS NULL THEN
+    RETURN NULL;                -- the door itself says what it cannot dispose of
+  END IF;
+  v_histname := (SELECT c.relname FROM pg_class c WHERE c.oid = v_hist);
+  v_ver := (SELECT max(l.version) FROM scsm.ledger_entry l WHERE l.table_id = v_tid AND l.row_key = v_key);
+  EXECUTE format($q$SELECT EXISTS (
+      SELECT 1 FROM scsm.legal_hold h
+       CROSS JOIN LATERAL (SELECT scsm.hold_condition_for(%1$L::pg_catalog.regclass, h.condition) AS c,
+                                  CASE WHEN %2$L::pg_catalog.regclass IS NOT NULL
+                                       THEN scsm.hold_condition_for(%2$L::pg_catalog.regclass, h.condition) END AS ch) x
+       WHERE h.released_at IS NULL
+         AND (h.table_name IS NULL OR (h.schema_name = %3$L AND h.table_name IN (%4$L, %5$L)))
+         AND (EXISTS (SELECT 1 FROM ONLY %1$s t WHERE %6$s
+                         AND (scsm.hold_holds_row(t.*, x.c) OR scsm.hold_holds_row(t.*, x.ch, $2)))%7$s))$q$,
+    tbl, v_hist, v_nsp, v_rel, coalesce(v_histname, v_rel), scsm.ledger_key_condition(tbl, 't', '$1'),
+    CASE WHEN v_hist IS NULL THEN ''
+         ELSE format(' OR EXISTS (SELECT 1 FROM ONLY %s hv WHERE %s AND scsm.hold_holds_row(hv.*, x.ch))',
+                     v_hist, scsm.ledger_key_condition(tbl, 'hv', '$1')) END)
+    INTO v_held USING v_key, v_ver;
+  IF v_held THEN
+    RETURN 'under a legal hold';
+  END IF;
+  -- the entries of the row not yet certified as disposed, latest first
+  SELECT l.retention_class INTO v_latest FROM scsm.ledger_row l
+   WHERE l.table_id = v_tid AND l.row_key = v_key
+   ORDER BY l.version DESC, l.entry_id DESC LIMIT 1;
+  IF FOUND AND v_latest.retention_class IS NOT NULL THEN
+    v_state := (SELECT r.state FROM scsm.retention_of(tbl, key) r);
+    RETURN CASE WHEN v_state IN ('eligible', 'disposed') THEN NULL ELSE coalesce(v_state, 'unknown') END;
+  END IF;
+  IF EXISTS (SELECT 1 FROM scsm.ledger_row l
+               LEFT JOIN scsm.retention_class c ON c.class_id = l.retention_class
+              WHERE l.table_id = v_tid AND l.row_key = v_key AND l.retention_class IS NOT NULL
+                AND (l.retain_until IS NULL OR l.retain_until > scsm.retention_now() OR c.needs_approval)
+                AND NOT EXISTS (SELECT 1 FROM scsm.disposal_batch d
+                                 WHERE d.schema_name = v_nsp AND d.table_name = v_rel AND l.entry_id = ANY (d.entry_ids))) THEN
+    RETURN 'an earlier version is retained, or awaits approval, under its own class';
+  END IF;
+  RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION scsm.retention_door_refusal(regclass, jsonb) IS
+  'Why the ledger''s door may not dispose of a row now (under a legal hold, retained, awaiting approval, ...); NULL when it may';
+REVOKE ALL ON FUNCTION scsm.retention_door_refusal(regclass, jsonb) FROM PUBLIC;
 
 -- ---------------------------------------------------------------------------
 -- Builtin classes and assignments for the register's record tables

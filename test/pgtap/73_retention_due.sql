@@ -1,7 +1,7 @@
 -- Retention's due queue (scsm.retention_due): written with the stamp, moved
 -- with it, left by disposal; the stamp itself stays in scsm.ledger_row.
 BEGIN;
-SELECT plan(57);
+SELECT plan(62);
 
 CREATE ROLE due_req NOLOGIN;
 CREATE ROLE due_nobody NOLOGIN;
@@ -95,6 +95,31 @@ SELECT is((SELECT count(*) FROM scsm.retention_due d JOIN scsm.ledger_table lt U
             WHERE lt.table_name = 'due_a' AND d.row_key = '{"id":"6"}'), 0::bigint, 'and it leaves the queue');
 SELECT is((SELECT count(*) FROM scsm.retention_due d JOIN scsm.ledger_table lt USING (table_id)
             WHERE lt.table_name = 'due_a' AND d.row_key = '{"id":"5"}'), 1::bigint, 'the refused row is still queued');
+-- a row of no class goes through the door, but not under a hold
+CREATE TABLE public.due_door (id int PRIMARY KEY, d date, kind text);
+SELECT scsm.protect('public.due_door', 'append_only');
+INSERT INTO scsm.retention_class (name, description, period, basis, basis_column)
+VALUES ('due_door', 'only kind x', '1 year', 'record_date', 'd');
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id, condition, priority)
+SELECT 'public', 'due_door', class_id, '{"kind": "x"}', 10 FROM scsm.retention_class WHERE name = 'due_door';
+INSERT INTO public.due_door VALUES (1, '2000-01-01', 'y'), (2, '2000-01-01', 'y');
+SELECT scsm.place_legal_hold('public.due_door', '{"id": 2}', 'door, no class');
+SELECT throws_ok($$SELECT scsm.ledger_dispose_row('public.due_door', '2', 'door')$$, '55000', NULL,
+                 'the door refuses a held row of no class');
+SELECT ok(scsm.ledger_dispose_row('public.due_door', '1', 'door') > 0, 'and disposes of an unheld one');
+-- a versioned row whose earlier version is still within its class's period
+CREATE TABLE public.due_doorv (id int PRIMARY KEY, d date, kind text);
+SELECT scsm.protect('public.due_doorv', 'versioned');
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id, condition, priority)
+SELECT 'public', 'due_doorv', class_id, '{"kind": "x"}', 10 FROM scsm.retention_class WHERE name = 'due_door';
+INSERT INTO public.due_doorv VALUES (1, '2090-01-01', 'x'), (2, '2090-01-01', 'y');
+UPDATE public.due_doorv SET kind = 'y' WHERE id = 1;
+SELECT throws_ok($$SELECT scsm.ledger_dispose_row('public.due_doorv', '1', 'door')$$, '55000', NULL,
+                 'the door refuses a row whose earlier version is retained, though its latest has no class');
+SELECT ok(scsm.ledger_dispose_row('public.due_doorv', '2', 'door') > 0, 'a row no version of which had a class goes');
+-- and asked again, the held row is still refused
+SELECT throws_ok($$SELECT scsm.ledger_dispose_row('public.due_door', '2', 'door')$$, '55000', NULL,
+                 'still held');
 
 -- ---------------------------------------------------------------- exception
 SET LOCAL ROLE due_req;

@@ -6,7 +6,7 @@
 -- path's SQL listing and the queue path's C batch run the same code,
 -- retention_hold.c), and a hold never holds fewer rows than JSON equality.
 BEGIN;
-SELECT plan(31);
+SELECT plan(36);
 
 \i test/fixtures/retention_org.sql
 CREATE EXTENSION IF NOT EXISTS citext;
@@ -94,6 +94,40 @@ SELECT is(pg_temp.ht_round(14, '{"sh": "toolong"}', true), 'SQL holds {}, batch 
           'nor does one its domain''s CHECK refuses');
 SELECT is(pg_temp.ht_round(15, '{"sh": "c"}', true), 'SQL holds {3}, batch kept {3}',
           'while a value the domain takes holds its row');
+
+-- a domain's owner cannot switch a hold off by adding a CHECK that refuses
+-- the hold's value: values are read as the domain's base type, no domain
+-- check runs to compare
+CREATE ROLE ht_domain_owner;
+ALTER DOMAIN public.ht_code OWNER TO ht_domain_owner;
+CREATE TABLE public.ht_dd (id int PRIMARY KEY, d date NOT NULL, code public.ht_code);
+SELECT scsm.protect('public.ht_dd', 'append_only');
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'public', 'ht_dd', class_id FROM scsm.retention_class WHERE name = 'ht';
+INSERT INTO public.ht_dd VALUES (1, '2000-01-01', 'ab-1'), (2, '2000-01-01', 'zz');
+SELECT scsm.place_legal_hold('public.ht_dd', '{"code": "AB-1"}', 'claim');
+SET LOCAL ROLE ht_domain_owner;
+ALTER DOMAIN public.ht_code ADD CONSTRAINT ht_not_ab1 CHECK (VALUE::text <> 'AB-1') NOT VALID;
+RESET ROLE;
+SELECT is((SELECT array_agg(scsm_row_key ORDER BY scsm_row_key) FROM scsm.retention_candidates('public.ht_dd', NULL, NULL, 'held')),
+          ARRAY['{"id":"1"}'], 'a CHECK added to the domain afterwards: the row is still held (SQL)');
+SELECT is(scsm.dispose_expired(100, 'public.ht_dd'), 1::bigint, 'and disposal takes only the other row');
+SELECT is((SELECT array_agg(id) FROM public.ht_dd), ARRAY[1], 'the held row stays');
+ALTER DOMAIN public.ht_code DROP CONSTRAINT ht_not_ab1;
+
+-- a case hold's value some column's type cannot read at all (a function
+-- name that is ambiguous, one that does not exist) holds nothing there and
+-- stops no disposal
+CREATE TABLE public.ht_fn (id int PRIMARY KEY, d date NOT NULL, fn regproc);
+SELECT scsm.protect('public.ht_fn', 'append_only');
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'public', 'ht_fn', class_id FROM scsm.retention_class WHERE name = 'ht';
+INSERT INTO public.ht_fn VALUES (1, '2000-01-01', 'pg_catalog.now'), (2, '2000-01-01', 'pg_catalog.timeofday');
+SELECT scsm.place_case_hold(910, 'investigation', 'INV-fn', '{"fn": "no_such_function_at_all"}', 'case');
+SELECT scsm.place_case_hold(910, 'investigation', 'INV-fn2', '{"fn": "pg_catalog.abs"}', 'case');
+SELECT scsm.place_case_hold(910, 'investigation', 'INV-fn3', '{"fn": "pg_catalog.timeofday"}', 'case');
+SELECT is(scsm.dispose_expired(100, 'public.ht_fn'), 1::bigint, 'unreadable case-hold values: disposal goes on');
+SELECT is((SELECT array_agg(id) FROM public.ht_fn), ARRAY[2], 'and the row a readable value holds stays');
 
 -- placing a hold on such a column is no longer a warning's matter
 SELECT is((SELECT count(*) FROM pg_proc WHERE proname = 'tg_legal_hold_rules'

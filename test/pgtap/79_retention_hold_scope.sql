@@ -6,7 +6,7 @@
 -- checked on both of disposal's paths: scsm.retention_candidates (SQL) and
 -- the batch itself (the queue path, in C, for append-only tables).
 BEGIN;
-SELECT plan(45);
+SELECT plan(47);
 
 \i test/fixtures/retention_org.sql
 INSERT INTO scsm.retention_class (name, description, period, basis, basis_column)
@@ -191,6 +191,12 @@ SELECT is(scsm.list_disposal_reviews(), 1::bigint, 'the other is listed for revi
 SELECT is(scsm.decide_disposal(ARRAY(SELECT r.review_id FROM scsm.disposal_review r WHERE r.table_name = 'va'),
                                true, 'checked'), 1::bigint, 'approved');
 SELECT is(scsm.dispose_expired(100, 'public.va'), 1::bigint, 'and then it goes, both versions');
+SELECT is((SELECT string_agg(c.version || ':' || c.class_name, ',' ORDER BY c.version)
+             FROM scsm.disposal_certificate c WHERE c.table_name = 'va' AND c.row_key = '{"id":"1"}'),
+          '1:scope_major,2:scope_minor', 'each version''s certificate line names the class it was kept under');
+SELECT ok((SELECT bool_and(c.retain_until = l.retain_until)
+             FROM scsm.disposal_certificate c JOIN scsm.ledger_row l ON l.entry_id = c.entry_id
+            WHERE c.table_name = 'va'), 'and the retain_until it was stamped with');
 
 -- and archived when any version's class archives
 INSERT INTO scsm.retention_class (name, description, period, basis, basis_column, action)
