@@ -180,5 +180,7 @@ extern void LedgerWorkerRegister(void);
 /* small helpers */
 extern char *LedgerHex(const uint8 *bytes, int len);
 extern Oid	LedgerOwnerId(void);
+extern int	LedgerPinSearchPath(void);
+extern void LedgerUnpinSearchPath(int nest);
 
 #endif							/* SCSM_LEDGER_H */

@@ -317,6 +317,7 @@ scsm_protect(PG_FUNCTION_ARGS)
 	bool		isnull;
 	Oid			save_userid;
 	int			save_sec;
+	int			sp;				/* LedgerPinSearchPath */
 	Oid			relowner;
 	StringInfoData q;
 	StringInfoData pkcols;
@@ -366,6 +367,7 @@ scsm_protect(PG_FUNCTION_ARGS)
 	SPI_connect();
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	sp = LedgerPinSearchPath();
 
 	if (LedgerTableEntry(info->nspname, info->relname, NULL, &oldmode, NULL))
 		ereport(ERROR,
@@ -458,6 +460,7 @@ scsm_protect(PG_FUNCTION_ARGS)
 						 creating_extension ? "true" : "false");
 		RunSql(q.data);
 	}
+	LedgerUnpinSearchPath(sp);
 	SetUserIdAndSecContext(save_userid, save_sec);
 
 	/* rows already present: one entry each, version 1, in one statement */

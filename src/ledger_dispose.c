@@ -432,6 +432,7 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 	Oid			ledger_owner;
 	Oid			save_userid;
 	int			save_sec;
+	int			sp;				/* LedgerPinSearchPath */
 	int32		table_id;
 	char	   *mode;
 	char	   *history = NULL;
@@ -452,6 +453,7 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	ledger_owner = LedgerOwnerId();
 	ActAs(ledger_owner, save_sec, false);
+	sp = LedgerPinSearchPath();
 
 	if (!LedgerTableEntry(info->nspname, info->relname, &table_id, &mode, &history))
 		ereport(ERROR,
@@ -554,6 +556,7 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 	if (has_until)
 		LedgerDueForget(table_id, until, entry_id);
 
+	LedgerUnpinSearchPath(sp);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	SPI_finish();
 	return cert_id;

@@ -52,6 +52,7 @@ ProtectedMode(Oid relid)
 	char	   *v;
 	Oid			save_userid;
 	int			save_sec;
+	int			sp;				/* LedgerPinSearchPath */
 
 	if (!OidIsValid(relid) || (relname = get_rel_name(relid)) == NULL)
 		return NULL;
@@ -59,11 +60,13 @@ ProtectedMode(Oid relid)
 	SPI_connect();
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	sp = LedgerPinSearchPath();
 	if (LedgerTableEntry(nspname, relname, NULL, &v, NULL))
 	{
 		mode = SPI_palloc(strlen(v) + 1);
 		strcpy(mode, v);
 	}
+	LedgerUnpinSearchPath(sp);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	SPI_finish();
 	return mode;
@@ -78,23 +81,27 @@ SchemaHoldsProtected(const char *nspname)
 	bool		found;
 	Oid			save_userid;
 	int			save_sec;
+	int			sp;				/* LedgerPinSearchPath */
 
 	a[0] = CStringGetTextDatum(nspname);
 	SPI_connect();
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	sp = LedgerPinSearchPath();
 	found = SPI_execute_with_args("SELECT 1 FROM scsm.ledger_table WHERE schema_name = $1",
 								  1, t, a, NULL, true, 1) == SPI_OK_SELECT &&
 		SPI_processed > 0;
+	LedgerUnpinSearchPath(sp);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	SPI_finish();
 	return found;
 }
 
 /*
- * A column of a protected table (or of a versioned table's history) whose
- * values hold the type: the type itself, an array, domain, range or
- * composite type over it, at any depth.  "schema.table.column", or NULL.
+ * What of a protected table (or of a versioned table's history) holds the
+ * type: a column whose values hold it (the type itself, an array, domain,
+ * range, multirange or composite type over it, at any depth), or the table
+ * itself, created OF the type.  A phrase naming it, or NULL.
  */
 static char *
 ProtectedColumnUsing(Oid typid)
@@ -104,11 +111,13 @@ ProtectedColumnUsing(Oid typid)
 	char	   *found = NULL;
 	Oid			save_userid;
 	int			save_sec;
+	int			sp;				/* LedgerPinSearchPath */
 
 	a[0] = ObjectIdGetDatum(typid);
 	SPI_connect();
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	sp = LedgerPinSearchPath();
 	if (SPI_execute_with_args("WITH RECURSIVE u(oid) AS ("
 							  "  SELECT $1"
 							  "  UNION"
@@ -116,15 +125,20 @@ ProtectedColumnUsing(Oid typid)
 							  "   WHERE (ty.typelem = u.oid AND ty.typsubscript = 'pg_catalog.array_subscript_handler'::pg_catalog.regproc)"
 							  "      OR ty.typbasetype = u.oid"
 							  "      OR ty.oid IN (SELECT r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngsubtype = u.oid)"
+							  "      OR ty.oid IN (SELECT r.rngmultitypid FROM pg_catalog.pg_range r WHERE r.rngtypid = u.oid)"
 							  "      OR ty.typrelid IN (SELECT at.attrelid FROM pg_catalog.pg_attribute at"
-							  "                          WHERE at.atttypid = u.oid AND at.attnum > 0 AND NOT at.attisdropped))"
-							  "SELECT pg_catalog.format('%I.%I.%I', n.nspname, c.relname, at.attname)"
-							  "  FROM scsm.ledger_table lt"
+							  "                          WHERE at.atttypid = u.oid AND at.attnum > 0 AND NOT at.attisdropped)),"
+							  " p AS (SELECT c.oid, n.nspname, c.relname, c.reloftype FROM scsm.ledger_table lt"
 							  "  JOIN pg_catalog.pg_namespace n ON n.nspname = lt.schema_name"
 							  "  JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid"
-							  "   AND c.relname IN (lt.table_name, lt.history_table)"
-							  "  JOIN pg_catalog.pg_attribute at ON at.attrelid = c.oid AND at.attnum > 0 AND NOT at.attisdropped"
-							  " WHERE at.atttypid IN (SELECT oid FROM u)"
+							  "   AND c.relname IN (lt.table_name, lt.history_table))"
+							  "SELECT w FROM ("
+							  " SELECT pg_catalog.format('Column %I.%I.%I of a protected table', p.nspname, p.relname, at.attname) AS w"
+							  "   FROM p JOIN pg_catalog.pg_attribute at ON at.attrelid = p.oid AND at.attnum > 0 AND NOT at.attisdropped"
+							  "  WHERE at.atttypid IN (SELECT oid FROM u)"
+							  " UNION ALL"
+							  " SELECT pg_catalog.format('Protected table %I.%I, a table of the type,', p.nspname, p.relname)"
+							  "   FROM p WHERE p.reloftype IN (SELECT oid FROM u)) f"
 							  " ORDER BY 1 LIMIT 1",
 							  1, t, a, NULL, true, 1) == SPI_OK_SELECT &&
 		SPI_processed > 0)
@@ -134,6 +148,7 @@ ProtectedColumnUsing(Oid typid)
 		found = SPI_palloc(strlen(v) + 1);
 		strcpy(found, v);
 	}
+	LedgerUnpinSearchPath(sp);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	SPI_finish();
 	return found;
@@ -184,6 +199,19 @@ IsPrimaryKeyConstraint(Oid relid, const char *conname)
 	return pk;
 }
 
+/*
+ * What of a protected table holds the row type of relation relid (a table,
+ * view or composite type), NULL when nothing does: renaming, dropping or
+ * re-typing its columns would change the rows that hold it.
+ */
+static char *
+RowTypeHeld(Oid relid)
+{
+	Oid			typid = OidIsValid(relid) ? get_rel_type_id(relid) : InvalidOid;
+
+	return OidIsValid(typid) ? ProtectedColumnUsing(typid) : NULL;
+}
+
 /* Sub-commands of ALTER TABLE that keep every row and its identity. */
 static void
 CheckAlterTable(AlterTableStmt *stmt)
@@ -192,6 +220,25 @@ CheckAlterTable(AlterTableStmt *stmt)
 	char	   *mode;
 	ListCell   *lc;
 
+	/*
+	 * Any relation or composite type whose row type a protected table holds
+	 * (ALTER TYPE ... DROP/ALTER ATTRIBUTE comes here as well): no column of
+	 * it dropped or re-typed, CASCADE or not.
+	 */
+	foreach(lc, stmt->cmds)
+	{
+		AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
+		char	   *held;
+
+		if ((cmd->subtype == AT_DropColumn || cmd->subtype == AT_DropColumnRecurse ||
+			 cmd->subtype == AT_AlterColumnType) &&
+			(held = RowTypeHeld(relid)) != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_LEDGER_REFUSED),
+					 errmsg("cannot drop or change the type of column \"%s\" of \"%s\"",
+							cmd->name, stmt->relation->relname),
+					 errdetail("%s holds its row type: the rows holding it would change.", held)));
+	}
 	if (stmt->objtype != OBJECT_TABLE || (mode = ProtectedMode(relid)) == NULL)
 		return;
 	foreach(lc, stmt->cmds)
@@ -372,22 +419,30 @@ scsm_ledger_ddl_guard(PG_FUNCTION_ARGS)
 		case T_RenameStmt:
 			{
 				RenameStmt *stmt = (RenameStmt *) parsetree;
+				char	   *col;
 
 				if (stmt->renameType == OBJECT_ATTRIBUTE && stmt->relation != NULL)
 				{
 					/* a composite type's field names are part of the row hash */
 					Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
 					Oid			typid = OidIsValid(relid) ? get_rel_type_id(relid) : InvalidOid;
-					char	   *col;
 
 					if (OidIsValid(typid) && (col = ProtectedColumnUsing(typid)) != NULL)
 						ereport(ERROR,
 								(errcode(ERRCODE_LEDGER_REFUSED),
 								 errmsg("cannot rename attribute \"%s\" of type %s",
 										stmt->subname, format_type_be(typid)),
-								 errdetail("Column %s of a protected table holds the type: a composite value's field names are part of every row hash.",
+								 errdetail("%s holds the type: a composite value's field names are part of every row hash.",
 										   col)));
 				}
+				else if (stmt->renameType == OBJECT_COLUMN && stmt->relation != NULL &&
+						 (col = RowTypeHeld(RangeVarGetRelid(stmt->relation, NoLock, true))) != NULL)
+					ereport(ERROR,
+							(errcode(ERRCODE_LEDGER_REFUSED),
+							 errmsg("cannot rename column \"%s\" of \"%s\"",
+									stmt->subname, stmt->relation->relname),
+							 errdetail("%s holds its row type: a composite value's field names are part of every row hash.",
+									   col)));
 				else if (stmt->renameType == OBJECT_SCHEMA)
 				{
 					if (SchemaHoldsProtected(stmt->subname))
@@ -428,7 +483,7 @@ scsm_ledger_ddl_guard(PG_FUNCTION_ARGS)
 							(errcode(ERRCODE_LEDGER_REFUSED),
 							 errmsg("cannot rename value \"%s\" of enum type %s",
 									stmt->oldVal, format_type_be(typid)),
-							 errdetail("Column %s of a protected table holds the type: every row hash of a row holding that value would change.",
+							 errdetail("%s holds the type: every row hash of a row holding that value would change.",
 									   col),
 							 errhint("Add the new label with ALTER TYPE ... ADD VALUE and write new rows with it.")));
 				break;

@@ -58,6 +58,7 @@
 #include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -353,6 +354,30 @@ LedgerOwnerId(void)
 {
 	LoadOids();
 	return oids.owner;
+}
+
+/*
+ * Queries run as the ledger's owner see pg_catalog first (and pg_temp, for
+ * relations only, last): under the caller's search_path, an operator or
+ * function of the caller's placed before pg_catalog would run with the
+ * owner's rights.  Call after switching to the owner; returns the GUC nest
+ * level for LedgerUnpinSearchPath, to call before switching back (an error
+ * in between ends the nest level with its (sub)transaction).
+ */
+int
+LedgerPinSearchPath(void)
+{
+	int			nest = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return nest;
+}
+
+void
+LedgerUnpinSearchPath(int nest)
+{
+	AtEOXact_GUC(true, nest);
 }
 
 /* Cached LedgerRelInfo of a protected table, rebuilt after any DDL on it. */
@@ -1024,6 +1049,7 @@ LedgerDrainPending(Oid relid)
 {
 	Oid			save_userid;
 	int			save_sec;
+	int			sp;				/* LedgerPinSearchPath */
 	Oid			argt[1] = {OIDOID};
 	Datum		args[1];
 
@@ -1048,11 +1074,13 @@ LedgerDrainPending(Oid relid)
 	args[0] = ObjectIdGetDatum(relid);
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	sp = LedgerPinSearchPath();
 	SPI_connect();
 	if (SPI_execute_with_args("SELECT scsm.ledger_drain($1::pg_catalog.regclass)", 1, argt, args, NULL,
 							  false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not drain scsm.ledger_pending");
 	SPI_finish();
+	LedgerUnpinSearchPath(sp);
 	SetUserIdAndSecContext(save_userid, save_sec);
 }
 

@@ -126,11 +126,13 @@ CurrentUntil(int32 table_id, const char *key, int64 entry_id, TimestampTz *until
 	Datum		values[3];
 	Oid			save_userid;
 	int			save_sec;
+	int			sp;				/* LedgerPinSearchPath */
 	bool		isnull = true;
 
 	SPI_connect();
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	sp = LedgerPinSearchPath();
 	values[0] = Int32GetDatum(table_id);
 	values[1] = CStringGetTextDatum(key);
 	values[2] = Int64GetDatum(entry_id);
@@ -145,6 +147,7 @@ CurrentUntil(int32 table_id, const char *key, int64 entry_id, TimestampTz *until
 		if (!isnull)
 			*until = DatumGetTimestampTz(d);
 	}
+	LedgerUnpinSearchPath(sp);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	SPI_finish();
 	return !isnull;
@@ -267,6 +270,7 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 		char	   *oldkey = LedgerRowKey(info, RelationGetDescr(rel), td->tg_trigtuple);
 		Oid			save_userid;
 		int			save_sec;
+		int			sp;				/* LedgerPinSearchPath */
 
 		if (strcmp(mode, "versioned") != 0 || history == NULL)
 			ereport(ERROR,
@@ -283,6 +287,7 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 		GetUserIdAndSecContext(&save_userid, &save_sec);
 		SetUserIdAndSecContext(LedgerOwnerId(),
 							   save_sec | SECURITY_LOCAL_USERID_CHANGE);
+		sp = LedgerPinSearchPath();
 		version = LatestVersion(table_id, key, &prev, &prev_entry);
 		have_prev = true;
 		if (version == 0)
@@ -297,6 +302,7 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 							   save_sec | SECURITY_LOCAL_USERID_CHANGE |
 							   SECURITY_RESTRICTED_OPERATION);
 		WriteHistory(rel, history, td->tg_trigtuple, version);
+		LedgerUnpinSearchPath(sp);
 		SetUserIdAndSecContext(save_userid, save_sec);
 		SPI_finish();
 		version++;

@@ -229,6 +229,12 @@ scsm_ledger_sealer_main(Datum arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	/*
+	 * The sealer runs as the bootstrap superuser: never under a search_path
+	 * a database's owner set (ALTER DATABASE ... SET), which could put an
+	 * operator of theirs before pg_catalog's.
+	 */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
 
 	if (RunInt8("SELECT count(*) FROM pg_catalog.pg_extension e "
 				"JOIN pg_catalog.pg_proc p ON p.pronamespace = e.extnamespace "

@@ -474,6 +474,7 @@ RetentionStampRow(Relation rel, HeapTuple tuple, const RetentionStamp *prev,
 	bool		found;
 	Oid			save_userid;
 	int			save_sec;
+	int			sp;				/* LedgerPinSearchPath */
 
 	memset(stamp, 0, sizeof(*stamp));
 	/* an anonymised replacement written by disposal keeps no class */
@@ -490,9 +491,11 @@ again:
 	if (rt == NULL)
 	{
 		SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+		sp = LedgerPinSearchPath();
 		SPI_connect();
 		rt = LoadRules(rel);
 		SPI_finish();
+		LedgerUnpinSearchPath(sp);
 		SetUserIdAndSecContext(save_userid, save_sec);
 	}
 
@@ -766,13 +769,16 @@ scsm_retention_restamp(PG_FUNCTION_ARGS)
 {
 	Oid			save_userid;
 	int			save_sec;
+	int			sp;				/* LedgerPinSearchPath */
 	uint64		n;
 
 	SPI_connect();
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	sp = LedgerPinSearchPath();
 	n = RestampClass(PG_GETARG_DATUM(0), PG_GETARG_DATUM(1), true, (Datum) 0, (Datum) 0, true,
 					 (Datum) 0, true);
+	LedgerUnpinSearchPath(sp);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	SPI_finish();
 	PG_RETURN_INT64((int64) n);
@@ -941,6 +947,7 @@ scsm_retention_apply_exception(PG_FUNCTION_ARGS)
 				all_orgs;
 	Oid			save_userid;
 	int			save_sec;
+	int			sp;				/* LedgerPinSearchPath */
 	uint64		n;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
@@ -969,10 +976,12 @@ scsm_retention_apply_exception(PG_FUNCTION_ARGS)
 	SPI_connect();
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	sp = LedgerPinSearchPath();
 	n = RestampClass(args[0], args[1], false, args[2], args[3], all_tables, args[4], all_orgs);
 	LogEvent("exception_applied", InvalidOid, (int64) n,
 			 psprintf("{\"exception_id\": " INT64_FORMAT "}",
 					  DatumGetInt64(heap_getattr(newt, SPI_fnumber(desc, "exception_id"), desc, &isnull))));
+	LedgerUnpinSearchPath(sp);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	SPI_finish();
 	return PointerGetDatum(NULL);
@@ -2451,6 +2460,7 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 	DisposeTarget t;
 	Oid			save_userid;
 	int			save_sec;
+	int			sp;				/* LedgerPinSearchPath */
 	bool		isnull;
 	char	   *mode;
 	char	   *hist;
@@ -2488,6 +2498,7 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 	SPI_connect();
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	sp = LedgerPinSearchPath();
 
 	if (!LedgerTableEntry(t.info->nspname, t.info->relname, &t.table_id, &mode, &hist))
 		ereport(ERROR,
@@ -2516,6 +2527,7 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 	/* one disposer per table at a time; a second one leaves the table alone */
 	if (!LedgerDisposalLock(t.table_id, true))
 	{
+		LedgerUnpinSearchPath(sp);
 		SetUserIdAndSecContext(save_userid, save_sec);
 		SPI_finish();
 		PG_RETURN_INT64(0);
@@ -2603,6 +2615,7 @@ scsm_retention_dispose_batch(PG_FUNCTION_ARGS)
 				break;
 		}
 	}
+	LedgerUnpinSearchPath(sp);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	SPI_finish();
 	PG_RETURN_INT64(total);

@@ -42,6 +42,9 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
+#include "catalog/pg_class.h"
+#include "parser/parse_func.h"
 #include "nodes/makefuncs.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -51,6 +54,7 @@
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/resowner.h"
+#include "utils/syscache.h"
 #include "utils/typcache.h"
 
 #include "retention.h"
@@ -89,6 +93,7 @@ typedef struct HoldKey
 
 struct RetHolds
 {
+	Oid			owner;			/* the table's: holds are tested as that role */
 	int			nholds;
 	int		   *nkeys;
 	HoldKey   **keys;
@@ -123,6 +128,94 @@ void
 RetHoldsUnpin(int nest)
 {
 	AtEOXact_GUC(true, nest);
+}
+
+/*
+ * Rows are tested against holds as their table's owner, in a restricted
+ * security context, as PostgreSQL runs index expressions in VACUUM:
+ * reading a hold's value as the column's type and to_jsonb of a column may
+ * call the owner's own code (a cast to json of their enum, a CHECK of a
+ * domain inside their composite type), which must never run with the
+ * rights of whoever disposes (a superuser, pg_cron).
+ */
+typedef struct AsOwnerSave
+{
+	Oid			userid;
+	int			sec;
+} AsOwnerSave;
+
+static void
+AsOwner(Oid owner, AsOwnerSave *save)
+{
+	GetUserIdAndSecContext(&save->userid, &save->sec);
+	if (OidIsValid(owner))
+		SetUserIdAndSecContext(owner, save->sec | SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
+}
+
+static void
+AsBefore(AsOwnerSave *save)
+{
+	SetUserIdAndSecContext(save->userid, save->sec);
+}
+
+/* The owner of a relation, InvalidOid when there is none. */
+static Oid
+RelOwner(Oid relid)
+{
+	HeapTuple	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner = InvalidOid;
+
+	if (HeapTupleIsValid(tp))
+	{
+		owner = ((Form_pg_class) GETSTRUCT(tp))->relowner;
+		ReleaseSysCache(tp);
+	}
+	return owner;
+}
+
+/*
+ * scsm.hold_condition_for(tbl regclass, cond jsonb) -> jsonb: a hold's
+ * condition as it applies to the rows of tbl, worked out by
+ * scsm.hold_condition_typed as tbl's owner (see AsOwner).
+ */
+PG_FUNCTION_INFO_V1(scsm_hold_condition_for);
+
+Datum
+scsm_hold_condition_for(PG_FUNCTION_ARGS)
+{
+	FmgrInfo   *impl = (FmgrInfo *) fcinfo->flinfo->fn_extra;
+	Oid			owner = RelOwner(PG_GETARG_OID(0));
+	AsOwnerSave save;
+	Datum		result;
+	bool		isnull;
+	LOCAL_FCINFO(call, 2);
+
+	if (!OidIsValid(owner))
+		PG_RETURN_NULL();		/* no such table: no row it can hold */
+	if (impl == NULL)
+	{
+		Oid			argtypes[2] = {REGCLASSOID, JSONBOID};
+		Oid			fn = LookupFuncName(list_make2(makeString("scsm"), makeString("hold_condition_typed")),
+										2, argtypes, false);
+
+		impl = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(FmgrInfo));
+		fmgr_info_cxt(fn, impl, fcinfo->flinfo->fn_mcxt);
+		fcinfo->flinfo->fn_extra = impl;
+	}
+	/* an error ends the (sub)transaction, which restores the role */
+	AsOwner(owner, &save);
+	InitFunctionCallInfoData(*call, impl, 2, InvalidOid, NULL, NULL);
+	call->args[0].value = PG_GETARG_DATUM(0);
+	call->args[0].isnull = false;
+	call->args[1].value = PG_GETARG_DATUM(1);
+	call->args[1].isnull = false;
+	result = FunctionCallInvoke(call);
+	isnull = call->isnull;
+	AsBefore(&save);
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(result);
 }
 
 /*
@@ -297,6 +390,7 @@ RetHoldsLoad(Oid relid, const char *nspname, const char *relname, TupleDesc desc
 	RetHolds   *h;
 	int64		cur = 0;
 	int			nest;
+	AsOwnerSave save;
 
 	*whole = false;
 	args[0] = CStringGetTextDatum(nspname);
@@ -318,6 +412,7 @@ RetHoldsLoad(Oid relid, const char *nspname, const char *relname, TupleDesc desc
 	/* the values are read as the columns' types under the pinned settings */
 	nest = RetHoldsPin();
 	h = palloc0(sizeof(RetHolds));
+	h->owner = RelOwner(relid);
 	h->nkeys = palloc0(sizeof(int) * nrows);
 	h->keys = palloc0(sizeof(HoldKey *) * nrows);
 	for (uint64 i = 0; i < nrows; i++)
@@ -360,8 +455,10 @@ RetHoldsLoad(Oid relid, const char *nspname, const char *relname, TupleDesc desc
 			elog(ERROR, "legal hold %lld names column \"%s\", which table \"%s\" lacks",
 				 (long long) id, TextDatumGetCString(key), relname);
 		hk = &h->keys[k][h->nkeys[k]++];
+		AsOwner(h->owner, &save);
 		KeyPrepare(hk, attno, TupleDescAttr(desc, attno - 1),
 				   DatumGetJsonbPCopy(SPI_getbinval(tt->vals[i], tt->tupdesc, 3, &isnull)));
+		AsBefore(&save);
 	}
 	RetHoldsUnpin(nest);
 	return h;
@@ -465,16 +562,20 @@ KeyHolds(HoldKey *k, TupleDesc desc, HeapTuple tuple)
 bool
 RetHoldsMatch(RetHolds *h, TupleDesc desc, HeapTuple tuple)
 {
-	for (int i = 0; i < h->nholds; i++)
+	AsOwnerSave save;
+	bool		held = false;
+
+	AsOwner(h->owner, &save);
+	for (int i = 0; i < h->nholds && !held; i++)
 	{
 		bool		all = true;
 
 		for (int k = 0; k < h->nkeys[i] && all; k++)
 			all = KeyHolds(&h->keys[i][k], desc, tuple);
-		if (all)
-			return true;
+		held = all;
 	}
-	return false;
+	AsBefore(&save);
+	return held;
 }
 
 /*
@@ -504,6 +605,7 @@ typedef struct HoldRowCache
 	int			n;
 	int			max;
 	int			last;			/* the condition found last */
+	Oid			owner;			/* of the row's table: tested as that role */
 	HoldRowCond *conds;
 } HoldRowCache;
 
@@ -604,6 +706,7 @@ scsm_hold_holds_row(PG_FUNCTION_ARGS)
 	int32		typmod;
 	bool		all = true;
 	int			nest = 0;
+	AsOwnerSave save;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_BOOL(false);
@@ -625,6 +728,7 @@ scsm_hold_holds_row(PG_FUNCTION_ARGS)
 		cache->cxt = cxt;
 		cache->typid = typid;
 		cache->typmod = typmod;
+		cache->owner = OidIsValid(get_typ_typrelid(typid)) ? RelOwner(get_typ_typrelid(typid)) : InvalidOid;
 		desc = lookup_rowtype_tupdesc(typid, typmod);
 		old = MemoryContextSwitchTo(cxt);
 		cache->desc = CreateTupleDescCopy(desc);	/* keeps attcollation */
@@ -632,7 +736,9 @@ scsm_hold_holds_row(PG_FUNCTION_ARGS)
 		ReleaseTupleDesc(desc);
 		fcinfo->flinfo->fn_extra = cache;
 	}
+	AsOwner(cache->owner, &save);
 	c = HoldRowPrepare(cache, cond);
+	AsBefore(&save);
 	if (c->nkeys < 0)
 		PG_RETURN_BOOL(false);
 	tuple.t_len = HeapTupleHeaderGetDatumLength(rec);
@@ -641,6 +747,7 @@ scsm_hold_holds_row(PG_FUNCTION_ARGS)
 	tuple.t_data = rec;
 	if (c->pin)
 		nest = RetHoldsPin();
+	AsOwner(cache->owner, &save);
 	for (int k = 0; k < c->nkeys && all; k++)
 	{
 		HoldKey    *hk = &c->keys[k];
@@ -651,6 +758,7 @@ scsm_hold_holds_row(PG_FUNCTION_ARGS)
 		else
 			all = KeyHolds(hk, cache->desc, &tuple);
 	}
+	AsBefore(&save);
 	if (c->pin)
 		RetHoldsUnpin(nest);
 	PG_RETURN_BOOL(all);

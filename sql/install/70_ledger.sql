@@ -388,7 +388,8 @@ COMMENT ON FUNCTION scsm.ledger_rewrite_guard() IS
   'table_rewrite guard: refuses ALTER commands that would rewrite a protected table';
 
 CREATE EVENT TRIGGER scsm_ledger_ddl_guard ON ddl_command_start
-  WHEN TAG IN ('ALTER TABLE', 'DROP TABLE', 'DROP TRIGGER', 'ALTER TRIGGER', 'ALTER SCHEMA', 'ALTER TYPE')
+  WHEN TAG IN ('ALTER TABLE', 'DROP TABLE', 'DROP TRIGGER', 'ALTER TRIGGER', 'ALTER SCHEMA', 'ALTER TYPE',
+               'ALTER VIEW')
   EXECUTE FUNCTION scsm.ledger_ddl_guard();
 CREATE EVENT TRIGGER scsm_ledger_drop_guard ON sql_drop
   EXECUTE FUNCTION scsm.ledger_drop_guard();

@@ -544,11 +544,23 @@ COMMENT ON FUNCTION scsm.retention_check_condition(regclass, jsonb, text) IS
 -- the table can contain it.  PARALLEL UNSAFE: its exception block is a
 -- subtransaction.
 CREATE FUNCTION scsm.hold_condition_for(tbl regclass, cond jsonb) RETURNS jsonb
+  AS 'MODULE_PATHNAME', 'scsm_hold_condition_for'
+  LANGUAGE C STABLE STRICT PARALLEL UNSAFE;
+-- Its work, run by it as the table's owner in a restricted security context:
+-- reading a value as the column's type and writing it as JSON may call the
+-- owner's own code (a cast to json of their enum, a CHECK of a domain inside
+-- their composite type), which must never run with the rights of the
+-- superuser who disposes.  So it names nothing in schema scsm (the owner may
+-- have no use of it): the type is found as scsm.condition_type finds it, and
+-- the JSON form is to_jsonb under scsm.json_form's settings, set here.
+CREATE FUNCTION scsm.hold_condition_typed(tbl regclass, cond jsonb) RETURNS jsonb
   LANGUAGE plpgsql STABLE STRICT PARALLEL UNSAFE
   SET search_path = pg_catalog, pg_temp
   SET TimeZone = 'UTC'
   SET DateStyle = 'ISO, MDY'
   SET IntervalStyle = 'postgres'
+  SET bytea_output = 'hex'
+  SET extra_float_digits = 1
   SET lc_monetary = 'C'
 AS $$
 DECLARE
@@ -559,7 +571,13 @@ DECLARE
   typed jsonb;
 BEGIN
   FOR k, v IN SELECT e.key, e.value FROM jsonb_each(cond) e LOOP
-    t := scsm.condition_type(tbl, k);
+    WITH RECURSIVE d(typ, mod, depth) AS (
+      SELECT a.atttypid, a.atttypmod, 0 FROM pg_attribute a
+       WHERE a.attrelid = tbl AND a.attname = k AND a.attnum > 0 AND NOT a.attisdropped
+      UNION ALL
+      SELECT ty.typbasetype, ty.typtypmod, d.depth + 1
+        FROM d JOIN pg_type ty ON ty.oid = d.typ AND ty.typtype = 'd')
+    SELECT format_type(d.typ, d.mod) INTO t FROM d ORDER BY d.depth DESC LIMIT 1;
     IF t IS NULL THEN
       IF k = 'org_id' THEN
         CONTINUE;
@@ -573,7 +591,7 @@ BEGIN
       -- equal the column's value, and a case hold must not stop disposal
       -- of every table with such a column
       BEGIN
-        EXECUTE format('SELECT scsm.json_form(%L::%s)', v #>> '{}', t) INTO typed;
+        EXECUTE format('SELECT pg_catalog.to_jsonb(%L::%s)', v #>> '{}', t) INTO typed;
       EXCEPTION WHEN OTHERS THEN
         typed := v;
       END;
@@ -583,6 +601,7 @@ BEGIN
   RETURN r;
 END
 $$;
+REVOKE ALL ON FUNCTION scsm.hold_condition_typed(regclass, jsonb) FROM PUBLIC;
 COMMENT ON FUNCTION scsm.hold_condition_for(regclass, jsonb) IS
   'A legal hold''s condition as it applies to a table''s rows: values in the columns'' JSON form (scsm.json_form), org_id left out where the table has none; NULL when no row of the table can match';
 

@@ -3,7 +3,7 @@
 -- protected table through the normal path; privilege errors are 42501.
 BEGIN;
 SET client_min_messages = error;
-SELECT plan(51);
+SELECT plan(59);
 
 CREATE ROLE tap_ledger_owner;
 CREATE ROLE tap_ledger_writer;
@@ -133,6 +133,33 @@ SELECT throws_ok($$ALTER TYPE tap_l.mood4 RENAME VALUE 'calm' TO 'quiet'$$, '550
                  'also inside a composite type');
 SELECT throws_ok($$ALTER TYPE tap_l.pair RENAME ATTRIBUTE n TO k$$, '55000', NULL,
                  'renaming a field of a composite type a protected table uses is refused (field names are hashed)');
+-- a protected table created OF a composite type: its columns are the type's attributes
+CREATE TYPE tap_l.rec_t AS (id int, v text, w text);
+CREATE TABLE tap_l.typed OF tap_l.rec_t (PRIMARY KEY (id));
+SELECT scsm.protect('tap_l.typed', 'append_only');
+SELECT throws_ok($$ALTER TYPE tap_l.rec_t RENAME ATTRIBUTE v TO vv CASCADE$$, '55000', NULL,
+                 'renaming an attribute of the type of a protected typed table is refused, CASCADE or not');
+SELECT throws_ok($$ALTER TYPE tap_l.rec_t DROP ATTRIBUTE w CASCADE$$, '55000', NULL,
+                 'so is dropping one');
+SELECT throws_ok($$ALTER TYPE tap_l.pair DROP ATTRIBUTE n CASCADE$$, '55000', NULL,
+                 'and dropping a field of a composite type a protected column holds');
+-- a table or view whose row type a protected column holds
+CREATE TABLE tap_l.rt (x int, y int);
+CREATE VIEW tap_l.rv AS SELECT 1 AS x, 2 AS y;
+CREATE TABLE tap_l.holder (id int PRIMARY KEY, r tap_l.rt, s tap_l.rv);
+SELECT scsm.protect('tap_l.holder', 'append_only');
+SELECT throws_ok($$ALTER TABLE tap_l.rt RENAME COLUMN x TO xx$$, '55000', NULL,
+                 'renaming a column of a table whose row type a protected column holds is refused');
+SELECT throws_ok($$ALTER TABLE tap_l.rt DROP COLUMN y$$, '55000', NULL, 'so is dropping one');
+SELECT throws_ok($$ALTER VIEW tap_l.rv RENAME COLUMN x TO xx$$, '55000', NULL, 'and renaming a column of such a view');
+SELECT lives_ok($$ALTER TABLE tap_l.rt ADD COLUMN z int$$, 'adding a column stays allowed');
+-- a multirange over an enum
+CREATE TYPE tap_l.mood5 AS ENUM ('a', 'b');
+CREATE TYPE tap_l.mood5_r AS RANGE (subtype = tap_l.mood5);
+CREATE TABLE tap_l.mr (id int PRIMARY KEY, m tap_l.mood5_r_multirange);
+SELECT scsm.protect('tap_l.mr', 'append_only');
+SELECT throws_ok($$ALTER TYPE tap_l.mood5 RENAME VALUE 'a' TO 'z'$$, '55000', NULL,
+                 'renaming a label held through a multirange is refused');
 SELECT lives_ok($$ALTER TYPE tap_l.mood ADD VALUE 'angry'$$, 'adding a label is allowed');
 SELECT lives_ok($$ALTER TYPE tap_l.free RENAME VALUE 'a' TO 'c'$$, 'an enum no protected table uses may be renamed');
 SELECT lives_ok($$SELECT scsm.ledger_seal()$$, 'a superuser may seal');

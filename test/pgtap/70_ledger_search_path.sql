@@ -1,0 +1,102 @@
+-- scsm's C code runs some of its queries as the ledger's owner (a
+-- superuser): the DDL guard's look-ups, the write path's reads of the
+-- ledger.  Under the caller's search_path, an operator of the caller's own
+-- placed before pg_catalog would run as that owner.  Each such query runs
+-- with search_path pg_catalog, pg_temp instead.  Here a role puts its own
+-- = operators first and logs who runs them: never the ledger's owner.
+BEGIN;
+SELECT plan(10);
+
+CREATE ROLE tap_sp_user;
+CREATE SCHEMA tap_sp AUTHORIZATION tap_sp_user;
+GRANT scsm_contributor TO tap_sp_user;
+CREATE TABLE tap_sp.ran_as (who name, what text);
+GRANT ALL ON tap_sp.ran_as TO PUBLIC;
+-- a protected table the role owns and writes
+CREATE TABLE tap_sp.rec (id int PRIMARY KEY, v text);
+ALTER TABLE tap_sp.rec OWNER TO tap_sp_user;
+SELECT scsm.protect('tap_sp.rec', 'versioned');
+CREATE TYPE tap_sp.mood AS ENUM ('calm');
+ALTER TYPE tap_sp.mood OWNER TO tap_sp_user;
+
+SET LOCAL ROLE tap_sp_user;
+CREATE FUNCTION tap_sp.eq_oid(a oid, b oid) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO tap_sp.ran_as VALUES (current_user, 'oid');
+  RETURN a OPERATOR(pg_catalog.=) b;
+END $$;
+CREATE FUNCTION tap_sp.eq_text(a text, b text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO tap_sp.ran_as VALUES (current_user, 'text');
+  RETURN a OPERATOR(pg_catalog.=) b;
+END $$;
+CREATE FUNCTION tap_sp.eq_int(a integer, b integer) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO tap_sp.ran_as VALUES (current_user, 'int');
+  RETURN a OPERATOR(pg_catalog.=) b;
+END $$;
+CREATE OPERATOR tap_sp.= (FUNCTION = tap_sp.eq_oid, LEFTARG = oid, RIGHTARG = oid);
+CREATE OPERATOR tap_sp.= (FUNCTION = tap_sp.eq_text, LEFTARG = text, RIGHTARG = text);
+CREATE OPERATOR tap_sp.= (FUNCTION = tap_sp.eq_int, LEFTARG = integer, RIGHTARG = integer);
+SET LOCAL search_path = tap_sp, pg_catalog, public;
+-- the operators work for the role itself
+SELECT 1::oid = 1::oid;
+DELETE FROM tap_sp.ran_as;
+
+-- the DDL guard's look-ups
+SELECT lives_ok($$ALTER TYPE tap_sp.mood RENAME VALUE 'calm' TO 'quiet'$$,
+                'the role renames a label of its own enum, which no protected table holds');
+SELECT throws_ok($$ALTER SCHEMA tap_sp RENAME TO tap_sp2$$, '55000', NULL,
+                 'the guard refuses to rename a schema that holds a protected table');
+-- the write path: a versioned row written and changed
+SELECT lives_ok($$INSERT INTO tap_sp.rec VALUES (1, 'a')$$, 'the role writes its protected table');
+SELECT lives_ok($$UPDATE tap_sp.rec SET v = 'b' WHERE id OPERATOR(pg_catalog.=) 1$$, 'and changes a row');
+RESET ROLE;
+RESET search_path;
+
+-- legal holds are tested on the rows as their table's owner: a cast to
+-- json of the owner's enum (to_jsonb calls it) runs as that owner, not as
+-- the superuser who disposes
+SET LOCAL ROLE tap_sp_user;
+SET LOCAL search_path = tap_sp, pg_catalog, public;
+CREATE TYPE tap_sp.lab AS ENUM ('7', '8');
+CREATE FUNCTION tap_sp.lab_json(l tap_sp.lab) RETURNS json LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO tap_sp.ran_as VALUES (current_user, 'cast');
+  RETURN pg_catalog.to_json(l::text);
+END $$;
+CREATE CAST (tap_sp.lab AS json) WITH FUNCTION tap_sp.lab_json(tap_sp.lab);
+CREATE TABLE tap_sp.hx (id int PRIMARY KEY, d date, incident_id tap_sp.lab, pair tap_sp.lab[]);
+RESET ROLE;
+RESET search_path;
+SELECT scsm.protect('tap_sp.hx', 'append_only');
+INSERT INTO scsm.retention_class (name, description, period, basis, basis_column)
+VALUES ('tap_sp', 'sp', '1 year', 'record_date', 'd');
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'tap_sp', 'hx', class_id FROM scsm.retention_class WHERE name = 'tap_sp';
+INSERT INTO tap_sp.hx VALUES (1, '2000-01-01', '8', '{8}'), (2, '2000-01-01', NULL, NULL), (3, '2000-01-01', '7', '{7,8}');
+-- holds placed by an approver who is no superuser (placing a table hold
+-- reads its values as the columns' types as the one who places it)
+CREATE ROLE tap_sp_placer;
+GRANT scsm_admin TO tap_sp_placer;
+INSERT INTO scsm.retention_approver (role_name) VALUES ('tap_sp_placer');
+GRANT USAGE ON SCHEMA tap_sp TO PUBLIC;
+SET LOCAL ROLE tap_sp_placer;
+SELECT scsm.place_case_hold(NULL, 'incident', 'inc7', '{"incident_id": 7}', 'case 7');
+SELECT scsm.place_legal_hold('tap_sp.hx', '{"pair": "{8}"}', 'claim');
+RESET ROLE;
+SELECT is((SELECT array_agg(scsm_row_key ORDER BY scsm_row_key) FROM scsm.retention_candidates('tap_sp.hx', NULL, NULL, 'held')),
+          ARRAY['{"id":"1"}', '{"id":"3"}'], 'the holds hold rows 1 and 3 (SQL)');
+SELECT is(scsm.dispose_expired(10, 'tap_sp.hx'), 1::bigint, 'disposal takes row 2 only');
+SELECT throws_ok($$SELECT scsm.ledger_dispose_row('tap_sp.hx', '3', 'door')$$, '55000', NULL,
+                 'the door refuses a held row');
+SELECT is((SELECT count(*) FROM tap_sp.ran_as WHERE what = 'cast' AND who = 'tap_sp_user') > 0, true,
+          'the owner''s cast ran, as the owner');
+
+SELECT is((SELECT count(*) FROM tap_sp.ran_as WHERE who IN (SELECT rolname FROM pg_roles WHERE rolsuper)), 0::bigint,
+          'none of the role''s operators or casts ran as a superuser');
+SELECT is((SELECT count(*) FROM pg_roles WHERE rolname = 'tap_sp_user' AND rolsuper), 0::bigint,
+          'the role is no superuser');
+
+SELECT * FROM finish();
+ROLLBACK;
