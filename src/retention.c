@@ -1171,6 +1171,28 @@ RunStep(const char *sql, int nargs, Oid *types, Datum *args, const char *nulls, 
 }
 
 /*
+ * Run a statement that writes the table's rows (the DELETE, anonymised
+ * replacements) as the table's owner in a restricted security context, as
+ * the write path writes history rows: the owner's triggers and column
+ * defaults never run with the rights of whoever disposes (a superuser,
+ * pg_cron).
+ */
+static uint64
+RunStepAsOwner(DisposeTarget *t, const char *sql, int nargs, Oid *types, Datum *args, int expect)
+{
+	Oid			save_userid;
+	int			save_sec;
+	uint64		n;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(t->info->relowner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	n = RunStep(sql, nargs, types, args, NULL, expect);
+	SetUserIdAndSecContext(save_userid, save_sec);
+	return n;
+}
+
+/*
  * A row address as one number in the order of the table (block, then line
  * pointer), and a position: sorted by sort_tidpos, inlined, as tens of
  * thousands of addresses are per batch.
@@ -1319,7 +1341,7 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
 
 		aa[0] = PointerGetDatum(tids);
 		aa[1] = arr->anon_arr[g];
-		RunStep(t->stmt_anon, 2, at, aa, NULL, SPI_OK_SELECT);
+		RunStepAsOwner(t, t->stmt_anon, 2, at, aa, SPI_OK_SELECT);
 		if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) !=
 			ArrayGetNItems(ARR_NDIM(tids), ARR_DIMS(tids)))
 			elog(ERROR, "disposal deleted an unexpected number of rows");
@@ -1331,7 +1353,7 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
 		Datum		da[1];
 
 		da[0] = makeArrayResult(arr->dtids, CurrentMemoryContext);
-		if (RunStep(t->stmt_del, 1, dt, da, NULL, SPI_OK_DELETE) != (uint64) arr->dtids->nelems)
+		if (RunStepAsOwner(t, t->stmt_del, 1, dt, da, SPI_OK_DELETE) != (uint64) arr->dtids->nelems)
 			elog(ERROR, "disposal deleted an unexpected number of rows");
 	}
 	TM("delete");

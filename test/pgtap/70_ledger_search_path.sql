@@ -5,7 +5,7 @@
 -- with search_path pg_catalog, pg_temp instead.  Here a role puts its own
 -- = operators first and logs who runs them: never the ledger's owner.
 BEGIN;
-SELECT plan(10);
+SELECT plan(11);
 
 CREATE ROLE tap_sp_user;
 CREATE SCHEMA tap_sp AUTHORIZATION tap_sp_user;
@@ -87,7 +87,19 @@ SELECT scsm.place_legal_hold('tap_sp.hx', '{"pair": "{8}"}', 'claim');
 RESET ROLE;
 SELECT is((SELECT array_agg(scsm_row_key ORDER BY scsm_row_key) FROM scsm.retention_candidates('tap_sp.hx', NULL, NULL, 'held')),
           ARRAY['{"id":"1"}', '{"id":"3"}'], 'the holds hold rows 1 and 3 (SQL)');
+-- the owner's own trigger on the protected table fires as the owner when
+-- disposal deletes (a superuser runs the disposal here)
+SET LOCAL ROLE tap_sp_user;
+CREATE FUNCTION tap_sp.on_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO tap_sp.ran_as VALUES (current_user, 'delete trigger');
+  RETURN OLD;
+END $$;
+CREATE TRIGGER hx_deleted AFTER DELETE ON tap_sp.hx FOR EACH ROW EXECUTE FUNCTION tap_sp.on_delete();
+RESET ROLE;
 SELECT is(scsm.dispose_expired(10, 'tap_sp.hx'), 1::bigint, 'disposal takes row 2 only');
+SELECT is((SELECT array_agg(DISTINCT who) FROM tap_sp.ran_as WHERE what = 'delete trigger'), ARRAY['tap_sp_user']::name[],
+          'the owner''s delete trigger ran, as the owner');
 SELECT throws_ok($$SELECT scsm.ledger_dispose_row('tap_sp.hx', '3', 'door')$$, '55000', NULL,
                  'the door refuses a held row');
 SELECT is((SELECT count(*) FROM tap_sp.ran_as WHERE what = 'cast' AND who = 'tap_sp_user') > 0, true,
