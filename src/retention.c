@@ -997,10 +997,14 @@ typedef struct DisposeTarget
 	char	   *qhist;			/* history table, versioned only */
 	Oid			histrelid;
 	char	   *stmt_arch;		/* archive copies of rows about to go */
+	char	   *stmt_arch_read;	/* archive copies: the rows as JSON */
 	char	   *stmt_anon;		/* delete + anonymised replacement */
 	char	   *stmt_del;		/* delete by row address */
 	char	   *stmt_find;		/* row addresses by key (queue path) */
 	char	   *stmt_hist;		/* earlier versions, versioned only */
+	char	   *stmt_hist_read;	/* ... archived ones as JSON */
+	char	   *stmt_hist_arch;	/* ... their archive copies */
+	char	   *stmt_hist_del;	/* ... deleted */
 	Datum		details;		/* jsonb text for certificates, or 0 */
 	uint64		run;			/* run of dispose_all_expired, or 0 */
 } DisposeTarget;
@@ -1059,17 +1063,28 @@ BuildStatements(DisposeTarget *t)
 	const char *nsp = quote_literal_cstr(t->info->nspname);
 	const char *rel = quote_literal_cstr(t->info->relname);
 
-	/* $1 row addresses, $2 keys, $3 versions, $4 ledger hashes */
+	/*
+	 * Archive copies in two steps: $1 row addresses: each row's address and
+	 * JSON, read as the table's owner (to_jsonb may call the owner's casts:
+	 * RunStepAsOwner); then, as the ledger owner, $1 row addresses, $2
+	 * keys, $3 versions, $4 ledger hashes, $5 and $6 what the first step
+	 * read, into the archive.
+	 */
+	initStringInfo(&q);
+	appendStringInfo(&q,
+					 "SELECT t.ctid, pg_catalog.to_jsonb(t.*) FROM ONLY %s t "
+					 "WHERE t.ctid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.tid[])",
+					 t->qrel);
+	t->stmt_arch_read = q.data;
 	initStringInfo(&q);
 	appendStringInfo(&q,
 					 "INSERT INTO scsm.retention_archive (schema_name, table_name, row_key, version, row_hash, row_data) "
 					 "SELECT %s, %s, c.k, c.v, c.h, s.data "
-					 "FROM (SELECT t.ctid AS tid, pg_catalog.to_jsonb(t.*) AS data FROM ONLY %s t "
-					 "WHERE t.ctid = ANY ($1::pg_catalog.tid[])) s "
+					 "FROM ROWS FROM (pg_catalog.unnest($5::pg_catalog.tid[]), pg_catalog.unnest($6::jsonb[])) AS s(tid, data) "
 					 "JOIN ROWS FROM (pg_catalog.unnest($1::pg_catalog.tid[]), pg_catalog.unnest($2::text[]), "
 					 "pg_catalog.unnest($3::integer[]), pg_catalog.unnest($4::bytea[])) AS c(tid, k, v, h) "
 					 "ON c.tid = s.tid",
-					 nsp, rel, t->qrel);
+					 nsp, rel);
 	t->stmt_arch = q.data;
 
 	if (!t->versioned)
@@ -1091,29 +1106,57 @@ BuildStatements(DisposeTarget *t)
 		return;
 
 	/*
-	 * $1 keys disposed, $2 keys archived: every earlier version in the
-	 * history table goes too; each comes back as a certificate line (the
-	 * position of its key in $1, version, the ledger's hash and entry of that
-	 * version, whether the row no longer matches it, and the class and
-	 * retain_until that version was stamped with), and the caller adds the
-	 * lines to the batch's certificate.
+	 * $1 keys disposed: every earlier version in the history table goes
+	 * too; each comes back as a certificate line (the position of its key in
+	 * $1, version, the ledger's hash and entry of that version, whether the
+	 * row no longer matches it, and the class and retain_until that version
+	 * was stamped with), and the caller adds the lines to the batch's
+	 * certificate.  Read and hashed as the ledger owner (no code of the
+	 * table owner's runs: encoding uses the types' send functions).
 	 */
 	initStringInfo(&q);
 	appendStringInfo(&q,
-					 "WITH hd AS (DELETE FROM ONLY %s h USING pg_catalog.unnest($1::text[]) WITH ORDINALITY k(scsm_key, scsm_i) "
-					 "WHERE %s RETURNING h.*, k.scsm_key, k.scsm_i), "
+					 "WITH hd AS (SELECT h.*, k.scsm_key, k.scsm_i FROM ONLY %s h "
+					 "JOIN pg_catalog.unnest($1::text[]) WITH ORDINALITY k(scsm_key, scsm_i) ON %s), "
 					 "hv AS (SELECT hd.scsm_key, hd.scsm_i, hd.scsm_version, scsm.row_hash(%u::pg_catalog.regclass, hd.*) AS h, "
-					 "l.entry_id, l.row_hash AS lh, vc.name AS cn, l.retain_until AS ru, "
-					 "pg_catalog.to_jsonb(hd.*) - 'scsm_key' - 'scsm_i' AS data "
+					 "l.entry_id, l.row_hash AS lh, vc.name AS cn, l.retain_until AS ru "
 					 "FROM hd LEFT JOIN scsm.ledger_row l ON l.table_id = %d AND l.row_key = hd.scsm_key AND l.version = hd.scsm_version "
-					 "LEFT JOIN scsm.retention_class vc ON vc.class_id = l.retention_class), "
-					 "a AS (INSERT INTO scsm.retention_archive (schema_name, table_name, row_key, version, row_hash, row_data) "
-					 "SELECT %s, %s, hv.scsm_key, hv.scsm_version, hv.lh, hv.data FROM hv WHERE hv.scsm_key = ANY ($2::text[])) "
+					 "LEFT JOIN scsm.retention_class vc ON vc.class_id = l.retention_class) "
 					 "SELECT hv.scsm_i, hv.scsm_version, hv.lh, hv.entry_id, (hv.lh IS NULL OR hv.h <> hv.lh), hv.cn, hv.ru "
 					 "FROM hv ORDER BY 1, 2",
 					 t->qhist, LedgerKeyPredicate(t->info, "h", "k.scsm_key"),
-					 t->info->relid, t->table_id, nsp, rel);
+					 t->info->relid, t->table_id);
 	t->stmt_hist = q.data;
+
+	/*
+	 * $1 keys disposed, $2 keys archived: the archived keys' versions as
+	 * JSON, read as the table's owner (to_jsonb may call the owner's casts)
+	 */
+	initStringInfo(&q);
+	appendStringInfo(&q,
+					 "SELECT k.scsm_key, h.scsm_version, pg_catalog.to_jsonb(h.*) FROM ONLY %s h "
+					 "JOIN pg_catalog.unnest($1::text[]) k(scsm_key) ON %s "
+					 "WHERE k.scsm_key OPERATOR(pg_catalog.=) ANY ($2::text[])",
+					 t->qhist, LedgerKeyPredicate(t->info, "h", "k.scsm_key"));
+	t->stmt_hist_read = q.data;
+
+	/* $1 keys, $2 versions, $3 JSON: the archive copies, as the ledger owner */
+	initStringInfo(&q);
+	appendStringInfo(&q,
+					 "INSERT INTO scsm.retention_archive (schema_name, table_name, row_key, version, row_hash, row_data) "
+					 "SELECT %s, %s, d.k, d.v, l.row_hash, d.data "
+					 "FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::integer[]), "
+					 "pg_catalog.unnest($3::jsonb[])) AS d(k, v, data) "
+					 "LEFT JOIN scsm.ledger_row l ON l.table_id = %d AND l.row_key = d.k AND l.version = d.v",
+					 nsp, rel, t->table_id);
+	t->stmt_hist_arch = q.data;
+
+	/* $1 keys disposed: their history rows go, deleted as the table's owner */
+	initStringInfo(&q);
+	appendStringInfo(&q,
+					 "DELETE FROM ONLY %s h USING pg_catalog.unnest($1::text[]) k(scsm_key) WHERE %s",
+					 t->qhist, LedgerKeyPredicate(t->info, "h", "k.scsm_key"));
+	t->stmt_hist_del = q.data;
 }
 
 /* Columns of the candidate list DisposeEntries reads */
@@ -1321,14 +1364,31 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
 	/* archive copies, while the rows are still there */
 	if (arr->atids->nelems > 0)
 	{
-		Oid			at[4] = {TIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, BYTEAARRAYOID};
-		Datum		aa[4];
+		Oid			at[6] = {TIDARRAYOID, TEXTARRAYOID, INT4ARRAYOID, BYTEAARRAYOID,
+		TIDARRAYOID, JSONBARRAYOID};
+		Datum		aa[6];
+		ArrayBuildState *rtid = initArrayResult(TIDOID, CurrentMemoryContext, false);
+		ArrayBuildState *rdata = initArrayResult(JSONBOID, CurrentMemoryContext, false);
+		uint64		nread;
 
 		aa[0] = makeArrayResult(arr->atids, CurrentMemoryContext);
 		aa[1] = makeArrayResult(arr->akeys, CurrentMemoryContext);
 		aa[2] = makeArrayResult(arr->avers, CurrentMemoryContext);
 		aa[3] = makeArrayResult(arr->ahash, CurrentMemoryContext);
-		if (RunStep(t->stmt_arch, 4, at, aa, NULL, SPI_OK_INSERT) != (uint64) arr->atids->nelems)
+		nread = RunStepAsOwner(t, t->stmt_arch_read, 1, at, aa, SPI_OK_SELECT);
+		for (uint64 r = 0; r < nread; r++)
+		{
+			bool		n1,
+						n2;
+			Datum		tid = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &n1);
+			Datum		data = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &n2);
+
+			accumArrayResult(rtid, tid, n1, TIDOID, CurrentMemoryContext);
+			accumArrayResult(rdata, data, n2, JSONBOID, CurrentMemoryContext);
+		}
+		aa[4] = makeArrayResult(rtid, CurrentMemoryContext);
+		aa[5] = makeArrayResult(rdata, CurrentMemoryContext);
+		if (RunStep(t->stmt_arch, 6, at, aa, NULL, SPI_OK_INSERT) != (uint64) arr->atids->nelems)
 			elog(ERROR, "disposal archived an unexpected number of rows");
 	}
 	/* anonymised replacements, one statement per set of columns */
@@ -1368,8 +1428,7 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
 
 		ha[0] = keys;
 		ha[1] = makeArrayResult(arr->akeys, CurrentMemoryContext);
-		ledger_disposal_relid = t->histrelid;
-		nh = RunStep(t->stmt_hist, 2, ht, ha, NULL, SPI_OK_SELECT);
+		nh = RunStep(t->stmt_hist, 1, ht, ha, NULL, SPI_OK_SELECT);
 		tt = SPI_tuptable;
 		for (uint64 r = 0; r < nh; r++)
 		{
@@ -1406,6 +1465,45 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
 				}
 				accumArrayResult(arr->cols[c], v, vnull, arr->cols[c]->element_type, cxt);
 			}
+		}
+		/* archive copies of the archived keys' versions */
+		if (arr->akeys->nelems > 0 && nh > 0)
+		{
+			Oid			xt[3] = {TEXTARRAYOID, INT4ARRAYOID, JSONBARRAYOID};
+			Datum		xa[3];
+			ArrayBuildState *xk = initArrayResult(TEXTOID, CurrentMemoryContext, false);
+			ArrayBuildState *xv = initArrayResult(INT4OID, CurrentMemoryContext, false);
+			ArrayBuildState *xd = initArrayResult(JSONBOID, CurrentMemoryContext, false);
+			uint64		nx = RunStepAsOwner(t, t->stmt_hist_read, 2, ht, ha, SPI_OK_SELECT);
+
+			for (uint64 r = 0; r < nx; r++)
+			{
+				bool		n1,
+							n2,
+							n3;
+				Datum		k = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &n1);
+				Datum		v = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &n2);
+				Datum		d = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 3, &n3);
+
+				accumArrayResult(xk, k, n1, TEXTOID, CurrentMemoryContext);
+				accumArrayResult(xv, v, n2, INT4OID, CurrentMemoryContext);
+				accumArrayResult(xd, d, n3, JSONBOID, CurrentMemoryContext);
+			}
+			if (nx > 0)
+			{
+				xa[0] = makeArrayResult(xk, CurrentMemoryContext);
+				xa[1] = makeArrayResult(xv, CurrentMemoryContext);
+				xa[2] = makeArrayResult(xd, CurrentMemoryContext);
+				if (RunStep(t->stmt_hist_arch, 3, xt, xa, NULL, SPI_OK_INSERT) != nx)
+					elog(ERROR, "disposal archived an unexpected number of history rows");
+			}
+		}
+		/* and the history rows go, as the table's owner */
+		if (nh > 0)
+		{
+			ledger_disposal_relid = t->histrelid;
+			if (RunStepAsOwner(t, t->stmt_hist_del, 1, ht, ha, SPI_OK_DELETE) != nh)
+				elog(ERROR, "disposal deleted an unexpected number of history rows");
 		}
 	}
 	TM("hist");

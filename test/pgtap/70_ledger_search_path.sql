@@ -5,7 +5,7 @@
 -- with search_path pg_catalog, pg_temp instead.  Here a role puts its own
 -- = operators first and logs who runs them: never the ledger's owner.
 BEGIN;
-SELECT plan(11);
+SELECT plan(16);
 
 CREATE ROLE tap_sp_user;
 CREATE SCHEMA tap_sp AUTHORIZATION tap_sp_user;
@@ -104,6 +104,39 @@ SELECT throws_ok($$SELECT scsm.ledger_dispose_row('tap_sp.hx', '3', 'door')$$, '
                  'the door refuses a held row');
 SELECT is((SELECT count(*) FROM tap_sp.ran_as WHERE what = 'cast' AND who = 'tap_sp_user') > 0, true,
           'the owner''s cast ran, as the owner');
+
+-- an archive copy (to_jsonb of the row, which calls the owner's cast) is
+-- read as the owner too
+CREATE TABLE tap_sp.hz (id int PRIMARY KEY, d date, lab tap_sp.lab);
+ALTER TABLE tap_sp.hz OWNER TO tap_sp_user;
+SELECT scsm.protect('tap_sp.hz', 'append_only');
+INSERT INTO scsm.retention_class (name, description, period, basis, basis_column, action)
+VALUES ('tap_sp_arch', 'archive', '1 year', 'record_date', 'd', 'archive');
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'tap_sp', 'hz', class_id FROM scsm.retention_class WHERE name = 'tap_sp_arch';
+INSERT INTO tap_sp.hz VALUES (1, '2000-01-01', '7');
+DELETE FROM tap_sp.ran_as WHERE what = 'cast';
+SELECT is(scsm.dispose_expired(10, 'tap_sp.hz'), 1::bigint, 'the archive-class row is disposed of, with its copy');
+SELECT is((SELECT array_agg(DISTINCT who) FROM tap_sp.ran_as WHERE what = 'cast'), ARRAY['tap_sp_user']::name[],
+          'the copy''s cast ran, as the owner');
+
+-- and a versioned row's history: archived and deleted as the owner (their
+-- trigger on the history table, their cast)
+CREATE TABLE tap_sp.hv (id int PRIMARY KEY, d date, lab tap_sp.lab);
+ALTER TABLE tap_sp.hv OWNER TO tap_sp_user;
+SELECT scsm.protect('tap_sp.hv', 'versioned');
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'tap_sp', 'hv', class_id FROM scsm.retention_class WHERE name = 'tap_sp_arch';
+INSERT INTO tap_sp.hv VALUES (1, '2000-01-01', '7');
+UPDATE tap_sp.hv SET lab = '8' WHERE id = 1;
+SET LOCAL ROLE tap_sp_user;
+CREATE TRIGGER hv_history_deleted AFTER DELETE ON tap_sp.hv_history FOR EACH ROW EXECUTE FUNCTION tap_sp.on_delete();
+RESET ROLE;
+DELETE FROM tap_sp.ran_as;
+SELECT is(scsm.dispose_expired(10, 'tap_sp.hv'), 1::bigint, 'the versioned row is disposed of');
+SELECT is((SELECT count(*) FROM scsm.retention_archive WHERE table_name = 'hv'), 2::bigint, 'both versions archived');
+SELECT is((SELECT array_agg(DISTINCT who || ':' || what ORDER BY who || ':' || what) FROM tap_sp.ran_as),
+          ARRAY['tap_sp_user:cast', 'tap_sp_user:delete trigger'], 'the history''s trigger and the copies'' cast ran as the owner');
 
 SELECT is((SELECT count(*) FROM tap_sp.ran_as WHERE who IN (SELECT rolname FROM pg_roles WHERE rolsuper)), 0::bigint,
           'none of the role''s operators or casts ran as a superuser');
