@@ -293,16 +293,19 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 		if (version == 0)
 			version = 1;		/* a row that predates the ledger */
 
+		LedgerUnpinSearchPath(sp);
+
 		/*
 		 * The history table belongs to the table owner, who may hang
 		 * triggers on it: write it as that owner (as PostgreSQL's RI
-		 * triggers do), never as the ledger owner.
+		 * triggers do), never as the ledger owner, under the session's
+		 * search_path as any trigger of theirs (the statement names
+		 * everything in full and uses no operator).
 		 */
 		SetUserIdAndSecContext(rel->rd_rel->relowner,
 							   save_sec | SECURITY_LOCAL_USERID_CHANGE |
 							   SECURITY_RESTRICTED_OPERATION);
 		WriteHistory(rel, history, td->tg_trigtuple, version);
-		LedgerUnpinSearchPath(sp);
 		SetUserIdAndSecContext(save_userid, save_sec);
 		SPI_finish();
 		version++;

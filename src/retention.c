@@ -1120,7 +1120,8 @@ BuildStatements(DisposeTarget *t)
 					 "JOIN pg_catalog.unnest($1::text[]) WITH ORDINALITY k(scsm_key, scsm_i) ON %s), "
 					 "hv AS (SELECT hd.scsm_key, hd.scsm_i, hd.scsm_version, scsm.row_hash(%u::pg_catalog.regclass, hd.*) AS h, "
 					 "l.entry_id, l.row_hash AS lh, vc.name AS cn, l.retain_until AS ru "
-					 "FROM hd LEFT JOIN scsm.ledger_row l ON l.table_id = %d AND l.row_key = hd.scsm_key AND l.version = hd.scsm_version "
+					 "FROM hd LEFT JOIN LATERAL (SELECT l.* FROM scsm.ledger_row l WHERE l.table_id = %d AND l.row_key = hd.scsm_key "
+					 "AND l.version = hd.scsm_version ORDER BY l.entry_id DESC LIMIT 1) l ON true "
 					 "LEFT JOIN scsm.retention_class vc ON vc.class_id = l.retention_class) "
 					 "SELECT hv.scsm_i, hv.scsm_version, hv.lh, hv.entry_id, (hv.lh IS NULL OR hv.h <> hv.lh), hv.cn, hv.ru "
 					 "FROM hv ORDER BY 1, 2",
@@ -1147,7 +1148,8 @@ BuildStatements(DisposeTarget *t)
 					 "SELECT %s, %s, d.k, d.v, l.row_hash, d.data "
 					 "FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::integer[]), "
 					 "pg_catalog.unnest($3::jsonb[])) AS d(k, v, data) "
-					 "LEFT JOIN scsm.ledger_row l ON l.table_id = %d AND l.row_key = d.k AND l.version = d.v",
+					 "LEFT JOIN LATERAL (SELECT l.row_hash FROM scsm.ledger_row l WHERE l.table_id = %d AND l.row_key = d.k "
+					 "AND l.version = d.v ORDER BY l.entry_id DESC LIMIT 1) l ON true",
 					 nsp, rel, t->table_id);
 	t->stmt_hist_arch = q.data;
 

@@ -162,6 +162,12 @@ SELECT 'routine', f, r, p::text[], true
     ('retention_run_begin',  'scsm_admin',   '{}'),
     ('retention_drained',    'scsm_admin',   '{}'),
     ('retention_candidates', 'scsm_admin',   '{}'),
+    -- the hold test runs a table owner's type input and casts as that owner:
+    -- only for disposal (superuser), never on values another role chooses
+    ('hold_condition_for',   'scsm_admin',   '{}'),
+    ('hold_condition_typed', 'scsm_admin',   '{}'),
+    ('hold_holds_row',       'scsm_admin',   '{}'),
+    ('retention_door_refusal', 'scsm_admin', '{}'),
     ('retention_pending',    'scsm_admin',   '{}'),
     ('list_disposal_reviews', 'scsm_admin',  '{}'),
     ('retention_review_step', 'scsm_admin',  '{}'),

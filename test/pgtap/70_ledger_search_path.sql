@@ -5,7 +5,7 @@
 -- with search_path pg_catalog, pg_temp instead.  Here a role puts its own
 -- = operators first and logs who runs them: never the ledger's owner.
 BEGIN;
-SELECT plan(16);
+SELECT plan(18);
 
 CREATE ROLE tap_sp_user;
 CREATE SCHEMA tap_sp AUTHORIZATION tap_sp_user;
@@ -137,6 +137,30 @@ SELECT is(scsm.dispose_expired(10, 'tap_sp.hv'), 1::bigint, 'the versioned row i
 SELECT is((SELECT count(*) FROM scsm.retention_archive WHERE table_name = 'hv'), 2::bigint, 'both versions archived');
 SELECT is((SELECT array_agg(DISTINCT who || ':' || what ORDER BY who || ':' || what) FROM tap_sp.ran_as),
           ARRAY['tap_sp_user:cast', 'tap_sp_user:delete trigger'], 'the history''s trigger and the copies'' cast ran as the owner');
+
+-- the owner's own trigger on the history table runs under the session's
+-- search_path, as any trigger does: it may name its tables unqualified
+SET LOCAL ROLE tap_sp_user;
+CREATE TABLE tap_sp.hw (id int PRIMARY KEY, v text);
+SELECT scsm.protect('tap_sp.hw', 'versioned');
+CREATE FUNCTION tap_sp.on_history() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO ran_as VALUES (current_user, 'history written');
+  RETURN NEW;
+END $$;
+CREATE TRIGGER hw_history_written AFTER INSERT ON tap_sp.hw_history FOR EACH ROW EXECUTE FUNCTION tap_sp.on_history();
+SET LOCAL search_path = tap_sp, public;
+INSERT INTO tap_sp.hw VALUES (1, 'a');
+SELECT lives_ok($$UPDATE tap_sp.hw SET v = 'b' WHERE id = 1$$,
+                'an owner''s history trigger naming its table unqualified works on an ordinary UPDATE');
+RESET ROLE;
+RESET search_path;
+
+-- and no role but a superuser may run the hold test on values of its choosing
+SELECT ok(NOT has_function_privilege('scsm_manager', 'scsm.hold_condition_for(regclass,jsonb)', 'EXECUTE')
+          AND NOT has_function_privilege('scsm_admin', 'scsm.hold_holds_row(record,jsonb,integer)', 'EXECUTE')
+          AND NOT has_function_privilege('scsm_viewer', 'scsm.hold_condition_typed(regclass,jsonb)', 'EXECUTE'),
+          'the hold test (which runs an owner''s casts as the owner) is for superusers only');
 
 SELECT is((SELECT count(*) FROM tap_sp.ran_as WHERE who IN (SELECT rolname FROM pg_roles WHERE rolsuper)), 0::bigint,
           'none of the role''s operators or casts ran as a superuser');
