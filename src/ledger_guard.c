@@ -72,29 +72,46 @@ ProtectedMode(Oid relid)
 	return mode;
 }
 
-/* Does a schema hold a protected table? */
-static bool
-SchemaHoldsProtected(const char *nspname)
+/*
+ * The first column of the first row of a one-argument look-up run as the
+ * ledger's owner (search_path pinned), copied to the caller's memory; NULL
+ * when there is none.
+ */
+static char *
+OwnerLookup(const char *sql, Oid argtype, Datum arg)
 {
-	Oid			t[1] = {TEXTOID};
-	Datum		a[1];
-	bool		found;
+	char	   *found = NULL;
 	Oid			save_userid;
 	int			save_sec;
 	int			sp;				/* LedgerPinSearchPath */
 
-	a[0] = CStringGetTextDatum(nspname);
 	SPI_connect();
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
 	sp = LedgerPinSearchPath();
-	found = SPI_execute_with_args("SELECT 1 FROM scsm.ledger_table WHERE schema_name = $1",
-								  1, t, a, NULL, true, 1) == SPI_OK_SELECT &&
-		SPI_processed > 0;
+	if (SPI_execute_with_args(sql, 1, &argtype, &arg, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed > 0)
+	{
+		char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		if (v != NULL)
+		{
+			found = SPI_palloc(strlen(v) + 1);
+			strcpy(found, v);
+		}
+	}
 	LedgerUnpinSearchPath(sp);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	SPI_finish();
 	return found;
+}
+
+/* Does a schema hold a protected table? */
+static bool
+SchemaHoldsProtected(const char *nspname)
+{
+	return OwnerLookup("SELECT 1 FROM scsm.ledger_table WHERE schema_name = $1",
+					   TEXTOID, CStringGetTextDatum(nspname)) != NULL;
 }
 
 /*
@@ -106,52 +123,29 @@ SchemaHoldsProtected(const char *nspname)
 static char *
 ProtectedColumnUsing(Oid typid)
 {
-	Oid			t[1] = {OIDOID};
-	Datum		a[1];
-	char	   *found = NULL;
-	Oid			save_userid;
-	int			save_sec;
-	int			sp;				/* LedgerPinSearchPath */
-
-	a[0] = ObjectIdGetDatum(typid);
-	SPI_connect();
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	sp = LedgerPinSearchPath();
-	if (SPI_execute_with_args("WITH RECURSIVE u(oid) AS ("
-							  "  SELECT $1"
-							  "  UNION"
-							  "  SELECT ty.oid FROM pg_catalog.pg_type ty, u"
-							  "   WHERE (ty.typelem = u.oid AND ty.typsubscript = 'pg_catalog.array_subscript_handler'::pg_catalog.regproc)"
-							  "      OR ty.typbasetype = u.oid"
-							  "      OR ty.oid IN (SELECT r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngsubtype = u.oid)"
-							  "      OR ty.oid IN (SELECT r.rngmultitypid FROM pg_catalog.pg_range r WHERE r.rngtypid = u.oid)"
-							  "      OR ty.typrelid IN (SELECT at.attrelid FROM pg_catalog.pg_attribute at"
-							  "                          WHERE at.atttypid = u.oid AND at.attnum > 0 AND NOT at.attisdropped)),"
-							  " p AS (SELECT c.oid, n.nspname, c.relname, c.reloftype FROM scsm.ledger_table lt"
-							  "  JOIN pg_catalog.pg_namespace n ON n.nspname = lt.schema_name"
-							  "  JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid"
-							  "   AND c.relname IN (lt.table_name, lt.history_table))"
-							  "SELECT w FROM ("
-							  " SELECT pg_catalog.format('Column %I.%I.%I of a protected table', p.nspname, p.relname, at.attname) AS w"
-							  "   FROM p JOIN pg_catalog.pg_attribute at ON at.attrelid = p.oid AND at.attnum > 0 AND NOT at.attisdropped"
-							  "  WHERE at.atttypid IN (SELECT oid FROM u)"
-							  " UNION ALL"
-							  " SELECT pg_catalog.format('Protected table %I.%I, a table of the type,', p.nspname, p.relname)"
-							  "   FROM p WHERE p.reloftype IN (SELECT oid FROM u)) f"
-							  " ORDER BY 1 LIMIT 1",
-							  1, t, a, NULL, true, 1) == SPI_OK_SELECT &&
-		SPI_processed > 0)
-	{
-		char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-
-		found = SPI_palloc(strlen(v) + 1);
-		strcpy(found, v);
-	}
-	LedgerUnpinSearchPath(sp);
-	SetUserIdAndSecContext(save_userid, save_sec);
-	SPI_finish();
-	return found;
+	return OwnerLookup("WITH RECURSIVE u(oid) AS ("
+						 "  SELECT $1"
+						 "  UNION"
+						 "  SELECT ty.oid FROM pg_catalog.pg_type ty, u"
+						 "   WHERE (ty.typelem = u.oid AND ty.typsubscript = 'pg_catalog.array_subscript_handler'::pg_catalog.regproc)"
+						 "      OR ty.typbasetype = u.oid"
+						 "      OR ty.oid IN (SELECT r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngsubtype = u.oid)"
+						 "      OR ty.oid IN (SELECT r.rngmultitypid FROM pg_catalog.pg_range r WHERE r.rngtypid = u.oid)"
+						 "      OR ty.typrelid IN (SELECT at.attrelid FROM pg_catalog.pg_attribute at"
+						 "                          WHERE at.atttypid = u.oid AND at.attnum > 0 AND NOT at.attisdropped)),"
+						 " p AS (SELECT c.oid, n.nspname, c.relname, c.reloftype FROM scsm.ledger_table lt"
+						 "  JOIN pg_catalog.pg_namespace n ON n.nspname = lt.schema_name"
+						 "  JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid"
+						 "   AND c.relname IN (lt.table_name, lt.history_table))"
+						 "SELECT w FROM ("
+						 " SELECT pg_catalog.format('Column %I.%I.%I of a protected table', p.nspname, p.relname, at.attname) AS w"
+						 "   FROM p JOIN pg_catalog.pg_attribute at ON at.attrelid = p.oid AND at.attnum > 0 AND NOT at.attisdropped"
+						 "  WHERE at.atttypid IN (SELECT oid FROM u)"
+						 " UNION ALL"
+						 " SELECT pg_catalog.format('Protected table %I.%I, a table of the type,', p.nspname, p.relname)"
+						 "   FROM p WHERE p.reloftype IN (SELECT oid FROM u)) f"
+						 " ORDER BY 1 LIMIT 1",
+					   OIDOID, ObjectIdGetDatum(typid));
 }
 
 static void
