@@ -46,13 +46,14 @@
  * own tables, the table owner (restricted, as RI triggers do) for anything
  * that touches the protected table, so no code the table owner attached to
  * it (triggers, policies, domain checks) ever runs with the ledger owner's
- * rights.
+ * rights; row level security the owner forces on the table does not apply
+ * to these steps, as to PostgreSQL's foreign-key checks.
  */
 static void
 ActAs(Oid role, int base_sec, bool restricted)
 {
 	SetUserIdAndSecContext(role, base_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   (restricted ? SECURITY_RESTRICTED_OPERATION : 0));
+						   (restricted ? SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS : 0));
 }
 
 /*

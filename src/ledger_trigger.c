@@ -157,7 +157,7 @@ CurrentUntil(int32 table_id, const char *key, int64 entry_id, TimestampTz *until
  * Highest version the ledger holds for a key (0 when none), and that
  * entry's retention stamp (retention hook, issue 4: an earlier stamp is a
  * floor for the new version) and id (its row in the due queue gives way to
- * the new version's), read in the same query.
+ * the new version's), read in the same query, as the ledger owner.
  */
 static int32
 LatestVersion(int32 table_id, const char *key, RetentionStamp *prev, int64 *prev_entry)
@@ -169,11 +169,19 @@ LatestVersion(int32 table_id, const char *key, RetentionStamp *prev, int64 *prev
 	int			rc;
 	HeapTuple	tup;
 	TupleDesc	desc;
+	Oid			save_userid;
+	int			save_sec;
+	int			sp;				/* LedgerPinSearchPath */
+	int32		version = 0;
 
 	memset(prev, 0, sizeof(*prev));
 	*prev_entry = 0;
 	values[0] = Int32GetDatum(table_id);
 	values[1] = CStringGetTextDatum(key);
+	SPI_connect();
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	sp = LedgerPinSearchPath();
 	/*
 	 * The floor is the latest retain_until of any version, not only of the
 	 * latest: disposing of the key disposes of every version, and a version
@@ -188,23 +196,28 @@ LatestVersion(int32 table_id, const char *key, RetentionStamp *prev, int64 *prev
 							   2, argtypes, values, NULL, false, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "could not read the ledger");
-	if (SPI_processed == 0)
-		return 0;
-	tup = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
-	d = SPI_getbinval(tup, desc, 2, &isnull);
-	prev->has_class = !isnull;
-	prev->class_id = isnull ? 0 : DatumGetInt32(d);
-	d = SPI_getbinval(tup, desc, 3, &isnull);
-	prev->has_basis = !isnull;
-	prev->basis = isnull ? 0 : DatumGetTimestampTz(d);
-	d = SPI_getbinval(tup, desc, 4, &isnull);
-	prev->has_until = !isnull;
-	prev->retain_until = isnull ? 0 : DatumGetTimestampTz(d);
-	d = SPI_getbinval(tup, desc, 5, &isnull);
-	*prev_entry = isnull ? 0 : DatumGetInt64(d);
-	d = SPI_getbinval(tup, desc, 1, &isnull);
-	return isnull ? 0 : DatumGetInt32(d);
+	if (SPI_processed > 0)
+	{
+		tup = SPI_tuptable->vals[0];
+		desc = SPI_tuptable->tupdesc;
+		d = SPI_getbinval(tup, desc, 2, &isnull);
+		prev->has_class = !isnull;
+		prev->class_id = isnull ? 0 : DatumGetInt32(d);
+		d = SPI_getbinval(tup, desc, 3, &isnull);
+		prev->has_basis = !isnull;
+		prev->basis = isnull ? 0 : DatumGetTimestampTz(d);
+		d = SPI_getbinval(tup, desc, 4, &isnull);
+		prev->has_until = !isnull;
+		prev->retain_until = isnull ? 0 : DatumGetTimestampTz(d);
+		d = SPI_getbinval(tup, desc, 5, &isnull);
+		*prev_entry = isnull ? 0 : DatumGetInt64(d);
+		d = SPI_getbinval(tup, desc, 1, &isnull);
+		version = isnull ? 0 : DatumGetInt32(d);
+	}
+	LedgerUnpinSearchPath(sp);
+	SetUserIdAndSecContext(save_userid, save_sec);
+	SPI_finish();
+	return version;
 }
 
 /*
@@ -270,7 +283,6 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 		char	   *oldkey = LedgerRowKey(info, RelationGetDescr(rel), td->tg_trigtuple);
 		Oid			save_userid;
 		int			save_sec;
-		int			sp;				/* LedgerPinSearchPath */
 
 		if (strcmp(mode, "versioned") != 0 || history == NULL)
 			ereport(ERROR,
@@ -283,32 +295,43 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 							info->relname),
 					 errdetail("The ledger follows the versions of a row by its key %s.", oldkey),
 					 errhint("Insert a new row instead.")));
-		SPI_connect();
-		GetUserIdAndSecContext(&save_userid, &save_sec);
-		SetUserIdAndSecContext(LedgerOwnerId(),
-							   save_sec | SECURITY_LOCAL_USERID_CHANGE);
-		sp = LedgerPinSearchPath();
 		version = LatestVersion(table_id, key, &prev, &prev_entry);
 		have_prev = true;
 		if (version == 0)
 			version = 1;		/* a row that predates the ledger */
-
-		LedgerUnpinSearchPath(sp);
 
 		/*
 		 * The history table belongs to the table owner, who may hang
 		 * triggers on it: write it as that owner (as PostgreSQL's RI
 		 * triggers do), never as the ledger owner, under the session's
 		 * search_path as any trigger of theirs (the statement names
-		 * everything in full and uses no operator).
+		 * everything in full and uses no operator).  Row level security the
+		 * owner forces on the history table does not apply (as to foreign-key
+		 * checks): every old version goes there.
 		 */
+		SPI_connect();
+		GetUserIdAndSecContext(&save_userid, &save_sec);
 		SetUserIdAndSecContext(rel->rd_rel->relowner,
 							   save_sec | SECURITY_LOCAL_USERID_CHANGE |
-							   SECURITY_RESTRICTED_OPERATION);
+							   SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
 		WriteHistory(rel, history, td->tg_trigtuple, version);
 		SetUserIdAndSecContext(save_userid, save_sec);
 		SPI_finish();
 		version++;
+	}
+	else if (strcmp(mode, "versioned") == 0)
+	{
+		/*
+		 * A key written again after its record was disposed of: a new
+		 * record, whose versions carry on from the disposed ones, so that a
+		 * version number names one row version of the key for good (the
+		 * history, verify_ledger and the certificates follow versions by
+		 * number).  The disposed record's stamp is no floor for it.
+		 */
+		RetentionStamp gone;
+		int64		gone_entry;
+
+		version = LatestVersion(table_id, key, &gone, &gone_entry) + 1;
 	}
 	LedgerHashRow(info->nspname, info->relname, RelationGetDescr(rel), tuple,
 				  NULL, info->order, hash);

@@ -1220,7 +1220,9 @@ RunStep(const char *sql, int nargs, Oid *types, Datum *args, const char *nulls, 
  * replacements) as the table's owner in a restricted security context, as
  * the write path writes history rows: the owner's triggers and column
  * defaults never run with the rights of whoever disposes (a superuser,
- * pg_cron).
+ * pg_cron).  Row level security the owner forces on the table does not
+ * apply, as to PostgreSQL's foreign-key checks (SECURITY_NOFORCE_RLS): the
+ * rows disposal checked are the rows it deletes.
  */
 static uint64
 RunStepAsOwner(DisposeTarget *t, const char *sql, int nargs, Oid *types, Datum *args, int expect)
@@ -1231,7 +1233,7 @@ RunStepAsOwner(DisposeTarget *t, const char *sql, int nargs, Oid *types, Datum *
 
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(t->info->relowner, save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION);
+						   SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
 	n = RunStep(sql, nargs, types, args, NULL, expect);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	return n;

@@ -1,7 +1,7 @@
 -- Retention's due queue (scsm.retention_due): written with the stamp, moved
 -- with it, left by disposal; the stamp itself stays in scsm.ledger_row.
 BEGIN;
-SELECT plan(62);
+SELECT plan(67);
 
 CREATE ROLE due_req NOLOGIN;
 CREATE ROLE due_nobody NOLOGIN;
@@ -245,6 +245,24 @@ UPDATE public.due_v SET note = 'undated', d = NULL WHERE id = 2;
 SELECT is(pg_temp.due_count('due_v'), 1::bigint, 'a new version without a stamp leaves no queue row for its key');
 SELECT is(scsm.dispose_expired(100, 'public.due_v'), 1::bigint, 'the versioned row goes');
 SELECT is(pg_temp.due_count('due_v'), 0::bigint, 'and leaves the queue');
+
+-- the key written again after its disposal: a new record, whose versions
+-- carry on from the disposed ones (a version number names one row version
+-- of a key for good), and which goes in its turn
+INSERT INTO public.due_v VALUES (1, '2000-01-01', 'again');
+UPDATE public.due_v SET note = 'again, v2' WHERE id = 1;
+SELECT results_eq($$SELECT l.version FROM scsm.ledger_row l JOIN scsm.ledger_table lt USING (table_id)
+                     WHERE lt.table_name = 'due_v' AND l.row_key = '{"id":"1"}' ORDER BY l.entry_id$$,
+                  $$VALUES (1), (2), (3), (4), (5)$$,
+                  'versions of a key written again after its disposal carry on from the disposed ones');
+SELECT results_eq($$SELECT scsm_version FROM public.due_v_history WHERE id = 1$$, $$VALUES (4)$$,
+                  'the history row of the new record has its own version');
+SELECT results_eq($$SELECT d.version FROM scsm.retention_due d JOIN scsm.ledger_table lt USING (table_id)
+                     WHERE lt.table_name = 'due_v'$$,
+                  $$VALUES (5)$$, 'one queue row for the key: the new record''s latest version');
+SELECT is(scsm.dispose_expired(100, 'public.due_v'), 1::bigint, 'the new record goes in its turn');
+SELECT is((SELECT count(*) FROM scsm.verify_ledger() WHERE table_name IN ('public.due_v', 'public.due_v_history')),
+          0::bigint, 'and the ledger verifies: both lives of the key are certified');
 
 -- ---------------------------------------------------------------- rebuild
 CREATE TEMP TABLE due_before AS SELECT table_id, retain_until, entry_id, row_key, version, row_hash, class_id
