@@ -97,3 +97,21 @@ SELECT id, name, ref, EXISTS (SELECT 1 FROM scsm.legal_hold h
                                WHERE h.released_at IS NULL AND h.table_name = 'rg_ci'
                                  AND scsm.hold_holds_row(r.*, scsm.hold_condition_for('public.rg_ci', h.condition))) AS held
   FROM public.rg_ci r ORDER BY id;
+
+-- an anonymised replacement is written as the table's owner, yet the
+-- disposal's transaction is the disposer's: its ledger_txn row names who
+-- disposed (here the session's superuser), not the owner
+DO $$ BEGIN CREATE ROLE regress_anon_owner; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+CREATE TABLE public.rg_anon_owned (id int PRIMARY KEY, d date NOT NULL, note text);
+ALTER TABLE public.rg_anon_owned OWNER TO regress_anon_owner;
+SELECT scsm.protect('public.rg_anon_owned', 'append_only');
+INSERT INTO scsm.retention_class (name, description, period, basis, basis_column, action, anonymise_columns)
+VALUES ('rg_anon_owned', 'x', '1 year', 'record_date', 'd', 'anonymise', ARRAY['note']);
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'public', 'rg_anon_owned', class_id FROM scsm.retention_class WHERE name = 'rg_anon_owned';
+INSERT INTO public.rg_anon_owned VALUES (1, '2000-01-01', 'name');
+SELECT scsm.dispose_expired(10, 'public.rg_anon_owned');
+SELECT x.session_role = session_user AS session_is_disposer, x.role_name = session_user AS role_is_disposer
+  FROM scsm.ledger_entry e JOIN scsm.ledger_txn x USING (txn_id)
+ WHERE e.table_id = (SELECT table_id FROM scsm.ledger_table WHERE table_name = 'rg_anon_owned')
+ ORDER BY e.entry_id DESC LIMIT 1;

@@ -45,6 +45,8 @@
 #include "miscadmin.h"
 #include "catalog/pg_class.h"
 #include "parser/parse_func.h"
+#include "parser/parse_type.h"
+#include "utils/acl.h"
 #include "nodes/makefuncs.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -212,6 +214,77 @@ scsm_hold_condition_for(PG_FUNCTION_ARGS)
 	call->args[1].isnull = false;
 	result = FunctionCallInvoke(call);
 	isnull = call->isnull;
+	AsBefore(&save);
+	if (isnull)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(result);
+}
+
+/*
+ * scsm.condition_json(tbl regclass, typ text, value text) -> jsonb: a
+ * condition's value (of a hold or an assignment being written) read as typ,
+ * the type of one of tbl's columns, under the writer's own settings (their
+ * TimeZone, DateStyle), and given in scsm.json_form's form -- both as tbl's
+ * owner in a restricted security context (see AsOwner): the type's input
+ * and to_jsonb may call the owner's own code, a cast to json of their enum.
+ * A value typ cannot read raises the input function's error.  Only for a
+ * role that may write conditions (INSERT on scsm.legal_hold,
+ * scsm.retention_assignment or scsm.retention_class), whose writing a
+ * condition runs the same code anyway.
+ */
+PG_FUNCTION_INFO_V1(scsm_condition_json);
+
+Datum
+scsm_condition_json(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	char	   *typ = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *value = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	Oid			owner = RelOwner(relid);
+	Oid			nsp = get_namespace_oid("scsm", false);
+	const char *const writers[] = {"legal_hold", "retention_assignment", "retention_class"};
+	bool		may = false;
+	Oid			typid;
+	int32		typmod;
+	Oid			infunc;
+	Oid			ioparam;
+	Datum		v;
+	Datum		result;
+	bool		isnull;
+	AsOwnerSave save;
+	int			nest;
+
+	for (int i = 0; i < (int) lengthof(writers) && !may; i++)
+	{
+		Oid			w = get_relname_relid(writers[i], nsp);
+
+		may = OidIsValid(w) && pg_class_aclcheck(w, GetUserId(), ACL_INSERT) == ACLCHECK_OK;
+	}
+	if (!may)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for function condition_json"),
+				 errdetail("Only a role that may write legal holds, retention classes or assignments reads their values.")));
+	if (!OidIsValid(owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid)));
+	parseTypeString(typ, &typid, &typmod, false);
+	getTypeInputInfo(typid, &infunc, &ioparam);
+	/* an error ends the (sub)transaction, which restores role and settings */
+	AsOwner(owner, &save);
+	v = OidInputFunctionCall(infunc, value, ioparam, typmod);
+	nest = RetHoldsPin();
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT pg_catalog.to_jsonb($1)", 1, &typid, &v, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		elog(ERROR, "could not write a condition value as JSON");
+	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (!isnull)
+		result = SPI_datumTransfer(result, false, -1);
+	SPI_finish();
+	RetHoldsUnpin(nest);
 	AsBefore(&save);
 	if (isnull)
 		PG_RETURN_NULL();

@@ -389,7 +389,7 @@ COMMENT ON FUNCTION scsm.ledger_rewrite_guard() IS
 
 CREATE EVENT TRIGGER scsm_ledger_ddl_guard ON ddl_command_start
   WHEN TAG IN ('ALTER TABLE', 'DROP TABLE', 'DROP TRIGGER', 'ALTER TRIGGER', 'ALTER SCHEMA', 'ALTER TYPE',
-               'ALTER VIEW')
+               'ALTER VIEW', 'ALTER MATERIALIZED VIEW', 'ALTER FOREIGN TABLE')
   EXECUTE FUNCTION scsm.ledger_ddl_guard();
 CREATE EVENT TRIGGER scsm_ledger_drop_guard ON sql_drop
   EXECUTE FUNCTION scsm.ledger_drop_guard();

@@ -487,10 +487,22 @@ $$;
 COMMENT ON FUNCTION scsm.condition_type(regclass, text) IS
   'The type a condition value for a column is read as: the column''s type, a domain''s base type (no domain constraint runs); NULL when there is no such column';
 
+-- A condition's value read as a column's type and written in
+-- scsm.json_form's form, as the table's owner in a restricted security
+-- context (their input functions and casts to json are their own code, never
+-- run with the rights of whoever writes the condition, a superuser perhaps),
+-- under the writer's own settings for reading.  For roles that may write
+-- conditions (INSERT on legal_hold, retention_assignment or retention_class).
+CREATE FUNCTION scsm.condition_json(tbl regclass, typ text, value text) RETURNS jsonb
+  AS 'MODULE_PATHNAME', 'scsm_condition_json'
+  LANGUAGE C STABLE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION scsm.condition_json(regclass, text, text) IS
+  'A condition value read as a column''s type and given in scsm.json_form''s form, as the table''s owner (restricted); for writers of holds, classes and assignments';
+
 -- Check that the names in a column = value condition exist and that the
 -- values fit their types.  Each value is read as the one writing the
 -- condition means it (their TimeZone, DateStyle) and kept in the fixed form
--- of scsm.json_form.
+-- of scsm.json_form (scsm.condition_json, as the table's owner).
 CREATE FUNCTION scsm.retention_check_condition(tbl regclass, cond jsonb, what text) RETURNS jsonb
   LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
   SET search_path = pg_catalog, pg_temp
@@ -516,7 +528,7 @@ BEGIN
         MESSAGE = format('%s: the value for column "%s" must be a JSON string, number or boolean', what, k);
     END IF;
     BEGIN
-      EXECUTE format('SELECT scsm.json_form(%L::%s)', v #>> '{}', t) INTO typed;
+      typed := scsm.condition_json(tbl, t, v #>> '{}');
     EXCEPTION WHEN data_exception OR invalid_text_representation THEN
       RAISE EXCEPTION USING ERRCODE = '22023',
         MESSAGE = format('%s: %s is not a valid %s for column "%s"', what, v, t, k);

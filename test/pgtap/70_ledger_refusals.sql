@@ -3,7 +3,7 @@
 -- protected table through the normal path; privilege errors are 42501.
 BEGIN;
 SET client_min_messages = error;
-SELECT plan(59);
+SELECT plan(64);
 
 CREATE ROLE tap_ledger_owner;
 CREATE ROLE tap_ledger_writer;
@@ -153,6 +153,20 @@ SELECT throws_ok($$ALTER TABLE tap_l.rt RENAME COLUMN x TO xx$$, '55000', NULL,
 SELECT throws_ok($$ALTER TABLE tap_l.rt DROP COLUMN y$$, '55000', NULL, 'so is dropping one');
 SELECT throws_ok($$ALTER VIEW tap_l.rv RENAME COLUMN x TO xx$$, '55000', NULL, 'and renaming a column of such a view');
 SELECT lives_ok($$ALTER TABLE tap_l.rt ADD COLUMN z int$$, 'adding a column stays allowed');
+-- the same through a materialized view or a foreign table
+CREATE MATERIALIZED VIEW tap_l.rm AS SELECT 1 AS x, 2 AS y;
+CREATE FOREIGN DATA WRAPPER tap_l_fdw;
+CREATE SERVER tap_l_srv FOREIGN DATA WRAPPER tap_l_fdw;
+CREATE FOREIGN TABLE tap_l.rf (x int, y int) SERVER tap_l_srv;
+CREATE TABLE tap_l.holder2 (id int PRIMARY KEY, m tap_l.rm, f tap_l.rf);
+SELECT scsm.protect('tap_l.holder2', 'append_only');
+SELECT throws_ok($$ALTER MATERIALIZED VIEW tap_l.rm RENAME COLUMN x TO xx$$, '55000', NULL,
+                 'renaming a column of a materialized view whose row type a protected column holds is refused');
+SELECT throws_ok($$ALTER FOREIGN TABLE tap_l.rf RENAME COLUMN x TO xx$$, '55000', NULL,
+                 'so is renaming a column of such a foreign table');
+SELECT throws_ok($$ALTER FOREIGN TABLE tap_l.rf DROP COLUMN y$$, '55000', NULL, 'dropping one');
+SELECT throws_ok($$ALTER FOREIGN TABLE tap_l.rf ALTER COLUMN x TYPE bigint$$, '55000', NULL, 'and re-typing one');
+SELECT lives_ok($$ALTER FOREIGN TABLE tap_l.rf ADD COLUMN z int$$, 'adding a column to it stays allowed');
 -- a multirange over an enum
 CREATE TYPE tap_l.mood5 AS ENUM ('a', 'b');
 CREATE TYPE tap_l.mood5_r AS RANGE (subtype = tap_l.mood5);

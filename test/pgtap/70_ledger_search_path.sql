@@ -5,7 +5,7 @@
 -- with search_path pg_catalog, pg_temp instead.  Here a role puts its own
 -- = operators first and logs who runs them: never the ledger's owner.
 BEGIN;
-SELECT plan(21);
+SELECT plan(25);
 
 CREATE ROLE tap_sp_user;
 CREATE SCHEMA tap_sp AUTHORIZATION tap_sp_user;
@@ -75,8 +75,22 @@ VALUES ('tap_sp', 'sp', '1 year', 'record_date', 'd');
 INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
 SELECT 'tap_sp', 'hx', class_id FROM scsm.retention_class WHERE name = 'tap_sp';
 INSERT INTO tap_sp.hx VALUES (1, '2000-01-01', '8', '{8}'), (2, '2000-01-01', NULL, NULL), (3, '2000-01-01', '7', '{7,8}');
--- holds placed by an approver who is no superuser (placing a table hold
--- reads its values as the columns' types as the one who places it)
+-- placing a table hold reads its values as the columns' types, and writes
+-- them as JSON, as the table's owner: a superuser placing one runs none of
+-- the owner's code
+DELETE FROM tap_sp.ran_as;
+SELECT ok(scsm.place_legal_hold('tap_sp.hx', '{"incident_id": "8"}', 'claim, placed by a superuser') IS NOT NULL,
+          'a superuser places a hold on the column of the owner''s type');
+SELECT is((SELECT array_agg(DISTINCT who) FROM tap_sp.ran_as WHERE what = 'cast'), ARRAY['tap_sp_user']::name[],
+          'the owner''s cast to json ran while placing it, as the owner');
+SELECT is((SELECT condition FROM scsm.legal_hold WHERE reason = 'claim, placed by a superuser'), '{"incident_id": "8"}'::jsonb,
+          'the value kept in the JSON form the owner''s cast gives');
+UPDATE scsm.legal_hold SET release_reason = 'test', released_at = now() WHERE reason = 'claim, placed by a superuser';
+SET LOCAL ROLE tap_sp_user;
+SELECT throws_ok($$SELECT scsm.condition_json('tap_sp.hx', 'tap_sp.lab', '8')$$, '42501', NULL,
+                 'a role that may not write conditions cannot have values read as an owner''s types');
+RESET ROLE;
+-- holds placed by an approver who is no superuser
 CREATE ROLE tap_sp_placer;
 GRANT scsm_admin TO tap_sp_placer;
 INSERT INTO scsm.retention_approver (role_name) VALUES ('tap_sp_placer');
