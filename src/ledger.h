@@ -132,6 +132,7 @@ extern int64 LedgerAppendEntryStamped(int32 table_id, const char *row_key,
 									  ItemPointer row_tid);
 extern int64 LedgerCurrentTxn(void);
 extern Oid	LedgerRowRelid(void);
+extern int32 LedgerKeyMaxVersion(int32 table_id, const char *row_key);
 /* retention's due queue (scsm.retention_due), written with the entries */
 extern Oid	LedgerDueRelid(void);
 extern void LedgerDueForget(int32 table_id, TimestampTz retain_until,

@@ -47,6 +47,7 @@
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_sequence.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
@@ -80,6 +81,8 @@ typedef struct LedgerOids
 	Oid			txn_rel;
 	Oid			txn_seq;
 	Oid			pending_rel;
+	Oid			key_idx;		/* scsm.ledger_row (table_id, row_key) */
+	AttrNumber	att_version;
 	Oid			due_rel;		/* scsm.retention_due, InvalidOid before it exists */
 	Oid			owner;			/* owner of the ledger tables */
 	/* retention hook (issue 4): columns of the stamp, 0 when absent */
@@ -321,6 +324,8 @@ LoadOids(void)
 	oids.txn_rel = ScsmRelid(nsp, "ledger_txn");
 	oids.txn_seq = ScsmRelid(nsp, "ledger_txn_txn_id_seq");
 	oids.pending_rel = ScsmRelid(nsp, "ledger_pending");
+	oids.key_idx = ScsmRelid(nsp, "ledger_row_key_idx");
+	oids.att_version = get_attnum(oids.row_rel, "version");
 	/* created by the retention part of the install script, after the ledger */
 	oids.due_rel = get_relname_relid("retention_due", nsp);
 	oids.att_class = get_attnum(oids.row_rel, "retention_class");
@@ -343,6 +348,52 @@ LedgerRowRelid(void)
 {
 	LoadOids();
 	return oids.row_rel;
+}
+
+/*
+ * The highest version the ledger holds for a key, 0 when it holds none: an
+ * index scan of scsm.ledger_row by (table_id, row_key), no SPI, for the write
+ * path of a versioned table, which asks it for every new row (a key written
+ * again after its disposal carries on its numbering).  With a fresh snapshot,
+ * as SPI would read: the row's insert may have waited for a transaction that
+ * wrote entries of the key and committed after the statement began.
+ * Versioned entries never wait in scsm.ledger_pending.
+ */
+int32
+LedgerKeyMaxVersion(int32 table_id, const char *row_key)
+{
+	Relation	rel;
+	Relation	idx;
+	IndexScanDesc scan;
+	ScanKeyData keys[2];
+	TupleTableSlot *slot;
+	Snapshot	snap;
+	int32		maxv = 0;
+
+	LoadOids();
+	rel = table_open(oids.row_rel, AccessShareLock);
+	idx = index_open(oids.key_idx, AccessShareLock);
+	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(table_id));
+	ScanKeyEntryInitialize(&keys[1], 0, 2, BTEqualStrategyNumber, InvalidOid, C_COLLATION_OID,
+						   F_TEXTEQ, CStringGetTextDatum(row_key));
+	slot = table_slot_create(rel, NULL);
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	scan = index_beginscan(rel, idx, snap, 2, 0);
+	index_rescan(scan, keys, 2, NULL, 0);
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
+	{
+		bool		isnull;
+		Datum		v = slot_getattr(slot, oids.att_version, &isnull);
+
+		if (!isnull && DatumGetInt32(v) > maxv)
+			maxv = DatumGetInt32(v);
+	}
+	index_endscan(scan);
+	UnregisterSnapshot(snap);
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(idx, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	return maxv;
 }
 
 /*

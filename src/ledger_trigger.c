@@ -328,10 +328,7 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 		 * history, verify_ledger and the certificates follow versions by
 		 * number).  The disposed record's stamp is no floor for it.
 		 */
-		RetentionStamp gone;
-		int64		gone_entry;
-
-		version = LatestVersion(table_id, key, &gone, &gone_entry) + 1;
+		version = LedgerKeyMaxVersion(table_id, key) + 1;
 	}
 	LedgerHashRow(info->nspname, info->relname, RelationGetDescr(rel), tuple,
 				  NULL, info->order, hash);

@@ -45,7 +45,6 @@
 #include "miscadmin.h"
 #include "catalog/pg_class.h"
 #include "parser/parse_func.h"
-#include "parser/parse_type.h"
 #include "utils/acl.h"
 #include "nodes/makefuncs.h"
 #include "utils/builtins.h"
@@ -221,16 +220,18 @@ scsm_hold_condition_for(PG_FUNCTION_ARGS)
 }
 
 /*
- * scsm.condition_json(tbl regclass, typ text, value text) -> jsonb: a
- * condition's value (of a hold or an assignment being written) read as typ,
- * the type of one of tbl's columns, under the writer's own settings (their
- * TimeZone, DateStyle), and given in scsm.json_form's form -- both as tbl's
- * owner in a restricted security context (see AsOwner): the type's input
- * and to_jsonb may call the owner's own code, a cast to json of their enum.
- * A value typ cannot read raises the input function's error.  Only for a
- * role that may write conditions (INSERT on scsm.legal_hold,
- * scsm.retention_assignment or scsm.retention_class), whose writing a
- * condition runs the same code anyway.
+ * scsm.condition_json(tbl regclass, col text, value text) -> jsonb: a
+ * condition's value (of a hold or an assignment being written) read as
+ * column col of tbl reads it (its type, a domain's base type: no domain
+ * constraint runs, as scsm.condition_type) under the writer's own settings
+ * (their TimeZone, DateStyle), and given in scsm.json_form's form -- both as
+ * tbl's owner in a restricted security context (see AsOwner): the type's
+ * input and to_jsonb may call the owner's own code, a cast to json of their
+ * enum.  Only a type tbl's owner put in the table is ever read, so no one
+ * can have code of theirs run as that owner.  A value the type cannot read
+ * raises the input function's error.  Only for a role that may write
+ * conditions (INSERT on scsm.legal_hold, scsm.retention_assignment or
+ * scsm.retention_class), whose writing a condition runs the same code.
  */
 PG_FUNCTION_INFO_V1(scsm_condition_json);
 
@@ -238,8 +239,10 @@ Datum
 scsm_condition_json(PG_FUNCTION_ARGS)
 {
 	Oid			relid = PG_GETARG_OID(0);
-	char	   *typ = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	char	   *col = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	char	   *value = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	AttrNumber	attno;
+	Oid			collid;
 	Oid			owner = RelOwner(relid);
 	Oid			nsp = get_namespace_oid("scsm", false);
 	const char *const writers[] = {"legal_hold", "retention_assignment", "retention_class"};
@@ -269,7 +272,13 @@ scsm_condition_json(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("relation with OID %u does not exist", relid)));
-	parseTypeString(typ, &typid, &typmod, false);
+	attno = get_attnum(relid, col);
+	if (attno <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist", col, get_rel_name(relid))));
+	get_atttypetypmodcoll(relid, attno, &typid, &typmod, &collid);
+	typid = getBaseTypeAndTypmod(typid, &typmod);
 	getTypeInputInfo(typid, &infunc, &ioparam);
 	/* an error ends the (sub)transaction, which restores role and settings */
 	AsOwner(owner, &save);

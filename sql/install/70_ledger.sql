@@ -357,10 +357,26 @@ BEGIN
       DETAIL = format('Table "%s" is under ledger protection (%s).', r.object_name, r.mode),
       HINT = 'Protected tables are permanent; records leave them only through the retention procedure.';
   END LOOP;
+  -- a column of a protected table dropped with the view, materialized view,
+  -- foreign table or type whose row type or type it holds (DROP ... CASCADE)
+  FOR r IN
+    SELECT o.address_names[2] AS tbl, o.address_names[3] AS col, t.mode
+      FROM pg_event_trigger_dropped_objects() o
+      JOIN scsm.ledger_table t
+        ON t.schema_name = o.address_names[1] AND t.table_name = o.address_names[2]
+     WHERE o.object_type = 'table column'
+  LOOP
+    RAISE EXCEPTION USING
+      ERRCODE = '55000',
+      MESSAGE = format('cannot drop column "%s" of protected table "%s"', r.col, r.tbl),
+      DETAIL = format('Table "%s" is under ledger protection (%s); its column''s type would go with the dropped object.',
+                      r.tbl, r.mode),
+      HINT = 'Drop nothing a protected column holds.';
+  END LOOP;
 END
 $$;
 COMMENT ON FUNCTION scsm.ledger_drop_guard() IS
-  'sql_drop guard: refuses any command that drops a protected table, CASCADE included';
+  'sql_drop guard: refuses any command that drops a protected table or one of its columns, CASCADE included';
 
 CREATE FUNCTION scsm.ledger_rewrite_guard() RETURNS event_trigger
   LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE

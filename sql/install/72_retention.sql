@@ -493,11 +493,11 @@ COMMENT ON FUNCTION scsm.condition_type(regclass, text) IS
 -- run with the rights of whoever writes the condition, a superuser perhaps),
 -- under the writer's own settings for reading.  For roles that may write
 -- conditions (INSERT on legal_hold, retention_assignment or retention_class).
-CREATE FUNCTION scsm.condition_json(tbl regclass, typ text, value text) RETURNS jsonb
+CREATE FUNCTION scsm.condition_json(tbl regclass, col text, value text) RETURNS jsonb
   AS 'MODULE_PATHNAME', 'scsm_condition_json'
   LANGUAGE C STABLE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION scsm.condition_json(regclass, text, text) IS
-  'A condition value read as a column''s type and given in scsm.json_form''s form, as the table''s owner (restricted); for writers of holds, classes and assignments';
+  'A condition value read as a column''s type (a domain''s base type) and given in scsm.json_form''s form, as the table''s owner (restricted); for writers of holds, classes and assignments';
 
 -- Check that the names in a column = value condition exist and that the
 -- values fit their types.  Each value is read as the one writing the
@@ -528,7 +528,7 @@ BEGIN
         MESSAGE = format('%s: the value for column "%s" must be a JSON string, number or boolean', what, k);
     END IF;
     BEGIN
-      typed := scsm.condition_json(tbl, t, v #>> '{}');
+      typed := scsm.condition_json(tbl, k, v #>> '{}');
     EXCEPTION WHEN data_exception OR invalid_text_representation THEN
       RAISE EXCEPTION USING ERRCODE = '22023',
         MESSAGE = format('%s: %s is not a valid %s for column "%s"', what, v, t, k);

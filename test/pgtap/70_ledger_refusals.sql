@@ -3,7 +3,7 @@
 -- protected table through the normal path; privilege errors are 42501.
 BEGIN;
 SET client_min_messages = error;
-SELECT plan(64);
+SELECT plan(68);
 
 CREATE ROLE tap_ledger_owner;
 CREATE ROLE tap_ledger_writer;
@@ -167,6 +167,13 @@ SELECT throws_ok($$ALTER FOREIGN TABLE tap_l.rf RENAME COLUMN x TO xx$$, '55000'
 SELECT throws_ok($$ALTER FOREIGN TABLE tap_l.rf DROP COLUMN y$$, '55000', NULL, 'dropping one');
 SELECT throws_ok($$ALTER FOREIGN TABLE tap_l.rf ALTER COLUMN x TYPE bigint$$, '55000', NULL, 'and re-typing one');
 SELECT lives_ok($$ALTER FOREIGN TABLE tap_l.rf ADD COLUMN z int$$, 'adding a column to it stays allowed');
+-- dropping the relation or type a protected column holds, CASCADE, would
+-- drop the column with it
+SELECT throws_ok($$DROP MATERIALIZED VIEW tap_l.rm CASCADE$$, '55000', NULL,
+                 'dropping a materialized view whose row type a protected column holds is refused, CASCADE too');
+SELECT throws_ok($$DROP FOREIGN TABLE tap_l.rf CASCADE$$, '55000', NULL, 'so is dropping such a foreign table');
+SELECT throws_ok($$DROP VIEW tap_l.rv CASCADE$$, '55000', NULL, 'or view');
+SELECT throws_ok($$DROP TYPE tap_l.pair CASCADE$$, '55000', NULL, 'or composite type');
 -- a multirange over an enum
 CREATE TYPE tap_l.mood5 AS ENUM ('a', 'b');
 CREATE TYPE tap_l.mood5_r AS RANGE (subtype = tap_l.mood5);

@@ -5,7 +5,7 @@
 -- with search_path pg_catalog, pg_temp instead.  Here a role puts its own
 -- = operators first and logs who runs them: never the ledger's owner.
 BEGIN;
-SELECT plan(25);
+SELECT plan(28);
 
 CREATE ROLE tap_sp_user;
 CREATE SCHEMA tap_sp AUTHORIZATION tap_sp_user;
@@ -87,9 +87,23 @@ SELECT is((SELECT condition FROM scsm.legal_hold WHERE reason = 'claim, placed b
           'the value kept in the JSON form the owner''s cast gives');
 UPDATE scsm.legal_hold SET release_reason = 'test', released_at = now() WHERE reason = 'claim, placed by a superuser';
 SET LOCAL ROLE tap_sp_user;
-SELECT throws_ok($$SELECT scsm.condition_json('tap_sp.hx', 'tap_sp.lab', '8')$$, '42501', NULL,
+SELECT throws_ok($$SELECT scsm.condition_json('tap_sp.hx', 'incident_id', '8')$$, '42501', NULL,
                  'a role that may not write conditions cannot have values read as an owner''s types');
+-- only the types an owner put in their table are read, a domain as its base
+-- type: a role's own domain CHECK never runs, as the owner or anyone
+CREATE FUNCTION tap_sp.checked(v int) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO tap_sp.ran_as VALUES (current_user, 'domain check');
+  RETURN true;
+END $$;
+CREATE DOMAIN tap_sp.dom AS int CHECK (tap_sp.checked(VALUE));
 RESET ROLE;
+CREATE TABLE tap_sp.su_owned (id int PRIMARY KEY, n tap_sp.dom);
+SELECT is(scsm.condition_json('tap_sp.su_owned', 'n', '5'), '5'::jsonb,
+          'a value for a domain column is read as the base type');
+SELECT is((SELECT count(*) FROM tap_sp.ran_as WHERE what = 'domain check'), 0::bigint, 'the domain''s CHECK did not run');
+SELECT throws_ok($$SELECT scsm.condition_json('tap_sp.su_owned', 'nope', '5')$$, '42703', NULL,
+                 'a column the table lacks');
 -- holds placed by an approver who is no superuser
 CREATE ROLE tap_sp_placer;
 GRANT scsm_admin TO tap_sp_placer;

@@ -5,7 +5,7 @@
 -- setting must still hold its row when disposal (pg_cron, another session)
 -- runs under another.
 BEGIN;
-SELECT plan(14);
+SELECT plan(17);
 
 CREATE TABLE public.hf (id int PRIMARY KEY, d date NOT NULL, at timestamptz, span interval,
                         blob bytea, ratio float8);
@@ -87,6 +87,17 @@ SELECT is(scsm.dispose_expired(100, 'public.hf'), 3::bigint, 'all released: the 
 SELECT is((SELECT count(*) FROM public.hf), 0::bigint, 'nothing left');
 SELECT is((SELECT count(*) FROM scsm.verify_ledger() WHERE table_name = 'public.hf'), 0::bigint,
           'verify_ledger: every disposed row accounted for');
+
+-- a value is read as the column reads input: too long is refused, not cut
+-- to fit (a cut value would hold rows the hold does not name)
+CREATE TABLE public.hf_len (id int PRIMARY KEY, d date NOT NULL, code varchar(3), tag char(3));
+SELECT scsm.protect('public.hf_len', 'append_only');
+SELECT throws_ok($$SELECT scsm.place_legal_hold('public.hf_len', '{"code": "abcd"}', 'claim')$$, '22023', NULL,
+                 'a hold value too long for a varchar(3) column is refused');
+SELECT throws_ok($$SELECT scsm.place_legal_hold('public.hf_len', '{"tag": "abcd"}', 'claim')$$, '22023', NULL,
+                 'and for a char(3) column');
+SELECT lives_ok($$SELECT scsm.place_legal_hold('public.hf_len', '{"code": "abc", "tag": "ab"}', 'claim')$$,
+                'values that fit are kept');
 
 SELECT * FROM finish();
 ROLLBACK;
