@@ -132,7 +132,9 @@ extern int64 LedgerAppendEntryStamped(int32 table_id, const char *row_key,
 									  ItemPointer row_tid);
 extern int64 LedgerCurrentTxn(void);
 extern Oid	LedgerRowRelid(void);
-extern int32 LedgerKeyMaxVersion(int32 table_id, const char *row_key);
+/* a key's latest version, its entry and stamp (versioned write path) */
+extern int32 LedgerKeyLatest(int32 table_id, const char *row_key,
+							 struct RetentionStamp *prev, int64 *prev_entry);
 /* retention's due queue (scsm.retention_due), written with the entries */
 extern Oid	LedgerDueRelid(void);
 extern void LedgerDueForget(int32 table_id, TimestampTz retain_until,

@@ -83,6 +83,7 @@ typedef struct LedgerOids
 	Oid			pending_rel;
 	Oid			key_idx;		/* scsm.ledger_row (table_id, row_key) */
 	AttrNumber	att_version;
+	AttrNumber	att_entry;
 	Oid			due_rel;		/* scsm.retention_due, InvalidOid before it exists */
 	Oid			owner;			/* owner of the ledger tables */
 	/* retention hook (issue 4): columns of the stamp, 0 when absent */
@@ -326,6 +327,7 @@ LoadOids(void)
 	oids.pending_rel = ScsmRelid(nsp, "ledger_pending");
 	oids.key_idx = ScsmRelid(nsp, "ledger_row_key_idx");
 	oids.att_version = get_attnum(oids.row_rel, "version");
+	oids.att_entry = get_attnum(oids.row_rel, "entry_id");
 	/* created by the retention part of the install script, after the ledger */
 	oids.due_rel = get_relname_relid("retention_due", nsp);
 	oids.att_class = get_attnum(oids.row_rel, "retention_class");
@@ -351,16 +353,18 @@ LedgerRowRelid(void)
 }
 
 /*
- * The highest version the ledger holds for a key, 0 when it holds none: an
- * index scan of scsm.ledger_row by (table_id, row_key), no SPI, for the write
- * path of a versioned table, which asks it for every new row (a key written
- * again after its disposal carries on its numbering).  With a fresh snapshot,
- * as SPI would read: the row's insert may have waited for a transaction that
- * wrote entries of the key and committed after the statement began.
- * Versioned entries never wait in scsm.ledger_pending.
+ * The highest version the ledger holds for a key (0 when none), that
+ * entry's id and retention class and basis, and the latest retain_until of
+ * any version of the key (retention hook, issue 4: an earlier stamp is a
+ * floor for a new version): an index scan of scsm.ledger_row by (table_id,
+ * row_key), no SPI and no SQL, for the write path of versioned tables,
+ * which asks it for every row written.  prev and prev_entry may be NULL.
+ * With a fresh snapshot, as a query would read: the write may have waited
+ * for a transaction that wrote entries of the key and committed after the
+ * statement began.  Versioned entries never wait in scsm.ledger_pending.
  */
 int32
-LedgerKeyMaxVersion(int32 table_id, const char *row_key)
+LedgerKeyLatest(int32 table_id, const char *row_key, RetentionStamp *prev, int64 *prev_entry)
 {
 	Relation	rel;
 	Relation	idx;
@@ -369,8 +373,11 @@ LedgerKeyMaxVersion(int32 table_id, const char *row_key)
 	TupleTableSlot *slot;
 	Snapshot	snap;
 	int32		maxv = 0;
+	int64		maxe = 0;
+	RetentionStamp st;
 
 	LoadOids();
+	memset(&st, 0, sizeof(st));
 	rel = table_open(oids.row_rel, AccessShareLock);
 	idx = index_open(oids.key_idx, AccessShareLock);
 	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(table_id));
@@ -383,16 +390,46 @@ LedgerKeyMaxVersion(int32 table_id, const char *row_key)
 	while (index_getnext_slot(scan, ForwardScanDirection, slot))
 	{
 		bool		isnull;
-		Datum		v = slot_getattr(slot, oids.att_version, &isnull);
+		int32		v = DatumGetInt32(slot_getattr(slot, oids.att_version, &isnull));
+		int64		e = DatumGetInt64(slot_getattr(slot, oids.att_entry, &isnull));
+		Datum		d;
 
-		if (!isnull && DatumGetInt32(v) > maxv)
-			maxv = DatumGetInt32(v);
+		if (oids.att_until != 0)
+		{
+			d = slot_getattr(slot, oids.att_until, &isnull);
+			if (!isnull && (!st.has_until || DatumGetTimestampTz(d) > st.retain_until))
+			{
+				st.has_until = true;
+				st.retain_until = DatumGetTimestampTz(d);
+			}
+		}
+		/* the latest: highest version, then highest entry id */
+		if (v < maxv || (v == maxv && e < maxe))
+			continue;
+		maxv = v;
+		maxe = e;
+		if (oids.att_class != 0)
+		{
+			d = slot_getattr(slot, oids.att_class, &isnull);
+			st.has_class = !isnull;
+			st.class_id = isnull ? 0 : DatumGetInt32(d);
+		}
+		if (oids.att_basis != 0)
+		{
+			d = slot_getattr(slot, oids.att_basis, &isnull);
+			st.has_basis = !isnull;
+			st.basis = isnull ? 0 : DatumGetTimestampTz(d);
+		}
 	}
 	index_endscan(scan);
 	UnregisterSnapshot(snap);
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(idx, AccessShareLock);
 	table_close(rel, AccessShareLock);
+	if (prev)
+		*prev = st;
+	if (prev_entry)
+		*prev_entry = maxe;
 	return maxv;
 }
 

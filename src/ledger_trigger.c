@@ -115,7 +115,7 @@ WriteHistory(Relation rel, const char *history, HeapTuple oldtup,
 
 /*
  * The retain_until an entry has now (read with a fresh snapshot, as the
- * ledger owner): the stamp LatestVersion read may have been raised since,
+ * ledger owner): the stamp LedgerKeyLatest read may have been raised since,
  * by a lengthening this writer waited for (retention.c, LockClassForStamp).
  * False when the entry has none.
  */
@@ -151,73 +151,6 @@ CurrentUntil(int32 table_id, const char *key, int64 entry_id, TimestampTz *until
 	SetUserIdAndSecContext(save_userid, save_sec);
 	SPI_finish();
 	return !isnull;
-}
-
-/*
- * Highest version the ledger holds for a key (0 when none), and that
- * entry's retention stamp (retention hook, issue 4: an earlier stamp is a
- * floor for the new version) and id (its row in the due queue gives way to
- * the new version's), read in the same query, as the ledger owner.
- */
-static int32
-LatestVersion(int32 table_id, const char *key, RetentionStamp *prev, int64 *prev_entry)
-{
-	Oid			argtypes[2] = {INT4OID, TEXTOID};
-	Datum		values[2];
-	bool		isnull;
-	Datum		d;
-	int			rc;
-	HeapTuple	tup;
-	TupleDesc	desc;
-	Oid			save_userid;
-	int			save_sec;
-	int			sp;				/* LedgerPinSearchPath */
-	int32		version = 0;
-
-	memset(prev, 0, sizeof(*prev));
-	*prev_entry = 0;
-	values[0] = Int32GetDatum(table_id);
-	values[1] = CStringGetTextDatum(key);
-	SPI_connect();
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	sp = LedgerPinSearchPath();
-	/*
-	 * The floor is the latest retain_until of any version, not only of the
-	 * latest: disposing of the key disposes of every version, and a version
-	 * without a stamp (its date cleared) must not drop the floor an earlier
-	 * one set.
-	 */
-	rc = SPI_execute_with_args("SELECT l.version, l.retention_class, l.retention_basis, "
-							   "(SELECT max(m.retain_until) FROM scsm.ledger_row m "
-							   "  WHERE m.table_id = $1 AND m.row_key = $2), l.entry_id "
-							   "FROM scsm.ledger_row l WHERE l.table_id = $1 AND l.row_key = $2 "
-							   "ORDER BY l.version DESC, l.entry_id DESC LIMIT 1",
-							   2, argtypes, values, NULL, false, 1);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not read the ledger");
-	if (SPI_processed > 0)
-	{
-		tup = SPI_tuptable->vals[0];
-		desc = SPI_tuptable->tupdesc;
-		d = SPI_getbinval(tup, desc, 2, &isnull);
-		prev->has_class = !isnull;
-		prev->class_id = isnull ? 0 : DatumGetInt32(d);
-		d = SPI_getbinval(tup, desc, 3, &isnull);
-		prev->has_basis = !isnull;
-		prev->basis = isnull ? 0 : DatumGetTimestampTz(d);
-		d = SPI_getbinval(tup, desc, 4, &isnull);
-		prev->has_until = !isnull;
-		prev->retain_until = isnull ? 0 : DatumGetTimestampTz(d);
-		d = SPI_getbinval(tup, desc, 5, &isnull);
-		*prev_entry = isnull ? 0 : DatumGetInt64(d);
-		d = SPI_getbinval(tup, desc, 1, &isnull);
-		version = isnull ? 0 : DatumGetInt32(d);
-	}
-	LedgerUnpinSearchPath(sp);
-	SetUserIdAndSecContext(save_userid, save_sec);
-	SPI_finish();
-	return version;
 }
 
 /*
@@ -295,7 +228,7 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 							info->relname),
 					 errdetail("The ledger follows the versions of a row by its key %s.", oldkey),
 					 errhint("Insert a new row instead.")));
-		version = LatestVersion(table_id, key, &prev, &prev_entry);
+		version = LedgerKeyLatest(table_id, key, &prev, &prev_entry);
 		have_prev = true;
 		if (version == 0)
 			version = 1;		/* a row that predates the ledger */
@@ -328,7 +261,7 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 		 * history, verify_ledger and the certificates follow versions by
 		 * number).  The disposed record's stamp is no floor for it.
 		 */
-		version = LedgerKeyMaxVersion(table_id, key) + 1;
+		version = LedgerKeyLatest(table_id, key, NULL, NULL) + 1;
 	}
 	LedgerHashRow(info->nspname, info->relname, RelationGetDescr(rel), tuple,
 				  NULL, info->order, hash);
