@@ -24,6 +24,7 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
@@ -70,6 +71,27 @@ ProtectedMode(Oid relid)
 	SetUserIdAndSecContext(save_userid, save_sec);
 	SPI_finish();
 	return mode;
+}
+
+/*
+ * Protection mode of a partition or child of relid (NULL when none is
+ * protected): ALTER TABLE and RENAME COLUMN of a parent reach them.
+ */
+static char *
+ProtectedDescendantMode(Oid relid)
+{
+	ListCell   *lc;
+
+	if (!OidIsValid(relid) || !has_subclass(relid))
+		return NULL;
+	foreach(lc, find_all_inheritors(relid, NoLock, NULL))
+	{
+		char	   *mode;
+
+		if (lfirst_oid(lc) != relid && (mode = ProtectedMode(lfirst_oid(lc))) != NULL)
+			return mode;
+	}
+	return NULL;
 }
 
 /*
@@ -212,6 +234,7 @@ CheckAlterTable(AlterTableStmt *stmt)
 {
 	Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
 	char	   *mode;
+	bool		parent = false;
 	ListCell   *lc;
 
 	/*
@@ -233,8 +256,19 @@ CheckAlterTable(AlterTableStmt *stmt)
 							cmd->name, stmt->relation->relname),
 					 errdetail("%s holds its row type: the rows holding it would change.", held)));
 	}
-	if (stmt->objtype != OBJECT_TABLE || (mode = ProtectedMode(relid)) == NULL)
+	/*
+	 * A parent (partitioned or inherited) with a protected partition or
+	 * child: what recurses to it is checked as on the child itself;
+	 * partitions come and go.
+	 */
+	if (stmt->objtype != OBJECT_TABLE)
 		return;
+	if ((mode = ProtectedMode(relid)) == NULL)
+	{
+		if ((mode = ProtectedDescendantMode(relid)) == NULL)
+			return;
+		parent = true;
+	}
 	foreach(lc, stmt->cmds)
 	{
 		AlterTableCmd *cmd = (AlterTableCmd *) lfirst(lc);
@@ -280,6 +314,7 @@ CheckAlterTable(AlterTableStmt *stmt)
 			case AT_EnableAlwaysTrig:
 				/* the strongest state, as scsm.protect and pg_restore set it */
 				break;
+
 			case AT_EnableTrig:
 			case AT_EnableReplicaTrig:
 			case AT_DisableTrig:
@@ -329,11 +364,21 @@ CheckAlterTable(AlterTableStmt *stmt)
 			case AT_DropIdentity:
 			case AT_ReAddStatistics:
 				break;
+			case AT_AttachPartition:
+			case AT_DetachPartition:
+			case AT_DetachPartitionFinalize:
+				/* the partitions of a parent come and go */
+				if (parent)
+					break;
+				/* FALLTHROUGH */
 			default:
 				ereport(ERROR,
 						(errcode(ERRCODE_LEDGER_REFUSED),
 						 errmsg("cannot alter protected table \"%s\" this way",
 								stmt->relation->relname),
+						 parent ?
+						 errdetail("A partition or child of \"%s\" is under ledger protection (%s); this ALTER TABLE would reach it and rewrite, drop or re-type data the ledger has hashed.",
+								   stmt->relation->relname, mode) :
 						 errdetail("Table \"%s\" is under ledger protection (%s); this ALTER TABLE would rewrite, drop or re-type data the ledger has hashed.",
 								   stmt->relation->relname, mode),
 						 errhint("Add nullable columns or constraints instead.")));
@@ -453,6 +498,9 @@ scsm_ledger_ddl_guard(PG_FUNCTION_ARGS)
 					Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
 					char	   *mode = ProtectedMode(relid);
 
+					/* a column renamed on a parent is renamed on its partitions */
+					if (mode == NULL && stmt->renameType == OBJECT_COLUMN)
+						mode = ProtectedDescendantMode(relid);
 					if (mode && (stmt->renameType != OBJECT_TRIGGER ||
 								 strncmp(stmt->subname, "scsm_ledger_", 12) == 0))
 						Refuse(stmt->renameType == OBJECT_TABLE ? "rename" :

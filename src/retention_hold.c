@@ -35,9 +35,12 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/relation.h"
 #include "access/transam.h"
 #include "access/xact.h"
+#include "catalog/pg_cast.h"
 #include "catalog/pg_collation.h"
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -54,6 +57,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
+#include "utils/rel.h"
 #include "utils/resowner.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
@@ -220,6 +224,102 @@ scsm_hold_condition_for(PG_FUNCTION_ARGS)
 }
 
 /*
+ * The role owning a function, InvalidOid when there is none.
+ */
+static Oid
+FuncOwner(Oid fn)
+{
+	HeapTuple	tp = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+	Oid			owner = InvalidOid;
+
+	if (HeapTupleIsValid(tp))
+	{
+		owner = ((Form_pg_proc) GETSTRUCT(tp))->proowner;
+		ReleaseSysCache(tp);
+	}
+	return owner;
+}
+
+/*
+ * Refuse (42501) to read values of a column as its table's owner when code
+ * of a third role would run: reading a value as typid and writing it as
+ * JSON runs the CHECKs of every domain inside it (an array's element, a
+ * composite's fields, a range's subtype) and to_jsonb a cast to json or
+ * jsonb of any type inside it.  Every such type, and the function of every
+ * such cast, must belong to the owner or to a superuser; the owner vouches
+ * for what their own types call.
+ */
+static void
+CheckTypeTrusted(Oid typid, Oid owner, const char *col)
+{
+	HeapTuple	tp;
+	Form_pg_type t;
+	Oid			typowner;
+	char		typtype;
+	Oid			typelem;
+	Oid			typrelid;
+	Oid			base;
+	const Oid	targets[2] = {JSONOID, JSONBOID};
+
+	check_stack_depth();
+	tp = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	if (!HeapTupleIsValid(tp))
+		elog(ERROR, "cache lookup failed for type %u", typid);
+	t = (Form_pg_type) GETSTRUCT(tp);
+	typowner = t->typowner;
+	typtype = t->typtype;
+	typelem = IsTrueArrayType(t) ? t->typelem : InvalidOid;
+	typrelid = t->typrelid;
+	base = t->typbasetype;
+	ReleaseSysCache(tp);
+	if (typowner != owner && !superuser_arg(typowner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("column \"%s\" holds type %s, which belongs to role \"%s\"",
+						col, format_type_be(typid), GetUserNameFromId(typowner, false)),
+				 errdetail("Reading a condition's value runs that role's code as the table's owner."),
+				 errhint("Name a column whose types belong to the table's owner or to a superuser.")));
+	for (int i = 0; i < (int) lengthof(targets); i++)
+	{
+		HeapTuple	ct = SearchSysCache2(CASTSOURCETARGET, ObjectIdGetDatum(typid),
+										 ObjectIdGetDatum(targets[i]));
+
+		if (HeapTupleIsValid(ct))
+		{
+			Oid			fn = ((Form_pg_cast) GETSTRUCT(ct))->castfunc;
+			Oid			fowner = OidIsValid(fn) ? FuncOwner(fn) : InvalidOid;
+
+			ReleaseSysCache(ct);
+			if (OidIsValid(fowner) && fowner != owner && !superuser_arg(fowner))
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("column \"%s\" holds type %s, whose cast to %s belongs to role \"%s\"",
+								col, format_type_be(typid), format_type_be(targets[i]),
+								GetUserNameFromId(fowner, false)),
+						 errdetail("Writing a condition's value as JSON runs that role's code as the table's owner.")));
+		}
+	}
+	if (typtype == TYPTYPE_DOMAIN)
+		CheckTypeTrusted(base, owner, col);
+	else if (OidIsValid(typelem))
+		CheckTypeTrusted(typelem, owner, col);
+	else if (typtype == TYPTYPE_COMPOSITE && OidIsValid(typrelid))
+	{
+		Relation	crel = relation_open(typrelid, AccessShareLock);
+		TupleDesc	cdesc = RelationGetDescr(crel);
+
+		for (int i = 0; i < cdesc->natts; i++)
+			if (!TupleDescAttr(cdesc, i)->attisdropped)
+				CheckTypeTrusted(TupleDescAttr(cdesc, i)->atttypid, owner, col);
+		relation_close(crel, AccessShareLock);
+	}
+	else if (typtype == TYPTYPE_RANGE)
+		CheckTypeTrusted(get_range_subtype(typid), owner, col);
+	else if (typtype == TYPTYPE_MULTIRANGE)
+		CheckTypeTrusted(get_multirange_range(typid), owner, col);
+}
+
+/*
  * scsm.condition_json(tbl regclass, col text, value text) -> jsonb: a
  * condition's value (of a hold or an assignment being written) read as
  * column col of tbl reads it (its type, a domain's base type: no domain
@@ -279,10 +379,20 @@ scsm_condition_json(PG_FUNCTION_ARGS)
 				 errmsg("column \"%s\" of relation \"%s\" does not exist", col, get_rel_name(relid))));
 	get_atttypetypmodcoll(relid, attno, &typid, &typmod, &collid);
 	typid = getBaseTypeAndTypmod(typid, &typmod);
+	CheckTypeTrusted(typid, owner, col);
 	getTypeInputInfo(typid, &infunc, &ioparam);
-	/* an error ends the (sub)transaction, which restores role and settings */
+	/*
+	 * An error ends the (sub)transaction, which restores role and settings.
+	 * The value is read under the writer's TimeZone and DateStyle, but with
+	 * search_path pg_catalog: a domain CHECK of the owner's that names a
+	 * function unqualified must not find one of the writer's.
+	 */
 	AsOwner(owner, &save);
+	nest = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	v = OidInputFunctionCall(infunc, value, ioparam, typmod);
+	AtEOXact_GUC(true, nest);
 	nest = RetHoldsPin();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");

@@ -3,7 +3,7 @@
 -- protected table through the normal path; privilege errors are 42501.
 BEGIN;
 SET client_min_messages = error;
-SELECT plan(68);
+SELECT plan(73);
 
 CREATE ROLE tap_ledger_owner;
 CREATE ROLE tap_ledger_writer;
@@ -174,6 +174,23 @@ SELECT throws_ok($$DROP MATERIALIZED VIEW tap_l.rm CASCADE$$, '55000', NULL,
 SELECT throws_ok($$DROP FOREIGN TABLE tap_l.rf CASCADE$$, '55000', NULL, 'so is dropping such a foreign table');
 SELECT throws_ok($$DROP VIEW tap_l.rv CASCADE$$, '55000', NULL, 'or view');
 SELECT throws_ok($$DROP TYPE tap_l.pair CASCADE$$, '55000', NULL, 'or composite type');
+-- a protected table attached as a partition: what the parent's ALTER TABLE
+-- or column rename passes down to it is checked as on the table itself
+CREATE TABLE tap_l.part_me (id int PRIMARY KEY, c varchar(10));
+SELECT scsm.protect('tap_l.part_me', 'append_only');
+CREATE TABLE tap_l.parent (id int NOT NULL, c varchar(10)) PARTITION BY RANGE (id);
+SELECT lives_ok($$ALTER TABLE tap_l.parent ATTACH PARTITION tap_l.part_me FOR VALUES FROM (0) TO (100)$$,
+                'a protected table may become a partition');
+SELECT throws_ok($$ALTER TABLE tap_l.parent ALTER COLUMN c TYPE text$$, '55000', NULL,
+                 're-typing a column of its parent is refused');
+SELECT throws_ok($$ALTER TABLE tap_l.parent RENAME COLUMN c TO c2$$, '55000', NULL, 'so is renaming one');
+SELECT throws_ok($$ALTER TABLE tap_l.parent ADD COLUMN z int DEFAULT 1$$, '55000', NULL,
+                 'and adding one with a default');
+CREATE TABLE tap_l.part_other (id int NOT NULL, c varchar(10));
+SELECT lives_ok($$ALTER TABLE tap_l.parent ATTACH PARTITION tap_l.part_other FOR VALUES FROM (100) TO (200);
+                  ALTER TABLE tap_l.parent ADD COLUMN y int;
+                  ALTER TABLE tap_l.parent DETACH PARTITION tap_l.part_me$$,
+                'a nullable column, other partitions, and detaching stay allowed');
 -- a multirange over an enum
 CREATE TYPE tap_l.mood5 AS ENUM ('a', 'b');
 CREATE TYPE tap_l.mood5_r AS RANGE (subtype = tap_l.mood5);

@@ -5,7 +5,7 @@
 -- with search_path pg_catalog, pg_temp instead.  Here a role puts its own
 -- = operators first and logs who runs them: never the ledger's owner.
 BEGIN;
-SELECT plan(28);
+SELECT plan(33);
 
 CREATE ROLE tap_sp_user;
 CREATE SCHEMA tap_sp AUTHORIZATION tap_sp_user;
@@ -104,6 +104,53 @@ SELECT is(scsm.condition_json('tap_sp.su_owned', 'n', '5'), '5'::jsonb,
 SELECT is((SELECT count(*) FROM tap_sp.ran_as WHERE what = 'domain check'), 0::bigint, 'the domain''s CHECK did not run');
 SELECT throws_ok($$SELECT scsm.condition_json('tap_sp.su_owned', 'nope', '5')$$, '42703', NULL,
                  'a column the table lacks');
+-- a type of another role's inside the column's type (an array of its
+-- domain, a composite holding it, its enum with a cast to json) would run
+-- that role's code as the table's owner: refused (42501), nothing runs
+CREATE ROLE tap_sp_mal;
+GRANT scsm_auditor TO tap_sp_mal;
+GRANT USAGE ON SCHEMA tap_sp TO tap_sp_mal;
+CREATE SCHEMA tap_sp_m AUTHORIZATION tap_sp_mal;
+SET LOCAL ROLE tap_sp_mal;
+CREATE FUNCTION tap_sp_m.evil(v int) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO tap_sp.ran_as VALUES (current_user, 'mal');
+  RETURN true;
+END $$;
+CREATE DOMAIN tap_sp_m.dom AS int CHECK (tap_sp_m.evil(VALUE));
+CREATE TYPE tap_sp_m.pair AS (a int, b tap_sp_m.dom);
+CREATE TYPE tap_sp_m.mood AS ENUM ('x', 'y');
+CREATE FUNCTION tap_sp_m.mood_json(m tap_sp_m.mood) RETURNS json LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO tap_sp.ran_as VALUES (current_user, 'mal');
+  RETURN pg_catalog.to_json(m::text);
+END $$;
+CREATE CAST (tap_sp_m.mood AS json) WITH FUNCTION tap_sp_m.mood_json(tap_sp_m.mood);
+RESET ROLE;
+CREATE TABLE tap_sp.su_mixed (id int PRIMARY KEY, arr tap_sp_m.dom[], p tap_sp_m.pair, mood tap_sp_m.mood);
+-- and a superuser's own domain whose CHECK names a function unqualified
+CREATE FUNCTION tap_sp.nonneg(v int) RETURNS boolean LANGUAGE sql AS $$ SELECT abs(v) >= 0 $$;
+CREATE DOMAIN tap_sp.pos AS int CHECK (tap_sp.nonneg(VALUE));
+CREATE TABLE tap_sp.su_pos (id int PRIMARY KEY, v tap_sp.pos[]);
+SET LOCAL ROLE tap_sp_mal;
+CREATE FUNCTION tap_sp_m.abs(v int) RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO tap_sp.ran_as VALUES (current_user, 'mal');
+  RETURN v;
+END $$;
+SET LOCAL search_path = tap_sp_m, pg_catalog, public;
+SELECT throws_ok($$SELECT scsm.condition_json('tap_sp.su_mixed', 'arr', '{5}')$$, '42501', NULL,
+                 'a column holding an array of another role''s domain is refused');
+SELECT throws_ok($$SELECT scsm.condition_json('tap_sp.su_mixed', 'p', '(1,5)')$$, '42501', NULL,
+                 'so is one holding a composite with it');
+SELECT throws_ok($$SELECT scsm.condition_json('tap_sp.su_mixed', 'mood', 'x')$$, '42501', NULL,
+                 'and one of another role''s enum (its cast to json)');
+SELECT is(scsm.condition_json('tap_sp.su_pos', 'v', '{3}'), '[3]'::jsonb,
+          'the owner''s own domain is read under search_path pg_catalog');
+RESET ROLE;
+RESET search_path;
+SELECT is((SELECT count(*) FROM tap_sp.ran_as WHERE what = 'mal'), 0::bigint,
+          'none of the other role''s code ran');
 -- holds placed by an approver who is no superuser
 CREATE ROLE tap_sp_placer;
 GRANT scsm_admin TO tap_sp_placer;
