@@ -180,9 +180,176 @@ RelOwner(Oid relid)
 }
 
 /*
+ * The role owning a function, InvalidOid when there is none.
+ */
+static Oid
+FuncOwner(Oid fn)
+{
+	HeapTuple	tp = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+	Oid			owner = InvalidOid;
+
+	if (HeapTupleIsValid(tp))
+	{
+		owner = ((Form_pg_proc) GETSTRUCT(tp))->proowner;
+		ReleaseSysCache(tp);
+	}
+	return owner;
+}
+
+/* A third role's code inside a column's type (TypeTreeStranger). */
+typedef struct Stranger
+{
+	Oid			role;			/* its owner */
+	Oid			typid;			/* the type */
+	Oid			cast_target;	/* json or jsonb: its cast; else InvalidOid */
+} Stranger;
+
+/*
+ * Would reading a value as typid and writing it as JSON, as owner, run code
+ * of a third role?  It runs the CHECKs of every domain inside the type (an
+ * array's element, a composite's fields, a range's subtype) and to_jsonb a
+ * cast to json or jsonb of any type inside it.  Every such type, and the
+ * function of every such cast, must belong to the owner or to a superuser
+ * (the owner vouches for what their own types call); else the first one
+ * found goes to *out and the answer is true.
+ */
+static bool
+TypeTreeStranger(Oid typid, Oid owner, Stranger *out)
+{
+	HeapTuple	tp;
+	Form_pg_type t;
+	Oid			typowner;
+	char		typtype;
+	Oid			typelem;
+	Oid			typrelid;
+	Oid			base;
+	const Oid	targets[2] = {JSONOID, JSONBOID};
+	bool		found = false;
+
+	check_stack_depth();
+	tp = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	if (!HeapTupleIsValid(tp))
+		elog(ERROR, "cache lookup failed for type %u", typid);
+	t = (Form_pg_type) GETSTRUCT(tp);
+	typowner = t->typowner;
+	typtype = t->typtype;
+	typelem = IsTrueArrayType(t) ? t->typelem : InvalidOid;
+	typrelid = t->typrelid;
+	base = t->typbasetype;
+	ReleaseSysCache(tp);
+	if (typowner != owner && !superuser_arg(typowner))
+	{
+		out->role = typowner;
+		out->typid = typid;
+		out->cast_target = InvalidOid;
+		return true;
+	}
+	for (int i = 0; i < (int) lengthof(targets); i++)
+	{
+		HeapTuple	ct = SearchSysCache2(CASTSOURCETARGET, ObjectIdGetDatum(typid),
+										 ObjectIdGetDatum(targets[i]));
+
+		if (HeapTupleIsValid(ct))
+		{
+			Oid			fn = ((Form_pg_cast) GETSTRUCT(ct))->castfunc;
+			Oid			fowner = OidIsValid(fn) ? FuncOwner(fn) : InvalidOid;
+
+			ReleaseSysCache(ct);
+			if (OidIsValid(fowner) && fowner != owner && !superuser_arg(fowner))
+			{
+				out->role = fowner;
+				out->typid = typid;
+				out->cast_target = targets[i];
+				return true;
+			}
+		}
+	}
+	if (typtype == TYPTYPE_DOMAIN)
+		found = TypeTreeStranger(base, owner, out);
+	else if (OidIsValid(typelem))
+		found = TypeTreeStranger(typelem, owner, out);
+	else if (typtype == TYPTYPE_COMPOSITE && OidIsValid(typrelid))
+	{
+		Relation	crel = relation_open(typrelid, AccessShareLock);
+		TupleDesc	cdesc = RelationGetDescr(crel);
+
+		for (int i = 0; i < cdesc->natts && !found; i++)
+			if (!TupleDescAttr(cdesc, i)->attisdropped)
+				found = TypeTreeStranger(TupleDescAttr(cdesc, i)->atttypid, owner, out);
+		relation_close(crel, AccessShareLock);
+	}
+	else if (typtype == TYPTYPE_RANGE)
+		found = TypeTreeStranger(get_range_subtype(typid), owner, out);
+	else if (typtype == TYPTYPE_MULTIRANGE)
+		found = TypeTreeStranger(get_multirange_range(typid), owner, out);
+	return found;
+}
+
+/* Refuse (42501) a column whose type holds a third role's code. */
+static void
+CheckTypeTrusted(Oid typid, Oid owner, const char *col)
+{
+	Stranger	st;
+
+	if (!TypeTreeStranger(typid, owner, &st))
+		return;
+	if (OidIsValid(st.cast_target))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("column \"%s\" holds type %s, whose cast to %s belongs to role \"%s\"",
+						col, format_type_be(st.typid), format_type_be(st.cast_target),
+						GetUserNameFromId(st.role, false)),
+				 errdetail("Writing a condition's value as JSON runs that role's code as the table's owner.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("column \"%s\" holds type %s, which belongs to role \"%s\"",
+					col, format_type_be(st.typid), GetUserNameFromId(st.role, false)),
+			 errdetail("Reading a condition's value runs that role's code as the table's owner."),
+			 errhint("Name a column whose types belong to the table's owner or to a superuser.")));
+}
+
+/*
+ * Does a condition name a column of relid whose type holds a third role's
+ * code (TypeTreeStranger)?  Not when it names another column relid lacks
+ * (other than org_id): it then holds no row there anyway.
+ */
+static bool
+ConditionNamesStranger(Oid relid, Oid owner, Jsonb *cond)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	bool		stranger = false;
+	bool		lacks = false;
+
+	if (!JB_ROOT_IS_OBJECT(cond))
+		return false;
+	it = JsonbIteratorInit(&cond->root);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+		{
+			char	   *col = pnstrdup(v.val.string.val, v.val.string.len);
+			AttrNumber	attno = get_attnum(relid, col);
+			Stranger	st;
+
+			if (attno <= 0)
+				lacks = lacks || strcmp(col, "org_id") != 0;
+			else if (!stranger)
+				stranger = TypeTreeStranger(getBaseType(get_atttype(relid, attno)), owner, &st);
+		}
+	}
+	return stranger && !lacks;
+}
+
+/*
  * scsm.hold_condition_for(tbl regclass, cond jsonb) -> jsonb: a hold's
  * condition as it applies to the rows of tbl, worked out by
- * scsm.hold_condition_typed as tbl's owner (see AsOwner).
+ * scsm.hold_condition_typed as tbl's owner (see AsOwner).  A condition that
+ * names a column whose type holds a third role's code (a domain CHECK, a
+ * cast to json: TypeTreeStranger), which testing rows against it would run
+ * as the owner, is not tested: it holds every row of the table ({}), and no
+ * code runs.
  */
 PG_FUNCTION_INFO_V1(scsm_hold_condition_for);
 
@@ -198,6 +365,8 @@ scsm_hold_condition_for(PG_FUNCTION_ARGS)
 
 	if (!OidIsValid(owner))
 		PG_RETURN_NULL();		/* no such table: no row it can hold */
+	if (ConditionNamesStranger(PG_GETARG_OID(0), owner, PG_GETARG_JSONB_P(1)))
+		PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
 	if (impl == NULL)
 	{
 		Oid			argtypes[2] = {REGCLASSOID, JSONBOID};
@@ -221,102 +390,6 @@ scsm_hold_condition_for(PG_FUNCTION_ARGS)
 	if (isnull)
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(result);
-}
-
-/*
- * The role owning a function, InvalidOid when there is none.
- */
-static Oid
-FuncOwner(Oid fn)
-{
-	HeapTuple	tp = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
-	Oid			owner = InvalidOid;
-
-	if (HeapTupleIsValid(tp))
-	{
-		owner = ((Form_pg_proc) GETSTRUCT(tp))->proowner;
-		ReleaseSysCache(tp);
-	}
-	return owner;
-}
-
-/*
- * Refuse (42501) to read values of a column as its table's owner when code
- * of a third role would run: reading a value as typid and writing it as
- * JSON runs the CHECKs of every domain inside it (an array's element, a
- * composite's fields, a range's subtype) and to_jsonb a cast to json or
- * jsonb of any type inside it.  Every such type, and the function of every
- * such cast, must belong to the owner or to a superuser; the owner vouches
- * for what their own types call.
- */
-static void
-CheckTypeTrusted(Oid typid, Oid owner, const char *col)
-{
-	HeapTuple	tp;
-	Form_pg_type t;
-	Oid			typowner;
-	char		typtype;
-	Oid			typelem;
-	Oid			typrelid;
-	Oid			base;
-	const Oid	targets[2] = {JSONOID, JSONBOID};
-
-	check_stack_depth();
-	tp = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
-	if (!HeapTupleIsValid(tp))
-		elog(ERROR, "cache lookup failed for type %u", typid);
-	t = (Form_pg_type) GETSTRUCT(tp);
-	typowner = t->typowner;
-	typtype = t->typtype;
-	typelem = IsTrueArrayType(t) ? t->typelem : InvalidOid;
-	typrelid = t->typrelid;
-	base = t->typbasetype;
-	ReleaseSysCache(tp);
-	if (typowner != owner && !superuser_arg(typowner))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("column \"%s\" holds type %s, which belongs to role \"%s\"",
-						col, format_type_be(typid), GetUserNameFromId(typowner, false)),
-				 errdetail("Reading a condition's value runs that role's code as the table's owner."),
-				 errhint("Name a column whose types belong to the table's owner or to a superuser.")));
-	for (int i = 0; i < (int) lengthof(targets); i++)
-	{
-		HeapTuple	ct = SearchSysCache2(CASTSOURCETARGET, ObjectIdGetDatum(typid),
-										 ObjectIdGetDatum(targets[i]));
-
-		if (HeapTupleIsValid(ct))
-		{
-			Oid			fn = ((Form_pg_cast) GETSTRUCT(ct))->castfunc;
-			Oid			fowner = OidIsValid(fn) ? FuncOwner(fn) : InvalidOid;
-
-			ReleaseSysCache(ct);
-			if (OidIsValid(fowner) && fowner != owner && !superuser_arg(fowner))
-				ereport(ERROR,
-						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						 errmsg("column \"%s\" holds type %s, whose cast to %s belongs to role \"%s\"",
-								col, format_type_be(typid), format_type_be(targets[i]),
-								GetUserNameFromId(fowner, false)),
-						 errdetail("Writing a condition's value as JSON runs that role's code as the table's owner.")));
-		}
-	}
-	if (typtype == TYPTYPE_DOMAIN)
-		CheckTypeTrusted(base, owner, col);
-	else if (OidIsValid(typelem))
-		CheckTypeTrusted(typelem, owner, col);
-	else if (typtype == TYPTYPE_COMPOSITE && OidIsValid(typrelid))
-	{
-		Relation	crel = relation_open(typrelid, AccessShareLock);
-		TupleDesc	cdesc = RelationGetDescr(crel);
-
-		for (int i = 0; i < cdesc->natts; i++)
-			if (!TupleDescAttr(cdesc, i)->attisdropped)
-				CheckTypeTrusted(TupleDescAttr(cdesc, i)->atttypid, owner, col);
-		relation_close(crel, AccessShareLock);
-	}
-	else if (typtype == TYPTYPE_RANGE)
-		CheckTypeTrusted(get_range_subtype(typid), owner, col);
-	else if (typtype == TYPTYPE_MULTIRANGE)
-		CheckTypeTrusted(get_multirange_range(typid), owner, col);
 }
 
 /*
