@@ -23,6 +23,8 @@
  */
 #include "postgres.h"
 
+#include "access/relation.h"
+#include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_constraint.h"
@@ -36,6 +38,8 @@
 #include "parser/parse_type.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
 #include "utils/syscache.h"
 #include "access/htup_details.h"
 
@@ -216,6 +220,47 @@ IsPrimaryKeyConstraint(Oid relid, const char *conname)
 }
 
 /*
+ * The protected partition or child of relid whose primary key belongs to
+ * relid's constraint conname (attached to it, at any depth), NULL when
+ * none: dropping that constraint drops their key with it.
+ */
+static char *
+ProtectedKeyBelow(Oid relid, const char *conname)
+{
+	Oid			conoid = get_relation_constraint_oid(relid, conname, true);
+	ListCell   *lc;
+
+	if (!OidIsValid(conoid) || !has_subclass(relid))
+		return NULL;
+	foreach(lc, find_all_inheritors(relid, NoLock, NULL))
+	{
+		Oid			child = lfirst_oid(lc);
+		Relation	crel;
+		Oid			pkidx;
+		Oid			c;
+
+		if (child == relid || ProtectedMode(child) == NULL)
+			continue;
+		crel = relation_open(child, AccessShareLock);
+		pkidx = RelationGetPrimaryKeyIndex(crel);
+		relation_close(crel, AccessShareLock);
+		c = OidIsValid(pkidx) ? get_index_constraint(pkidx) : InvalidOid;
+		while (OidIsValid(c))
+		{
+			HeapTuple	tup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(c));
+
+			if (!HeapTupleIsValid(tup))
+				break;
+			c = ((Form_pg_constraint) GETSTRUCT(tup))->conparentid;
+			ReleaseSysCache(tup);
+			if (c == conoid)
+				return get_rel_name(child);
+		}
+	}
+	return NULL;
+}
+
+/*
  * What of a protected table holds the row type of relation relid (a table,
  * view or composite type), NULL when nothing does: renaming, dropping or
  * re-typing its columns would change the rows that hold it.
@@ -310,6 +355,18 @@ CheckAlterTable(AlterTableStmt *stmt)
 							 errmsg("cannot drop the primary key of protected table \"%s\"",
 									stmt->relation->relname),
 							 errdetail("The ledger identifies rows by their primary key.")));
+				if (parent)
+				{
+					char	   *below = ProtectedKeyBelow(relid, cmd->name);
+
+					if (below != NULL)
+						ereport(ERROR,
+								(errcode(ERRCODE_LEDGER_REFUSED),
+								 errmsg("cannot drop constraint \"%s\" of \"%s\"",
+										cmd->name, stmt->relation->relname),
+								 errdetail("The primary key of protected table \"%s\" belongs to it; the ledger identifies rows by their primary key.",
+										   below)));
+				}
 				break;
 			case AT_EnableAlwaysTrig:
 				/* the strongest state, as scsm.protect and pg_restore set it */

@@ -202,6 +202,7 @@ typedef struct Stranger
 	Oid			role;			/* its owner */
 	Oid			typid;			/* the type */
 	Oid			cast_target;	/* json or jsonb: its cast; else InvalidOid */
+	bool		domain;			/* a domain inside the type (no_domains) */
 } Stranger;
 
 /*
@@ -211,10 +212,14 @@ typedef struct Stranger
  * cast to json or jsonb of any type inside it.  Every such type, and the
  * function of every such cast, must belong to the owner or to a superuser
  * (the owner vouches for what their own types call); else the first one
- * found goes to *out and the answer is true.
+ * found goes to *out and the answer is true.  With no_domains, a domain
+ * inside the type (an array's element, a field, a subtype) counts too,
+ * whoever owns it: its CHECK may name a relation unqualified, which the
+ * caller's temporary schema, searched whatever search_path says, can
+ * supply.  (A domain at the top is read as its base type: no CHECK runs.)
  */
 static bool
-TypeTreeStranger(Oid typid, Oid owner, Stranger *out)
+TypeTreeStranger(Oid typid, Oid owner, bool no_domains, Stranger *out)
 {
 	HeapTuple	tp;
 	Form_pg_type t;
@@ -237,11 +242,13 @@ TypeTreeStranger(Oid typid, Oid owner, Stranger *out)
 	typrelid = t->typrelid;
 	base = t->typbasetype;
 	ReleaseSysCache(tp);
-	if (typowner != owner && !superuser_arg(typowner))
+	if ((typowner != owner && !superuser_arg(typowner)) ||
+		(no_domains && typtype == TYPTYPE_DOMAIN))
 	{
 		out->role = typowner;
 		out->typid = typid;
 		out->cast_target = InvalidOid;
+		out->domain = typowner == owner || superuser_arg(typowner);
 		return true;
 	}
 	for (int i = 0; i < (int) lengthof(targets); i++)
@@ -260,14 +267,15 @@ TypeTreeStranger(Oid typid, Oid owner, Stranger *out)
 				out->role = fowner;
 				out->typid = typid;
 				out->cast_target = targets[i];
+				out->domain = false;
 				return true;
 			}
 		}
 	}
 	if (typtype == TYPTYPE_DOMAIN)
-		found = TypeTreeStranger(base, owner, out);
+		found = TypeTreeStranger(base, owner, no_domains, out);
 	else if (OidIsValid(typelem))
-		found = TypeTreeStranger(typelem, owner, out);
+		found = TypeTreeStranger(typelem, owner, no_domains, out);
 	else if (typtype == TYPTYPE_COMPOSITE && OidIsValid(typrelid))
 	{
 		Relation	crel = relation_open(typrelid, AccessShareLock);
@@ -275,24 +283,32 @@ TypeTreeStranger(Oid typid, Oid owner, Stranger *out)
 
 		for (int i = 0; i < cdesc->natts && !found; i++)
 			if (!TupleDescAttr(cdesc, i)->attisdropped)
-				found = TypeTreeStranger(TupleDescAttr(cdesc, i)->atttypid, owner, out);
+				found = TypeTreeStranger(TupleDescAttr(cdesc, i)->atttypid, owner, no_domains, out);
 		relation_close(crel, AccessShareLock);
 	}
 	else if (typtype == TYPTYPE_RANGE)
-		found = TypeTreeStranger(get_range_subtype(typid), owner, out);
+		found = TypeTreeStranger(get_range_subtype(typid), owner, no_domains, out);
 	else if (typtype == TYPTYPE_MULTIRANGE)
-		found = TypeTreeStranger(get_multirange_range(typid), owner, out);
+		found = TypeTreeStranger(get_multirange_range(typid), owner, no_domains, out);
 	return found;
 }
 
-/* Refuse (42501) a column whose type holds a third role's code. */
+/*
+ * Refuse (42501) a column whose type holds a third role's code, or any
+ * domain inside it (TypeTreeStranger).
+ */
 static void
 CheckTypeTrusted(Oid typid, Oid owner, const char *col)
 {
 	Stranger	st;
 
-	if (!TypeTreeStranger(typid, owner, &st))
+	if (!TypeTreeStranger(typid, owner, true, &st))
 		return;
+	if (st.domain)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("column \"%s\" holds domain %s inside its type", col, format_type_be(st.typid)),
+				 errdetail("Reading a condition's value would run the domain's CHECK as the table's owner, in the writer's session.")));
 	if (OidIsValid(st.cast_target))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -336,7 +352,7 @@ ConditionNamesStranger(Oid relid, Oid owner, Jsonb *cond)
 			if (attno <= 0)
 				lacks = lacks || strcmp(col, "org_id") != 0;
 			else if (!stranger)
-				stranger = TypeTreeStranger(getBaseType(get_atttype(relid, attno)), owner, &st);
+				stranger = TypeTreeStranger(getBaseType(get_atttype(relid, attno)), owner, false, &st);
 		}
 	}
 	return stranger && !lacks;

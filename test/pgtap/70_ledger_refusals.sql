@@ -3,7 +3,7 @@
 -- protected table through the normal path; privilege errors are 42501.
 BEGIN;
 SET client_min_messages = error;
-SELECT plan(73);
+SELECT plan(74);
 
 CREATE ROLE tap_ledger_owner;
 CREATE ROLE tap_ledger_writer;
@@ -186,6 +186,14 @@ SELECT throws_ok($$ALTER TABLE tap_l.parent ALTER COLUMN c TYPE text$$, '55000',
 SELECT throws_ok($$ALTER TABLE tap_l.parent RENAME COLUMN c TO c2$$, '55000', NULL, 'so is renaming one');
 SELECT throws_ok($$ALTER TABLE tap_l.parent ADD COLUMN z int DEFAULT 1$$, '55000', NULL,
                  'and adding one with a default');
+-- a parent's unique constraint that a protected partition's primary key
+-- was attached to: dropping it would drop the partition's key
+CREATE TABLE tap_l.pm (id int PRIMARY KEY, c varchar(10));
+SELECT scsm.protect('tap_l.pm', 'append_only');
+CREATE TABLE tap_l.root (id int NOT NULL, c varchar(10), UNIQUE (id)) PARTITION BY RANGE (id);
+ALTER TABLE tap_l.root ATTACH PARTITION tap_l.pm FOR VALUES FROM (0) TO (100);
+SELECT throws_ok($$ALTER TABLE tap_l.root DROP CONSTRAINT root_id_key$$, '55000', NULL,
+                 'dropping the parent''s constraint a protected partition''s primary key belongs to is refused');
 CREATE TABLE tap_l.part_other (id int NOT NULL, c varchar(10));
 SELECT lives_ok($$ALTER TABLE tap_l.parent ATTACH PARTITION tap_l.part_other FOR VALUES FROM (100) TO (200);
                   ALTER TABLE tap_l.parent ADD COLUMN y int;
