@@ -325,12 +325,18 @@ CheckTypeTrusted(Oid typid, Oid owner, const char *col)
 }
 
 /*
- * Does a condition name a column of relid whose type holds a third role's
- * code (TypeTreeStranger)?  Not when it names another column relid lacks
- * (other than org_id): it then holds no row there anyway.
+ * What a condition's columns say before any value is read as their types:
+ * COND_LACKS when it names a column relid lacks (other than org_id), which
+ * no row there can match; else COND_STRANGER when it names a column whose
+ * type holds a third role's code (TypeTreeStranger); else COND_PLAIN.
  */
-static bool
-ConditionNamesStranger(Oid relid, Oid owner, Jsonb *cond)
+typedef enum CondColumns
+{
+	COND_PLAIN, COND_STRANGER, COND_LACKS
+} CondColumns;
+
+static CondColumns
+ConditionColumns(Oid relid, Oid owner, Jsonb *cond)
 {
 	JsonbIterator *it;
 	JsonbValue	v;
@@ -339,7 +345,7 @@ ConditionNamesStranger(Oid relid, Oid owner, Jsonb *cond)
 	bool		lacks = false;
 
 	if (!JB_ROOT_IS_OBJECT(cond))
-		return false;
+		return COND_PLAIN;
 	it = JsonbIteratorInit(&cond->root);
 	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
 	{
@@ -355,7 +361,7 @@ ConditionNamesStranger(Oid relid, Oid owner, Jsonb *cond)
 				stranger = TypeTreeStranger(getBaseType(get_atttype(relid, attno)), owner, false, &st);
 		}
 	}
-	return stranger && !lacks;
+	return lacks ? COND_LACKS : stranger ? COND_STRANGER : COND_PLAIN;
 }
 
 /*
@@ -365,7 +371,8 @@ ConditionNamesStranger(Oid relid, Oid owner, Jsonb *cond)
  * names a column whose type holds a third role's code (a domain CHECK, a
  * cast to json: TypeTreeStranger), which testing rows against it would run
  * as the owner, is not tested: it holds every row of the table ({}), and no
- * code runs.
+ * code runs; one naming a column the table lacks holds none (NULL), found
+ * before any value is read.
  */
 PG_FUNCTION_INFO_V1(scsm_hold_condition_for);
 
@@ -381,8 +388,15 @@ scsm_hold_condition_for(PG_FUNCTION_ARGS)
 
 	if (!OidIsValid(owner))
 		PG_RETURN_NULL();		/* no such table: no row it can hold */
-	if (ConditionNamesStranger(PG_GETARG_OID(0), owner, PG_GETARG_JSONB_P(1)))
-		PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+	switch (ConditionColumns(PG_GETARG_OID(0), owner, PG_GETARG_JSONB_P(1)))
+	{
+		case COND_LACKS:
+			PG_RETURN_NULL();	/* as hold_condition_typed, before it reads a value */
+		case COND_STRANGER:
+			PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+		case COND_PLAIN:
+			break;
+	}
 	if (impl == NULL)
 	{
 		Oid			argtypes[2] = {REGCLASSOID, JSONBOID};

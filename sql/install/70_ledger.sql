@@ -373,10 +373,29 @@ BEGIN
                       r.tbl, r.mode),
       HINT = 'Drop nothing a protected column holds.';
   END LOOP;
+  -- a protected table left without its primary key (a parent's unique
+  -- index its key was attached to, dropped with CASCADE)
+  FOR r IN
+    SELECT DISTINCT t.table_name AS tbl, t.mode
+      FROM pg_event_trigger_dropped_objects() o
+      JOIN scsm.ledger_table t
+        ON t.schema_name = o.address_names[1] AND t.table_name = o.address_names[2]
+     WHERE o.object_type = 'table constraint'
+       AND NOT EXISTS (SELECT 1 FROM pg_index i
+                         JOIN pg_class c ON c.oid = i.indrelid
+                         JOIN pg_namespace n ON n.oid = c.relnamespace
+                        WHERE n.nspname = t.schema_name AND c.relname = t.table_name AND i.indisprimary)
+  LOOP
+    RAISE EXCEPTION USING
+      ERRCODE = '55000',
+      MESSAGE = format('cannot drop the primary key of protected table "%s"', r.tbl),
+      DETAIL = format('Table "%s" is under ledger protection (%s); the ledger identifies rows by their primary key.',
+                      r.tbl, r.mode);
+  END LOOP;
 END
 $$;
 COMMENT ON FUNCTION scsm.ledger_drop_guard() IS
-  'sql_drop guard: refuses any command that drops a protected table or one of its columns, CASCADE included';
+  'sql_drop guard: refuses any command that drops a protected table, one of its columns or its primary key, CASCADE included';
 
 CREATE FUNCTION scsm.ledger_rewrite_guard() RETURNS event_trigger
   LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE

@@ -3,7 +3,7 @@
 -- protected table through the normal path; privilege errors are 42501.
 BEGIN;
 SET client_min_messages = error;
-SELECT plan(74);
+SELECT plan(75);
 
 CREATE ROLE tap_ledger_owner;
 CREATE ROLE tap_ledger_writer;
@@ -194,6 +194,14 @@ CREATE TABLE tap_l.root (id int NOT NULL, c varchar(10), UNIQUE (id)) PARTITION 
 ALTER TABLE tap_l.root ATTACH PARTITION tap_l.pm FOR VALUES FROM (0) TO (100);
 SELECT throws_ok($$ALTER TABLE tap_l.root DROP CONSTRAINT root_id_key$$, '55000', NULL,
                  'dropping the parent''s constraint a protected partition''s primary key belongs to is refused');
+-- or a parent's unique index (no constraint) the key was attached to
+CREATE TABLE tap_l.pm2 (id int PRIMARY KEY, c text);
+SELECT scsm.protect('tap_l.pm2', 'append_only');
+CREATE TABLE tap_l.r2 (id int NOT NULL, c text) PARTITION BY RANGE (id);
+CREATE UNIQUE INDEX r2_uidx ON tap_l.r2 (id);
+ALTER TABLE tap_l.r2 ATTACH PARTITION tap_l.pm2 FOR VALUES FROM (0) TO (100);
+SELECT throws_ok($$DROP INDEX tap_l.r2_uidx CASCADE$$, '55000', NULL,
+                 'dropping a parent''s unique index, CASCADE, that would take a protected partition''s primary key is refused');
 CREATE TABLE tap_l.part_other (id int NOT NULL, c varchar(10));
 SELECT lives_ok($$ALTER TABLE tap_l.parent ATTACH PARTITION tap_l.part_other FOR VALUES FROM (100) TO (200);
                   ALTER TABLE tap_l.parent ADD COLUMN y int;

@@ -5,7 +5,7 @@
 -- with search_path pg_catalog, pg_temp instead.  Here a role puts its own
 -- = operators first and logs who runs them: never the ledger's owner.
 BEGIN;
-SELECT plan(35);
+SELECT plan(36);
 
 CREATE ROLE tap_sp_user;
 CREATE SCHEMA tap_sp AUTHORIZATION tap_sp_user;
@@ -179,6 +179,8 @@ INSERT INTO tap_sp.su_mixed (id, d, mood) VALUES (1, '2000-01-01', 'x'), (2, '20
 SELECT scsm.place_case_hold(NULL, 'incident', 'c-mal', '{"mood": "x"}', 'case on another role''s enum') IS NOT NULL AS placed;
 SELECT is(scsm.dispose_expired(10, 'tap_sp.su_mixed'), 0::bigint,
           'a case hold naming a column of another role''s type holds every row of the table');
+SELECT is(scsm.hold_condition_for('tap_sp.su_mixed', '{"mood": "x", "zzzzzzzz": 1}'), NULL,
+          'one naming a column the table lacks as well holds nothing there, before reading any value');
 SELECT is((SELECT count(*) FROM tap_sp.ran_as WHERE what = 'mal'), 0::bigint,
           'none of the other role''s code ran');
 -- holds placed by an approver who is no superuser
