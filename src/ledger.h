@@ -135,6 +135,8 @@ extern Oid	LedgerRowRelid(void);
 /* a key's latest version, its entry and stamp (versioned write path) */
 extern int32 LedgerKeyLatest(int32 table_id, const char *row_key,
 							 struct RetentionStamp *prev, int64 *prev_entry);
+extern bool LedgerEntryUntil(int32 table_id, const char *row_key, int64 entry_id,
+							 TimestampTz *until);
 /* retention's due queue (scsm.retention_due), written with the entries */
 extern Oid	LedgerDueRelid(void);
 extern void LedgerDueForget(int32 table_id, TimestampTz retain_until,

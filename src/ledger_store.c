@@ -353,18 +353,18 @@ LedgerRowRelid(void)
 }
 
 /*
- * The highest version the ledger holds for a key (0 when none), that
- * entry's id and retention class and basis, and the latest retain_until of
- * any version of the key (retention hook, issue 4: an earlier stamp is a
- * floor for a new version): an index scan of scsm.ledger_row by (table_id,
- * row_key), no SPI and no SQL, for the write path of versioned tables,
- * which asks it for every row written.  prev and prev_entry may be NULL.
- * With a fresh snapshot, as a query would read: the write may have waited
- * for a transaction that wrote entries of the key and committed after the
- * statement began.  Versioned entries never wait in scsm.ledger_pending.
+ * Visit every entry of a key in scsm.ledger_row: an index scan by
+ * (table_id, row_key), no SPI and no SQL, for the write path of versioned
+ * tables, which reads a key's entries for every row written.  With a fresh
+ * snapshot, as a READ COMMITTED query would read, whatever the isolation
+ * level: the write may have waited for, or come after, a transaction that
+ * wrote or restamped entries of the key and committed after this
+ * transaction's snapshot.  Versioned entries never wait in
+ * scsm.ledger_pending.
  */
-int32
-LedgerKeyLatest(int32 table_id, const char *row_key, RetentionStamp *prev, int64 *prev_entry)
+static void
+KeyEntries(int32 table_id, const char *row_key,
+		   void (*visit) (TupleTableSlot *slot, void *arg), void *arg)
 {
 	Relation	rel;
 	Relation	idx;
@@ -372,12 +372,8 @@ LedgerKeyLatest(int32 table_id, const char *row_key, RetentionStamp *prev, int64
 	ScanKeyData keys[2];
 	TupleTableSlot *slot;
 	Snapshot	snap;
-	int32		maxv = 0;
-	int64		maxe = 0;
-	RetentionStamp st;
 
 	LoadOids();
-	memset(&st, 0, sizeof(st));
 	rel = table_open(oids.row_rel, AccessShareLock);
 	idx = index_open(oids.key_idx, AccessShareLock);
 	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(table_id));
@@ -388,49 +384,119 @@ LedgerKeyLatest(int32 table_id, const char *row_key, RetentionStamp *prev, int64
 	scan = index_beginscan(rel, idx, snap, 2, 0);
 	index_rescan(scan, keys, 2, NULL, 0);
 	while (index_getnext_slot(scan, ForwardScanDirection, slot))
-	{
-		bool		isnull;
-		int32		v = DatumGetInt32(slot_getattr(slot, oids.att_version, &isnull));
-		int64		e = DatumGetInt64(slot_getattr(slot, oids.att_entry, &isnull));
-		Datum		d;
-
-		if (oids.att_until != 0)
-		{
-			d = slot_getattr(slot, oids.att_until, &isnull);
-			if (!isnull && (!st.has_until || DatumGetTimestampTz(d) > st.retain_until))
-			{
-				st.has_until = true;
-				st.retain_until = DatumGetTimestampTz(d);
-			}
-		}
-		/* the latest: highest version, then highest entry id */
-		if (v < maxv || (v == maxv && e < maxe))
-			continue;
-		maxv = v;
-		maxe = e;
-		if (oids.att_class != 0)
-		{
-			d = slot_getattr(slot, oids.att_class, &isnull);
-			st.has_class = !isnull;
-			st.class_id = isnull ? 0 : DatumGetInt32(d);
-		}
-		if (oids.att_basis != 0)
-		{
-			d = slot_getattr(slot, oids.att_basis, &isnull);
-			st.has_basis = !isnull;
-			st.basis = isnull ? 0 : DatumGetTimestampTz(d);
-		}
-	}
+		visit(slot, arg);
 	index_endscan(scan);
 	UnregisterSnapshot(snap);
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(idx, AccessShareLock);
 	table_close(rel, AccessShareLock);
+}
+
+/* What LedgerKeyLatest gathers from a key's entries */
+typedef struct KeyLatest
+{
+	int32		version;
+	int64		entry;
+	RetentionStamp st;
+} KeyLatest;
+
+static void
+VisitLatest(TupleTableSlot *slot, void *arg)
+{
+	KeyLatest  *k = (KeyLatest *) arg;
+	bool		isnull;
+	int32		v = DatumGetInt32(slot_getattr(slot, oids.att_version, &isnull));
+	int64		e = DatumGetInt64(slot_getattr(slot, oids.att_entry, &isnull));
+	Datum		d;
+
+	if (oids.att_until != 0)
+	{
+		d = slot_getattr(slot, oids.att_until, &isnull);
+		if (!isnull && (!k->st.has_until || DatumGetTimestampTz(d) > k->st.retain_until))
+		{
+			k->st.has_until = true;
+			k->st.retain_until = DatumGetTimestampTz(d);
+		}
+	}
+	/* the latest: highest version, then highest entry id */
+	if (v < k->version || (v == k->version && e < k->entry))
+		return;
+	k->version = v;
+	k->entry = e;
+	if (oids.att_class != 0)
+	{
+		d = slot_getattr(slot, oids.att_class, &isnull);
+		k->st.has_class = !isnull;
+		k->st.class_id = isnull ? 0 : DatumGetInt32(d);
+	}
+	if (oids.att_basis != 0)
+	{
+		d = slot_getattr(slot, oids.att_basis, &isnull);
+		k->st.has_basis = !isnull;
+		k->st.basis = isnull ? 0 : DatumGetTimestampTz(d);
+	}
+}
+
+/*
+ * The highest version the ledger holds for a key (0 when none), that
+ * entry's id and retention class and basis, and the latest retain_until of
+ * any version of the key (retention hook, issue 4: an earlier stamp is a
+ * floor for a new version), read by KeyEntries.  prev and prev_entry may
+ * be NULL.
+ */
+int32
+LedgerKeyLatest(int32 table_id, const char *row_key, RetentionStamp *prev, int64 *prev_entry)
+{
+	KeyLatest	k;
+
+	memset(&k, 0, sizeof(k));
+	KeyEntries(table_id, row_key, VisitLatest, &k);
 	if (prev)
-		*prev = st;
+		*prev = k.st;
 	if (prev_entry)
-		*prev_entry = maxe;
-	return maxv;
+		*prev_entry = k.entry;
+	return k.version;
+}
+
+/* What LedgerEntryUntil looks for */
+typedef struct EntryUntil
+{
+	int64		entry;
+	bool		found;
+	TimestampTz until;
+} EntryUntil;
+
+static void
+VisitUntil(TupleTableSlot *slot, void *arg)
+{
+	EntryUntil *u = (EntryUntil *) arg;
+	bool		isnull;
+	Datum		d;
+
+	if (oids.att_until == 0 ||
+		DatumGetInt64(slot_getattr(slot, oids.att_entry, &isnull)) != u->entry)
+		return;
+	d = slot_getattr(slot, oids.att_until, &isnull);
+	u->found = !isnull;
+	u->until = isnull ? 0 : DatumGetTimestampTz(d);
+}
+
+/*
+ * The retain_until entry entry_id of a key has now, read by KeyEntries;
+ * false when it has none.
+ */
+bool
+LedgerEntryUntil(int32 table_id, const char *row_key, int64 entry_id, TimestampTz *until)
+{
+	EntryUntil	u;
+
+	u.entry = entry_id;
+	u.found = false;
+	u.until = 0;
+	KeyEntries(table_id, row_key, VisitUntil, &u);
+	if (u.found)
+		*until = u.until;
+	return u.found;
 }
 
 /*

@@ -114,46 +114,6 @@ WriteHistory(Relation rel, const char *history, HeapTuple oldtup,
 }
 
 /*
- * The retain_until an entry has now (read with a fresh snapshot, as the
- * ledger owner): the stamp LedgerKeyLatest read may have been raised since,
- * by a lengthening this writer waited for (retention.c, LockClassForStamp).
- * False when the entry has none.
- */
-static bool
-CurrentUntil(int32 table_id, const char *key, int64 entry_id, TimestampTz *until)
-{
-	Oid			argtypes[3] = {INT4OID, TEXTOID, INT8OID};
-	Datum		values[3];
-	Oid			save_userid;
-	int			save_sec;
-	int			sp;				/* LedgerPinSearchPath */
-	bool		isnull = true;
-
-	SPI_connect();
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	sp = LedgerPinSearchPath();
-	values[0] = Int32GetDatum(table_id);
-	values[1] = CStringGetTextDatum(key);
-	values[2] = Int64GetDatum(entry_id);
-	if (SPI_execute_with_args("SELECT retain_until FROM scsm.ledger_row "
-							  "WHERE table_id = $1 AND row_key = $2 AND entry_id = $3",
-							  3, argtypes, values, NULL, false, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the ledger");
-	if (SPI_processed == 1)
-	{
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-
-		if (!isnull)
-			*until = DatumGetTimestampTz(d);
-	}
-	LedgerUnpinSearchPath(sp);
-	SetUserIdAndSecContext(save_userid, save_sec);
-	SPI_finish();
-	return !isnull;
-}
-
-/*
  * AFTER INSERT (and, for versioned tables, AFTER UPDATE) FOR EACH ROW:
  * hash the row as stored and append its ledger entry.  Created by
  * scsm.protect() with ENABLE ALWAYS, so session_replication_role = replica
@@ -282,11 +242,17 @@ scsm_ledger_trigger(PG_FUNCTION_ARGS)
 		LedgerBufferEntry(table_id, key, hash);
 	else
 	{
-		/* only the latest version of a key waits in retention's due queue */
+		/*
+		 * only the latest version of a key waits in retention's due queue;
+		 * the earlier entry's stamp is read again, afresh: a lengthening this
+		 * writer waited for (retention.c, LockClassForStamp), or one that
+		 * committed after a REPEATABLE READ writer's snapshot, has moved its
+		 * queue row since LedgerKeyLatest read it
+		 */
 		TimestampTz prev_until = 0;
 
 		if (have_prev && prev.has_until && prev_entry != 0 &&
-			CurrentUntil(table_id, key, prev_entry, &prev_until))
+			LedgerEntryUntil(table_id, key, prev_entry, &prev_until))
 			LedgerDueForget(table_id, prev_until, prev_entry);
 		LedgerAppendEntryStamped(table_id, key, version, hash, &stamp, &tuple->t_self);
 	}
