@@ -78,24 +78,30 @@ ProtectedMode(Oid relid)
 }
 
 /*
- * Protection mode of a partition or child of relid (NULL when none is
- * protected): ALTER TABLE and RENAME COLUMN of a parent reach them.
+ * The protected partitions and children of relid, at any depth (NIL when
+ * none), and the mode of the first in *mode: ALTER TABLE and RENAME COLUMN
+ * of a parent reach them.
  */
-static char *
-ProtectedDescendantMode(Oid relid)
+static List *
+ProtectedDescendants(Oid relid, char **mode)
 {
+	List	   *found = NIL;
 	ListCell   *lc;
 
+	*mode = NULL;
 	if (!OidIsValid(relid) || !has_subclass(relid))
-		return NULL;
+		return NIL;
 	foreach(lc, find_all_inheritors(relid, NoLock, NULL))
 	{
-		char	   *mode;
+		char	   *m;
 
-		if (lfirst_oid(lc) != relid && (mode = ProtectedMode(lfirst_oid(lc))) != NULL)
-			return mode;
+		if (lfirst_oid(lc) == relid || (m = ProtectedMode(lfirst_oid(lc))) == NULL)
+			continue;
+		if (*mode == NULL)
+			*mode = m;
+		found = lappend_oid(found, lfirst_oid(lc));
 	}
-	return NULL;
+	return found;
 }
 
 /*
@@ -220,27 +226,25 @@ IsPrimaryKeyConstraint(Oid relid, const char *conname)
 }
 
 /*
- * The protected partition or child of relid whose primary key belongs to
- * relid's constraint conname (attached to it, at any depth), NULL when
- * none: dropping that constraint drops their key with it.
+ * The one of relid's protected descendants (ProtectedDescendants) whose
+ * primary key belongs to relid's constraint conname (attached to it, at any
+ * depth), NULL when none: dropping that constraint drops their key with it.
  */
 static char *
-ProtectedKeyBelow(Oid relid, const char *conname)
+ProtectedKeyBelow(Oid relid, List *protected, const char *conname)
 {
 	Oid			conoid = get_relation_constraint_oid(relid, conname, true);
 	ListCell   *lc;
 
-	if (!OidIsValid(conoid) || !has_subclass(relid))
+	if (!OidIsValid(conoid))
 		return NULL;
-	foreach(lc, find_all_inheritors(relid, NoLock, NULL))
+	foreach(lc, protected)
 	{
 		Oid			child = lfirst_oid(lc);
 		Relation	crel;
 		Oid			pkidx;
 		Oid			c;
 
-		if (child == relid || ProtectedMode(child) == NULL)
-			continue;
 		crel = relation_open(child, AccessShareLock);
 		pkidx = RelationGetPrimaryKeyIndex(crel);
 		relation_close(crel, AccessShareLock);
@@ -280,6 +284,7 @@ CheckAlterTable(AlterTableStmt *stmt)
 	Oid			relid = RangeVarGetRelid(stmt->relation, NoLock, true);
 	char	   *mode;
 	bool		parent = false;
+	List	   *below = NIL;	/* with parent: its protected descendants */
 	ListCell   *lc;
 
 	/*
@@ -310,7 +315,7 @@ CheckAlterTable(AlterTableStmt *stmt)
 		return;
 	if ((mode = ProtectedMode(relid)) == NULL)
 	{
-		if ((mode = ProtectedDescendantMode(relid)) == NULL)
+		if ((below = ProtectedDescendants(relid, &mode)) == NIL)
 			return;
 		parent = true;
 	}
@@ -357,15 +362,15 @@ CheckAlterTable(AlterTableStmt *stmt)
 							 errdetail("The ledger identifies rows by their primary key.")));
 				if (parent)
 				{
-					char	   *below = ProtectedKeyBelow(relid, cmd->name);
+					char	   *keyed = ProtectedKeyBelow(relid, below, cmd->name);
 
-					if (below != NULL)
+					if (keyed != NULL)
 						ereport(ERROR,
 								(errcode(ERRCODE_LEDGER_REFUSED),
 								 errmsg("cannot drop constraint \"%s\" of \"%s\"",
 										cmd->name, stmt->relation->relname),
 								 errdetail("The primary key of protected table \"%s\" belongs to it; the ledger identifies rows by their primary key.",
-										   below)));
+										   keyed)));
 				}
 				break;
 			case AT_EnableAlwaysTrig:
@@ -557,7 +562,7 @@ scsm_ledger_ddl_guard(PG_FUNCTION_ARGS)
 
 					/* a column renamed on a parent is renamed on its partitions */
 					if (mode == NULL && stmt->renameType == OBJECT_COLUMN)
-						mode = ProtectedDescendantMode(relid);
+						(void) ProtectedDescendants(relid, &mode);
 					if (mode && (stmt->renameType != OBJECT_TRIGGER ||
 								 strncmp(stmt->subname, "scsm_ledger_", 12) == 0))
 						Refuse(stmt->renameType == OBJECT_TABLE ? "rename" :

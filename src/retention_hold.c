@@ -62,6 +62,7 @@
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
+#include "ledger.h"
 #include "retention.h"
 
 /*
@@ -491,11 +492,9 @@ scsm_condition_json(PG_FUNCTION_ARGS)
 	 * function unqualified must not find one of the writer's.
 	 */
 	AsOwner(owner, &save);
-	nest = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	nest = LedgerPinSearchPath();
 	v = OidInputFunctionCall(infunc, value, ioparam, typmod);
-	AtEOXact_GUC(true, nest);
+	LedgerUnpinSearchPath(nest);
 	nest = RetHoldsPin();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
