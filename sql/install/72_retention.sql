@@ -578,7 +578,9 @@ AS $$
 DECLARE
   k text;
   v jsonb;
-  t text;
+  typ oid;
+  mod integer;
+  reader text;
   r jsonb := '{}';
   typed jsonb;
 BEGIN
@@ -589,8 +591,8 @@ BEGIN
       UNION ALL
       SELECT ty.typbasetype, ty.typtypmod, d.depth + 1
         FROM d JOIN pg_type ty ON ty.oid = d.typ AND ty.typtype = 'd')
-    SELECT format_type(d.typ, d.mod) INTO t FROM d ORDER BY d.depth DESC LIMIT 1;
-    IF t IS NULL THEN
+    SELECT d.typ, d.mod INTO typ, mod FROM d ORDER BY d.depth DESC LIMIT 1;
+    IF typ IS NULL THEN
       IF k = 'org_id' THEN
         CONTINUE;
       END IF;
@@ -598,12 +600,25 @@ BEGIN
     END IF;
     typed := v;
     IF jsonb_typeof(v) IN ('string', 'number', 'boolean') THEN
+      -- read as the column reads input: a type with a modifier (varchar(3),
+      -- char(3), bit(3)) through its input function, which refuses a value
+      -- too long where a cast would cut it to fit and hold the rows of the
+      -- cut value; any other type by a cast
+      SELECT format('%I.%I(%L::pg_catalog.cstring, %s::pg_catalog.oid, %s)',
+                    pn.nspname, p.proname, v #>> '{}', typ, mod)
+        INTO reader
+        FROM pg_type ty JOIN pg_proc p ON p.oid = ty.typinput
+        JOIN pg_namespace pn ON pn.oid = p.pronamespace
+       WHERE ty.oid = typ AND mod >= 0 AND ty.typtype = 'b' AND ty.typelem = 0
+         AND p.pronargs = 3 AND p.prorettype = typ;
       -- a value the type cannot read in any way (7.0 for an integer, a
-      -- function name no regproc has) stays as given: as JSON it may still
-      -- equal the column's value, and a case hold must not stop disposal
-      -- of every table with such a column
+      -- function name no regproc has, too long) stays as given: as JSON it
+      -- may still equal the column's value, and a case hold must not stop
+      -- disposal of every table with such a column
       BEGIN
-        EXECUTE format('SELECT pg_catalog.to_jsonb(%L::%s)', v #>> '{}', t) INTO typed;
+        EXECUTE format('SELECT pg_catalog.to_jsonb(%s)',
+                       coalesce(reader, format('%L::%s', v #>> '{}', format_type(typ, mod))))
+          INTO typed;
       EXCEPTION WHEN OTHERS THEN
         typed := v;
       END;

@@ -5,7 +5,7 @@
 -- setting must still hold its row when disposal (pg_cron, another session)
 -- runs under another.
 BEGIN;
-SELECT plan(17);
+SELECT plan(23);
 
 CREATE TABLE public.hf (id int PRIMARY KEY, d date NOT NULL, at timestamptz, span interval,
                         blob bytea, ratio float8);
@@ -98,6 +98,27 @@ SELECT throws_ok($$SELECT scsm.place_legal_hold('public.hf_len', '{"tag": "abcd"
                  'and for a char(3) column');
 SELECT lives_ok($$SELECT scsm.place_legal_hold('public.hf_len', '{"code": "abc", "tag": "ab"}', 'claim')$$,
                 'values that fit are kept');
+
+-- a case hold's value, which no table checked, is read the same way: too
+-- long for a column, it holds nothing there (it used to be cut to fit and
+-- held the rows of the cut value); only spaces past the length are dropped,
+-- as the column drops them on input
+SELECT is(scsm.hold_condition_for('public.hf_len', '{"code": "abcd"}'), '{"code": "abcd"}'::jsonb,
+          'case hold: a value too long for varchar(3) stays as given, not cut');
+SELECT is(scsm.hold_condition_for('public.hf_len', '{"tag": "abcd"}'), '{"tag": "abcd"}'::jsonb,
+          'case hold: nor cut for char(3)');
+SELECT is(scsm.hold_condition_for('public.hf_len', '{"code": "ab  "}'), '{"code": "ab "}'::jsonb,
+          'case hold: spaces past the length are dropped as on input');
+INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
+SELECT 'public', 'hf_len', class_id FROM scsm.retention_class WHERE name = 'hf';
+INSERT INTO public.hf_len VALUES (1, '2000-01-01', 'abc', 'abc'), (2, '2000-01-01', 'xyz', 'xyz');
+SELECT scsm.place_case_hold(NULL, 'litigation', 'C-1', '{"code": "abcd"}', 'claim abcd') AS h_long \gset
+SELECT scsm.place_case_hold(NULL, 'litigation', 'C-2', '{"tag": "xyz  "}', 'claim xyz') AS h_pad \gset
+SELECT is(scsm.dispose_expired(100, 'public.hf_len'), 1::bigint,
+          'disposal takes the row only the too-long case hold named, not the one the padded value names');
+SELECT results_eq($$SELECT id FROM public.hf_len$$, $$VALUES (2)$$, 'the row of the padded value is held');
+SELECT is((SELECT count(*) FROM scsm.verify_ledger() WHERE table_name = 'public.hf_len'), 0::bigint,
+          'verify_ledger clean after it');
 
 SELECT * FROM finish();
 ROLLBACK;
