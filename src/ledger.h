@@ -94,6 +94,7 @@ typedef struct LedgerRelInfo
 extern LedgerFieldOrder *LedgerBuildFieldOrder(TupleDesc desc, TupleDesc filterdesc);
 
 extern LedgerRelInfo *LedgerGetRelInfo(Relation rel);
+extern Relation LedgerOpenArgRelation(Oid relid, LOCKMODE lockmode);
 extern LedgerRelInfo *LedgerGetRelInfoById(Oid relid);
 extern bool LedgerTableEntry(const char *nspname, const char *relname,
 							 int32 *table_id, char **mode, char **history);
@@ -151,6 +152,7 @@ extern bool ledger_disposal_active;
 extern Oid	ledger_disposal_relid;
 
 /* ledger_dispose.c: the only door for deleting a protected row */
+extern void LedgerDisposalKeptRows(const char *relname, uint64 want, uint64 got);
 extern int64 LedgerDisposeRow(Oid relid, const char *row_key,
 							  const char *reason, const char *details_json);
 

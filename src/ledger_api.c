@@ -47,11 +47,29 @@ PG_FUNCTION_INFO_V1(scsm_protect);
 PG_FUNCTION_INFO_V1(scsm_ledger_dispose_row);
 PG_FUNCTION_INFO_V1(scsm_ledger_key_condition);
 
+/*
+ * Open the relation a caller named by OID (a regclass argument): an OID of
+ * no relation (0, a dropped table's) is the caller's error, 42P01, not an
+ * internal one.
+ */
+Relation
+LedgerOpenArgRelation(Oid relid, LOCKMODE lockmode)
+{
+	Relation	rel = try_relation_open(relid, lockmode);
+
+	if (rel == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid),
+				 errhint("Name the table, e.g. 'public.incident'::regclass.")));
+	return rel;
+}
+
 /* Table information for the relation given as argument, opened briefly. */
 LedgerRelInfo *
 LedgerGetRelInfoById(Oid relid)
 {
-	Relation	rel = relation_open(relid, AccessShareLock);
+	Relation	rel = LedgerOpenArgRelation(relid, AccessShareLock);
 	LedgerRelInfo *info;
 
 	if (rel->rd_rel->relkind != RELKIND_RELATION)
@@ -332,7 +350,7 @@ scsm_protect(PG_FUNCTION_ARGS)
 				 errmsg("invalid protection mode \"%s\"", mode),
 				 errhint("Use append_only or versioned.")));
 
-	rel = table_open(relid, ShareRowExclusiveLock);
+	rel = LedgerOpenArgRelation(relid, ShareRowExclusiveLock);
 	if (rel->rd_rel->relkind != RELKIND_RELATION)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

@@ -402,7 +402,7 @@ DeleteByKey(Oid relid, const char *qrel, LedgerRelInfo *keyinfo, const char *row
 		ledger_disposal_active = true;
 		ledger_disposal_relid = relid;
 		if (SPI_execute_with_args(q.data, 1, t, a, NULL, false, 0) != SPI_OK_DELETE)
-			elog(ERROR, "could not delete the disposed row");
+			LedgerDisposalKeptRows(get_rel_name(relid), 1, 0);
 		n = SPI_processed;
 	}
 	PG_FINALLY();
@@ -412,6 +412,22 @@ DeleteByKey(Oid relid, const char *qrel, LedgerRelInfo *keyinfo, const char *row
 	}
 	PG_END_TRY();
 	return n;
+}
+
+/*
+ * A disposal's DELETE took other rows than it was given: an owner's trigger
+ * that returns NULL or a rule that does instead nothing on DELETE kept them.
+ * Nothing is certified (the caller's transaction or batch is undone).
+ */
+void
+LedgerDisposalKeptRows(const char *relname, uint64 want, uint64 got)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_TRIGGERED_ACTION_EXCEPTION),
+			 errmsg("disposal of rows of \"%s\" deleted " UINT64_FORMAT " of " UINT64_FORMAT " rows",
+					relname, got, want),
+			 errdetail("A trigger or rule on DELETE of the table kept rows or deleted others; a row that was not deleted cannot be certified as disposed."),
+			 errhint("Let DELETE of the table through, or drop the trigger or rule.")));
 }
 
 /*
@@ -437,6 +453,7 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 	int32		table_id;
 	char	   *mode;
 	char	   *history = NULL;
+	uint64		ndel;
 	int64		entry_id;
 	TimestampTz until = 0;
 	bool		has_until = false;
@@ -538,8 +555,8 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 			AddLine(cols, row_key, versions[i], hledger, hentry);
 		}
 		ActAs(relowner, save_sec, true);
-		if (DeleteByKey(histrel, qhist, info, row_key) != nhist)
-			elog(ERROR, "disposal of the history of %s deleted an unexpected number of rows", row_key);
+		if ((ndel = DeleteByKey(histrel, qhist, info, row_key)) != nhist)
+			LedgerDisposalKeptRows(history, nhist, ndel);
 		ActAs(ledger_owner, save_sec, false);
 	}
 
@@ -549,8 +566,8 @@ LedgerDisposeRow(Oid relid, const char *row_key, const char *reason,
 	/* the current version's line: certificate_id as scsm.disposal_certificate shows it */
 	cert_id = cert_id * CERT_LINES_MAX + line - 1;
 	ActAs(relowner, save_sec, true);
-	if (DeleteByKey(relid, qrel, info, row_key) != 1)
-		elog(ERROR, "disposal deleted an unexpected number of rows");
+	if ((ndel = DeleteByKey(relid, qrel, info, row_key)) != 1)
+		LedgerDisposalKeptRows(info->relname, 1, ndel);
 	ActAs(ledger_owner, save_sec, false);
 
 	/* retention (issue 4): a disposed entry leaves the due queue */

@@ -1210,6 +1210,14 @@ LedgerRowKey(LedgerRelInfo *info, TupleDesc rowdesc, HeapTuple tuple)
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("row has no primary key column \"%s\"",
 							info->pknames[i])));
+		/* the value is read as the key's type: a row's column of another is refused */
+		if (TupleDescAttr(rowdesc, col)->atttypid != info->pktypes[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("row's column \"%s\" is of type %s, but the primary key column of \"%s\" is of type %s",
+							info->pknames[i], format_type_be(TupleDescAttr(rowdesc, col)->atttypid),
+							info->relname, format_type_be(info->pktypes[i])),
+					 errhint("Pass a row of the table, or cast the column to the key's type.")));
 		v = heap_getattr(tuple, col + 1, rowdesc, &isnull);
 		LedgerKeyAppend(&buf, info->pknames[i], v, isnull, info->pktypes[i]);
 	}

@@ -28,7 +28,9 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/lsyscache.h"
 
 #include "lossdist.h"
@@ -216,10 +218,13 @@ BetaQuantileLower(double p, double a, double b)
 		x = a / (a + b);
 	for (i = 0; i < 400; i++)
 	{
-		double		f = ScsmBetaCdf(x, a, b) - p,
+		double		f,
 					pdf,
 					xn;
 
+		/* each CDF may take thousands of steps of the continued fraction */
+		CHECK_FOR_INTERRUPTS();
+		f = ScsmBetaCdf(x, a, b) - p;
 		if (f == 0.0)
 			return x;
 		if (f < 0.0)
@@ -272,6 +277,17 @@ ScsmPertParams(double a, double m, double b, double gamma, LossDist *d)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("PERT shape must not be negative"),
 				 errdetail("The shape given was %g; the usual value is 4.", gamma)));
+	if (gamma > SCSM_PERT_GAMMA_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("PERT shape must be at most %g", SCSM_PERT_GAMMA_MAX),
+				 errdetail("The shape given was %g; the usual value is 4.", gamma),
+				 errhint("A larger shape is a point at the mode: use a constant.")));
+	if (!isfinite(b - a))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("PERT range (maximum - minimum) must be a finite number"),
+				 errdetail("Got minimum %g, maximum %g.", a, b)));
 	memset(d, 0, sizeof(*d));
 	d->a = a;
 	d->m = m;
@@ -283,8 +299,9 @@ ScsmPertParams(double a, double m, double b, double gamma, LossDist *d)
 		return;
 	}
 	d->kind = LOSSDIST_PERT;
-	d->alpha = 1.0 + gamma * (m - a) / (b - a);
-	d->beta = 1.0 + gamma * (b - m) / (b - a);
+	/* the fractions first: gamma (b - m) alone may overflow near DBL_MAX */
+	d->alpha = 1.0 + gamma * ((m - a) / (b - a));
+	d->beta = 1.0 + gamma * ((b - m) / (b - a));
 }
 
 /* Validate a 90 % interval and derive the lognormal (mu, sigma). */
@@ -418,7 +435,8 @@ ScsmDistMean(const LossDist *d)
 	switch (d->kind)
 	{
 		case LOSSDIST_PERT:
-			return (d->a + d->gamma * d->m + d->b) / (d->gamma + 2.0);
+			/* (a + gamma m + b) / (gamma + 2), which overflows near DBL_MAX */
+			return d->a + (d->b - d->a) * (d->alpha / (d->gamma + 2.0));
 		case LOSSDIST_LOGNORMAL:
 			return exp(d->mu + d->sigma * d->sigma / 2.0);
 		default:
@@ -558,9 +576,14 @@ scsm_pert_variance(PG_FUNCTION_ARGS)
 {
 	LossDist	d;
 
+	double		v;
+
 	ScsmPertParams(PG_GETARG_FLOAT8(0), PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2),
 				   PG_GETARG_FLOAT8(3), &d);
-	PG_RETURN_FLOAT8(ScsmDistVariance(&d));
+	v = ScsmDistVariance(&d);
+	if (isinf(v))
+		float_overflow_error();
+	PG_RETURN_FLOAT8(v);
 }
 
 Datum

@@ -22,6 +22,8 @@
 
 /* Default PERT shape (lambda / gamma), as in Vose and riskquant/pyfair */
 #define SCSM_PERT_GAMMA 4.0
+/* largest PERT shape: beyond it the distribution is a point at the mode */
+#define SCSM_PERT_GAMMA_MAX 10000.0
 
 typedef enum LossDistKind
 {

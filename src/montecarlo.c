@@ -59,6 +59,11 @@ PG_FUNCTION_INFO_V1(scsm_portfolio_final_losses);
 
 /* 50M iterations = 400 MB of per-iteration sums: the largest run we take */
 #define SCSM_MAX_ITERATIONS 50000000
+/*
+ * The largest array of per-iteration sums returned: 80 MB, and about twice
+ * that as text to a client; a longer run is asked for in parts (first).
+ */
+#define SCSM_MAX_ARRAY_ITERATIONS 10000000
 /* iteration numbers are one 32-bit word of the Philox counter */
 #define SCSM_ITERATION_LIMIT INT64CONST(4294967296)
 
@@ -1421,22 +1426,36 @@ SummaryJsonb(double *losses, int64 n, bool has_seed, int64 seed, int64 nscenario
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
 }
 
+/* 54000 unless n sums fit one returned array */
+static void
+CheckArrayIterations(int64 n)
+{
+	if (n > SCSM_MAX_ARRAY_ITERATIONS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("at most %d per-iteration losses are returned at once", SCSM_MAX_ARRAY_ITERATIONS),
+				 errdetail("The run has " INT64_FORMAT " iterations.", n),
+				 errhint("Ask for the iterations in parts (the first iteration is an argument of "
+						 "simulate_annual_losses), or for their summary (simulate_loss, portfolio_loss).")));
+}
+
+/* An empty float8[] of n elements, to be filled in place. */
 static ArrayType *
-DoublesToArray(const double *v, int64 n)
+NewDoubleArray(int64 n)
 {
 	ArrayType  *arr;
 	int			dims[1];
 	int			lbs[1] = {1};
 
+	CheckArrayIterations(n);
 	dims[0] = (int) n;
-	arr = (ArrayType *) palloc0(ARR_OVERHEAD_NONULLS(1) + n * sizeof(double));
+	arr = (ArrayType *) palloc(ARR_OVERHEAD_NONULLS(1) + n * sizeof(double));
 	SET_VARSIZE(arr, ARR_OVERHEAD_NONULLS(1) + n * sizeof(double));
 	arr->ndim = 1;
 	arr->dataoffset = 0;
 	arr->elemtype = FLOAT8OID;
 	memcpy(ARR_DIMS(arr), dims, sizeof(dims));
 	memcpy(ARR_LBOUND(arr), lbs, sizeof(lbs));
-	memcpy(ARR_DATA_PTR(arr), v, n * sizeof(double));
 	return arr;
 }
 
@@ -1501,14 +1520,16 @@ scsm_simulate_annual_losses(PG_FUNCTION_ARGS)
 	int64		first = PG_GETARG_INT64(2);
 	int32		n = PG_GETARG_INT32(3);
 	ScenarioModel m;
-	double	   *v;
+	ArrayType  *arr;
 
 	CheckIterations(first, n);
+	CheckArrayIterations(n);
 	ModelInit(&m, PG_GETARG_INT64(1), PG_GETARG_TEXT_PP(4), PG_GETARG_ARRAYTYPE_P(5),
 			  PG_GETARG_TEXT_PP(6), PG_GETARG_ARRAYTYPE_P(7));
-	v = palloc(sizeof(double) * n);
-	SimulateInto(&m, (uint64_t) seed, first, n, v, false);
-	PG_RETURN_ARRAYTYPE_P(DoublesToArray(v, n));
+	/* the sums go straight into the array returned: one copy of them */
+	arr = NewDoubleArray(n);
+	SimulateInto(&m, (uint64_t) seed, first, n, (double *) ARR_DATA_PTR(arr), false);
+	PG_RETURN_ARRAYTYPE_P(arr);
 }
 
 /* simulate_loss(seed, scenario, iterations, ...): the summary of one scenario. */
@@ -1713,7 +1734,11 @@ scsm_portfolio_final_losses(PG_FUNCTION_ARGS)
 {
 	PortfolioState *st = PG_ARGISNULL(0) ? NULL : (PortfolioState *) PG_GETARG_POINTER(0);
 
+	ArrayType  *arr;
+
 	if (st == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_ARRAYTYPE_P(DoublesToArray(st->sums, st->iterations));
+	arr = NewDoubleArray(st->iterations);
+	memcpy(ARR_DATA_PTR(arr), st->sums, sizeof(double) * st->iterations);
+	PG_RETURN_ARRAYTYPE_P(arr);
 }

@@ -254,6 +254,8 @@ KnapsackGrouped(const Items *it, const Groups *g, int64 B, double *best, uint16 
 
 			if (c > B || v <= 0.0)
 				continue;
+			/* a group may hold 65535 options, each a pass over the budget */
+			CHECK_FOR_INTERRUPTS();
 			for (b = c; b <= B; b++)
 			{
 				double		cand = prev[b - c] + v;

@@ -1402,23 +1402,27 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
 		Datum		aa[2];
 		ArrayType  *tids = DatumGetArrayTypeP(makeArrayResult(arr->anon_tids[g], CurrentMemoryContext));
 		bool		isnull;
+		int64		nwant = ArrayGetNItems(ARR_NDIM(tids), ARR_DIMS(tids));
+		int64		ngot;
 
 		aa[0] = PointerGetDatum(tids);
 		aa[1] = arr->anon_arr[g];
 		RunStepAsOwner(t, t->stmt_anon, 2, at, aa, SPI_OK_SELECT);
-		if (DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) !=
-			ArrayGetNItems(ARR_NDIM(tids), ARR_DIMS(tids)))
-			elog(ERROR, "disposal deleted an unexpected number of rows");
+		ngot = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		if (ngot != nwant)
+			LedgerDisposalKeptRows(t->info->relname, nwant, ngot);
 	}
 	/* the rows themselves */
 	if (arr->dtids->nelems > 0 && !DirectDelete(t->info->relid, arr->dtids))
 	{
 		Oid			dt[1] = {TIDARRAYOID};
 		Datum		da[1];
+		uint64		ndel;
 
 		da[0] = makeArrayResult(arr->dtids, CurrentMemoryContext);
-		if (RunStepAsOwner(t, t->stmt_del, 1, dt, da, SPI_OK_DELETE) != (uint64) arr->dtids->nelems)
-			elog(ERROR, "disposal deleted an unexpected number of rows");
+		ndel = RunStepAsOwner(t, t->stmt_del, 1, dt, da, SPI_OK_DELETE);
+		if (ndel != (uint64) arr->dtids->nelems)
+			LedgerDisposalKeptRows(t->info->relname, arr->dtids->nelems, ndel);
 	}
 	TM("delete");
 
@@ -1505,9 +1509,12 @@ WriteBatch(DisposeTarget *t, DisposeArrays *arr, int64 ndisposed)
 		/* and the history rows go, as the table's owner */
 		if (nh > 0)
 		{
+			uint64		ndel;
+
 			ledger_disposal_relid = t->histrelid;
-			if (RunStepAsOwner(t, t->stmt_hist_del, 1, ht, ha, SPI_OK_DELETE) != nh)
-				elog(ERROR, "disposal deleted an unexpected number of history rows");
+			ndel = RunStepAsOwner(t, t->stmt_hist_del, 1, ht, ha, SPI_OK_DELETE);
+			if (ndel != nh)
+				LedgerDisposalKeptRows(get_rel_name(t->histrelid), nh, ndel);
 		}
 	}
 	TM("hist");
