@@ -1053,6 +1053,10 @@ COMMENT ON VIEW scsm.v_audit_calendar IS
     'Unit x month: planned (current programme, this month or later), done (a completed audit covering the unit), done_late, or overdue (planned in a past month, not done since)';
 
 -- Audits coming due go out on NOTIFY scsm_events, one JSON payload per unit.
+-- Any session of the database may LISTEN, whatever organization it belongs
+-- to: the payload holds ids, dates and codes only, never a site's name or the
+-- reason a unit is due (which quotes incidents); a listener reads those from
+-- v_audit_coverage, under row level security.
 CREATE FUNCTION scsm.notify_audits_due(p_days integer)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
@@ -1067,15 +1071,15 @@ BEGIN
               DETAIL = format('Got %s.', p_days);
     END IF;
     FOR r IN
-        SELECT c.org_id, c.unit_id, c.clause, c.site_id, c.site_name, c.next_due, c.overdue, c.next_planned, c.risk_level, c.due_reason
+        SELECT c.org_id, c.unit_id, c.clause, c.site_id, c.next_due, c.overdue, c.next_planned, c.risk_level
           FROM scsm.v_audit_coverage c
          WHERE c.in_scope AND c.next_due <= current_date + p_days
          ORDER BY c.org_id, c.next_due, c.unit_id
     LOOP
         PERFORM pg_catalog.pg_notify('scsm_events', json_build_object(
             'event', 'audit_due', 'org_id', r.org_id, 'unit_id', r.unit_id, 'clause', r.clause::text,
-            'site_id', r.site_id, 'site', r.site_name, 'next_due', r.next_due, 'overdue', r.overdue,
-            'planned_for', r.next_planned, 'risk_level', r.risk_level, 'reason', r.due_reason)::text);
+            'site_id', r.site_id, 'next_due', r.next_due, 'overdue', r.overdue,
+            'planned_for', r.next_planned, 'risk_level', r.risk_level)::text);
         n := n + 1;
     END LOOP;
     RETURN n;

@@ -376,8 +376,10 @@ DECLARE
 	tol_rank int;
 	used text[] := '{}';
 BEGIN
-	IF jsonb_typeof(matrix) <> 'object' OR jsonb_typeof(matrix->'n_likelihood') <> 'number'
-	   OR jsonb_typeof(matrix->'n_consequence') <> 'number' THEN
+	-- IS DISTINCT FROM: a missing key is NULL, which <> would let through
+	IF jsonb_typeof(matrix) IS DISTINCT FROM 'object'
+	   OR jsonb_typeof(matrix->'n_likelihood') IS DISTINCT FROM 'number'
+	   OR jsonb_typeof(matrix->'n_consequence') IS DISTINCT FROM 'number' THEN
 		RAISE EXCEPTION 'a matrix document needs numbers "n_likelihood" and "n_consequence"'
 			USING ERRCODE = '22023';
 	END IF;

@@ -133,7 +133,8 @@ CREATE FUNCTION scsm.loss_exceedance(losses float8[], thresholds float8[])
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
     AS $$
-      SELECT t.x, (SELECT count(*) FILTER (WHERE l > t.x)::float8 / count(*)
+      -- of no losses: NULL, unknown
+      SELECT t.x, (SELECT count(*) FILTER (WHERE l > t.x)::float8 / nullif(count(*), 0)
                      FROM unnest(losses) AS l)
         FROM unnest(thresholds) WITH ORDINALITY AS t(x, i)
        ORDER BY t.i

@@ -356,8 +356,8 @@ BEGIN
         RAISE EXCEPTION 'organization must not be null'
             USING ERRCODE = '22023', DETAIL = 'No org_id was given.', HINT = 'Pass the org_id of the organization.';
     END IF;
-    IF unit IS NULL OR NOT unit > 0 THEN
-        RAISE EXCEPTION 'cost unit must be > 0'
+    IF unit IS NULL OR NOT (unit > 0 AND unit < 'Infinity') THEN
+        RAISE EXCEPTION 'cost unit must be a finite number > 0'
             USING ERRCODE = '22023',
                   DETAIL = pg_catalog.format('The unit given was %s.', coalesce(unit::text, 'null')),
                   HINT = 'Costs are counted in whole units of this amount, e.g. 1000.';
@@ -403,13 +403,13 @@ CREATE FUNCTION scsm.optimise_programme(org bigint, programme bigint, budget num
 DECLARE
     v_units bigint;
 BEGIN
-    IF budget IS NULL OR budget < 0 THEN
-        RAISE EXCEPTION 'budget must be >= 0'
+    IF budget IS NULL OR NOT (budget >= 0 AND budget < 'Infinity') THEN
+        RAISE EXCEPTION 'budget must be a finite number >= 0'
             USING ERRCODE = '22023',
                   DETAIL = pg_catalog.format('The budget given was %s.', coalesce(budget::text, 'null')),
                   HINT = 'Pass the money available, in the currency of the measures'' costs.';
     END IF;
-    IF unit IS NOT NULL AND unit > 0 THEN
+    IF unit IS NOT NULL AND unit > 0 AND unit < 'Infinity' THEN
         v_units := floor(budget / unit)::bigint;
     END IF;
     -- the candidates are listed once: the choice and the answer read the same rows
@@ -457,8 +457,8 @@ DECLARE
     v_step bigint;
     v_units bigint;
 BEGIN
-    IF budget IS NULL OR budget < 0 THEN
-        RAISE EXCEPTION 'budget must be >= 0'
+    IF budget IS NULL OR NOT (budget >= 0 AND budget < 'Infinity') THEN
+        RAISE EXCEPTION 'budget must be a finite number >= 0'
             USING ERRCODE = '22023',
                   DETAIL = pg_catalog.format('The budget given was %s.', coalesce(budget::text, 'null')),
                   HINT = 'Pass the largest budget of the curve.';

@@ -248,9 +248,13 @@ COMMENT ON TABLE scsm.retention_approver IS
 SELECT pg_catalog.pg_extension_config_dump('scsm.retention_approver', '');
 SELECT pg_catalog.pg_extension_config_dump('scsm.retention_approver_approver_id_seq', '');
 
--- Reads membership tables whatever the caller may see: it only answers yes or no.
-CREATE FUNCTION scsm.may_approve_retention(p_org bigint, p_role name) RETURNS boolean
-  LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+-- May the role approve for the organization?  Asked by the rule triggers
+-- (running as the writer, about current_user) through
+-- scsm.may_approve_retention, which answers only about a role the caller can
+-- act as (src/retention_access.c) and runs this as the ledger owner: it
+-- reads memberships whatever the caller may see.  Nobody else executes it.
+CREATE FUNCTION scsm.may_approve_retention_check(p_org bigint, p_role name) RETURNS boolean
+  LANGUAGE sql STABLE PARALLEL SAFE
   SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = p_role), false)
@@ -266,8 +270,12 @@ AS $$
                AND to_regrole(m.role_name) IS NOT NULL
                AND pg_has_role(p_role, m.role_name, 'MEMBER')))
 $$;
+REVOKE ALL ON FUNCTION scsm.may_approve_retention_check(bigint, name) FROM PUBLIC;
+CREATE FUNCTION scsm.may_approve_retention(p_org bigint, p_role name) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'scsm_may_approve_retention'
+  LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION scsm.may_approve_retention(bigint, name) IS
-  'May the role approve disposals and exceptions and place or release holds for the organization (superuser, scsm_admin, scsm.retention_approver, or org admin)?';
+  'May the role approve disposals and exceptions and place or release holds for the organization (superuser, scsm_admin, scsm.retention_approver, or org admin)?  Only about a role the caller can act as (42501 otherwise), unless the caller is a superuser or scsm_admin';
 
 -- ---------------------------------------------------------------------------
 -- Retention classes
@@ -1442,10 +1450,13 @@ VALUES ('retention_review', 20, 'retention_review_step', false, true,
        ('retention_dispose', 30, 'retention_dispose_step', true, true,
         'Dispose of due, unheld, approved records in batches, each with a certificate');
 
--- Retention of one row: its stamp and its state today.
-CREATE FUNCTION scsm.retention_of(tbl regclass, key jsonb)
+-- Retention of one row: its stamp and its state today, whoever may see the
+-- row.  Run as the ledger owner by scsm.retention_of (below) for a caller
+-- who may see the row or read the ledger, and by the door; nobody else
+-- executes it.
+CREATE FUNCTION scsm.retention_of_entry(tbl regclass, key jsonb)
   RETURNS TABLE (class_name text, retention_basis timestamptz, retain_until timestamptz, state text)
-  LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY DEFINER
+  LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
   SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -1481,8 +1492,18 @@ BEGIN
   RETURN NEXT;
 END
 $$;
+REVOKE ALL ON FUNCTION scsm.retention_of_entry(regclass, jsonb) FROM PUBLIC;
+-- The row is looked up as the caller first (src/retention_access.c): a row
+-- of another organization, or above the caller's clearance, gives no row,
+-- as a key of no row does, unless the caller may read the ledger itself
+-- (auditors, admins), who learn the retention of any row, one disposed of
+-- included.
+CREATE FUNCTION scsm.retention_of(tbl regclass, key jsonb)
+  RETURNS TABLE (class_name text, retention_basis timestamptz, retain_until timestamptz, state text)
+  AS 'MODULE_PATHNAME', 'scsm_retention_of'
+  LANGUAGE C STABLE STRICT PARALLEL RESTRICTED ROWS 1;
 COMMENT ON FUNCTION scsm.retention_of(regclass, jsonb) IS
-  'Retention of one row by key: class, basis, retain_until and state (retained, eligible, held, awaiting_approval, rejected, disposed, kept)';
+  'Retention of one row by key: class, basis, retain_until and state (retained, eligible, held, awaiting_approval, rejected, disposed, kept); nothing for a row the caller may not see, unless they may read the ledger';
 REVOKE ALL ON FUNCTION scsm.retention_of(regclass, jsonb) FROM PUBLIC;
 
 -- Why the ledger's own door (scsm.ledger_dispose_row, a superuser's) may not
@@ -1546,7 +1567,7 @@ BEGIN
    WHERE l.table_id = v_tid AND l.row_key = v_key
    ORDER BY l.version DESC, l.entry_id DESC LIMIT 1;
   IF FOUND AND v_latest.retention_class IS NOT NULL THEN
-    v_state := (SELECT r.state FROM scsm.retention_of(tbl, key) r);
+    v_state := (SELECT r.state FROM scsm.retention_of_entry(tbl, key) r);
     RETURN CASE WHEN v_state IN ('eligible', 'disposed') THEN NULL ELSE coalesce(v_state, 'unknown') END;
   END IF;
   IF EXISTS (SELECT 1 FROM scsm.ledger_row l

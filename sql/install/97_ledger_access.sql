@@ -153,6 +153,9 @@ SELECT 'routine', f, r, p::text[], true
     ('may_approve_retention', 'scsm_viewer', '{EXECUTE}'),
     ('retention_of',         'scsm_auditor', '{EXECUTE}'),
     ('retention_of',         'scsm_manager', '{EXECUTE}'),
+    -- their answers as the ledger owner: run by the two above only
+    ('may_approve_retention_check', 'scsm_admin', '{}'),
+    ('retention_of_entry',   'scsm_admin',   '{}'),
     -- superuser only (the maintenance run, pg_cron)
     ('log_event',            'scsm_admin',   '{}'),
     ('dispose_expired',      'scsm_admin',   '{}'),

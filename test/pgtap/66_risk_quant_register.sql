@@ -294,9 +294,9 @@ SELECT is((SELECT count(*) FROM scsm.programme_measure WHERE org_id = 9001 AND p
 SELECT is((SELECT selected AND priority = 7 FROM scsm.programme_measure
             WHERE org_id = 9001 AND programme_id = 200 AND title = 'Done already'), true,
           'apply_programme_choice: measures done are left alone');
-SELECT throws_ok($$SELECT * FROM scsm.optimise_programme(9001, 200, -1)$$, '22023', 'budget must be >= 0',
+SELECT throws_ok($$SELECT * FROM scsm.optimise_programme(9001, 200, -1)$$, '22023', 'budget must be a finite number >= 0',
                  'optimise_programme: negative budget');
-SELECT throws_ok($$SELECT * FROM scsm.optimise_programme(9001, 200, 10, 0)$$, '22023', 'cost unit must be > 0',
+SELECT throws_ok($$SELECT * FROM scsm.optimise_programme(9001, 200, 10, 0)$$, '22023', 'cost unit must be a finite number > 0',
                  'optimise_programme: unit 0');
 SELECT throws_ok($$SELECT * FROM scsm.optimise_programme(9001, 200, 10, 1, 'greedy')$$, '22023',
                  'unknown optimisation method "greedy"', 'optimise_programme: unknown method');

@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 . test/lib.sh
 db=scsm_audit_notify
-echo "1..4"
+echo "1..5"
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db" >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -d $db -c 'CREATE EXTENSION scsm' >/dev/null
@@ -38,5 +38,10 @@ ok = clauses == ['4.1', '4.2', '4.3'] and all(r.get('event') == 'audit_due' and 
 print(('ok' if ok else 'not ok') + ' 3 - payloads are JSON naming event, organization and the due clauses ' + str(clauses))
 over = {r['clause']: r['overdue'] for r in rows}
 print(('ok' if over == {'4.1': False, '4.2': False, '4.3': True} else 'not ok') + ' 4 - the overdue unit is flagged overdue ' + str(over))
+# any session of the database may LISTEN: ids, dates and codes only, no site
+# name and no due reason (which quotes incidents, whatever their sensitivity)
+keys = sorted(set(k for r in rows for k in r))
+want = sorted(['event', 'org_id', 'unit_id', 'clause', 'site_id', 'next_due', 'overdue', 'planned_for', 'risk_level'])
+print(('ok' if keys == want else 'not ok') + ' 5 - payloads hold ids, dates and codes only ' + str(keys))
 PY
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
