@@ -679,6 +679,27 @@ $$;
 COMMENT ON FUNCTION scsm.ledger_digest() IS
   'Digest of the ledger: last sealed block, its hash and time; store it outside the database (tools/anchor_digest.sh)';
 
+-- The block a ledger digest names, once its shape is checked: a JSON object
+-- with a whole, non-negative "block" and a string "hash", as
+-- scsm.ledger_digest() returns; 22023 otherwise (verify_ledger, ledger_proof).
+CREATE FUNCTION scsm.ledger_digest_block(digest jsonb) RETURNS bigint
+  LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+  SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF jsonb_typeof(digest) IS DISTINCT FROM 'object'
+     OR jsonb_typeof(digest -> 'block') IS DISTINCT FROM 'number'
+     OR jsonb_typeof(digest -> 'hash') IS DISTINCT FROM 'string'
+     OR NOT ((digest ->> 'block')::numeric BETWEEN 0 AND 9223372036854775807)
+     OR (digest ->> 'block')::numeric <> trunc((digest ->> 'block')::numeric) THEN
+    RAISE EXCEPTION USING ERRCODE = '22023',
+      MESSAGE = 'invalid ledger digest',
+      DETAIL = 'A digest is a JSON object with a whole, non-negative "block" and a hex "hash", as scsm.ledger_digest() returns.';
+  END IF;
+  RETURN (digest ->> 'block')::bigint;
+END
+$$;
+
 CREATE FUNCTION scsm.verify_ledger(digest jsonb DEFAULT NULL, incremental boolean DEFAULT false)
   RETURNS TABLE (table_name text, row_key text, kind text, detail text)
   LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
@@ -703,14 +724,7 @@ DECLARE
   v_found  jsonb;
 BEGIN
   IF digest IS NOT NULL THEN
-    IF jsonb_typeof(digest) IS DISTINCT FROM 'object'
-       OR jsonb_typeof(digest -> 'block') IS DISTINCT FROM 'number'
-       OR jsonb_typeof(digest -> 'hash') IS DISTINCT FROM 'string' THEN
-      RAISE EXCEPTION USING ERRCODE = '22023',
-        MESSAGE = 'invalid ledger digest',
-        DETAIL = 'A digest is a JSON object with a numeric "block" and a hex "hash", as scsm.ledger_digest() returns.';
-    END IF;
-    v_dblock := (digest ->> 'block')::bigint;
+    v_dblock := scsm.ledger_digest_block(digest);
     v_dhash := lower(digest ->> 'hash');
     IF v_dblock > 0 THEN
       IF NOT EXISTS (SELECT 1 FROM scsm.ledger_block k WHERE k.block_id = v_dblock) THEN
@@ -1028,6 +1042,9 @@ DECLARE
   v_chain jsonb;
   v_enc   bytea;
 BEGIN
+  IF digest IS NOT NULL THEN
+    v_upto := scsm.ledger_digest_block(digest);
+  END IF;
   SELECT n.nspname, c.relname INTO v_nsp, v_rel
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = tbl;
   SELECT lt.table_id INTO v_tid FROM scsm.ledger_table lt
@@ -1055,8 +1072,7 @@ BEGIN
                                 FROM scsm.ledger_row l WHERE l.block_id = e.block_id),
                              e.leaf_index);
   IF digest IS NOT NULL THEN
-    v_upto := (digest ->> 'block')::bigint;
-    IF v_upto IS NULL OR v_upto < e.block_id THEN
+    IF v_upto < e.block_id THEN
       RAISE EXCEPTION USING ERRCODE = '22023',
         MESSAGE = format('the digest (block %s) predates block %s, which seals this row',
                          coalesce(v_upto::text, 'none'), e.block_id),

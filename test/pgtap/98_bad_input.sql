@@ -4,7 +4,7 @@
 -- wrong shape, OIDs of no relation).  That cancellation reaches the long
 -- loops is tested by test/scripts/98_cancel.sh.
 BEGIN;
-SELECT plan(36);
+SELECT plan(40);
 
 CREATE TABLE public.bi_txt (code text PRIMARY KEY, body text);
 CREATE TABLE public.bi_int (id int PRIMARY KEY);
@@ -109,6 +109,18 @@ SELECT throws_ok($$SELECT * FROM scsm.risk_matrix_lint('{"n_likelihood": 5}'::js
                  'risk_matrix_lint: and one without n_consequence');
 SELECT is((SELECT exceedance FROM scsm.loss_exceedance('{}', '{1}')), NULL::float8,
           'loss_exceedance of no losses: unknown, not a division by zero');
+
+-- a ledger digest of the wrong shape: 22023 "invalid ledger digest" from
+-- both of its readers (a fractional block gave 22P02 from a cast, and
+-- ledger_proof took {} for a digest that predates every block)
+SELECT throws_ok($$SELECT scsm.ledger_proof('public.bi_kept', '2', '{"block": 1.5, "hash": "ab"}')$$, '22023',
+                 'invalid ledger digest', 'ledger_proof: a fractional block is not a digest');
+SELECT throws_ok($$SELECT scsm.ledger_proof('public.bi_kept', '2', '{}')$$, '22023',
+                 'invalid ledger digest', 'ledger_proof: nor is an empty object');
+SELECT throws_ok($$SELECT * FROM scsm.verify_ledger('{"block": 1.5, "hash": "ab"}')$$, '22023',
+                 'invalid ledger digest', 'verify_ledger: a fractional block is not a digest');
+SELECT throws_ok($$SELECT * FROM scsm.verify_ledger('{"block": -1, "hash": "ab"}')$$, '22023',
+                 'invalid ledger digest', 'verify_ledger: nor a negative one');
 
 SELECT * FROM finish();
 ROLLBACK;
