@@ -189,5 +189,7 @@ extern char *LedgerHex(const uint8 *bytes, int len);
 extern Oid	LedgerOwnerId(void);
 extern int	LedgerPinSearchPath(void);
 extern void LedgerUnpinSearchPath(int nest);
+extern int	LedgerReadAsOwner(const char *sql, int nargs, Oid *types, Datum *args,
+							  const char *nulls, long count);
 
 #endif							/* SCSM_LEDGER_H */

@@ -113,15 +113,9 @@ static char *
 OwnerLookup(const char *sql, Oid argtype, Datum arg)
 {
 	char	   *found = NULL;
-	Oid			save_userid;
-	int			save_sec;
-	int			sp;				/* LedgerPinSearchPath */
 
 	SPI_connect();
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	sp = LedgerPinSearchPath();
-	if (SPI_execute_with_args(sql, 1, &argtype, &arg, NULL, true, 1) == SPI_OK_SELECT &&
+	if (LedgerReadAsOwner(sql, 1, &argtype, &arg, NULL, 1) == SPI_OK_SELECT &&
 		SPI_processed > 0)
 	{
 		char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
@@ -132,8 +126,6 @@ OwnerLookup(const char *sql, Oid argtype, Datum arg)
 			strcpy(found, v);
 		}
 	}
-	LedgerUnpinSearchPath(sp);
-	SetUserIdAndSecContext(save_userid, save_sec);
 	SPI_finish();
 	return found;
 }

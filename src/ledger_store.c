@@ -534,6 +534,27 @@ LedgerUnpinSearchPath(int nest)
 	AtEOXact_GUC(true, nest);
 }
 
+/*
+ * Run one read-only query as the ledger's owner, search_path pinned, inside
+ * the caller's SPI connection; returns SPI's code (the rows in SPI_tuptable).
+ */
+int
+LedgerReadAsOwner(const char *sql, int nargs, Oid *types, Datum *args, const char *nulls, long count)
+{
+	Oid			save_userid;
+	int			save_sec;
+	int			sp;
+	int			rc;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	sp = LedgerPinSearchPath();
+	rc = SPI_execute_with_args(sql, nargs, types, args, nulls, true, count);
+	LedgerUnpinSearchPath(sp);
+	SetUserIdAndSecContext(save_userid, save_sec);
+	return rc;
+}
+
 /* Cached LedgerRelInfo of a protected table, rebuilt after any DDL on it. */
 LedgerRelInfo *
 LedgerCachedRelInfo(Relation rel)

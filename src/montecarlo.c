@@ -1439,7 +1439,7 @@ CheckArrayIterations(int64 n)
 						 "simulate_annual_losses), or for their summary (simulate_loss, portfolio_loss).")));
 }
 
-/* An empty float8[] of n elements, to be filled in place. */
+/* An empty float8[] of n elements (CheckArrayIterations first), to be filled in place. */
 static ArrayType *
 NewDoubleArray(int64 n)
 {
@@ -1447,7 +1447,6 @@ NewDoubleArray(int64 n)
 	int			dims[1];
 	int			lbs[1] = {1};
 
-	CheckArrayIterations(n);
 	dims[0] = (int) n;
 	arr = (ArrayType *) palloc(ARR_OVERHEAD_NONULLS(1) + n * sizeof(double));
 	SET_VARSIZE(arr, ARR_OVERHEAD_NONULLS(1) + n * sizeof(double));
@@ -1738,6 +1737,7 @@ scsm_portfolio_final_losses(PG_FUNCTION_ARGS)
 
 	if (st == NULL)
 		PG_RETURN_NULL();
+	CheckArrayIterations(st->iterations);
 	arr = NewDoubleArray(st->iterations);
 	memcpy(ARR_DATA_PTR(arr), st->sums, sizeof(double) * st->iterations);
 	PG_RETURN_ARRAYTYPE_P(arr);

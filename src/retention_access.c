@@ -26,7 +26,6 @@
  */
 #include "postgres.h"
 
-#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -34,7 +33,6 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 
@@ -42,24 +40,6 @@
 
 PG_FUNCTION_INFO_V1(scsm_retention_of);
 PG_FUNCTION_INFO_V1(scsm_may_approve_retention);
-
-/* Run one query as the ledger owner, search_path pinned; returns SPI's code. */
-static int
-AsLedgerOwner(const char *sql, int nargs, Oid *types, Datum *args, const char *nulls)
-{
-	Oid			save_userid;
-	int			save_sec;
-	int			sp;
-	int			rc;
-
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(LedgerOwnerId(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	sp = LedgerPinSearchPath();
-	rc = SPI_execute_with_args(sql, nargs, types, args, nulls, true, 0);
-	LedgerUnpinSearchPath(sp);
-	SetUserIdAndSecContext(save_userid, save_sec);
-	return rc;
-}
 
 /*
  * May the caller see the row of tbl with this canonical key?  Looked up as
@@ -92,7 +72,7 @@ CallerSeesRow(LedgerRelInfo *info, const char *key)
 static bool
 CallerReadsLedger(void)
 {
-	Oid			lr = get_relname_relid("ledger_row", get_namespace_oid("scsm", false));
+	Oid			lr = LedgerRowRelid();
 
 	return OidIsValid(lr) && pg_class_aclcheck(lr, GetUserId(), ACL_SELECT) == ACLCHECK_OK;
 }
@@ -118,9 +98,9 @@ scsm_retention_of(PG_FUNCTION_ARGS)
 	{
 		args[0] = PG_GETARG_DATUM(0);
 		args[1] = PG_GETARG_DATUM(1);
-		if (AsLedgerOwner("SELECT class_name, retention_basis, retain_until, state "
-						  "FROM scsm.retention_of_entry($1, $2)",
-						  2, types, args, NULL) != SPI_OK_SELECT)
+		if (LedgerReadAsOwner("SELECT class_name, retention_basis, retain_until, state "
+							  "FROM scsm.retention_of_entry($1, $2)",
+							  2, types, args, NULL, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not read the retention of the row");
 		if (SPI_tuptable->tupdesc->natts != rsinfo->setDesc->natts)
 			elog(ERROR, "scsm.retention_of_entry has an unexpected shape");
@@ -167,7 +147,7 @@ scsm_may_approve_retention(PG_FUNCTION_ARGS)
 	args[1] = PG_GETARG_DATUM(1);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (AsLedgerOwner("SELECT scsm.may_approve_retention_check($1, $2)", 2, types, args, nulls) != SPI_OK_SELECT ||
+	if (LedgerReadAsOwner("SELECT scsm.may_approve_retention_check($1, $2)", 2, types, args, nulls, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		elog(ERROR, "could not decide who may approve retention");
 	answer = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
