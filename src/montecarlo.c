@@ -1319,17 +1319,9 @@ CheckIterations(int64 first, int64 n)
 
 /* ---------- summary ---------- */
 
-static int
-CompareDouble(const void *a, const void *b)
-{
-	double		x = *(const double *) a,
-				y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
-/* Type-7 (linear interpolation) quantile of sorted x[0..n-1], as numpy's
- * default and PostgreSQL's percentile_cont. */
+/* Type-7 (linear interpolation) quantile of x[0..n-1], as numpy's default
+ * and PostgreSQL's percentile_cont, once the ranks it reads (QuantileRanks)
+ * hold their sorted values. */
 static double
 SortedQuantile(const double *x, int64 n, double p)
 {
@@ -1339,6 +1331,121 @@ SortedQuantile(const double *x, int64 n, double p)
 	if (lo >= n - 1)
 		return x[n - 1];
 	return x[lo] + (h - (double) lo) * (x[lo + 1] - x[lo]);
+}
+
+/* The ranks SortedQuantile(x, n, p) reads: floor((n - 1) p) and the next. */
+static int
+QuantileRanks(int64 n, double p, int64 *out)
+{
+	int64		lo = (int64) floor((double) (n - 1) * p);
+
+	if (lo >= n - 1)
+	{
+		out[0] = n - 1;
+		return 1;
+	}
+	out[0] = lo;
+	out[1] = lo + 1;
+	return 2;
+}
+
+static int
+CompareInt64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a,
+				y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Put into x[k], for each rank k of ranks[0..nranks-1] (ascending, within
+ * [lo, hi]), the value a full ascending sort would put there: a quickselect
+ * that partitions three ways around a median of three (annual losses are
+ * mostly zeros) and goes on only into the parts that hold a wanted rank.  A
+ * summary reads about twenty ranks, so this costs a few passes over the
+ * vector, not a sort, and it checks for interrupts at each partition (a
+ * qsort of 5e7 iterations took seconds, deaf to cancel).  The larger part
+ * is looped on, the smaller recursed into: the depth stays logarithmic.
+ */
+static void
+SelectRanks(double *x, int64 lo, int64 hi, const int64 *ranks, int nranks)
+{
+	while (nranks > 0 && hi > lo)
+	{
+		int64		lt,
+					gt,
+					i,
+					mid;
+		double		a,
+					b,
+					c,
+					pv;
+		int			nl,
+					ne;
+
+		if (hi - lo < 16)
+		{
+			for (i = lo + 1; i <= hi; i++)
+			{
+				double		v = x[i];
+				int64		j = i - 1;
+
+				while (j >= lo && x[j] > v)
+				{
+					x[j + 1] = x[j];
+					j--;
+				}
+				x[j + 1] = v;
+			}
+			return;
+		}
+		CHECK_FOR_INTERRUPTS();
+		mid = lo + (hi - lo) / 2;
+		a = x[lo];
+		b = x[mid];
+		c = x[hi];
+		pv = a < b ? (b < c ? b : (a < c ? c : a)) : (a < c ? a : (b < c ? c : b));
+		/* x[lo..lt-1] < pv, x[lt..gt] = pv, x[gt+1..hi] > pv */
+		lt = lo;
+		gt = hi;
+		i = lo;
+		while (i <= gt)
+		{
+			double		v = x[i];
+
+			if (v < pv)
+			{
+				x[i++] = x[lt];
+				x[lt++] = v;
+			}
+			else if (v > pv)
+			{
+				x[i] = x[gt];
+				x[gt--] = v;
+			}
+			else
+				i++;
+		}
+		/* ranks below lt, in [lt, gt] (placed), above gt */
+		for (nl = 0; nl < nranks && ranks[nl] < lt; nl++)
+			;
+		for (ne = nl; ne < nranks && ranks[ne] <= gt; ne++)
+			;
+		if (lt - lo < hi - gt)
+		{
+			SelectRanks(x, lo, lt - 1, ranks, nl);
+			lo = gt + 1;
+			ranks += ne;
+			nranks -= ne;
+		}
+		else
+		{
+			SelectRanks(x, gt + 1, hi, ranks + ne, nranks - ne);
+			hi = lt - 1;
+			nranks = nl;
+		}
+	}
 }
 
 static void
@@ -1361,7 +1468,8 @@ AppendNumber(StringInfo buf, const char *key, double v)
 /*
  * Summary of per-iteration losses as jsonb: moments with the Monte Carlo
  * standard error, P(S > 0), type-7 percentiles and loss-exceedance points
- * (the loss exceeded with probability p).  losses[] is sorted in place.
+ * (the loss exceeded with probability p).  losses[] is reordered in
+ * place: the ranks read are selected (SelectRanks), the rest is not sorted.
  */
 static Datum
 SummaryJsonb(double *losses, int64 n, bool has_seed, int64 seed, int64 nscenarios)
@@ -1386,7 +1494,25 @@ SummaryJsonb(double *losses, int64 n, bool has_seed, int64 seed, int64 nscenario
 	for (i = 0; i < n; i++)
 		ss += (losses[i] - mean) * (losses[i] - mean);
 	sd = n > 1 ? sqrt(ss / (double) (n - 1)) : 0.0;
-	qsort(losses, n, sizeof(double), CompareDouble);
+	{
+		/* min, max and both ranks of each quantile read below */
+		static const double qp[] = {0.50, 0.90, 0.95, 0.99};
+		int64		ranks[2 + 2 * (lengthof(qp) + lengthof(lec))];
+		int			nr = 0,
+					nu = 0;
+
+		ranks[nr++] = 0;
+		ranks[nr++] = n - 1;
+		for (j = 0; j < (int) lengthof(qp); j++)
+			nr += QuantileRanks(n, qp[j], ranks + nr);
+		for (j = 0; j < (int) lengthof(lec); j++)
+			nr += QuantileRanks(n, 1.0 - lec[j], ranks + nr);
+		qsort(ranks, nr, sizeof(int64), CompareInt64);
+		for (j = 0; j < nr; j++)
+			if (nu == 0 || ranks[j] != ranks[nu - 1])
+				ranks[nu++] = ranks[j];
+		SelectRanks(losses, 0, n - 1, ranks, nu);
+	}
 
 	initStringInfo(&buf);
 	appendStringInfo(&buf, "{\"iterations\": " INT64_FORMAT ", ", n);

@@ -70,35 +70,48 @@ AS $$
           FROM scsm.conformance_map m
           CROSS JOIN LATERAL unnest(m.served_by) AS x(o)
          WHERE m.edition = p_edition
-    ), rel AS (
-        SELECT c.oid, n.nspname || '.' || c.relname AS qname, c.relkind
-          FROM pg_catalog.pg_class c
-          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-    ), resolved AS (
-        SELECT o.*,
-               CASE o.kind
-                   WHEN 'table' THEN (SELECT r.oid FROM rel r WHERE r.qname = o.name AND r.relkind IN ('r', 'p'))
-                   WHEN 'view' THEN (SELECT r.oid FROM rel r WHERE r.qname = o.name AND r.relkind IN ('v', 'm'))
-                   WHEN 'index' THEN (SELECT i.indrelid FROM rel r JOIN pg_catalog.pg_index i ON i.indexrelid = r.oid
-                                       WHERE r.qname = o.name)
-                   WHEN 'column' THEN (SELECT r.oid FROM rel r JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid
-                                        WHERE r.qname || '.' || a.attname = o.name AND a.attnum > 0 AND NOT a.attisdropped)
-                   WHEN 'constraint' THEN (SELECT r.oid FROM rel r JOIN pg_catalog.pg_constraint k ON k.conrelid = r.oid
-                                            WHERE r.qname || '.' || k.conname = o.name)
-                   WHEN 'trigger' THEN (SELECT r.oid FROM rel r JOIN pg_catalog.pg_trigger t ON t.tgrelid = r.oid
-                                         WHERE r.qname || '.' || t.tgname = o.name AND NOT t.tgisinternal)
-               END AS relid,
-               CASE o.kind
-                   WHEN 'function' THEN (SELECT min(p.oid) FROM pg_catalog.pg_proc p
-                                          JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-                                         WHERE n.nspname || '.' || p.proname = o.name)
-               END AS procid,
-               CASE o.kind
-                   WHEN 'type' THEN (SELECT t.oid FROM pg_catalog.pg_type t
-                                      JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-                                     WHERE n.nspname || '.' || t.typname = o.name)
-               END AS typid
+    ), parts AS (
+        -- schema.name[.member]: looked up by name through the catalogs' indexes
+        SELECT o.*, split_part(o.name, '.', 1) AS p1, split_part(o.name, '.', 2) AS p2,
+               split_part(o.name, '.', 3) AS p3, split_part(o.name, '.', 4) AS p4
           FROM obj o
+    ), resolved AS (
+        SELECT p.*,
+               CASE p.kind
+                   WHEN 'table' THEN CASE WHEN p.p3 = '' AND c.relkind IN ('r', 'p') THEN c.oid END
+                   WHEN 'view' THEN CASE WHEN p.p3 = '' AND c.relkind IN ('v', 'm') THEN c.oid END
+                   WHEN 'index' THEN CASE WHEN p.p3 = '' THEN (SELECT i.indrelid FROM pg_catalog.pg_index i
+                                                               WHERE i.indexrelid = c.oid) END
+                   WHEN 'column' THEN CASE WHEN p.p4 = '' AND EXISTS (
+                                          SELECT 1 FROM pg_catalog.pg_attribute a
+                                           WHERE a.attrelid = c.oid AND a.attname = p.p3
+                                             AND a.attnum > 0 AND NOT a.attisdropped) THEN c.oid END
+                   WHEN 'constraint' THEN CASE WHEN p.p4 = '' AND EXISTS (
+                                              SELECT 1 FROM pg_catalog.pg_constraint k
+                                               WHERE k.conrelid = c.oid AND k.conname = p.p3) THEN c.oid END
+                   WHEN 'trigger' THEN CASE WHEN p.p4 = '' AND EXISTS (
+                                           SELECT 1 FROM pg_catalog.pg_trigger t
+                                            WHERE t.tgrelid = c.oid AND t.tgname = p.p3
+                                              AND NOT t.tgisinternal) THEN c.oid END
+               END AS relid,
+               CASE p.kind
+                   WHEN 'function' THEN CASE WHEN p.p3 = '' THEN (
+                                            SELECT min(f.oid) FROM pg_catalog.pg_proc f
+                                              JOIN pg_catalog.pg_namespace n ON n.oid = f.pronamespace
+                                             WHERE n.nspname = p.p1 AND f.proname = p.p2) END
+               END AS procid,
+               CASE p.kind
+                   WHEN 'type' THEN CASE WHEN p.p3 = '' THEN (
+                                        SELECT t.oid FROM pg_catalog.pg_type t
+                                          JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+                                         WHERE n.nspname = p.p1 AND t.typname = p.p2) END
+               END AS typid
+          FROM parts p
+          LEFT JOIN LATERAL (
+              SELECT c.oid, c.relkind
+                FROM pg_catalog.pg_class c
+                JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = p.p1 AND c.relname = p.p2) c ON true
     )
     SELECT r.ref_kind, r.ref, r.object,
            CASE
@@ -110,12 +123,14 @@ AS $$
       FROM resolved r
      WHERE coalesce(r.relid, r.procid, r.typid) IS NULL
         OR NOT EXISTS (
+            -- by the member's side of pg_depend (its index), not the extension's
             SELECT 1 FROM pg_catalog.pg_depend d, ext
-             WHERE d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.refobjid = ext.oid
-               AND d.deptype = 'e'
-               AND ((r.relid IS NOT NULL AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = r.relid)
-                 OR (r.procid IS NOT NULL AND d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = r.procid)
-                 OR (r.typid IS NOT NULL AND d.classid = 'pg_catalog.pg_type'::pg_catalog.regclass AND d.objid = r.typid)))
+             WHERE d.classid = CASE WHEN r.relid IS NOT NULL THEN 'pg_catalog.pg_class'::pg_catalog.regclass
+                                    WHEN r.procid IS NOT NULL THEN 'pg_catalog.pg_proc'::pg_catalog.regclass
+                                    ELSE 'pg_catalog.pg_type'::pg_catalog.regclass END
+               AND d.objid = coalesce(r.relid, r.procid, r.typid) AND d.objsubid = 0
+               AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.refobjid = ext.oid
+               AND d.deptype = 'e')
      ORDER BY 1, 2, 3
 $$;
 COMMENT ON FUNCTION scsm.conformance_map_unresolved(text) IS

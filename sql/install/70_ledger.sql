@@ -1047,6 +1047,11 @@ BEGIN
   END IF;
   SELECT n.nspname, c.relname INTO v_nsp, v_rel
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = tbl;
+  IF v_rel IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '42P01',
+      MESSAGE = format('relation with OID %s does not exist', tbl::oid),
+      HINT = 'Name the table, e.g. ''public.incident''::regclass.';
+  END IF;
   SELECT lt.table_id INTO v_tid FROM scsm.ledger_table lt
    WHERE lt.schema_name = v_nsp AND lt.table_name = v_rel AND lt.mode IN ('append_only', 'versioned', 'certificate');
   IF v_tid IS NULL THEN

@@ -2,7 +2,7 @@
 -- reproducibility, portfolio aggregation, propagation against an
 -- independent recursive-CTE formulation, knapsack invariants and SQLSTATEs.
 BEGIN;
-SELECT plan(71);
+SELECT plan(74);
 
 -- ---------------------------------------------------------------------------
 -- Simulation vs closed forms: |simulated - exact| < 4 standard errors, where
@@ -331,6 +331,34 @@ SELECT throws_ok($$SELECT * FROM scsm.knapsack('{1}', '{1}', '{1}', 100000000)$$
 SELECT throws_ok($$SELECT * FROM scsm.knapsack_grouped(array_fill(1::bigint, ARRAY[3000]), (SELECT array_agg(g) FROM generate_series(1, 3000::bigint) g),
                                                        array_fill(1::bigint, ARRAY[3000]), array_fill(1::float8, ARRAY[3000]), 19000000)$$,
                  '54000', NULL, 'a multiple-choice table beyond the memory cap raises 54000');
+
+-- every order statistic of a summary is the one a full sort gives: min, max,
+-- p50..p99 and the nine exceedance points against percentile_cont, over
+-- vectors with many ties (mostly zeros, as annual losses are), all distinct,
+-- and sizes around the small-part cut-over
+CREATE TEMP TABLE qv AS
+SELECT k, (SELECT array_agg(CASE WHEN k = 1 AND g % 10 <> 0 THEN 0
+                                 ELSE ((g::bigint * 7919) % 1000003)::float8 / 7 END ORDER BY g)
+             FROM generate_series(1, n) g) AS v
+  FROM (VALUES (1, 20011), (2, 20011), (3, 17), (4, 2)) AS x(k, n);
+CREATE TEMP VIEW qv_check AS
+SELECT k, (SELECT array_agg(s.key || '=' || s.want ORDER BY s.key)
+             FROM (SELECT 'min' AS key, (SELECT min(x) FROM unnest(v) x) AS want,
+                          (scsm.loss_summary(v)->>'min')::float8 AS got
+                   UNION ALL SELECT 'max', (SELECT max(x) FROM unnest(v) x), (scsm.loss_summary(v)->>'max')::float8
+                   UNION ALL SELECT 'p' || (p * 100)::int, (SELECT percentile_cont(p) WITHIN GROUP (ORDER BY x) FROM unnest(v) x),
+                                    (scsm.loss_summary(v)->>('p' || (p * 100)::int))::float8
+                               FROM unnest('{0.5,0.9,0.95,0.99}'::float8[]) p
+                   UNION ALL SELECT 'lec' || (l->>'exceedance'),
+                                    (SELECT percentile_cont(1.0 - (l->>'exceedance')::float8) WITHIN GROUP (ORDER BY x) FROM unnest(v) x),
+                                    (l->>'loss')::float8
+                               FROM jsonb_array_elements(scsm.loss_summary(v)->'lec') l) s
+            WHERE s.got IS DISTINCT FROM s.want) AS wrong
+  FROM qv;
+SELECT is((SELECT wrong FROM qv_check WHERE k = 1), NULL, 'summary order statistics of a vector of mostly zeros are exact');
+SELECT is((SELECT wrong FROM qv_check WHERE k = 2), NULL, 'and of one of distinct values');
+SELECT is((SELECT array_agg(wrong) FILTER (WHERE wrong IS NOT NULL) FROM qv_check WHERE k IN (3, 4)), NULL,
+          'and of short vectors');
 
 SELECT * FROM finish();
 ROLLBACK;

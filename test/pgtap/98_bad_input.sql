@@ -4,7 +4,7 @@
 -- wrong shape, OIDs of no relation).  That cancellation reaches the long
 -- loops is tested by test/scripts/98_cancel.sh.
 BEGIN;
-SELECT plan(40);
+SELECT plan(41);
 
 CREATE TABLE public.bi_txt (code text PRIMARY KEY, body text);
 CREATE TABLE public.bi_int (id int PRIMARY KEY);
@@ -121,6 +121,11 @@ SELECT throws_ok($$SELECT * FROM scsm.verify_ledger('{"block": 1.5, "hash": "ab"
                  'invalid ledger digest', 'verify_ledger: a fractional block is not a digest');
 SELECT throws_ok($$SELECT * FROM scsm.verify_ledger('{"block": -1, "hash": "ab"}')$$, '22023',
                  'invalid ledger digest', 'verify_ledger: nor a negative one');
+
+-- a regclass of no relation: 42P01 as from the C functions (it said
+-- 'table "" is not protected', 55000)
+SELECT throws_ok($$SELECT scsm.ledger_proof(0, '2')$$, '42P01',
+                 'relation with OID 0 does not exist', 'ledger_proof: an OID of no relation is named as such');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -60,14 +60,16 @@ BEGIN;
 INSERT INTO scsm.conformance_map (edition, ref_kind, ref, status, served_by, note)
 VALUES ('$edition', 'item', 'bogus', 'partial',
         ARRAY['table:scsm.no_such_table', 'column:scsm.risk.no_such_column', 'trigger:scsm.risk.no_such_trigger',
-              'function:scsm.no_such_function', 'table:pg_catalog.pg_class', 'view:scsm.risk', 'table:scsm.risk'],
+              'function:scsm.no_such_function', 'table:pg_catalog.pg_class', 'view:scsm.risk', 'table:scsm.risk',
+              'index:scsm.no_such_index', 'constraint:scsm.risk.no_such_constraint', 'type:scsm.no_such_type',
+              'table:scsm.risk.risk_id', 'column:scsm.risk'],
         'negative test');
 SELECT string_agg(object || '=' || problem, ';' ORDER BY object)
   FROM scsm.conformance_map_unresolved('$edition') WHERE ref = 'bogus';
 ROLLBACK;
 SQL
 )
-ok "$bad" "column:scsm.risk.no_such_column=no such column;function:scsm.no_such_function=no such function;table:pg_catalog.pg_class=not part of extension scsm;table:scsm.no_such_table=no such table;trigger:scsm.risk.no_such_trigger=no such trigger;view:scsm.risk=no such view" \
+ok "$bad" "column:scsm.risk=no such column;column:scsm.risk.no_such_column=no such column;constraint:scsm.risk.no_such_constraint=no such constraint;function:scsm.no_such_function=no such function;index:scsm.no_such_index=no such index;table:pg_catalog.pg_class=not part of extension scsm;table:scsm.no_such_table=no such table;table:scsm.risk.risk_id=no such table;trigger:scsm.risk.no_such_trigger=no such trigger;type:scsm.no_such_type=no such type;view:scsm.risk=no such view" \
    "conformance_map_unresolved names missing objects, wrong kinds and objects outside the extension"
 
 # the table refuses rows that would make the matrix dishonest or unreadable
