@@ -10,7 +10,9 @@
 #     written, and the ratios.  The pair is measured R times (default 3), on
 #     fresh copies of the loaded database, in alternating order; the ratios
 #     reported are the medians, each repetition's line is printed too (a
-#     shared host's speed wanders from one minute to the next).
+#     shared host's speed wanders from one minute to the next);
+#  3. the same disposal under BENCH_HOLDS (default 1000) legal holds of the
+#     table, each holding one row, against the disposals without holds.
 #   bash bench/retention.sh [N] [B] [R]   (default N=1000000, B=10000, R=3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -100,11 +102,22 @@ for r in $(seq 1 "$R"); do
   fi
   reps+=("$(echo $m1) | $(echo $m2)")
 done
+# the same disposal under H legal holds of the table (H rows held, by id):
+# each batch tests its rows against every hold (retention_hold.c)
+H=${BENCH_HOLDS:-1000}
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS bench_holds" \
+     -c "CREATE DATABASE bench_holds TEMPLATE bench STRATEGY FILE_COPY" >/dev/null
+psql -X -qAt -v ON_ERROR_STOP=1 -d bench_holds -c "SELECT count(scsm.place_legal_hold('public.rec', jsonb_build_object('id', g * ($N / $H)), 'bench ' || g)) FROM generate_series(1, $H) g" >/dev/null
+mholds=$(measure "CALL scsm.dispose_all_expired($B)" bench_holds)
+heldleft=$(psql -X -qAt -d bench_holds -c "SELECT count(*) FROM public.rec")
+psql -X -q -d postgres -c "DROP DATABASE bench_holds" >/dev/null
 left=$(psql -X -qAt -d bench_rep -c "SELECT count(*) FROM public.rec")
 certs=$(psql -X -qAt -d bench_rep -c "SELECT count(*) FROM scsm.disposal_certificate")
-python3 - "$N" "$left" "$certs" "$B" "$hz" "$mh" "$minlen" "$osslrow" "${reps[@]}" <<'PY'
+python3 - "$N" "$left" "$certs" "$B" "$hz" "$mh" "$minlen" "$osslrow" "$H" "$heldleft" "$mholds" "${reps[@]}" <<'PY'
 import statistics, sys
 n, left, certs, b, hz = map(int, sys.argv[1:6])
+nholds, heldleft, mholds = int(sys.argv[9]), int(sys.argv[10]), sys.argv[11]
+del sys.argv[9:12]
 def parse(text):
     toks = text.split()
     d = {toks[i]: float(toks[i + 1]) for i in range(len(toks) - 1)
@@ -130,6 +143,9 @@ print(f"hash check alone   : {hw:8.2f} s wall {hc:8.2f} s CPU  (scsm.row_hash of
 print(f"floor, plain DELETE + hash check: {(pc + hc)/max(pc, 1.0/hz):.2f}x CPU; with the hash at openssl speed's "
       f"{tcall*1e9:.0f} ns per {minlen}-byte call: {(pc + n*tcall)/max(pc, 1.0/hz):.2f}x CPU "
       f"(certificates, finding the due rows and all bookkeeping come on top)")
+ow, oc, _, _ = parse(mholds)
+print(f"dispose under {nholds} legal holds: {ow:8.2f} s wall {oc:8.2f} s CPU, {heldleft} rows held and kept; "
+      f"{ow/statistics.median(rd):.2f}x wall of the median disposal without holds")
 PY
 qr() { psql -X -qAt -v ON_ERROR_STOP=1 -d bench_rep -c "$1"; }
 echo "verify_ledger discrepancies (last repetition): $(qr "SELECT count(*) FROM scsm.verify_ledger()")"

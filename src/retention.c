@@ -2021,7 +2021,7 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand, TidPos **so
 	 * a hold of the whole table leaves the batch to that path.
 	 */
 	holds = RetHoldsLoad(t->info->relid, t->info->nspname, t->info->relname,
-						 RelationGetDescr(rel), &whole);
+						 RelationGetDescr(rel), t->run, &whole);
 	if (whole)
 	{
 		table_close(rel, NoLock);
@@ -2251,8 +2251,10 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand, TidPos **so
 		mark->drained_run = (now_clean && (have_mark ? exhausted0 : exhausted1) &&
 							 (!ran1 || exhausted1)) ? t->run : 0;
 	}
+	TM("queueread");
 	if (holds == NULL)
 		CheckAtAddresses(t, rel, snap, c, at, nat, NULL);
+	TM("rowcheck");
 	for (uint64 i = 0; i < n; i++)
 		if (!c[i].checked)
 		{
@@ -2309,6 +2311,29 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand, TidPos **so
 }
 
 /*
+ * CandidatesFromSQL with the holds' conditions converted once per run of
+ * dispose_all_expired (RetHoldsCacheRun, retention_hold.c), not once per
+ * batch.
+ */
+static DisposeCand *
+CandidatesFromSQLInRun(DisposeTarget *t, Datum ids, int32 max_rows, uint64 *ncand)
+{
+	uint64		prev = RetHoldsCacheRun(t->run);
+	DisposeCand *volatile c = NULL;
+
+	PG_TRY();
+	{
+		c = CandidatesFromSQL(t, ids, max_rows, ncand);
+	}
+	PG_FINALLY();
+	{
+		RetHoldsCacheRun(prev);
+	}
+	PG_END_TRY();
+	return c;
+}
+
+/*
  * Dispose of the given ledger entries of one table (ids), or of up to
  * max_rows due ones.  Returns the number of rows disposed.  Runs inside SPI
  * as the ledger owner; the caller handles errors.
@@ -2348,7 +2373,7 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 		/* the general path's batch: what the run knows of the table is void */
 		if (mark->table_id == t->table_id)
 			mark->clean_run = mark->drained_run = 0;
-		cand = CandidatesFromSQL(t, ids, max_rows, &ncand);
+		cand = CandidatesFromSQLInRun(t, ids, max_rows, &ncand);
 	}
 	TM("cand");
 	if (ncand == 0)

@@ -64,9 +64,10 @@ extern TimestampTz RetentionNow(void);
 typedef struct RetHolds RetHolds;
 
 extern RetHolds *RetHoldsLoad(Oid relid, const char *nspname, const char *relname,
-							  TupleDesc desc, bool *whole);
+							  TupleDesc desc, uint64 run, bool *whole);
 extern int	RetHoldsPin(void);
 extern void RetHoldsUnpin(int nest);
 extern bool RetHoldsMatch(RetHolds *h, TupleDesc desc, HeapTuple tuple);
+extern uint64 RetHoldsCacheRun(uint64 run);
 
 #endif							/* SCSM_RETENTION_H */

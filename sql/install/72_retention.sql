@@ -654,6 +654,16 @@ CREATE FUNCTION scsm.hold_holds_row(r record, cond jsonb, version integer DEFAUL
   LANGUAGE C STABLE PARALLEL UNSAFE;
 COMMENT ON FUNCTION scsm.hold_holds_row(record, jsonb, integer) IS
   'Does a legal hold''s condition (scsm.hold_condition_for''s form) hold row r: every column = value pair equal as JSON or by the column type''s equality and collation; version: the row''s scsm_version';
+-- All the active holds in one call per row (the general path's test): any
+-- of the conditions, each as scsm.hold_holds_row tests it, found by value
+-- where a key compares exactly (retention_hold.c, as on the queue path).
+-- Not STRICT: a NULL array (no hold applies) holds nothing, false.
+CREATE FUNCTION scsm.hold_holds_any(r record, conds jsonb[], version integer DEFAULT NULL)
+  RETURNS boolean
+  AS 'MODULE_PATHNAME', 'scsm_hold_holds_any'
+  LANGUAGE C STABLE PARALLEL UNSAFE;
+COMMENT ON FUNCTION scsm.hold_holds_any(record, jsonb[], integer) IS
+  'Does any of the legal holds'' conditions (scsm.hold_condition_for''s form) hold row r, each as scsm.hold_holds_row tests it; version: the row''s scsm_version';
 
 CREATE FUNCTION scsm.tg_retention_assignment_rules() RETURNS trigger
   LANGUAGE plpgsql
@@ -1167,15 +1177,22 @@ BEGIN
                 FROM scsm.legal_hold h
                WHERE h.released_at IS NULL
                  AND (h.table_name IS NULL OR (h.schema_name = %L AND h.table_name IN (%L, %L)))) hc
-       WHERE hc.c IS NOT NULL OR hc.ch IS NOT NULL)
+       WHERE hc.c IS NOT NULL OR hc.ch IS NOT NULL),
+    hs AS MATERIALIZED (
+      SELECT array_agg(hc.c) FILTER (WHERE hc.c IS NOT NULL) AS cs,
+             array_agg(hc.ch) FILTER (WHERE hc.ch IS NOT NULL) AS chs
+        FROM hc)
     $w$, tbl, v_hist, v_hist, v_nsp, v_rel, coalesce(v_histname, v_rel));
-  v_heldx := 'EXISTS (SELECT 1 FROM hc WHERE scsm.hold_holds_row(t.*, hc.c))';
+  -- one call per row for all the holds (scsm.hold_holds_any, each condition
+  -- as scsm.hold_holds_row tests it), the arrays computed once per query
+  v_heldx := 'scsm.hold_holds_any(t.*, (SELECT hs.cs FROM hs))';
   v_held := 'lr.held';
   IF v_mode = 'versioned' AND v_hist IS NOT NULL THEN
     -- the current row counts as the version it is
-    v_heldx := format($h$EXISTS (SELECT 1 FROM hc WHERE scsm.hold_holds_row(t.*, hc.c)
-                         OR scsm.hold_holds_row(t.*, hc.ch, l.version)
-                         OR EXISTS (SELECT 1 FROM ONLY %s hv WHERE %s AND scsm.hold_holds_row(hv.*, hc.ch)))$h$,
+    v_heldx := format($h$(scsm.hold_holds_any(t.*, (SELECT hs.cs FROM hs))
+                         OR scsm.hold_holds_any(t.*, (SELECT hs.chs FROM hs), l.version)
+                         OR EXISTS (SELECT 1 FROM ONLY %s hv WHERE %s
+                                       AND scsm.hold_holds_any(hv.*, (SELECT hs.chs FROM hs))))$h$,
                      v_hist, scsm.ledger_key_condition(tbl, 'hv', 'l.row_key'));
     -- and its approval: asked for when the class of any of its versions
     -- asks; and archived when the class of any of them archives (a copy

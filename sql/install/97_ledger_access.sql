@@ -170,6 +170,7 @@ SELECT 'routine', f, r, p::text[], true
     ('hold_condition_for',   'scsm_admin',   '{}'),
     ('hold_condition_typed', 'scsm_admin',   '{}'),
     ('hold_holds_row',       'scsm_admin',   '{}'),
+    ('hold_holds_any',       'scsm_admin',   '{}'),
     ('retention_door_refusal', 'scsm_admin', '{}'),
     ('retention_pending',    'scsm_admin',   '{}'),
     ('list_disposal_reviews', 'scsm_admin',  '{}'),

@@ -7,16 +7,21 @@
 -- session settings: the rows a batch keeps are exactly those
 -- scsm.retention_candidates reports held, in SQL, and the batch ran on the
 -- queue path (the run knows the table drained, which a batch of the general
--- path never records).
+-- path never records); and both are what the holds say one by one
+-- (scsm.hold_holds_row).  Rounds with many holds dispose in many small
+-- batches of one run: the holds are then found by value (RetHoldsIndex) and
+-- their conditions, converted once, come from the run's cache from the
+-- second batch on (CondApplied).
 BEGIN;
-SELECT plan(44);
+SELECT plan(53);
 
 \i test/fixtures/retention_org.sql
 CREATE TYPE public.hq_mood AS ENUM ('calm', 'tense');
 CREATE TABLE public.hq_src (
   id int PRIMARY KEY, d date NOT NULL, org_id bigint, i int, b bigint, t text, vc varchar(12),
   ch char(4), nu numeric, f8 float8, bo boolean, da date, ts timestamptz, iv interval,
-  bt bytea, u uuid, j jsonb, ia int[], mood public.hq_mood);
+  bt bytea, u uuid, j jsonb, ia int[], mood public.hq_mood,
+  code text, num bigint, dd date, nn numeric);
 INSERT INTO public.hq_src
 SELECT g, '2000-01-01', CASE WHEN g % 3 = 0 THEN NULL ELSE 910 END,
        g % 7, g % 5, 'k' || g % 6, 'v' || g % 4, 'c' || g % 3, (g % 5) / 2.0, (g % 4) * 0.1,
@@ -24,7 +29,8 @@ SELECT g, '2000-01-01', CASE WHEN g % 3 = 0 THEN NULL ELSE 910 END,
        timestamptz '2020-01-01 00:00+00' + (g % 8) * interval '90 minutes',
        (g % 5) * interval '1 day 3 hours', decode(lpad(to_hex(g % 6), 2, '0'), 'hex'),
        md5((g % 5)::text)::uuid, jsonb_build_object('n', g % 3, 'tags', jsonb_build_array('a', g % 2)),
-       ARRAY[g % 3, g % 4], (CASE WHEN g % 2 = 0 THEN 'calm' ELSE 'tense' END)::public.hq_mood
+       ARRAY[g % 3, g % 4], (CASE WHEN g % 2 = 0 THEN 'calm' ELSE 'tense' END)::public.hq_mood,
+       'c' || g, g * 1000, date '2010-01-01' + g, g / 4.0
   FROM generate_series(1, 240) g;
 -- some NULLs in every column a hold can name
 UPDATE public.hq_src SET i = NULL, t = NULL, nu = NULL, f8 = NULL, ts = NULL, iv = NULL, bt = NULL,
@@ -58,8 +64,22 @@ BEGIN
 END
 $$;
 
--- one round: a fresh protected copy, random holds and settings, one batch
-CREATE FUNCTION pg_temp.hold_round(k int) RETURNS text LANGUAGE plpgsql AS $$
+-- a condition on the columns of one value per row (text, integer, date,
+-- numeric): the value of row r, two of its values, values of two rows
+-- (holds nothing), or a value no row has
+CREATE FUNCTION pg_temp.unique_cond(r int, kind float8) RETURNS jsonb LANGUAGE sql AS $$
+  SELECT CASE WHEN kind < 0.15 THEN jsonb_build_object('num', -1)
+              WHEN kind < 0.3 THEN jsonb_build_object('code', 'c' || r, 'dd', (date '2010-01-01' + r)::text)
+              WHEN kind < 0.4 THEN jsonb_build_object('code', 'c' || r, 'num', (r % 240 + 1) * 1000)
+              ELSE jsonb_build_object((ARRAY['code', 'num', 'dd', 'nn'])[1 + r % 4],
+                                      pg_temp.hold_value((ARRAY['code', 'num', 'dd', 'nn'])[1 + r % 4], r, 1.0))
+         END
+$$;
+
+-- one round: a fresh protected copy, random holds and settings, disposal in
+-- batches of bs; nh holds of pg_temp.unique_cond, else one to three random ones
+CREATE FUNCTION pg_temp.hold_round(k int, nh int DEFAULT NULL, bs int DEFAULT 1000) RETURNS text
+LANGUAGE plpgsql AS $$
 DECLARE
   cols text[] := ARRAY['i', 'b', 't', 'vc', 'ch', 'nu', 'f8', 'bo', 'da', 'ts', 'iv', 'bt', 'u', 'j', 'ia', 'mood'];
   zones text[] := ARRAY['UTC', 'Asia/Tokyo', 'America/New_York', 'Pacific/Chatham'];
@@ -71,8 +91,10 @@ DECLARE
   col text;
   run bigint;
   held int[];
+  oracle int[];
   kept int[];
   n bigint;
+  m bigint;
   tid int;
 BEGIN
   EXECUTE format('CREATE TABLE public.%I (LIKE public.hq_src INCLUDING ALL)', tbl);
@@ -80,11 +102,14 @@ BEGIN
   INSERT INTO scsm.retention_assignment (schema_name, table_name, class_id)
   SELECT 'public', tbl, class_id FROM scsm.retention_class WHERE name = 'hq';
   EXECUTE format('INSERT INTO public.%I SELECT * FROM public.hq_src', tbl);
-  FOR h IN 1 .. 1 + floor(random() * 3)::int LOOP
+  FOR h IN 1 .. coalesce(nh, 1 + floor(random() * 3)::int) LOOP
     PERFORM set_config('TimeZone', zones[1 + floor(random() * 4)::int], true);
     PERFORM set_config('IntervalStyle', styles[1 + floor(random() * 4)::int], true);
     cond := '{}';
-    FOR c IN 1 .. 1 + floor(random() * 2)::int LOOP
+    IF nh IS NOT NULL THEN
+      cond := pg_temp.unique_cond(1 + floor(random() * 240)::int, random());
+    END IF;
+    FOR c IN 1 .. CASE WHEN nh IS NULL THEN 1 + floor(random() * 2)::int ELSE 0 END LOOP
       col := cols[1 + floor(random() * 16)::int];
       v := pg_temp.hold_value(col, 1 + floor(random() * 240)::int, random());
       CONTINUE WHEN v IS NULL;
@@ -116,8 +141,24 @@ BEGIN
   SELECT coalesce(array_agg(s.id ORDER BY s.id), '{}') INTO held
     FROM scsm.retention_candidates(format('public.%I', tbl)::regclass, NULL, NULL, 'held') c
     JOIN LATERAL (SELECT (c.scsm_row_key::jsonb ->> 'id')::int AS id) s ON true;
+  -- and what each hold says alone, hold by hold (scsm.hold_holds_row: no
+  -- index by value, no kept conversions)
+  EXECUTE format($o$SELECT coalesce(array_agg(t.id ORDER BY t.id), '{}') FROM public.%I t
+                     WHERE EXISTS (SELECT 1 FROM scsm.legal_hold h
+                                    WHERE h.released_at IS NULL
+                                      AND (h.table_name IS NULL OR (h.schema_name = 'public' AND h.table_name = %L))
+                                      AND scsm.hold_holds_row(t.*, scsm.hold_condition_for(%L::regclass, h.condition)))$o$,
+                 tbl, tbl, format('public.%I', tbl)) INTO oracle;
+  IF oracle IS DISTINCT FROM held THEN
+    RETURN format('hold by hold %s, SQL held %s', oracle, held);
+  END IF;
   run := scsm.retention_run_begin();
-  n := scsm.retention_dispose_batch(format('public.%I', tbl)::regclass, 1000, run);
+  n := 0;
+  FOR b IN 1 .. 100 LOOP
+    m := scsm.retention_dispose_batch(format('public.%I', tbl)::regclass, bs, run);
+    n := n + m;
+    EXIT WHEN m = 0;
+  END LOOP;
   EXECUTE format('SELECT coalesce(array_agg(id ORDER BY id), ''{}'') FROM public.%I', tbl) INTO kept;
   SELECT table_id INTO tid FROM scsm.ledger_table WHERE schema_name = 'public' AND table_name = tbl;
   FOR h IN 1 .. coalesce(array_length(holds, 1), 0) LOOP
@@ -144,6 +185,12 @@ SELECT setseed(0.28);
 CREATE TEMP TABLE hq_result AS SELECT k, pg_temp.hold_round(k) AS r FROM generate_series(1, 40) k;
 SELECT ok(r LIKE 'ok%', format('round %s: the rows kept are those SQL holds, on the queue path: %s', k, r))
   FROM hq_result ORDER BY k;
+-- many holds, batches of 20 rows in one run
+CREATE TEMP TABLE hq_many AS SELECT k, pg_temp.hold_round(k, 40 + 10 * (k - 100), 20) AS r FROM generate_series(101, 108) k;
+SELECT ok(r LIKE 'ok%', format('round %s, many holds, many batches: the rows kept are those SQL holds: %s', k, r))
+  FROM hq_many ORDER BY k;
+SELECT ok((SELECT bool_and(substring(r FROM 'ok \(([0-9]+) held')::int BETWEEN 20 AND 200) FROM hq_many),
+          'every round with many holds holds many rows, and not all');
 SELECT cmp_ok((SELECT count(*) FROM hq_result WHERE r LIKE 'ok (0 held%'), '<', 30::bigint,
               'most rounds hold some rows');
 SELECT cmp_ok((SELECT count(*) FROM hq_result WHERE r LIKE 'ok (0 held%'), '>', 0::bigint,
