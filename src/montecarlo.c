@@ -1350,6 +1350,15 @@ QuantileRanks(int64 n, double p, int64 *out)
 }
 
 static int
+CompareDouble(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+static int
 CompareInt64(const void *a, const void *b)
 {
 	int64		x = *(const int64 *) a,
@@ -1367,9 +1376,12 @@ CompareInt64(const void *a, const void *b)
  * vector, not a sort, and it checks for interrupts at each partition (a
  * qsort of 5e7 iterations took seconds, deaf to cancel).  The larger part
  * is looped on, the smaller recursed into: the depth stays logarithmic.
+ * Input made to defeat the median of three (loss_summary takes any vector)
+ * would make it quadratic: after budget partitions of a part, the part is
+ * sorted instead (qsort, n log n), as introselect does.
  */
 static void
-SelectRanks(double *x, int64 lo, int64 hi, const int64 *ranks, int nranks)
+SelectRanks(double *x, int64 lo, int64 hi, const int64 *ranks, int nranks, int budget)
 {
 	while (nranks > 0 && hi > lo)
 	{
@@ -1401,6 +1413,11 @@ SelectRanks(double *x, int64 lo, int64 hi, const int64 *ranks, int nranks)
 			return;
 		}
 		CHECK_FOR_INTERRUPTS();
+		if (budget-- <= 0)
+		{
+			qsort(x + lo, hi - lo + 1, sizeof(double), CompareDouble);
+			return;
+		}
 		mid = lo + (hi - lo) / 2;
 		a = x[lo];
 		b = x[mid];
@@ -1434,14 +1451,14 @@ SelectRanks(double *x, int64 lo, int64 hi, const int64 *ranks, int nranks)
 			;
 		if (lt - lo < hi - gt)
 		{
-			SelectRanks(x, lo, lt - 1, ranks, nl);
+			SelectRanks(x, lo, lt - 1, ranks, nl, budget);
 			lo = gt + 1;
 			ranks += ne;
 			nranks -= ne;
 		}
 		else
 		{
-			SelectRanks(x, gt + 1, hi, ranks + ne, nranks - ne);
+			SelectRanks(x, gt + 1, hi, ranks + ne, nranks - ne, budget);
 			hi = lt - 1;
 			nranks = nl;
 		}
@@ -1511,7 +1528,8 @@ SummaryJsonb(double *losses, int64 n, bool has_seed, int64 seed, int64 nscenario
 		for (j = 0; j < nr; j++)
 			if (nu == 0 || ranks[j] != ranks[nu - 1])
 				ranks[nu++] = ranks[j];
-		SelectRanks(losses, 0, n - 1, ranks, nu);
+		/* about twice the partitions halving would take */
+		SelectRanks(losses, 0, n - 1, ranks, nu, 2 * (int) ceil(log2((double) n + 1)) + 16);
 	}
 
 	initStringInfo(&buf);

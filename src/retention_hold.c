@@ -61,6 +61,7 @@
 #include "utils/numeric.h"
 #include "utils/rel.h"
 #include "utils/resowner.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/inval.h"
 #include "utils/typcache.h"
@@ -440,13 +441,18 @@ static struct
 	CondEntry  *e;
 }			conds;
 
+/*
+ * Any relation: a conversion reads the table's columns, and through
+ * composite types the attributes of other relations too (TypeTreeStranger),
+ * whose changes (ALTER TYPE ... ADD ATTRIBUTE) invalidate only those.
+ */
 static void
 CondsStaleRel(Datum arg, Oid relid)
 {
 	(void) arg;
-	for (int i = 0; i < conds.n && !conds.stale; i++)
-		if (!OidIsValid(relid) || relid == conds.e[i].relid)
-			conds.stale = true;
+	(void) relid;
+	if (conds.n > 0)
+		conds.stale = true;
 }
 
 static void
@@ -1032,6 +1038,15 @@ CondFor(Oid relid, uint64 run, Jsonb *cond, FmgrInfo *fn)
 	Datum		res = (Datum) 0;
 	bool		isnull = true;
 
+	/*
+	 * With a fresh snapshot, as the query that worked conditions out did:
+	 * the batch's snapshot predates its waits for the register's and the
+	 * table's locks, and the type look-ups of hold_condition_typed (STABLE)
+	 * would read the columns as they were before a change those waits let
+	 * commit, which the syscache already shows.  An error pops it with the
+	 * (sub)transaction.
+	 */
+	PushActiveSnapshot(GetLatestSnapshot());
 	PG_TRY();
 	{
 		LOCAL_FCINFO(call, 2);
@@ -1049,6 +1064,7 @@ CondFor(Oid relid, uint64 run, Jsonb *cond, FmgrInfo *fn)
 		RetHoldsCacheRun(prev);
 	}
 	PG_END_TRY();
+	PopActiveSnapshot();
 	return isnull ? NULL : DatumGetJsonbP(res);
 }
 
