@@ -49,6 +49,7 @@
 #include "miscadmin.h"
 #include "catalog/pg_class.h"
 #include "parser/parse_func.h"
+#include "storage/proc.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "nodes/makefuncs.h"
@@ -412,14 +413,17 @@ ConditionColumns(Oid relid, Oid owner, Jsonb *cond)
 /*
  * Conditions as they apply to a table (scsm.hold_condition_for), kept for
  * the batches of one run of dispose_all_expired (RetHoldsCacheRun: the
- * batch code says which run it is in).  Working one out runs a PL/pgSQL
- * function under pinned settings (about 0.3 ms), and each batch reads the
- * register afresh: a run over a table with a thousand holds spent most of
- * its time converting the same conditions again, batch after batch.  A
- * change to what a conversion reads (the table's columns and owner, types,
- * casts, functions, roles) marks the cache stale (relcache and syscache
- * callbacks); it is emptied at its next use, never under a caller, who gets
- * copies.  Per backend, as the invalidation callbacks are.
+ * batch code says which run it is in), else for the current transaction.
+ * Working one out runs a PL/pgSQL function under pinned settings (about
+ * 0.3 ms), and each batch reads the register afresh: a run over a table
+ * with a thousand holds spent most of its time converting the same
+ * conditions again, batch after batch, and run_maintenance, which lists a
+ * table's candidates several times, 1.9 s under 2,000 holds.  A change to
+ * what a conversion reads (any relation's columns and owner, types, enum
+ * labels, casts, functions, operators, collations, text search objects,
+ * roles, schemas) marks the cache stale (relcache and syscache callbacks);
+ * it is emptied at its next use, never under a caller, who gets copies.
+ * Per backend, as the invalidation callbacks are.
  */
 typedef struct CondEntry
 {
@@ -433,8 +437,8 @@ static struct
 	MemoryContext cxt;
 	bool		callbacks;		/* registered */
 	bool		stale;
-	uint64		active;			/* the run a batch is in, or 0: no caching */
-	uint64		run;			/* the run the entries are of */
+	uint64		active;			/* the run a batch is in, or 0: none */
+	uint64		run;			/* the run (or transaction) the entries are of */
 	int			n;
 	int			max;
 	int			next;			/* where the next look-up starts */
@@ -491,12 +495,21 @@ JsonbCopyIn(Jsonb *j, MemoryContext cxt)
  * holds come in the same order each batch: the look-up starts after the
  * entry found last.
  */
+/* What the entries kept now belong to: the run, else this transaction. */
+static uint64
+CondScope(void)
+{
+	if (conds.active != 0)
+		return conds.active;
+	return ((uint64) 1 << 63) | (uint64) MyProc->lxid;
+}
+
 static Jsonb *
 CondKept(Oid relid, Jsonb *cond, bool *found)
 {
+	uint64		scope = CondScope();
+
 	*found = false;
-	if (conds.active == 0)
-		return NULL;
 	if (!conds.callbacks)
 	{
 		conds.cxt = AllocSetContextCreate(TopMemoryContext, "scsm hold conditions of a run",
@@ -506,17 +519,21 @@ CondKept(Oid relid, Jsonb *cond, bool *found)
 		CacheRegisterSyscacheCallback(CASTSOURCETARGET, CondsStaleSys, (Datum) 0);
 		CacheRegisterSyscacheCallback(PROCOID, CondsStaleSys, (Datum) 0);
 		CacheRegisterSyscacheCallback(AUTHOID, CondsStaleSys, (Datum) 0);
-		CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, CondsStaleSys, (Datum) 0);
 		CacheRegisterSyscacheCallback(NAMESPACEOID, CondsStaleSys, (Datum) 0);
+		CacheRegisterSyscacheCallback(ENUMOID, CondsStaleSys, (Datum) 0);
+		CacheRegisterSyscacheCallback(OPEROID, CondsStaleSys, (Datum) 0);
+		CacheRegisterSyscacheCallback(COLLOID, CondsStaleSys, (Datum) 0);
+		CacheRegisterSyscacheCallback(TSCONFIGOID, CondsStaleSys, (Datum) 0);
+		CacheRegisterSyscacheCallback(TSDICTOID, CondsStaleSys, (Datum) 0);
 		conds.callbacks = true;
 	}
-	if (conds.stale || conds.run != conds.active)
+	if (conds.stale || conds.run != scope)
 	{
 		MemoryContextReset(conds.cxt);
 		conds.n = conds.max = conds.next = 0;
 		conds.e = NULL;
 		conds.stale = false;
-		conds.run = conds.active;
+		conds.run = scope;
 	}
 	for (int k = 0; k < conds.n; k++)
 	{
@@ -538,7 +555,7 @@ CondKept(Oid relid, Jsonb *cond, bool *found)
 static void
 CondKeep(Oid relid, Jsonb *cond, Jsonb *applied)
 {
-	if (conds.active == 0 || conds.run != conds.active || conds.cxt == NULL)
+	if (conds.cxt == NULL || conds.run != CondScope())
 		return;
 	if (conds.n == conds.max)
 	{
