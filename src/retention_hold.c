@@ -421,7 +421,8 @@ ConditionColumns(Oid relid, Oid owner, Jsonb *cond)
  * table's candidates several times, 1.9 s under 2,000 holds.  A change to
  * what a conversion reads (any relation's columns and owner, types, enum
  * labels, casts, functions, operators, collations, text search objects,
- * roles, schemas) marks the cache stale (relcache and syscache callbacks);
+ * roles and their memberships, which decide what the owner may use,
+ * schemas) marks the cache stale (relcache and syscache callbacks);
  * it is emptied at its next use, never under a caller, who gets copies.
  * Per backend, as the invalidation callbacks are.
  */
@@ -519,6 +520,7 @@ CondKept(Oid relid, Jsonb *cond, bool *found)
 		CacheRegisterSyscacheCallback(CASTSOURCETARGET, CondsStaleSys, (Datum) 0);
 		CacheRegisterSyscacheCallback(PROCOID, CondsStaleSys, (Datum) 0);
 		CacheRegisterSyscacheCallback(AUTHOID, CondsStaleSys, (Datum) 0);
+		CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, CondsStaleSys, (Datum) 0);
 		CacheRegisterSyscacheCallback(NAMESPACEOID, CondsStaleSys, (Datum) 0);
 		CacheRegisterSyscacheCallback(ENUMOID, CondsStaleSys, (Datum) 0);
 		CacheRegisterSyscacheCallback(OPEROID, CondsStaleSys, (Datum) 0);
@@ -559,10 +561,13 @@ CondKeep(Oid relid, Jsonb *cond, Jsonb *applied)
 		return;
 	if (conds.n == conds.max)
 	{
-		conds.max = conds.max == 0 ? 64 : conds.max * 2;
+		int			max = conds.max == 0 ? 64 : conds.max * 2;
+
+		/* the new size only once it is allocated (an error leaves the old) */
 		conds.e = conds.e == NULL ?
-			MemoryContextAlloc(conds.cxt, sizeof(CondEntry) * conds.max) :
-			repalloc(conds.e, sizeof(CondEntry) * conds.max);
+			MemoryContextAlloc(conds.cxt, sizeof(CondEntry) * max) :
+			repalloc(conds.e, sizeof(CondEntry) * max);
+		conds.max = max;
 	}
 	conds.e[conds.n].relid = relid;
 	conds.e[conds.n].cond = JsonbCopyIn(cond, conds.cxt);

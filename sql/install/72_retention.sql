@@ -582,6 +582,11 @@ CREATE FUNCTION scsm.hold_condition_typed(tbl regclass, cond jsonb) RETURNS json
   SET bytea_output = 'hex'
   SET extra_float_digits = 1
   SET lc_monetary = 'C'
+  -- what reading a value depends on besides: IST is Israel's or India's
+  -- time by the abbreviation set, '{NULL}' a NULL element or a string
+  SET timezone_abbreviations = 'Default'
+  SET array_nulls = on
+  SET xmloption = content
 AS $$
 DECLARE
   k text;
