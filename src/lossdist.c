@@ -575,7 +575,6 @@ Datum
 scsm_pert_variance(PG_FUNCTION_ARGS)
 {
 	LossDist	d;
-
 	double		v;
 
 	ScsmPertParams(PG_GETARG_FLOAT8(0), PG_GETARG_FLOAT8(1), PG_GETARG_FLOAT8(2),

@@ -1482,6 +1482,15 @@ AppendNumber(StringInfo buf, const char *key, double v)
 		appendStringInfoString(buf, num);
 }
 
+/* The percentiles a summary reports (and SelectRanks places). */
+static const struct
+{
+	const char *key;
+	double		p;
+}			summary_quantiles[] = {
+	{"p50", 0.50}, {"p90", 0.90}, {"p95", 0.95}, {"p99", 0.99}
+};
+
 /*
  * Summary of per-iteration losses as jsonb: moments with the Monte Carlo
  * standard error, P(S > 0), type-7 percentiles and loss-exceedance points
@@ -1513,15 +1522,14 @@ SummaryJsonb(double *losses, int64 n, bool has_seed, int64 seed, int64 nscenario
 	sd = n > 1 ? sqrt(ss / (double) (n - 1)) : 0.0;
 	{
 		/* min, max and both ranks of each quantile read below */
-		static const double qp[] = {0.50, 0.90, 0.95, 0.99};
-		int64		ranks[2 + 2 * (lengthof(qp) + lengthof(lec))];
+		int64		ranks[2 + 2 * (lengthof(summary_quantiles) + lengthof(lec))];
 		int			nr = 0,
 					nu = 0;
 
 		ranks[nr++] = 0;
 		ranks[nr++] = n - 1;
-		for (j = 0; j < (int) lengthof(qp); j++)
-			nr += QuantileRanks(n, qp[j], ranks + nr);
+		for (j = 0; j < (int) lengthof(summary_quantiles); j++)
+			nr += QuantileRanks(n, summary_quantiles[j].p, ranks + nr);
 		for (j = 0; j < (int) lengthof(lec); j++)
 			nr += QuantileRanks(n, 1.0 - lec[j], ranks + nr);
 		qsort(ranks, nr, sizeof(int64), CompareInt64);
@@ -1548,14 +1556,11 @@ SummaryJsonb(double *losses, int64 n, bool has_seed, int64 seed, int64 nscenario
 	appendStringInfoString(&buf, ", ");
 	AppendNumber(&buf, "min", losses[0]);
 	appendStringInfoString(&buf, ", ");
-	AppendNumber(&buf, "p50", SortedQuantile(losses, n, 0.50));
-	appendStringInfoString(&buf, ", ");
-	AppendNumber(&buf, "p90", SortedQuantile(losses, n, 0.90));
-	appendStringInfoString(&buf, ", ");
-	AppendNumber(&buf, "p95", SortedQuantile(losses, n, 0.95));
-	appendStringInfoString(&buf, ", ");
-	AppendNumber(&buf, "p99", SortedQuantile(losses, n, 0.99));
-	appendStringInfoString(&buf, ", ");
+	for (j = 0; j < (int) lengthof(summary_quantiles); j++)
+	{
+		AppendNumber(&buf, summary_quantiles[j].key, SortedQuantile(losses, n, summary_quantiles[j].p));
+		appendStringInfoString(&buf, ", ");
+	}
 	AppendNumber(&buf, "max", losses[n - 1]);
 	appendStringInfoString(&buf, ", \"lec\": [");
 	for (j = 0; j < (int) lengthof(lec); j++)
@@ -1876,7 +1881,6 @@ Datum
 scsm_portfolio_final_losses(PG_FUNCTION_ARGS)
 {
 	PortfolioState *st = PG_ARGISNULL(0) ? NULL : (PortfolioState *) PG_GETARG_POINTER(0);
-
 	ArrayType  *arr;
 
 	if (st == NULL)

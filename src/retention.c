@@ -2021,7 +2021,7 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand, TidPos **so
 	 * a hold of the whole table leaves the batch to that path.
 	 */
 	holds = RetHoldsLoad(t->info->relid, t->info->nspname, t->info->relname,
-						 RelationGetDescr(rel), t->run, &whole);
+						 RelationGetDescr(rel), &whole);
 	if (whole)
 	{
 		table_close(rel, NoLock);
@@ -2311,19 +2311,31 @@ CandidatesFromQueue(DisposeTarget *t, int32 max_rows, uint64 *ncand, TidPos **so
 }
 
 /*
- * CandidatesFromSQL with the holds' conditions converted once per run of
- * dispose_all_expired (RetHoldsCacheRun, retention_hold.c), not once per
- * batch.
+ * The candidates of a batch: from the due queue in C for an append-only
+ * table (CandidatesFromQueue), else, or when that path gives up, from the
+ * general query (CandidatesFromSQL).  On either path the holds' conditions
+ * are converted once per run of dispose_all_expired (RetHoldsCacheRun,
+ * retention_hold.c), not once per batch.
  */
 static DisposeCand *
-CandidatesFromSQLInRun(DisposeTarget *t, Datum ids, int32 max_rows, uint64 *ncand)
+Candidates(DisposeTarget *t, Datum ids, int32 max_rows, uint64 *ncand, TidPos **order)
 {
 	uint64		prev = RetHoldsCacheRun(t->run);
 	DisposeCand *volatile c = NULL;
 
 	PG_TRY();
 	{
-		c = CandidatesFromSQL(t, ids, max_rows, ncand);
+		if (ids == (Datum) 0 && !t->versioned && max_rows > 0)
+			c = CandidatesFromQueue(t, max_rows, ncand, order);
+		if (c == NULL)
+		{
+			DueMark    *mark = DueMarkFor(t->table_id);
+
+			/* the general path's batch: what the run knows of the table is void */
+			if (mark->table_id == t->table_id)
+				mark->clean_run = mark->drained_run = 0;
+			c = CandidatesFromSQL(t, ids, max_rows, ncand);
+		}
 	}
 	PG_FINALLY();
 	{
@@ -2364,17 +2376,7 @@ DisposeEntries(DisposeTarget *t, Datum ids, int32 max_rows)
 
 	TM(NULL);
 	/* the common case from the queue in C, everything else in SQL */
-	if (ids == (Datum) 0 && !t->versioned && max_rows > 0)
-		cand = CandidatesFromQueue(t, max_rows, &ncand, &order);
-	if (cand == NULL)
-	{
-		DueMark    *mark = DueMarkFor(t->table_id);
-
-		/* the general path's batch: what the run knows of the table is void */
-		if (mark->table_id == t->table_id)
-			mark->clean_run = mark->drained_run = 0;
-		cand = CandidatesFromSQLInRun(t, ids, max_rows, &ncand);
-	}
+	cand = Candidates(t, ids, max_rows, &ncand, &order);
 	TM("cand");
 	if (ncand == 0)
 		return 0;

@@ -64,7 +64,7 @@ extern TimestampTz RetentionNow(void);
 typedef struct RetHolds RetHolds;
 
 extern RetHolds *RetHoldsLoad(Oid relid, const char *nspname, const char *relname,
-							  TupleDesc desc, uint64 run, bool *whole);
+							  TupleDesc desc, bool *whole);
 extern int	RetHoldsPin(void);
 extern void RetHoldsUnpin(int nest);
 extern bool RetHoldsMatch(RetHolds *h, TupleDesc desc, HeapTuple tuple);

@@ -587,66 +587,71 @@ CondKeep(Oid relid, Jsonb *cond, Jsonb *applied)
  */
 PG_FUNCTION_INFO_V1(scsm_hold_condition_for);
 
-Datum
-scsm_hold_condition_for(PG_FUNCTION_ARGS)
+/*
+ * cond as it applies to the rows of relid (scsm.hold_condition_for), NULL
+ * when it holds none there; kept for the run or transaction (CondKept).
+ * *impl caches scsm.hold_condition_typed's FmgrInfo (in cxt).
+ */
+static Jsonb *
+ConditionFor(Oid relid, Jsonb *cond, FmgrInfo **impl, MemoryContext cxt)
 {
-	FmgrInfo   *impl = (FmgrInfo *) fcinfo->flinfo->fn_extra;
-	Oid			relid = PG_GETARG_OID(0);
-	Jsonb	   *cond = PG_GETARG_JSONB_P(1);
 	Oid			owner = RelOwner(relid);
 	AsOwnerSave save;
 	Datum		result;
-	bool		isnull;
 	bool		found;
 	Jsonb	   *kept;
 	LOCAL_FCINFO(call, 2);
 
 	if (!OidIsValid(owner))
-		PG_RETURN_NULL();		/* no such table: no row it can hold */
-	/* in a run of disposal: worked out once per run (CondKept) */
+		return NULL;			/* no such table: no row it can hold */
 	kept = CondKept(relid, cond, &found);
 	if (found)
-	{
-		if (kept == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_JSONB_P(kept);
-	}
+		return kept;
 	switch (ConditionColumns(relid, owner, cond))
 	{
 		case COND_LACKS:
+			/* as hold_condition_typed, before it reads a value */
 			CondKeep(relid, cond, NULL);
-			PG_RETURN_NULL();	/* as hold_condition_typed, before it reads a value */
+			return NULL;
 		case COND_STRANGER:
 			kept = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
 			CondKeep(relid, cond, kept);
-			PG_RETURN_JSONB_P(kept);
+			return kept;
 		case COND_PLAIN:
 			break;
 	}
-	if (impl == NULL)
+	if (*impl == NULL)
 	{
 		Oid			argtypes[2] = {REGCLASSOID, JSONBOID};
 		Oid			fn = LookupFuncName(list_make2(makeString("scsm"), makeString("hold_condition_typed")),
 										2, argtypes, false);
 
-		impl = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(FmgrInfo));
-		fmgr_info_cxt(fn, impl, fcinfo->flinfo->fn_mcxt);
-		fcinfo->flinfo->fn_extra = impl;
+		*impl = MemoryContextAlloc(cxt, sizeof(FmgrInfo));
+		fmgr_info_cxt(fn, *impl, cxt);
 	}
 	/* an error ends the (sub)transaction, which restores the role */
 	AsOwner(owner, &save);
-	InitFunctionCallInfoData(*call, impl, 2, InvalidOid, NULL, NULL);
-	call->args[0].value = PG_GETARG_DATUM(0);
+	InitFunctionCallInfoData(*call, *impl, 2, InvalidOid, NULL, NULL);
+	call->args[0].value = ObjectIdGetDatum(relid);
 	call->args[0].isnull = false;
 	call->args[1].value = JsonbPGetDatum(cond);
 	call->args[1].isnull = false;
 	result = FunctionCallInvoke(call);
-	isnull = call->isnull;
 	AsBefore(&save);
-	CondKeep(relid, cond, isnull ? NULL : DatumGetJsonbP(result));
-	if (isnull)
+	kept = call->isnull ? NULL : DatumGetJsonbP(result);
+	CondKeep(relid, cond, kept);
+	return kept;
+}
+
+Datum
+scsm_hold_condition_for(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *c = ConditionFor(PG_GETARG_OID(0), PG_GETARG_JSONB_P(1),
+								 (FmgrInfo **) &fcinfo->flinfo->fn_extra, fcinfo->flinfo->fn_mcxt);
+
+	if (c == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_DATUM(result);
+	PG_RETURN_JSONB_P(c);
 }
 
 /*
@@ -1050,62 +1055,19 @@ NextPair(JsonbIterator **it, char **name, JsonbValue *v)
 }
 
 /*
- * cond as it applies to relid (NULL: it holds no row there), by fn
- * (scsm.hold_condition_for), kept for the run when run is a run's.
- */
-static Jsonb *
-CondFor(Oid relid, uint64 run, Jsonb *cond, FmgrInfo *fn)
-{
-	uint64		prev = RetHoldsCacheRun(run);
-	Datum		res = (Datum) 0;
-	bool		isnull = true;
-
-	/*
-	 * With a fresh snapshot, as the query that worked conditions out did:
-	 * the batch's snapshot predates its waits for the register's and the
-	 * table's locks, and the type look-ups of hold_condition_typed (STABLE)
-	 * would read the columns as they were before a change those waits let
-	 * commit, which the syscache already shows.  An error pops it with the
-	 * (sub)transaction.
-	 */
-	PushActiveSnapshot(GetLatestSnapshot());
-	PG_TRY();
-	{
-		LOCAL_FCINFO(call, 2);
-
-		InitFunctionCallInfoData(*call, fn, 2, InvalidOid, NULL, NULL);
-		call->args[0].value = ObjectIdGetDatum(relid);
-		call->args[0].isnull = false;
-		call->args[1].value = JsonbPGetDatum(cond);
-		call->args[1].isnull = false;
-		res = FunctionCallInvoke(call);
-		isnull = call->isnull;
-	}
-	PG_FINALLY();
-	{
-		RetHoldsCacheRun(prev);
-	}
-	PG_END_TRY();
-	PopActiveSnapshot();
-	return isnull ? NULL : DatumGetJsonbP(res);
-}
-
-/*
  * The active holds that can hold rows of the table (relid, nspname.relname,
  * whose rows have desc): its own and the case holds, each condition as
- * scsm.hold_condition_for applies it to the table (CondFor; run: the
- * run of dispose_all_expired, or 0).  Runs inside SPI; reads the register
+ * scsm.hold_condition_for applies it to the table (ConditionFor, kept for
+ * the caller's run: RetHoldsCacheRun).  Runs inside SPI; reads the register
  * afresh (the caller holds its lock).  NULL when none can; *whole when one
  * holds every row (a condition left empty).
  */
 RetHolds *
-RetHoldsLoad(Oid relid, const char *nspname, const char *relname, TupleDesc desc,
-			 uint64 run, bool *whole)
+RetHoldsLoad(Oid relid, const char *nspname, const char *relname, TupleDesc desc, bool *whole)
 {
 	Oid			types[2] = {TEXTOID, TEXTOID};
 	Datum		args[2];
-	Oid			fntypes[2] = {REGCLASSOID, JSONBOID};
-	FmgrInfo	fn;
+	FmgrInfo   *impl = NULL;
 	SPITupleTable *tt;
 	uint64		nrows;
 	RetHolds   *h;
@@ -1125,20 +1087,26 @@ RetHoldsLoad(Oid relid, const char *nspname, const char *relname, TupleDesc desc
 	nrows = SPI_processed;
 	if (nrows == 0)
 		return NULL;
-	fmgr_info(LookupFuncName(list_make2(makeString("scsm"), makeString("hold_condition_for")),
-							 2, fntypes, false), &fn);
 	h = palloc0(sizeof(RetHolds));
 	h->owner = RelOwner(relid);
 	h->nkeys = palloc0(sizeof(int) * nrows);
 	h->keys = palloc0(sizeof(HoldKey *) * nrows);
-	/* the values are read as the columns' types under the pinned settings */
+	/*
+	 * the values are read as the columns' types under the pinned settings,
+	 * and with a fresh snapshot, as the register was: the batch's snapshot
+	 * predates its waits for the register's and the table's locks, and the
+	 * type look-ups of hold_condition_typed (STABLE) would read the columns
+	 * as they were before a change those waits let commit, which the
+	 * syscache already shows (an error pops it with the (sub)transaction)
+	 */
 	nest = RetHoldsPin();
+	PushActiveSnapshot(GetLatestSnapshot());
 	for (uint64 i = 0; i < nrows; i++)
 	{
 		bool		isnull;
 		int64		id = DatumGetInt64(SPI_getbinval(tt->vals[i], tt->tupdesc, 1, &isnull));
-		Jsonb	   *c = CondFor(relid, run,
-								DatumGetJsonbP(SPI_getbinval(tt->vals[i], tt->tupdesc, 2, &isnull)), &fn);
+		Jsonb	   *c = ConditionFor(relid, DatumGetJsonbP(SPI_getbinval(tt->vals[i], tt->tupdesc, 2, &isnull)),
+									 &impl, CurrentMemoryContext);
 		JsonbIterator *it;
 		JsonbValue	v;
 		char	   *name;
@@ -1149,6 +1117,7 @@ RetHoldsLoad(Oid relid, const char *nspname, const char *relname, TupleDesc desc
 		if (JB_ROOT_COUNT(c) == 0)
 		{
 			/* no condition: the hold holds every row of the table */
+			PopActiveSnapshot();
 			RetHoldsUnpin(nest);
 			*whole = true;
 			return NULL;
@@ -1172,6 +1141,7 @@ RetHoldsLoad(Oid relid, const char *nspname, const char *relname, TupleDesc desc
 			AsBefore(&save);
 		}
 	}
+	PopActiveSnapshot();
 	RetHoldsUnpin(nest);
 	if (h->nholds == 0)
 		return NULL;
@@ -1439,6 +1409,36 @@ HoldRowPrepare(HoldRowCache *cache, Jsonb *cond)
 	return c;
 }
 
+/*
+ * The prepared conditions for rows of type (typid, typmod): cache itself if
+ * it is for that type, else a new one (in a context under parent; the old
+ * one is deleted).
+ */
+static HoldRowCache *
+HoldRowCacheFor(HoldRowCache *cache, Oid typid, int32 typmod, MemoryContext parent)
+{
+	MemoryContext cxt;
+	MemoryContext old;
+	TupleDesc	desc;
+
+	if (cache != NULL && cache->typid == typid && cache->typmod == typmod)
+		return cache;
+	if (cache != NULL)
+		MemoryContextDelete(cache->cxt);
+	cxt = AllocSetContextCreate(parent, "scsm hold conditions", ALLOCSET_SMALL_SIZES);
+	cache = MemoryContextAllocZero(cxt, sizeof(HoldRowCache));
+	cache->cxt = cxt;
+	cache->typid = typid;
+	cache->typmod = typmod;
+	cache->owner = OidIsValid(get_typ_typrelid(typid)) ? RelOwner(get_typ_typrelid(typid)) : InvalidOid;
+	desc = lookup_rowtype_tupdesc(typid, typmod);
+	old = MemoryContextSwitchTo(cxt);
+	cache->desc = CreateTupleDescCopy(desc);	/* keeps attcollation */
+	MemoryContextSwitchTo(old);
+	ReleaseTupleDesc(desc);
+	return cache;
+}
+
 PG_FUNCTION_INFO_V1(scsm_hold_holds_row);
 
 Datum
@@ -1461,28 +1461,8 @@ scsm_hold_holds_row(PG_FUNCTION_ARGS)
 	cond = PG_GETARG_JSONB_P(1);
 	typid = HeapTupleHeaderGetTypeId(rec);
 	typmod = HeapTupleHeaderGetTypMod(rec);
-	if (cache == NULL || cache->typid != typid || cache->typmod != typmod)
-	{
-		MemoryContext cxt;
-		MemoryContext old;
-		TupleDesc	desc;
-
-		if (cache != NULL)
-			MemoryContextDelete(cache->cxt);
-		cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "scsm hold conditions",
-									ALLOCSET_SMALL_SIZES);
-		cache = MemoryContextAllocZero(cxt, sizeof(HoldRowCache));
-		cache->cxt = cxt;
-		cache->typid = typid;
-		cache->typmod = typmod;
-		cache->owner = OidIsValid(get_typ_typrelid(typid)) ? RelOwner(get_typ_typrelid(typid)) : InvalidOid;
-		desc = lookup_rowtype_tupdesc(typid, typmod);
-		old = MemoryContextSwitchTo(cxt);
-		cache->desc = CreateTupleDescCopy(desc);	/* keeps attcollation */
-		MemoryContextSwitchTo(old);
-		ReleaseTupleDesc(desc);
-		fcinfo->flinfo->fn_extra = cache;
-	}
+	cache = HoldRowCacheFor(cache, typid, typmod, fcinfo->flinfo->fn_mcxt);
+	fcinfo->flinfo->fn_extra = cache;
 	AsOwner(cache->owner, &save);
 	c = HoldRowPrepare(cache, cond);
 	AsBefore(&save);
@@ -1563,25 +1543,9 @@ scsm_hold_holds_any(PG_FUNCTION_ARGS)
 	/* the prepared conditions go with the row type */
 	if (any->rows == NULL || any->rows->typid != typid || any->rows->typmod != typmod)
 	{
-		MemoryContext cxt;
-		MemoryContext old;
-		TupleDesc	desc;
-
-		if (any->rows != NULL)
-			MemoryContextDelete(any->rows->cxt);
+		/* the index points into the prepared conditions */
 		any->h = NULL;
-		cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "scsm hold conditions",
-									ALLOCSET_SMALL_SIZES);
-		any->rows = MemoryContextAllocZero(cxt, sizeof(HoldRowCache));
-		any->rows->cxt = cxt;
-		any->rows->typid = typid;
-		any->rows->typmod = typmod;
-		any->rows->owner = OidIsValid(get_typ_typrelid(typid)) ? RelOwner(get_typ_typrelid(typid)) : InvalidOid;
-		desc = lookup_rowtype_tupdesc(typid, typmod);
-		old = MemoryContextSwitchTo(cxt);
-		any->rows->desc = CreateTupleDescCopy(desc);
-		MemoryContextSwitchTo(old);
-		ReleaseTupleDesc(desc);
+		any->rows = HoldRowCacheFor(any->rows, typid, typmod, fcinfo->flinfo->fn_mcxt);
 	}
 	/* the index goes with the array */
 	if (any->h == NULL || VARSIZE(any->conds) != VARSIZE(conds) ||
